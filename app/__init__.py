@@ -1,0 +1,101 @@
+"""LicaiFlow: CRM and BPM for wealth-management sales organisations."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from flask_login import current_user
+
+from app import config as app_config
+from app.extensions import csrf, db, login_manager, migrate
+
+
+def create_app(config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
+    """Build the Flask application; ``config`` overrides environment settings (tests)."""
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    overrides = dict(config or {})
+    app.config.update(app_config.load(Path(app.instance_path), overrides))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app_config.REPO_ROOT / "migrations"))
+    login_manager.init_app(app)
+    login_manager.session_protection = None  # the server-side login session is the protection
+    csrf.init_app(app)
+
+    _register_blueprints(app)
+    _register_request_hooks(app)
+    _register_template_helpers(app)
+
+    from app.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+# Each domain's screens (``routes``) and, where it has one, its API module. Order sets the menu's tie-breaks.
+SCREEN_MODULES = ("app.assets", "app.auth.routes", "app.home.routes", "app.org.routes", "app.admin.routes",
+                  "app.audit.routes")
+API_MODULES = ("app.api.auth", "app.api.core")
+
+
+def _register_blueprints(app: Flask) -> None:
+    import importlib
+
+    from app.auth import loader  # noqa: F401  (Flask-Login callbacks)
+
+    for name in SCREEN_MODULES:
+        app.register_blueprint(importlib.import_module(name).bp)
+    for name in API_MODULES:
+        importlib.import_module(name)
+    from app.api.routes import bp as api_bp
+
+    app.register_blueprint(api_bp)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    from app.database import write_intent
+
+    @app.before_request
+    def _declare_write_intent() -> None:
+        # Safe methods read in deferred transactions; everything else takes the write lock up front.
+        write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+
+    @app.after_request
+    def _security_headers(response: Any) -> Any:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if current_user and getattr(current_user, "is_authenticated", False):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from app import clock, menu
+    from app.auth.permissions import can, current_permissions
+
+    @app.template_filter("local")
+    def _local(moment: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        shown = clock.local(moment)
+        return shown.strftime(fmt) if shown else ""
+
+    @app.template_filter("money")
+    def _money(value: Any) -> str:
+        if value is None or value == "":
+            return ""
+        return f"{Decimal(value):,.2f}"
+
+    @app.context_processor
+    def _layout_context() -> dict[str, Any]:
+        held = current_permissions()
+        return {"menu_sections": menu.visible(held) if held or current_user.is_authenticated else [],
+                "can": can}

@@ -1,0 +1,1 @@
+"""System administration: roles and permissions, user roles, online users, parameters, base data."""

@@ -1,0 +1,34 @@
+"""Bearer-token authentication for /api/v1 (cookies never authenticate the API)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Request
+from sqlalchemy import update
+
+from app import clock
+from app.auth import services
+from app.auth.models import ApiToken, User
+from app.database import write_soon
+from app.extensions import db, login_manager
+
+TOUCH_INTERVAL = timedelta(minutes=5)
+
+
+@login_manager.request_loader
+def load_user_from_bearer(request: Request) -> User | None:
+    if not request.path.startswith("/api/"):
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    user = services.user_for_api_token(db.session, token.strip())
+    if user is not None:
+        token_hash = services.hash_token(token.strip())
+        cutoff = clock.now() - TOUCH_INTERVAL
+        write_soon(update(ApiToken).where(ApiToken.token_hash == token_hash,
+                                          (ApiToken.last_used_at.is_(None)) | (ApiToken.last_used_at < cutoff))
+                   .values(last_used_at=clock.now()))
+    return user

@@ -1,0 +1,1 @@
+"""Log-in, sessions, roles and permissions, profile and API tokens."""

@@ -1,0 +1,192 @@
+"""Accounts: users (工号, 层级/级别), roles with permission codes and a data scope, sessions, API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app import clock
+from app.audit.models import Audited
+from app.database import UTCDateTime, str_enum
+from app.extensions import db
+from app.org.models import Org
+
+
+class DataScope(StrEnum):
+    """How far a role sees: its holder's own records up to the whole company (数据权限)."""
+
+    SELF = "self"
+    DEPARTMENT = "department"
+    DEPARTMENT_TREE = "department_tree"
+    BRANCH = "branch"
+    ALL = "all"
+
+    @property
+    def label(self) -> str:
+        return DATA_SCOPE_LABELS[self]
+
+    @property
+    def rank(self) -> int:
+        return list(DataScope).index(self)
+
+
+DATA_SCOPE_LABELS = {
+    DataScope.SELF: "仅本人",
+    DataScope.DEPARTMENT: "本部门",
+    DataScope.DEPARTMENT_TREE: "本部门及下级",
+    DataScope.BRANCH: "本分公司",
+    DataScope.ALL: "全部",
+}
+
+
+class UserStatus(StrEnum):
+    ACTIVE = "active"
+    LEFT = "left"
+
+    @property
+    def label(self) -> str:
+        return {"active": "在职", "left": "离职"}[self.value]
+
+
+user_roles = Table(
+    "user_role",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("role_id", ForeignKey("role.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+role_permissions = Table(
+    "role_permission",
+    db.metadata,
+    Column("role_id", ForeignKey("role.id", ondelete="CASCADE"), primary_key=True),
+    Column("permission_id", ForeignKey("permission.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Permission(Audited, db.Model):
+    """A menu or action permission code (权限), e.g. ``customers.view``."""
+
+    __tablename__ = "permission"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(10), default="action")  # menu | action
+    section: Mapped[str] = mapped_column(String(50), default="")
+    builtin: Mapped[bool] = mapped_column(Boolean, default=False)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class Role(Audited, db.Model):
+    """A role (角色): a set of permission codes plus the data scope they apply with."""
+
+    __tablename__ = "role"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(50), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    data_scope: Mapped[DataScope] = mapped_column(str_enum(DataScope), default=DataScope.SELF)
+    builtin: Mapped[bool] = mapped_column(Boolean, default=False)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    permissions: Mapped[list[Permission]] = relationship(secondary=role_permissions, order_by=Permission.code)
+
+
+class User(UserMixin, Audited, db.Model):
+    """An employee account: 工号, org, 层级/级别, distribution weight, status."""
+
+    __tablename__ = "users"
+    __audit_exclude__ = frozenset({"password_hash", "failed_logins", "last_login_at", "locked_until"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(50), unique=True)
+    work_no: Mapped[str] = mapped_column(String(30), unique=True)
+    name: Mapped[str] = mapped_column(String(50))
+    org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), index=True)
+    superior_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    level: Mapped[str] = mapped_column(String(30), default="")  # 层级, base data user_level
+    tier: Mapped[str] = mapped_column(String(30), default="")  # 级别, base data user_tier
+    weight: Mapped[int] = mapped_column(Integer, default=1)  # 分配权重
+    status: Mapped[UserStatus] = mapped_column(str_enum(UserStatus, 10), default=UserStatus.ACTIVE, index=True)
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    email: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    org: Mapped[Org] = relationship()
+    superior: Mapped[User | None] = relationship(remote_side=[id])
+    roles: Mapped[list[Role]] = relationship(secondary=user_roles, order_by=Role.id)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.status == UserStatus.ACTIVE
+
+    @property
+    def role_codes(self) -> set[str]:
+        return {role.code for role in self.roles}
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+
+class LoginSession(db.Model):
+    """A server-side login session (在线用户); revoking it logs the browser out on its next request."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    revoked_reason: Mapped[str] = mapped_column(String(30), default="")
+
+    user: Mapped[User] = relationship()
+
+
+class ApiToken(Audited, db.Model):
+    """A personal API token for ``Authorization: Bearer``; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+    __audit_exclude__ = frozenset({"token_hash", "last_used_at"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(12))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class UserLevelChange(db.Model):
+    """History of promotions and demotions (升降级) with the remark given."""
+
+    __tablename__ = "user_level_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    from_level: Mapped[str] = mapped_column(String(30), default="")
+    from_tier: Mapped[str] = mapped_column(String(30), default="")
+    to_level: Mapped[str] = mapped_column(String(30))
+    to_tier: Mapped[str] = mapped_column(String(30))
+    remark: Mapped[str] = mapped_column(Text)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    changed_by: Mapped[User | None] = relationship(foreign_keys=[changed_by_id])

@@ -1,0 +1,203 @@
+"""Log-in, lockout, server-side sessions, password changes and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app, has_app_context
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app import clock
+from app.admin import params
+from app.audit import services as audit
+from app.auth.models import ApiToken, LoginSession, User, UserStatus
+from app.errors import DomainError, ValidationFailed
+
+MIN_PASSWORD_LENGTH = 12
+# scrypt (werkzeug's default KDF and cost); the hash string records its parameters, so a cheaper
+# test setting (PASSWORD_HASH_METHOD) never weakens stored production hashes.
+DEFAULT_PASSWORD_METHOD = "scrypt"
+
+LOCKOUT_THRESHOLD = params.define("auth.lockout_threshold", "int", 5, "登录失败锁定次数",
+                                  "连续输错密码达到此次数后锁定账户", "安全", minimum=1)
+LOCKOUT_MINUTES = params.define("auth.lockout_minutes", "int", 15, "账户锁定时长（分钟）", "", "安全", minimum=1)
+IDLE_TIMEOUT_MINUTES = params.define("auth.idle_timeout_minutes", "int", 30, "会话空闲超时（分钟）",
+                                     "超过此时长无操作需重新登录", "安全", minimum=1)
+# How stale last_seen_at may get before a request refreshes it (keeps GET requests read-only).
+TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+class LoginFailed(DomainError):
+    status = 401
+    code = "login_failed"
+
+
+@dataclass(frozen=True)
+class NewSession:
+    user: User
+    token: str
+
+
+def hash_token(token: str) -> str:
+    """Return the SHA-256 hex digest under which a session or API token is stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def check_password_policy(password: str, username: str = "") -> None:
+    """Refuse a password that is too short or too simple, with the reason in Chinese."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符")
+    if username and username.lower() in password.lower():
+        raise ValidationFailed("密码不能包含用户名")
+    classes = sum((any(c.islower() for c in password), any(c.isupper() for c in password),
+                   any(c.isdigit() for c in password), any(not c.isalnum() for c in password)))
+    if classes < 3:
+        raise ValidationFailed("密码需包含大写字母、小写字母、数字、符号中的至少三类")
+
+
+def _method() -> str:
+    if has_app_context():
+        return str(current_app.config.get("PASSWORD_HASH_METHOD", DEFAULT_PASSWORD_METHOD))
+    return DEFAULT_PASSWORD_METHOD
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with scrypt."""
+    return generate_password_hash(password, method=_method())
+
+
+def verify_password(user: User, password: str) -> bool:
+    """Tell whether ``password`` is the user's current password."""
+    return check_password_hash(user.password_hash, password)
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """Change a user's password after checking the policy; every open session of theirs ends."""
+    check_password_policy(password, user.username)
+    user.password_hash = hash_password(password)
+    user.password_changed_at = clock.now()
+    revoke_user_sessions(session, user.id, reason="password_changed")
+
+
+def authenticate(session: Session, username: str, password: str, ip: str, user_agent: str) -> NewSession:
+    """Check credentials, counting failures in the database so lockout holds across workers.
+
+    The caller commits even when LoginFailed is raised, so the failure count is kept.
+    """
+    now = clock.now()
+    user = session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+    if user is None:
+        hash_password(password)  # same work as a real check, so timing does not reveal unknown names
+        raise LoginFailed("用户名或密码错误")
+    if user.locked_until is not None and user.locked_until > now:
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        raise LoginFailed(f"账户已锁定，请 {minutes} 分钟后再试，或联系管理员解锁", code="account_locked")
+    if not check_password_hash(user.password_hash, password):
+        _count_failure(session, user, now)
+        raise LoginFailed("用户名或密码错误")
+    if user.status != UserStatus.ACTIVE:
+        raise LoginFailed("账户已停用", code="account_disabled")
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    token = secrets.token_urlsafe(32)
+    session.add(LoginSession(user_id=user.id, token_hash=hash_token(token), ip=ip[:64],
+                             user_agent=user_agent[:255], created_at=now, last_seen_at=now))
+    session.flush()
+    audit.record(session, "auth.login", user, summary=f"{user.username} 登录")
+    return NewSession(user, token)
+
+
+def _count_failure(session: Session, user: User, now: datetime) -> None:
+    # One atomic increment: two workers failing at once both count.
+    failures = session.scalar(
+        update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
+        .returning(User.failed_logins)
+    )
+    threshold = params.get_int(LOCKOUT_THRESHOLD, session)
+    if failures is not None and failures >= threshold:
+        until = now + timedelta(minutes=params.get_int(LOCKOUT_MINUTES, session))
+        session.execute(update(User).where(User.id == user.id).values(locked_until=until, failed_logins=0))
+        audit.record(session, "auth.locked", user, summary=f"{user.username} 连续 {failures} 次密码错误，账户锁定")
+    else:
+        audit.record(session, "auth.login_failed", user, summary=f"{user.username} 密码错误")
+
+
+def unlock(session: Session, user: User) -> None:
+    """Clear a lockout (admin action)."""
+    user.locked_until = None
+    user.failed_logins = 0
+    audit.record(session, "auth.unlock", user, summary=f"解锁 {user.username}")
+
+
+def session_by_token(session: Session, token: str) -> LoginSession | None:
+    """Return the live login session for a browser token, or None if revoked or unknown."""
+    return session.scalar(
+        select(LoginSession).where(LoginSession.token_hash == hash_token(token), LoginSession.revoked_at.is_(None))
+    )
+
+
+def is_idle(login: LoginSession, session: Session) -> bool:
+    """Tell whether a login session has been idle longer than the idle timeout."""
+    limit = timedelta(minutes=params.get_int(IDLE_TIMEOUT_MINUTES, session))
+    return clock.now() - login.last_seen_at > limit
+
+
+def needs_touch(login: LoginSession) -> bool:
+    return clock.now() - login.last_seen_at > TOUCH_INTERVAL
+
+
+def revoke_session(session: Session, login_id: int, reason: str) -> None:
+    """End one login session server-side."""
+    session.execute(
+        update(LoginSession).where(LoginSession.id == login_id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=clock.now(), revoked_reason=reason)
+    )
+
+
+def revoke_user_sessions(session: Session, user_id: int, reason: str, keep_id: int | None = None) -> None:
+    """End every open login session of a user (password change, leaving, force logout)."""
+    stmt = update(LoginSession).where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
+    if keep_id is not None:
+        stmt = stmt.where(LoginSession.id != keep_id)
+    session.execute(stmt.values(revoked_at=clock.now(), revoked_reason=reason))
+
+
+def online_sessions(session: Session) -> list[LoginSession]:
+    """List open login sessions seen within the idle timeout (在线用户)."""
+    cutoff = clock.now() - timedelta(minutes=params.get_int(IDLE_TIMEOUT_MINUTES, session))
+    return list(session.scalars(
+        select(LoginSession).where(LoginSession.revoked_at.is_(None), LoginSession.last_seen_at >= cutoff)
+        .order_by(LoginSession.last_seen_at.desc())
+    ))
+
+
+def create_api_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create an API token; the clear text is returned once and never stored."""
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("请填写令牌名称")
+    token = "lf_" + secrets.token_urlsafe(32)
+    record = ApiToken(user_id=user.id, name=name[:100], prefix=token[:10], token_hash=hash_token(token))
+    session.add(record)
+    session.flush()
+    return record, token
+
+
+def user_for_api_token(session: Session, token: str) -> User | None:
+    """Return the active user owning a live API token, or None."""
+    record = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+    )
+    if record is None or record.user.status != UserStatus.ACTIVE:
+        return None
+    return record.user
+
+
+def revoke_api_token(session: Session, record: ApiToken) -> None:
+    record.revoked_at = clock.now()

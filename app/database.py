@@ -1,0 +1,116 @@
+"""Column types and engine settings shared by every model.
+
+SQLite is the embedded default. Three settings make it safe under concurrent web workers and the
+scheduler: WAL (readers never block the writer), foreign keys on, and a busy timeout. Write
+transactions start with ``BEGIN IMMEDIATE`` so the write lock is taken up front and waited for;
+a deferred transaction that reads first and writes later fails at once with "database is
+locked" when another writer committed in between, and the busy timeout cannot help it.
+Requests with safe methods (GET/HEAD) read in deferred transactions so pages stay responsive
+while a long write runs; their rare writes go through :func:`separate_write`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Connection, DateTime, event
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.sql.expression import Executable
+from sqlalchemy.types import TypeDecorator
+
+from app.extensions import db
+
+write_intent: ContextVar[bool] = ContextVar("write_intent", default=True)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC; returned as an aware UTC datetime on every database."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; use app.clock.now()")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # Let SQLAlchemy's "begin" event below issue BEGIN itself instead of pysqlite's implicit one.
+    dbapi_connection.isolation_level = None
+    try:
+        timeout_ms = int(current_app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    except (RuntimeError, KeyError):
+        timeout_ms = 30_000
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={timeout_ms:d}")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _begin_sqlite(conn: Connection) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+
+
+@contextmanager
+def separate_write() -> Iterator[Connection]:
+    """Run a small write in its own committed transaction, e.g. from a GET request."""
+    token = write_intent.set(True)
+    try:
+        with db.engine.begin() as conn:
+            yield conn
+    finally:
+        write_intent.reset(token)
+
+
+def is_postgres() -> bool:
+    """Tell whether the bound database is PostgreSQL (SKIP LOCKED, advisory locks)."""
+    return db.engine.dialect.name == "postgresql"
+
+
+def str_enum(enum_cls: type[Any], length: int = 20) -> SAEnum:
+    """Store a StrEnum by value in a VARCHAR (no native enum type to migrate on PostgreSQL)."""
+    return SAEnum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+def write_soon(stmt: Executable) -> None:
+    """Execute a small write: in the request's own transaction when it writes anyway, else separately.
+
+    A write request already holds SQLite's write lock, so a second connection would wait for it.
+    """
+    if write_intent.get():
+        db.session.execute(stmt)
+    else:
+        with separate_write() as conn:
+            conn.execute(stmt)

@@ -1,0 +1,101 @@
+"""Demo data for ``flask seed demo``: an org tree, one user per role, and each domain's living examples.
+
+Domains add their demo data with :func:`loader`; loaders run in registration order, once, inside
+the same transaction. The README lists the demo users.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.admin.models import SystemParameter
+from app.auth.models import User
+from app.org import services as org_services
+from app.org.models import Org, OrgKind
+
+DEMO_PASSWORD = "Licai@demo2026"  # noqa: S105  (documented demo password)
+MARKER_KEY = "demo.loaded"
+
+
+@dataclass
+class DemoContext:
+    """What demo loaders share: orgs and users by code, and how much data to make."""
+
+    orgs: dict[str, Org] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+    size: str = "full"  # "full" for make run, "small" for tests
+
+
+LOADERS: list[tuple[str, Callable[[Session, DemoContext], None]]] = []
+
+
+def loader(name: str) -> Callable[[Callable[[Session, DemoContext], None]], Callable[[Session, DemoContext], None]]:
+    """Register a domain's demo-data function."""
+
+    def decorator(func: Callable[[Session, DemoContext], None]) -> Callable[[Session, DemoContext], None]:
+        LOADERS.append((name, func))
+        return func
+
+    return decorator
+
+
+DEMO_ORGS = [
+    # code, name, kind, parent code
+    ("HQ", "联宇财富", OrgKind.COMPANY, None),
+    ("SH", "上海分公司", OrgKind.BRANCH, "HQ"),
+    ("SH-BO", "上海后台运营部", OrgKind.DEPARTMENT, "SH"),
+    ("SH-LC1", "理财一部", OrgKind.DEPARTMENT, "SH"),
+    ("SH-LC1-A", "理财一部A组", OrgKind.GROUP, "SH-LC1"),
+    ("SH-LC2", "理财二部", OrgKind.DEPARTMENT, "SH"),
+]
+
+DEMO_USERS = [
+    # username, 工号, name, org code, roles, level, tier, superior
+    ("admin", "A0001", "系统管理员", "HQ", ["admin"], "", "", None),
+    ("manager01", "M0001", "王城经", "SH", ["city_manager"], "管理", "M2", None),
+    ("head01", "H0001", "李主管", "SH-LC1", ["dept_head"], "管理", "M1", "manager01"),
+    ("head11", "H0011", "赵主管", "SH-LC2", ["dept_head"], "管理", "M1", "manager01"),
+    ("seat01", "S0001", "张坐席", "SH-LC1-A", ["seat"], "高级", "P3", "head01"),
+    ("seat02", "S0002", "陈坐席", "SH-LC1-A", ["seat"], "初级", "P1", "head01"),
+    ("seat11", "S0011", "刘坐席", "SH-LC2", ["seat"], "中级", "P2", "head11"),
+    ("finance01", "F0001", "周财务", "SH-LC1", ["finance"], "", "", None),
+    ("finance11", "F0011", "吴财务", "SH-LC2", ["finance"], "", "", None),
+    ("service01", "T0001", "孙投服", "SH", ["investor_service"], "", "", None),
+    ("designer01", "D0001", "郑设计", "HQ", ["process_designer"], "", "", None),
+    ("hr01", "R0001", "钱人事", "SH", ["hr"], "", "", None),
+]
+
+
+def _core(session: Session, ctx: DemoContext) -> None:
+    for code, name, kind, parent in DEMO_ORGS:
+        parent_id = ctx.orgs[parent].id if parent else None
+        ctx.orgs[code] = org_services.create_org(session, name, code, kind, parent_id)
+    for username, work_no, name, org_code, roles, level, tier, superior in DEMO_USERS:
+        ctx.users[username] = org_services.create_user(
+            session, username=username, work_no=work_no, name=name, org_id=ctx.orgs[org_code].id,
+            password=DEMO_PASSWORD, role_codes=roles, level=level, tier=tier,
+            superior_id=ctx.users[superior].id if superior else None,
+        )
+
+
+def is_loaded(session: Session) -> bool:
+    return session.get(SystemParameter, MARKER_KEY) is not None or bool(
+        session.scalar(select(User.id).where(User.username == "admin"))
+    )
+
+
+def load(session: Session, size: str = "full") -> DemoContext:
+    """Create the demo data; callers check :func:`is_loaded` first and commit afterwards."""
+    ctx = DemoContext(size=size)
+    _core(session, ctx)
+    for _name, func in LOADERS:
+        func(session, ctx)
+        session.flush()
+    session.add(SystemParameter(key=MARKER_KEY, value="true", value_type="bool", label="演示数据已载入",
+                                description="由 flask seed demo 写入", section="系统"))
+    session.flush()
+    return ctx

@@ -1,0 +1,6 @@
+"""Import every model module so the metadata is complete (Alembic autogenerate, tests)."""
+
+from app.admin import models as admin_models  # noqa: F401
+from app.audit import models as audit_models  # noqa: F401
+from app.auth import models as auth_models  # noqa: F401
+from app.org import models as org_models  # noqa: F401

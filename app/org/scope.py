@@ -1,0 +1,131 @@
+"""Data scope (数据权限): the one helper every list, detail, export and API query goes through.
+
+A user's scope for a permission is the widest data scope among the roles granting it:
+仅本人 (own records), 本部门 (own org node), 本部门及下级 (own org subtree), 本分公司 (the branch
+subtree the user sits in) or 全部. A user always sees records they own, whatever the scope.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import g, has_request_context
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from app.auth.models import DataScope, Permission, Role, User, role_permissions
+from app.auth.permissions import ADMIN_ROLE
+from app.errors import NotFound
+from app.org.models import Org, OrgKind
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Scope:
+    user_id: int
+    level: DataScope
+    org_id: int
+    subtree_path: str  # path prefix covered at DEPARTMENT_TREE / BRANCH; "" otherwise
+
+    @property
+    def is_all(self) -> bool:
+        return self.level == DataScope.ALL
+
+
+def _branch_path(session: Session, org: Org) -> str:
+    ids = org.ancestor_ids
+    branch = session.scalar(
+        select(Org).where(Org.id.in_(ids), Org.kind == OrgKind.BRANCH).order_by(Org.path.desc()).limit(1)
+    )
+    # A user above any branch (at the company) sees the whole company at branch scope.
+    return branch.path if branch is not None else f"/{ids[0]}/"
+
+
+def _roles_granting(user: User, permission: str | None, session: Session) -> list[Role]:
+    roles = list(user.roles)
+    if permission is None or any(role.code == ADMIN_ROLE for role in roles):
+        return roles
+    granting = set(
+        session.scalars(
+            select(role_permissions.c.role_id)
+            .join(Permission, Permission.id == role_permissions.c.permission_id)
+            .where(Permission.code == permission, role_permissions.c.role_id.in_([r.id for r in roles]))
+        )
+    )
+    return [role for role in roles if role.id in granting]
+
+
+def scope_of(session: Session, user: User, permission: str | None = None) -> Scope:
+    """Return the data scope the user has for ``permission`` (or across all roles when None)."""
+    cache_key = (user.id, permission)
+    cache: dict[tuple[int, str | None], Scope] | None = g.setdefault("_scopes", {}) if has_request_context() else None
+    if cache is not None and cache_key in cache:
+        return cache[cache_key]
+    roles = _roles_granting(user, permission, session)
+    level = max((DataScope(role.data_scope) for role in roles), key=lambda s: s.rank, default=DataScope.SELF)
+    org = user.org
+    if level == DataScope.DEPARTMENT_TREE:
+        subtree = org.path
+    elif level == DataScope.BRANCH:
+        subtree = _branch_path(session, org)
+    else:
+        subtree = ""
+    scope = Scope(user.id, level, org.id, subtree)
+    if cache is not None:
+        cache[cache_key] = scope
+    return scope
+
+
+def org_condition(scope: Scope, org_col: Any, owner_col: Any = None) -> ColumnElement[bool]:
+    """Return the WHERE condition limiting rows with ``org_col`` (and ``owner_col``) to the scope."""
+    owned = owner_col == scope.user_id if owner_col is not None else false()
+    if scope.level == DataScope.ALL:
+        return true()
+    if scope.level == DataScope.SELF:
+        return owned
+    if scope.level == DataScope.DEPARTMENT:
+        return or_(org_col == scope.org_id, owned)
+    subtree = select(Org.id).where(Org.path.startswith(scope.subtree_path)).scalar_subquery()
+    return or_(org_col.in_(subtree), owned)
+
+
+def apply(stmt: Select[Any], scope: Scope, org_col: Any, owner_col: Any = None) -> Select[Any]:
+    """Restrict a SELECT to the rows the scope covers."""
+    return stmt.where(org_condition(scope, org_col, owner_col))
+
+
+def covers(session: Session, scope: Scope, org_id: int | None, owner_id: int | None = None) -> bool:
+    """Tell whether one record (its org and owner) lies inside the scope."""
+    if scope.level == DataScope.ALL or (owner_id is not None and owner_id == scope.user_id):
+        return True
+    if org_id is None or scope.level == DataScope.SELF:
+        return False
+    if scope.level == DataScope.DEPARTMENT:
+        return org_id == scope.org_id
+    path = session.scalar(select(Org.path).where(Org.id == org_id))
+    return path is not None and path.startswith(scope.subtree_path)
+
+
+def org_ids(session: Session, scope: Scope) -> list[int]:
+    """List the org ids inside the scope (for dropdowns such as "import into which org")."""
+    if scope.level == DataScope.ALL:
+        return list(session.scalars(select(Org.id)))
+    if scope.level == DataScope.SELF:
+        return []
+    if scope.level == DataScope.DEPARTMENT:
+        return [scope.org_id]
+    return list(session.scalars(select(Org.id).where(Org.path.startswith(scope.subtree_path))))
+
+
+def get_or_404(session: Session, model: type[T], ident: Any, scope: Scope, org_attr: str = "org_id",
+               owner_attr: str | None = None) -> T:
+    """Load one record by id only if the scope covers it; out-of-scope looks exactly like missing."""
+    obj = session.get(model, ident)
+    if obj is None:
+        raise NotFound("记录不存在或您无权查看")
+    owner_id = getattr(obj, owner_attr) if owner_attr else None
+    if not covers(session, scope, getattr(obj, org_attr), owner_id):
+        raise NotFound("记录不存在或您无权查看")
+    return obj

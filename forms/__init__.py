@@ -1,0 +1,1 @@
+"""WTForms for screens (one module per domain) and the registry that resolves BPMN task form keys."""

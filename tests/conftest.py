@@ -1,0 +1,349 @@
+"""Shared fixtures: a fresh migrated database per test (SQLite copy or PostgreSQL template), clients
+logged in as demo users, an OpenAPI-validating API client, and a live server for Playwright.
+
+Set TEST_DATABASE_URL (e.g. postgresql+psycopg://127.0.0.1:5432/test) to run on PostgreSQL; each
+test session then creates its own databases next to that one and drops them afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+from app.admin import params
+from app.extensions import db
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO_PASSWORD = "Licai@demo2026"
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+BASE_CONFIG: dict[str, Any] = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret-key",
+    "WTF_CSRF_ENABLED": False,
+    "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",  # cheap KDF cost for speed; policy checks are unchanged
+    "NODE_MODULES": str(REPO / "node_modules"),
+    "SCHEDULER_ENABLED": False,
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL only the database-sensitive tests run (make test runs the rest on SQLite)."""
+    if PG_URL:
+        skip = pytest.mark.skip(reason="runs on SQLite only; TEST_DATABASE_URL runs db_sensitive tests")
+        for item in items:
+            if "db_sensitive" not in item.keywords:
+                item.add_marker(skip)
+
+
+# --- databases -------------------------------------------------------------------------------------
+
+
+def _build(url: str, dataset: str, tmp_instance: Path) -> None:
+    """Migrate an empty database with Alembic and load the dataset ("base" or "demo")."""
+    from flask_migrate import upgrade
+
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url}, instance_path=str(tmp_instance))
+    with app.app_context():
+        upgrade(directory=str(REPO / "migrations"))
+        from app import demo
+        from app.cli import seed_base
+
+        seed_base()
+        if dataset == "demo":
+            demo.load(db.session, size="small")
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+class SqliteDatabases:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.templates: dict[str, Path] = {}
+
+    def template(self, dataset: str) -> Path:
+        if dataset not in self.templates:
+            path = self.root / f"template-{dataset}.db"
+            _build(f"sqlite:///{path}", dataset, self.root / "instance")
+            for suffix in ("-wal", "-shm"):
+                assert not Path(f"{path}{suffix}").exists() or Path(f"{path}{suffix}").stat().st_size == 0
+            self.templates[dataset] = path
+        return self.templates[dataset]
+
+    def fresh(self, dataset: str, target_dir: Path) -> str:
+        target = target_dir / "licaiflow.db"
+        shutil.copyfile(self.template(dataset), target)
+        return f"sqlite:///{target}"
+
+    def drop(self, url: str) -> None:
+        """Files live in the test's tmp_path; nothing to drop."""
+
+
+class PostgresDatabases:
+    """Template databases per dataset; each test gets CREATE DATABASE … TEMPLATE (a file copy)."""
+
+    def __init__(self, root: Path, url: str) -> None:
+        self.root = root
+        self.url = sa.make_url(url)
+        self.prefix = f"licai_t{uuid.uuid4().hex[:8]}"
+        self.admin = sa.create_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        self.templates: dict[str, str] = {}
+        self.created: list[str] = []
+
+    def _url(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def template(self, dataset: str) -> str:
+        if dataset not in self.templates:
+            name = f"{self.prefix}_tpl_{dataset}"
+            with self.admin.connect() as conn:
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            self.created.append(name)
+            _build(self._url(name), dataset, self.root / "instance")
+            self.templates[dataset] = name
+        return self.templates[dataset]
+
+    def fresh(self, dataset: str, target_dir: Path) -> str:
+        template = self.template(dataset)
+        name = f"{self.prefix}_{uuid.uuid4().hex[:10]}"
+        with self.admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+        self.created.append(name)
+        return self._url(name)
+
+    def drop(self, url: str) -> None:
+        name = sa.make_url(url).database
+        with self.admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if name in self.created:
+            self.created.remove(name)
+
+    def drop_all(self) -> None:
+        with self.admin.connect() as conn:
+            for name in reversed(self.created):
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteDatabases | PostgresDatabases]:
+    root = tmp_path_factory.mktemp("databases")
+    if PG_URL:
+        pg = PostgresDatabases(root, PG_URL)
+        yield pg
+        pg.drop_all()
+    else:
+        yield SqliteDatabases(root)
+
+
+def _dataset(request: pytest.FixtureRequest) -> str:
+    marker = request.node.get_closest_marker("dataset")
+    return marker.args[0] if marker else "demo"
+
+
+def make_app(url: str, instance: Path, **overrides: Any) -> Flask:
+    """Create an app bound to ``url`` with the test configuration."""
+    params.clear_cache()
+    return create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **overrides}, instance_path=str(instance))
+
+
+@pytest.fixture
+def database_url(databases: Any, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database for this test: demo users by default, @pytest.mark.dataset("base") for none."""
+    url = databases.fresh(_dataset(request), tmp_path)
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """The app under test. Test code runs in the context of a twin app on the same database, so
+    every request through ``app.test_client()`` gets its own app context, ``g`` and session, as
+    it would under gunicorn, instead of sharing the test's."""
+    application = make_app(database_url, tmp_path / "instance")
+    twin = make_app(database_url, tmp_path / "instance")
+    with twin.app_context():
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+    with application.app_context():
+        db.engine.dispose()
+    params.clear_cache()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    return app.test_cli_runner()
+
+
+# --- logging in ------------------------------------------------------------------------------------
+
+
+def login(client: FlaskClient, username: str, password: str = DEMO_PASSWORD) -> FlaskClient:
+    """Log a test client in through the real log-in form."""
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == 302, f"login as {username} failed: {response.status_code}"
+    return client
+
+
+@pytest.fixture
+def login_as(app: Flask) -> Callable[[str], FlaskClient]:
+    """Return a function giving a fresh client logged in as a demo user: ``login_as("seat01")``."""
+
+    def _login(username: str) -> FlaskClient:
+        return login(app.test_client(), username)
+
+    return _login
+
+
+def csrf_token_from(html: str) -> str:
+    """Pull the CSRF token out of a rendered page."""
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'name="csrf-token" content="([^"]+)"', html
+    )
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+# --- API with OpenAPI validation -------------------------------------------------------------------
+
+
+class ApiClient:
+    """A test client sending a Bearer token; every /api/v1 response is validated against the OpenAPI document."""
+
+    def __init__(self, app: Flask, token: str) -> None:
+        from openapi_core import OpenAPI
+
+        self.client = app.test_client()
+        self.headers = {"Authorization": f"Bearer {token}"}
+        spec = self.client.get("/api/v1/openapi.json").get_json()
+        self.openapi = OpenAPI.from_dict(spec)
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
+        from werkzeug.test import EnvironBuilder
+        from werkzeug.wrappers import Request
+
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        response = self.client.open(path, method=method, headers=headers, **kwargs)
+        builder = EnvironBuilder(path=path, method=method, headers=headers, **kwargs)
+        try:
+            request = Request(builder.get_environ())
+            self.openapi.validate_response(WerkzeugOpenAPIRequest(request), WerkzeugOpenAPIResponse(response))
+        finally:
+            builder.close()
+        return response
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> Any:
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> Any:
+        return self.request("PUT", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> Any:
+        return self.request("PATCH", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Any:
+        return self.request("DELETE", path, **kwargs)
+
+
+@pytest.fixture
+def api_as(app: Flask) -> Callable[[str], ApiClient]:
+    """Return a function giving an OpenAPI-validating API client for a demo user: ``api_as("admin")``."""
+    from sqlalchemy import select
+
+    from app.auth import services
+    from app.auth.models import User
+
+    def _api(username: str) -> ApiClient:
+        user = db.session.scalar(select(User).where(User.username == username))
+        assert user is not None
+        _record, token = services.create_api_token(db.session, user, "tests")
+        db.session.commit()
+        return ApiClient(app, token)
+
+    return _api
+
+
+# --- browser ---------------------------------------------------------------------------------------
+
+CHROMIUM = os.environ.get("LICAI_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = REPO / "tests" / "screenshots"
+
+
+@pytest.fixture
+def live_server(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """Serve the app on a free localhost port in a thread; yields its base URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    application = make_app(database_url, tmp_path / "live-instance")
+    server = make_server("127.0.0.1", 0, application, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: str) -> Iterator[Any]:
+    context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 1400, "height": 900})
+    pg = context.new_page()
+    pg.set_default_timeout(15_000)
+    yield pg
+    context.close()
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Save a full-page screenshot under tests/screenshots/ for a human to look at."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def browser_login(page: Any, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Log in through the real page."""
+    page.goto("/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(r".*/$"))

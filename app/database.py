@@ -16,16 +16,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 from flask import current_app
 from sqlalchemy import Connection, DateTime, event
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.sql.expression import Executable
 from sqlalchemy.types import TypeDecorator
 
 from app.extensions import db
+
+# What services accept: a plain Session (jobs, tests) or Flask-SQLAlchemy's scoped ``db.session``.
+DbSession: TypeAlias = Session | scoped_session[Any]
 
 write_intent: ContextVar[bool] = ContextVar("write_intent", default=True)
 

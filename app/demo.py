@@ -10,10 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.admin.models import SystemParameter
 from app.auth.models import User
+from app.database import DbSession
 from app.org import services as org_services
 from app.org.models import Org, OrgKind
 
@@ -30,13 +30,13 @@ class DemoContext:
     size: str = "full"  # "full" for make run, "small" for tests
 
 
-LOADERS: list[tuple[str, Callable[[Session, DemoContext], None]]] = []
+LOADERS: list[tuple[str, Callable[[DbSession, DemoContext], None]]] = []
 
 
-def loader(name: str) -> Callable[[Callable[[Session, DemoContext], None]], Callable[[Session, DemoContext], None]]:
+def loader(name: str) -> Callable[[Callable[[DbSession, DemoContext], None]], Callable[[DbSession, DemoContext], None]]:
     """Register a domain's demo-data function."""
 
-    def decorator(func: Callable[[Session, DemoContext], None]) -> Callable[[Session, DemoContext], None]:
+    def decorator(func: Callable[[DbSession, DemoContext], None]) -> Callable[[DbSession, DemoContext], None]:
         LOADERS.append((name, func))
         return func
 
@@ -70,7 +70,7 @@ DEMO_USERS = [
 ]
 
 
-def _core(session: Session, ctx: DemoContext) -> None:
+def _core(session: DbSession, ctx: DemoContext) -> None:
     for code, name, kind, parent in DEMO_ORGS:
         parent_id = ctx.orgs[parent].id if parent else None
         ctx.orgs[code] = org_services.create_org(session, name, code, kind, parent_id)
@@ -82,13 +82,13 @@ def _core(session: Session, ctx: DemoContext) -> None:
         )
 
 
-def is_loaded(session: Session) -> bool:
+def is_loaded(session: DbSession) -> bool:
     return session.get(SystemParameter, MARKER_KEY) is not None or bool(
         session.scalar(select(User.id).where(User.username == "admin"))
     )
 
 
-def load(session: Session, size: str = "full") -> DemoContext:
+def load(session: DbSession, size: str = "full") -> DemoContext:
     """Create the demo data; callers check :func:`is_loaded` first and commit afterwards."""
     ctx = DemoContext(size=size)
     _core(session, ctx)

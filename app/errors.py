@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, flash, jsonify, redirect, render_template, request
+from flask import Flask, flash, jsonify, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -74,7 +74,7 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": error}
 
 
-def _respond(status: int, code: str, message: str, details: Any = None) -> Response | tuple[Any, int]:
+def _respond(status: int, code: str, message: str, details: Any = None) -> Any:
     if wants_json():
         return jsonify(error_body(code, message, details)), status
     if status in (400, 409, 422) and request.method == "POST" and request.referrer:

@@ -3,10 +3,9 @@
 import logging
 from logging.config import fileConfig
 
+import sqlalchemy as sa
 from alembic import context
 from flask import current_app
-
-import sqlalchemy as sa
 
 import app.models  # noqa: F401  (every model on the metadata for autogenerate)
 from app.database import UTCDateTime

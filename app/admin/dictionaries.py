@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.admin.models import BaseDataItem, BaseDictionary
+from app.database import DbSession
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ USER_LEVEL = define("user_level", "员工层级", [("初级", "初级"), ("中�
 USER_TIER = define("user_tier", "员工级别", [(f"P{i}", f"P{i}") for i in range(1, 6)] + [("M1", "M1"), ("M2", "M2")])
 
 
-def items(session: Session, dict_code: str, include_inactive: bool = False) -> list[BaseDataItem]:
+def items(session: DbSession, dict_code: str, include_inactive: bool = False) -> list[BaseDataItem]:
     """Return a dictionary's items in display order."""
     stmt = select(BaseDataItem).where(BaseDataItem.dict_code == dict_code)
     if not include_inactive:
@@ -39,19 +39,19 @@ def items(session: Session, dict_code: str, include_inactive: bool = False) -> l
     return list(session.scalars(stmt.order_by(BaseDataItem.sort, BaseDataItem.id)))
 
 
-def choices(session: Session, dict_code: str, blank: str | None = None) -> list[tuple[str, str]]:
+def choices(session: DbSession, dict_code: str, blank: str | None = None) -> list[tuple[str, str]]:
     """Return (code, label) pairs for a WTForms SelectField."""
     pairs = [(item.code, item.label) for item in items(session, dict_code)]
     return ([("", blank)] if blank is not None else []) + pairs
 
 
-def label(session: Session, dict_code: str, code: str) -> str:
+def label(session: DbSession, dict_code: str, code: str) -> str:
     """Return an item's label, or the code itself when unknown."""
     item = session.scalar(select(BaseDataItem).where(BaseDataItem.dict_code == dict_code, BaseDataItem.code == code))
     return item.label if item else code
 
 
-def sync_catalogue(session: Session) -> int:
+def sync_catalogue(session: DbSession) -> int:
     """Create dictionaries declared in code that are missing, with their initial items."""
     existing = set(session.scalars(select(BaseDictionary.code)))
     added = 0

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app import clock
 from app.audit.models import Audited
 from app.database import UTCDateTime
-from app.extensions import db
+from app.extensions import Base
 
 
-class SystemParameter(Audited, db.Model):
+class SystemParameter(Audited, Base):
     """A typed key/value setting that changes behaviour without a deploy (lockout, pool rules, …)."""
 
     __tablename__ = "system_parameter"
@@ -27,7 +27,7 @@ class SystemParameter(Audited, db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, onupdate=clock.now)
 
 
-class CacheGeneration(db.Model):
+class CacheGeneration(Base):
     """A counter bumped by 刷新系统缓存 so every worker process reloads its caches."""
 
     __tablename__ = "cache_generation"
@@ -36,7 +36,7 @@ class CacheGeneration(db.Model):
     generation: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class BaseDictionary(Audited, db.Model):
+class BaseDictionary(Audited, Base):
     """A named list of dropdown values (customer types, application types, …)."""
 
     __tablename__ = "base_dictionary"
@@ -51,7 +51,7 @@ class BaseDictionary(Audited, db.Model):
     )
 
 
-class BaseDataItem(Audited, db.Model):
+class BaseDataItem(Audited, Base):
     __tablename__ = "base_data_item"
     __table_args__ = (UniqueConstraint("dict_code", "code"),)
 

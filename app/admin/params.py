@@ -14,9 +14,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from app.admin.models import CacheGeneration, SystemParameter
+from app.database import DbSession
 from app.errors import ValidationFailed
 from app.extensions import db
 
@@ -92,12 +92,12 @@ class _Cache:
 _cache = _Cache()
 
 
-def _current_generation(session: Session) -> int:
+def _current_generation(session: DbSession) -> int:
     value = session.scalar(select(CacheGeneration.generation).where(CacheGeneration.name == GENERATION_KEY))
     return value or 0
 
 
-def _load(session: Session) -> None:
+def _load(session: DbSession) -> None:
     now = time.monotonic()
     if _cache.generation >= 0 and now - _cache.checked_at < RECHECK_SECONDS:
         return
@@ -111,7 +111,7 @@ def _load(session: Session) -> None:
     _cache.checked_at = now
 
 
-def get(key: str, session: Session | None = None) -> Any:
+def get(key: str, session: DbSession | None = None) -> Any:
     """Return a parameter's typed value (database value, else the catalogue default)."""
     _load(session or db.session)
     if key in _cache.values:
@@ -119,11 +119,11 @@ def get(key: str, session: Session | None = None) -> Any:
     return CATALOGUE[key].default
 
 
-def get_int(key: str, session: Session | None = None) -> int:
+def get_int(key: str, session: DbSession | None = None) -> int:
     return int(get(key, session))
 
 
-def bump_generation(session: Session) -> None:
+def bump_generation(session: DbSession) -> None:
     """Tell every process to reload cached parameters and dictionaries (刷新系统缓存)."""
     updated = session.execute(
         update(CacheGeneration).where(CacheGeneration.name == GENERATION_KEY)
@@ -134,7 +134,7 @@ def bump_generation(session: Session) -> None:
     _cache.clear()
 
 
-def set_value(session: Session, key: str, raw: str) -> SystemParameter:
+def set_value(session: DbSession, key: str, raw: str) -> SystemParameter:
     """Validate and store a new value for a parameter; refresh the caches."""
     param = session.get(SystemParameter, key)
     if param is None:
@@ -149,7 +149,7 @@ def set_value(session: Session, key: str, raw: str) -> SystemParameter:
     return param
 
 
-def sync_catalogue(session: Session) -> int:
+def sync_catalogue(session: DbSession) -> int:
     """Insert parameters declared in code but missing in the database; return how many were added."""
     existing = set(session.scalars(select(SystemParameter.key)))
     added = 0

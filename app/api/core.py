@@ -13,8 +13,8 @@ from app.api.routes import bp, page_args, page_body
 from app.auth.models import User
 from app.auth.permissions import current_permissions, require
 from app.extensions import db
-from app.org.access import ORG_MANAGE, USER_VIEW
 from app.org import scope as data_scope
+from app.org.access import ORG_MANAGE, USER_VIEW
 from app.org.models import Org
 
 ORG = spec.schema("Org", {
@@ -95,8 +95,8 @@ def user_detail(user_id: int) -> Any:
     return jsonify(user_json(user))
 
 
-spec.operation("get", "/orgs", summary="组织列表（数据范围内）", tag="组织", response={"type": "array", "items": {"$ref": ORG}},
-               errors=(403,))
+spec.operation("get", "/orgs", summary="组织列表（数据范围内）", tag="组织",
+               response={"type": "array", "items": {"$ref": ORG}}, errors=(403,))
 
 
 @bp.get("/orgs")

@@ -111,7 +111,10 @@ def query_param(name: str, description: str = "", type_: str = "string") -> dict
     return {"name": name, "in": "query", "required": False, "schema": {"type": type_}, "description": description}
 
 
-PAGE_PARAMS = [query_param("page", "页码，从 1 开始", "integer"), query_param("per_page", "每页条数，最大 200", "integer")]
+PAGE_PARAMS = [
+    query_param("page", "页码，从 1 开始", "integer"),
+    query_param("per_page", "每页条数，最大 200", "integer"),
+]
 
 
 def document() -> dict[str, Any]:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app import clock
 from app.database import UTCDateTime
-from app.extensions import db
+from app.extensions import Base
 
 
 class Audited:
@@ -23,7 +23,7 @@ class Audited:
     __audit_exclude__: ClassVar[frozenset[str]] = frozenset()
 
 
-class AuditLog(db.Model):
+class AuditLog(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -28,7 +28,7 @@ def _parse_day(raw: str | None) -> datetime | None:
     return datetime.combine(day, time.min, tzinfo=clock.SHANGHAI)
 
 
-def _filtered() -> Select[tuple[AuditLog]]:
+def _filtered() -> Select[Any]:
     stmt = select(AuditLog)
     args = request.args
     if actor := args.get("actor", "").strip():
@@ -65,4 +65,5 @@ def export() -> Any:
          str(r.before or ""), str(r.after or ""))
         for r in db.session.scalars(_filtered().limit(100_000))
     )
-    return xlsx_response("日志", ["时间", "操作人", "动作", "对象类型", "对象编号", "摘要", "IP", "修改前", "修改后"], rows)
+    headers = ["时间", "操作人", "动作", "对象类型", "对象编号", "摘要", "IP", "修改前", "修改后"]
+    return xlsx_response("日志", headers, rows)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, UOWTransaction
 
 from app import clock
 from app.audit.models import Audited, AuditLog
+from app.database import DbSession
 
 MASK = "***"
 
@@ -142,7 +143,7 @@ def _audit_flush(session: Session, _ctx: UOWTransaction) -> None:
         session.connection().execute(insert(AuditLog), rows)
 
 
-def record(session: Session, action: str, obj: Any = None, *, summary: str = "",
+def record(session: DbSession, action: str, obj: Any = None, *, summary: str = "",
            before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
            object_type: str = "", object_id: str | int = "") -> None:
     """Write one business event (login, force logout, deploy, bulk move …) to the audit log."""

@@ -34,7 +34,7 @@ def load_user(user_id: str) -> User | None:
     user = login.user
     if not user.is_active:
         return None
-    user.login_session_id = login.id  # type: ignore[attr-defined]
+    user.login_session_id = login.id
     return user
 
 

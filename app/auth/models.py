@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app import clock
 from app.audit.models import Audited
 from app.database import UTCDateTime, str_enum
-from app.extensions import db
+from app.extensions import Base
 from app.org.models import Org
 
 
@@ -54,20 +54,20 @@ class UserStatus(StrEnum):
 
 user_roles = Table(
     "user_role",
-    db.metadata,
+    Base.metadata,
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("role_id", ForeignKey("role.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
 role_permissions = Table(
     "role_permission",
-    db.metadata,
+    Base.metadata,
     Column("role_id", ForeignKey("role.id", ondelete="CASCADE"), primary_key=True),
     Column("permission_id", ForeignKey("permission.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
 
-class Permission(Audited, db.Model):
+class Permission(Audited, Base):
     """A menu or action permission code (权限), e.g. ``customers.view``."""
 
     __tablename__ = "permission"
@@ -81,7 +81,7 @@ class Permission(Audited, db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
 
 
-class Role(Audited, db.Model):
+class Role(Audited, Base):
     """A role (角色): a set of permission codes plus the data scope they apply with."""
 
     __tablename__ = "role"
@@ -96,7 +96,7 @@ class Role(Audited, db.Model):
     permissions: Mapped[list[Permission]] = relationship(secondary=role_permissions, order_by=Permission.code)
 
 
-class User(UserMixin, Audited, db.Model):
+class User(UserMixin, Audited, Base):
     """An employee account: 工号, org, 层级/级别, distribution weight, status."""
 
     __tablename__ = "users"
@@ -138,7 +138,7 @@ class User(UserMixin, Audited, db.Model):
         return f"<User {self.username}>"
 
 
-class LoginSession(db.Model):
+class LoginSession(Base):
     """A server-side login session (在线用户); revoking it logs the browser out on its next request."""
 
     __tablename__ = "login_session"
@@ -156,7 +156,7 @@ class LoginSession(db.Model):
     user: Mapped[User] = relationship()
 
 
-class ApiToken(Audited, db.Model):
+class ApiToken(Audited, Base):
     """A personal API token for ``Authorization: Bearer``; only its SHA-256 is stored."""
 
     __tablename__ = "api_token"
@@ -174,7 +174,7 @@ class ApiToken(Audited, db.Model):
     user: Mapped[User] = relationship()
 
 
-class UserLevelChange(db.Model):
+class UserLevelChange(Base):
     """History of promotions and demotions (升降级) with the remark given."""
 
     __tablename__ = "user_level_change"

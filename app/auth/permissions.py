@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 from flask import abort, g
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.auth.models import DataScope, Permission, Role, User, role_permissions, user_roles
+from app.database import DbSession
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -72,7 +72,7 @@ def grant(role_code: str, *codes: str) -> None:
     ROLE_GRANTS.setdefault(role_code, set()).update(codes)
 
 
-def permissions_of(session: Session, user: User) -> frozenset[str]:
+def permissions_of(session: DbSession, user: User) -> frozenset[str]:
     """Return every permission code the user holds through any role (admin holds all)."""
     role_codes = {role.code for role in user.roles}
     if ADMIN_ROLE in role_codes:
@@ -121,7 +121,7 @@ def require(*codes: str) -> Callable[[F], F]:
     return decorator
 
 
-def sync_catalogue(session: Session) -> tuple[int, int]:
+def sync_catalogue(session: DbSession) -> tuple[int, int]:
     """Write declared permissions and built-in roles; grant new codes to built-in roles once."""
     existing = {perm.code: perm for perm in session.scalars(select(Permission))}
     new_codes: set[str] = set()
@@ -136,17 +136,17 @@ def sync_catalogue(session: Session) -> tuple[int, int]:
             perm.name, perm.kind, perm.section = spec.name, spec.kind, spec.section
     roles = {role.code: role for role in session.scalars(select(Role))}
     new_roles = 0
-    for spec in BUILTIN_ROLES.values():
-        role = roles.get(spec.code)
+    for role_spec in BUILTIN_ROLES.values():
+        role = roles.get(role_spec.code)
         if role is None:
-            role = Role(code=spec.code, name=spec.name, data_scope=spec.data_scope,
-                        description=spec.description, builtin=True)
+            role = Role(code=role_spec.code, name=role_spec.name, data_scope=role_spec.data_scope,
+                        description=role_spec.description, builtin=True)
             session.add(role)
-            roles[spec.code] = role
+            roles[role_spec.code] = role
             new_roles += 1
-            grant_now = ROLE_GRANTS.get(spec.code, set())
+            grant_now = ROLE_GRANTS.get(role_spec.code, set())
         else:
-            grant_now = ROLE_GRANTS.get(spec.code, set()) & new_codes
+            grant_now = ROLE_GRANTS.get(role_spec.code, set()) & new_codes
         for code in sorted(grant_now):
             if existing[code] not in role.permissions:
                 role.permissions.append(existing[code])

@@ -16,7 +16,6 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from forms.auth import ApiTokenForm, ChangePasswordForm, LoginForm
 
-
 bp = Blueprint("auth", __name__)
 
 

@@ -9,19 +9,19 @@ from datetime import datetime, timedelta
 
 from flask import current_app, has_app_context
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import clock
 from app.admin import params
 from app.audit import services as audit
 from app.auth.models import ApiToken, LoginSession, User, UserStatus
+from app.database import DbSession
 from app.errors import DomainError, ValidationFailed
 
 MIN_PASSWORD_LENGTH = 12
 # scrypt (werkzeug's default KDF and cost); the hash string records its parameters, so a cheaper
 # test setting (PASSWORD_HASH_METHOD) never weakens stored production hashes.
-DEFAULT_PASSWORD_METHOD = "scrypt"
+DEFAULT_PASSWORD_METHOD = "scrypt"  # noqa: S105  (a KDF name, not a password)
 
 LOCKOUT_THRESHOLD = params.define("auth.lockout_threshold", "int", 5, "登录失败锁定次数",
                                   "连续输错密码达到此次数后锁定账户", "安全", minimum=1)
@@ -76,7 +76,7 @@ def verify_password(user: User, password: str) -> bool:
     return check_password_hash(user.password_hash, password)
 
 
-def set_password(session: Session, user: User, password: str) -> None:
+def set_password(session: DbSession, user: User, password: str) -> None:
     """Change a user's password after checking the policy; every open session of theirs ends."""
     check_password_policy(password, user.username)
     user.password_hash = hash_password(password)
@@ -84,7 +84,7 @@ def set_password(session: Session, user: User, password: str) -> None:
     revoke_user_sessions(session, user.id, reason="password_changed")
 
 
-def authenticate(session: Session, username: str, password: str, ip: str, user_agent: str) -> NewSession:
+def authenticate(session: DbSession, username: str, password: str, ip: str, user_agent: str) -> NewSession:
     """Check credentials, counting failures in the database so lockout holds across workers.
 
     The caller commits even when LoginFailed is raised, so the failure count is kept.
@@ -113,7 +113,7 @@ def authenticate(session: Session, username: str, password: str, ip: str, user_a
     return NewSession(user, token)
 
 
-def _count_failure(session: Session, user: User, now: datetime) -> None:
+def _count_failure(session: DbSession, user: User, now: datetime) -> None:
     # One atomic increment: two workers failing at once both count.
     failures = session.scalar(
         update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
@@ -128,21 +128,21 @@ def _count_failure(session: Session, user: User, now: datetime) -> None:
         audit.record(session, "auth.login_failed", user, summary=f"{user.username} 密码错误")
 
 
-def unlock(session: Session, user: User) -> None:
+def unlock(session: DbSession, user: User) -> None:
     """Clear a lockout (admin action)."""
     user.locked_until = None
     user.failed_logins = 0
     audit.record(session, "auth.unlock", user, summary=f"解锁 {user.username}")
 
 
-def session_by_token(session: Session, token: str) -> LoginSession | None:
+def session_by_token(session: DbSession, token: str) -> LoginSession | None:
     """Return the live login session for a browser token, or None if revoked or unknown."""
     return session.scalar(
         select(LoginSession).where(LoginSession.token_hash == hash_token(token), LoginSession.revoked_at.is_(None))
     )
 
 
-def is_idle(login: LoginSession, session: Session) -> bool:
+def is_idle(login: LoginSession, session: DbSession) -> bool:
     """Tell whether a login session has been idle longer than the idle timeout."""
     limit = timedelta(minutes=params.get_int(IDLE_TIMEOUT_MINUTES, session))
     return clock.now() - login.last_seen_at > limit
@@ -152,7 +152,7 @@ def needs_touch(login: LoginSession) -> bool:
     return clock.now() - login.last_seen_at > TOUCH_INTERVAL
 
 
-def revoke_session(session: Session, login_id: int, reason: str) -> None:
+def revoke_session(session: DbSession, login_id: int, reason: str) -> None:
     """End one login session server-side."""
     session.execute(
         update(LoginSession).where(LoginSession.id == login_id, LoginSession.revoked_at.is_(None))
@@ -160,7 +160,7 @@ def revoke_session(session: Session, login_id: int, reason: str) -> None:
     )
 
 
-def revoke_user_sessions(session: Session, user_id: int, reason: str, keep_id: int | None = None) -> None:
+def revoke_user_sessions(session: DbSession, user_id: int, reason: str, keep_id: int | None = None) -> None:
     """End every open login session of a user (password change, leaving, force logout)."""
     stmt = update(LoginSession).where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
     if keep_id is not None:
@@ -168,7 +168,7 @@ def revoke_user_sessions(session: Session, user_id: int, reason: str, keep_id: i
     session.execute(stmt.values(revoked_at=clock.now(), revoked_reason=reason))
 
 
-def online_sessions(session: Session) -> list[LoginSession]:
+def online_sessions(session: DbSession) -> list[LoginSession]:
     """List open login sessions seen within the idle timeout (在线用户)."""
     cutoff = clock.now() - timedelta(minutes=params.get_int(IDLE_TIMEOUT_MINUTES, session))
     return list(session.scalars(
@@ -177,7 +177,7 @@ def online_sessions(session: Session) -> list[LoginSession]:
     ))
 
 
-def create_api_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
+def create_api_token(session: DbSession, user: User, name: str) -> tuple[ApiToken, str]:
     """Create an API token; the clear text is returned once and never stored."""
     name = name.strip()
     if not name:
@@ -189,7 +189,7 @@ def create_api_token(session: Session, user: User, name: str) -> tuple[ApiToken,
     return record, token
 
 
-def user_for_api_token(session: Session, token: str) -> User | None:
+def user_for_api_token(session: DbSession, token: str) -> User | None:
     """Return the active user owning a live API token, or None."""
     record = session.scalar(
         select(ApiToken).where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
@@ -199,5 +199,5 @@ def user_for_api_token(session: Session, token: str) -> User | None:
     return record.user
 
 
-def revoke_api_token(session: Session, record: ApiToken) -> None:
+def revoke_api_token(session: DbSession, record: ApiToken) -> None:
     record.revoked_at = clock.now()

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app import clock
 from app.audit.models import Audited
 from app.database import UTCDateTime, str_enum
-from app.extensions import db
+from app.extensions import Base
 
 
 class OrgKind(StrEnum):
@@ -37,7 +37,7 @@ ORG_KIND_LABELS = {
 }
 
 
-class Org(Audited, db.Model):
+class Org(Audited, Base):
     """One node of the org tree; ``path`` ("/1/4/9/") makes subtree queries a prefix match."""
 
     __tablename__ = "org"

@@ -14,7 +14,6 @@ from app.org.access import ORG_MANAGE
 from app.org.models import Org, OrgKind
 from forms.org import MoveOrgForm, OrgForm, RenameOrgForm
 
-
 bp = Blueprint("org", __name__, url_prefix="/org")
 
 

@@ -12,10 +12,10 @@ from typing import Any, TypeVar
 
 from flask import g, has_request_context
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
-from sqlalchemy.orm import Session
 
 from app.auth.models import DataScope, Permission, Role, User, role_permissions
 from app.auth.permissions import ADMIN_ROLE
+from app.database import DbSession
 from app.errors import NotFound
 from app.org.models import Org, OrgKind
 
@@ -34,7 +34,7 @@ class Scope:
         return self.level == DataScope.ALL
 
 
-def _branch_path(session: Session, org: Org) -> str:
+def _branch_path(session: DbSession, org: Org) -> str:
     ids = org.ancestor_ids
     branch = session.scalar(
         select(Org).where(Org.id.in_(ids), Org.kind == OrgKind.BRANCH).order_by(Org.path.desc()).limit(1)
@@ -43,7 +43,7 @@ def _branch_path(session: Session, org: Org) -> str:
     return branch.path if branch is not None else f"/{ids[0]}/"
 
 
-def _roles_granting(user: User, permission: str | None, session: Session) -> list[Role]:
+def _roles_granting(user: User, permission: str | None, session: DbSession) -> list[Role]:
     roles = list(user.roles)
     if permission is None or any(role.code == ADMIN_ROLE for role in roles):
         return roles
@@ -57,7 +57,7 @@ def _roles_granting(user: User, permission: str | None, session: Session) -> lis
     return [role for role in roles if role.id in granting]
 
 
-def scope_of(session: Session, user: User, permission: str | None = None) -> Scope:
+def scope_of(session: DbSession, user: User, permission: str | None = None) -> Scope:
     """Return the data scope the user has for ``permission`` (or across all roles when None)."""
     cache_key = (user.id, permission)
     cache: dict[tuple[int, str | None], Scope] | None = g.setdefault("_scopes", {}) if has_request_context() else None
@@ -96,7 +96,7 @@ def apply(stmt: Select[Any], scope: Scope, org_col: Any, owner_col: Any = None) 
     return stmt.where(org_condition(scope, org_col, owner_col))
 
 
-def covers(session: Session, scope: Scope, org_id: int | None, owner_id: int | None = None) -> bool:
+def covers(session: DbSession, scope: Scope, org_id: int | None, owner_id: int | None = None) -> bool:
     """Tell whether one record (its org and owner) lies inside the scope."""
     if scope.level == DataScope.ALL or (owner_id is not None and owner_id == scope.user_id):
         return True
@@ -108,7 +108,7 @@ def covers(session: Session, scope: Scope, org_id: int | None, owner_id: int | N
     return path is not None and path.startswith(scope.subtree_path)
 
 
-def org_ids(session: Session, scope: Scope) -> list[int]:
+def org_ids(session: DbSession, scope: Scope) -> list[int]:
     """List the org ids inside the scope (for dropdowns such as "import into which org")."""
     if scope.level == DataScope.ALL:
         return list(session.scalars(select(Org.id)))
@@ -119,7 +119,7 @@ def org_ids(session: Session, scope: Scope) -> list[int]:
     return list(session.scalars(select(Org.id).where(Org.path.startswith(scope.subtree_path))))
 
 
-def get_or_404(session: Session, model: type[T], ident: Any, scope: Scope, org_attr: str = "org_id",
+def get_or_404(session: DbSession, model: type[T], ident: Any, scope: Scope, org_attr: str = "org_id",
                owner_attr: str | None = None) -> T:
     """Load one record by id only if the scope covers it; out-of-scope looks exactly like missing."""
     obj = session.get(model, ident)

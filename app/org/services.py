@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
 
 from app import clock, signals
 from app.audit import services as audit
 from app.auth import services as auth_services
 from app.auth.models import Role, User, UserLevelChange, UserStatus
+from app.database import DbSession
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.org.models import Org, OrgKind
 
 
-def get_org(session: Session, org_id: int) -> Org:
+def get_org(session: DbSession, org_id: int) -> Org:
     org = session.get(Org, org_id)
     if org is None:
         raise NotFound("组织不存在")
@@ -33,7 +33,7 @@ def _check_parent(kind: OrgKind, parent: Org | None) -> None:
         raise ValidationFailed("上级组织已停用")
 
 
-def create_org(session: Session, name: str, code: str, kind: OrgKind, parent_id: int | None,
+def create_org(session: DbSession, name: str, code: str, kind: OrgKind, parent_id: int | None,
                sort: int = 0) -> Org:
     """Create an org node under a parent, keeping the company → branch → department → group order."""
     name, code = name.strip(), code.strip()
@@ -51,14 +51,14 @@ def create_org(session: Session, name: str, code: str, kind: OrgKind, parent_id:
     return org
 
 
-def rename_org(session: Session, org: Org, name: str) -> None:
+def rename_org(session: DbSession, org: Org, name: str) -> None:
     name = name.strip()
     if not name:
         raise ValidationFailed("请填写组织名称")
     org.name = name
 
 
-def move_org(session: Session, org: Org, new_parent_id: int) -> None:
+def move_org(session: DbSession, org: Org, new_parent_id: int) -> None:
     """Move a subtree under another parent; every descendant path is rewritten in one UPDATE."""
     parent = get_org(session, new_parent_id)
     if parent.path.startswith(org.path):
@@ -78,7 +78,7 @@ def move_org(session: Session, org: Org, new_parent_id: int) -> None:
                  before={"path": old_path}, after={"path": new_path})
 
 
-def set_org_active(session: Session, org: Org, active: bool) -> None:
+def set_org_active(session: DbSession, org: Org, active: bool) -> None:
     """Disable or re-enable an org; disabling needs no active users or active children below it."""
     if not active:
         busy_users = session.scalar(
@@ -96,7 +96,7 @@ def set_org_active(session: Session, org: Org, active: bool) -> None:
         org.active = True
 
 
-def org_tree(session: Session, root_path: str = "/") -> list[Org]:
+def org_tree(session: DbSession, root_path: str = "/") -> list[Org]:
     """Return the orgs under ``root_path`` ordered depth-first for rendering as a tree."""
     orgs = list(session.scalars(select(Org).where(Org.path.startswith(root_path))))
     by_parent: dict[int | None, list[Org]] = {}
@@ -115,7 +115,7 @@ def org_tree(session: Session, root_path: str = "/") -> list[Org]:
     return ordered
 
 
-def create_user(session: Session, *, username: str, work_no: str, name: str, org_id: int, password: str,
+def create_user(session: DbSession, *, username: str, work_no: str, name: str, org_id: int, password: str,
                 level: str = "", tier: str = "", weight: int = 1, role_codes: list[str] | None = None,
                 superior_id: int | None = None, phone: str = "", email: str = "") -> User:
     """Create an employee account with an initial password and roles."""
@@ -142,7 +142,7 @@ def create_user(session: Session, *, username: str, work_no: str, name: str, org
     return user
 
 
-def change_level(session: Session, user: User, level: str, tier: str, remark: str, actor: User | None) -> None:
+def change_level(session: DbSession, user: User, level: str, tier: str, remark: str, actor: User | None) -> None:
     """Promote or demote (升降级) an employee, keeping the remark in the level history."""
     remark = remark.strip()
     if not remark:
@@ -155,7 +155,7 @@ def change_level(session: Session, user: User, level: str, tier: str, remark: st
     user.level, user.tier = level, tier
 
 
-def mark_left(session: Session, user: User) -> None:
+def mark_left(session: DbSession, user: User) -> None:
     """Disable a leaving employee (离职) in one action: sessions end, tokens stop, receivers hand over work."""
     if user.status == UserStatus.LEFT:
         raise Conflict("该员工已是离职状态")

@@ -5,9 +5,8 @@ Revises:
 Create Date: 2026-11-22 15:31:20.985846
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '34f7ea000bdc'

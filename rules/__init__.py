@@ -1,0 +1,1 @@
+"""DMN decision tables and pure rule functions (no Flask imports)."""

@@ -1,0 +1,1 @@
+"""The scheduler process: job functions and the APScheduler entry point."""

@@ -26,11 +26,15 @@ setup: $(VENV)/.installed node_modules/.installed
 # permissions and parameters, deploy the shipped BPMN, and load the demo data once.
 db: setup
 	$(FLASK) db upgrade
+	$(FLASK) seed base
+	$(FLASK) bpmn deploy
 	$(FLASK) seed demo
 
+# The web server and the one scheduler process together; Ctrl-C stops both.
 run: db
 	@echo "LicaiFlow: http://$(HOST):$(PORT)  — demo users in README.md; Ctrl-C stops everything"
 	@trap 'kill 0' INT TERM; \
+	$(FLASK) scheduler run & \
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - 'app:create_app()' & \
 	wait
 
@@ -38,6 +42,7 @@ run: db
 serve: setup
 	$(FLASK) db upgrade
 	$(FLASK) seed base
+	$(FLASK) bpmn deploy
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-4} --threads 4 'app:create_app()'
 
 test: test-sqlite test-pg

@@ -43,8 +43,11 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
 
 # Each domain's screens (``routes``) and, where it has one, its API module. Order sets the menu's tie-breaks.
 SCREEN_MODULES = ("app.assets", "app.auth.routes", "app.home.routes", "app.org.routes", "app.admin.routes",
-                  "app.audit.routes")
-API_MODULES = ("app.api.auth", "app.api.core")
+                  "app.audit.routes", "app.workflow.task_routes", "app.workflow.monitor_routes",
+                  "app.scheduling.routes")
+API_MODULES = ("app.api.auth", "app.api.core", "app.workflow.api")
+# Modules that register scheduler jobs (scheduler.registry.job) and service-task operations.
+JOB_MODULES = ("scheduler.workflow_timers",)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -59,6 +62,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.api.routes import bp as api_bp
 
     app.register_blueprint(api_bp)
+    for name in JOB_MODULES:
+        importlib.import_module(name)
 
 
 def _register_request_hooks(app: Flask) -> None:
@@ -98,4 +103,4 @@ def _register_template_helpers(app: Flask) -> None:
     def _layout_context() -> dict[str, Any]:
         held = current_permissions()
         return {"menu_sections": menu.visible(held) if held or current_user.is_authenticated else [],
-                "can": can}
+                "can": can, "now_utc": clock.now}

@@ -17,10 +17,12 @@ def seed_base() -> tuple[int, int, int]:
     """Write declared permissions, built-in roles, parameters and dictionaries; safe to repeat."""
     from app.admin import dictionaries, params
     from app.auth import permissions
+    from scheduler import runner
 
     new_perms, new_roles = permissions.sync_catalogue(db.session)
     new_params = params.sync_catalogue(db.session)
     dictionaries.sync_catalogue(db.session)
+    runner.sync_catalogue(db.session)
     return new_perms, new_roles, new_params
 
 
@@ -85,5 +87,10 @@ def set_password_command(username: str, password: str) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from app.workflow.cli import bpmn_cli
+    from scheduler.cli import scheduler_cli
+
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(bpmn_cli)
+    app.cli.add_command(scheduler_cli)

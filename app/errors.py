@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, flash, jsonify, redirect, render_template, request
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -91,6 +92,12 @@ def register_error_handlers(app: Flask) -> None:
     def _domain_error(exc: DomainError) -> Any:
         db.session.rollback()
         return _respond(exc.status, exc.code, exc.message, exc.details)
+
+    @app.errorhandler(StaleDataError)
+    def _stale(_exc: StaleDataError) -> Any:
+        # Optimistic locking: someone else changed the same record (e.g. the same process instance) first.
+        db.session.rollback()
+        return _respond(409, "conflict", HTTP_MESSAGES[409])
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:

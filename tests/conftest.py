@@ -23,8 +23,10 @@ from flask.testing import FlaskClient
 from app import create_app
 from app.admin import params
 from app.extensions import db
+from forms import registry as form_registry
 
 REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "tests" / "data"
 DEMO_PASSWORD = "Licai@demo2026"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 
@@ -36,6 +38,11 @@ BASE_CONFIG: dict[str, Any] = {
     "NODE_MODULES": str(REPO / "node_modules"),
     "SCHEDULER_ENABLED": False,
 }
+
+
+# Task forms used only by the test diagrams in tests/data/.
+if DATA / "forms" not in form_registry.SEARCH_DIRS:
+    form_registry.SEARCH_DIRS.append(DATA / "forms")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -167,12 +174,23 @@ def database_url(databases: Any, request: pytest.FixtureRequest, tmp_path: Path)
     databases.drop(url)
 
 
+class CommittingClient(FlaskClient):
+    """Ends the test's own transaction before each request: on SQLite the test's open transaction
+    would otherwise hold the write lock the request needs, and the request should see what the
+    test wrote."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        db.session.commit()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     """The app under test. Test code runs in the context of a twin app on the same database, so
     every request through ``app.test_client()`` gets its own app context, ``g`` and session, as
     it would under gunicorn, instead of sharing the test's."""
     application = make_app(database_url, tmp_path / "instance")
+    application.test_client_class = CommittingClient
     twin = make_app(database_url, tmp_path / "instance")
     with twin.app_context():
         yield application
@@ -283,6 +301,34 @@ def api_as(app: Flask) -> Callable[[str], ApiClient]:
         return ApiClient(app, token)
 
     return _api
+
+
+# --- workflow ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def deploy_fixture(app: Flask) -> Callable[..., Any]:
+    """Deploy a BPMN file from tests/data by name: ``deploy_fixture("approval")`` → ProcessModel."""
+    from app.workflow import deploy
+
+    def _deploy(name: str, **kwargs: Any) -> Any:
+        text = (DATA / f"{name}.bpmn").read_text(encoding="utf-8")
+        result = deploy.deploy(db.session, text, source=f"tests/data/{name}.bpmn", **kwargs)
+        db.session.commit()
+        return result.model
+
+    return _deploy
+
+
+def user_named(username: str) -> Any:
+    """Load a demo user by username in the test's session."""
+    from sqlalchemy import select
+
+    from app.auth.models import User
+
+    user = db.session.scalar(select(User).where(User.username == username))
+    assert user is not None, username
+    return user
 
 
 # --- browser ---------------------------------------------------------------------------------------

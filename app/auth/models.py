@@ -122,9 +122,10 @@ class User(UserMixin, Audited, Base):
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
-    org: Mapped[Org] = relationship()
+    # Nearly every request needs the user's org and roles (menu, permissions, data scope): load them with the user.
+    org: Mapped[Org] = relationship(lazy="joined")
     superior: Mapped[User | None] = relationship(remote_side=[id])
-    roles: Mapped[list[Role]] = relationship(secondary=user_roles, order_by=Role.id)
+    roles: Mapped[list[Role]] = relationship(secondary=user_roles, order_by=Role.id, lazy="selectin")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

@@ -129,3 +129,16 @@ def get_or_404(session: DbSession, model: type[T], ident: Any, scope: Scope, org
     if not covers(session, scope, getattr(obj, org_attr), owner_id):
         raise NotFound("记录不存在或您无权查看")
     return obj
+
+
+def scope_for_role(session: DbSession, user: User, role: Role) -> Scope:
+    """Return the scope one of the user's roles gives (task candidates are checked role by role)."""
+    level = DataScope(role.data_scope)
+    org = user.org
+    if level == DataScope.DEPARTMENT_TREE:
+        subtree = org.path
+    elif level == DataScope.BRANCH:
+        subtree = _branch_path(session, org)
+    else:
+        subtree = ""
+    return Scope(user.id, level, org.id, subtree)

@@ -1,0 +1,149 @@
+"""Deploying process models: validate, then store a new version only when the content changed."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+from sqlalchemy import func, select
+
+from app.audit import services as audit
+from app.auth.models import Role, User
+from app.database import DbSession
+from app.errors import NotFound, ValidationFailed
+from app.workflow import engine, layout, validation
+from app.workflow.models import ProcessModel
+from app.workflow.xmlsafe import parse_xml, to_text
+
+DMN_NS = {"dmn": "https://www.omg.org/spec/DMN/20191111/MODEL/"}
+
+
+class DeploymentRefused(ValidationFailed):
+    code = "deployment_refused"
+
+    def __init__(self, problems: list[validation.Problem]) -> None:
+        super().__init__("流程图未通过校验：" + "；".join(str(p) for p in problems[:10]),
+                         details=[{"element_id": p.element_id, "element_name": p.element_name, "message": p.message}
+                                  for p in problems])
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    model: ProcessModel
+    created: bool
+
+
+def known_roles(session: DbSession) -> dict[str, str]:
+    """Role codes and names → role code (a lane may be named either way)."""
+    roles: dict[str, str] = {}
+    for code, name in session.execute(select(Role.code, Role.name)):
+        roles[code] = code
+        roles[name] = code
+    return roles
+
+
+def content_hash(bpmn_xml: str, dmn_xmls: list[str]) -> str:
+    digest = hashlib.sha256(bpmn_xml.encode("utf-8"))
+    for dmn in dmn_xmls:
+        digest.update(b"\0")
+        digest.update(dmn.encode("utf-8"))
+    return digest.hexdigest()
+
+
+def check_diagram(session: DbSession, bpmn_xml: str | bytes, dmn_xmls: list[str] | None = None,
+                  process_key: str | None = None) -> engine.ParsedModel:
+    """Parse and validate a diagram; raise DeploymentRefused listing every problem by element."""
+    root = parse_xml(bpmn_xml, "BPMN")
+    problems = validation.check(root, known_roles(session))
+    try:
+        parsed = engine.parse_model(bpmn_xml, dmn_xmls or [], process_key)
+    except engine.DiagramError as exc:
+        problems.insert(0, validation.Problem(exc.element_id, "", exc.message))
+        raise DeploymentRefused(problems) from exc
+    if problems:
+        raise DeploymentRefused(problems)
+    return parsed
+
+
+def as_text(xml: str | bytes) -> str:
+    """The document as text for storage: UTF-8 as given, other encodings re-serialised after a safe parse."""
+    if isinstance(xml, str):
+        return xml
+    root = parse_xml(xml, "BPMN")
+    try:
+        return xml.decode("utf-8")
+    except UnicodeDecodeError:
+        return to_text(root)
+
+
+def with_layout(text: str) -> str:
+    """Add an automatic layout to a diagram without coordinates, so the viewer can draw it."""
+    root = parse_xml(text, "BPMN")
+    if not layout.add_layout(root):
+        return text
+    return to_text(root)
+
+
+def latest(session: DbSession, key: str) -> ProcessModel | None:
+    return session.scalar(select(ProcessModel).where(ProcessModel.key == key)
+                          .order_by(ProcessModel.version.desc()).limit(1))
+
+
+def latest_or_404(session: DbSession, key: str) -> ProcessModel:
+    model = latest(session, key)
+    if model is None:
+        raise NotFound(f"流程 {key} 尚未部署")
+    return model
+
+
+def deploy(session: DbSession, bpmn_xml: str | bytes, dmn_xmls: list[str] | None = None, *, source: str = "",
+           comment: str = "", actor: User | None = None, process_key: str | None = None) -> DeployResult:
+    """Validate and store a diagram as the next version of its process (no-op when unchanged)."""
+    dmn_xmls = dmn_xmls or []
+    text = with_layout(as_text(bpmn_xml))
+    parsed = check_diagram(session, text, dmn_xmls, process_key)
+    sha = content_hash(text, dmn_xmls)
+    current = latest(session, parsed.process_key)
+    if current is not None and current.sha256 == sha:
+        return DeployResult(current, False)
+    model = ProcessModel(key=parsed.process_key, version=(current.version + 1) if current else 1,
+                         name=parsed.name, bpmn_xml=text, dmn_xml=dmn_xmls, sha256=sha, source=source[:200],
+                         comment=comment, deployed_by_id=actor.id if actor else None)
+    session.add(model)
+    session.flush()
+    audit.record(session, "workflow.deploy", model, summary=f"发布流程 {model.name}（{model.key}）第 {model.version} 版",
+                 after={"key": model.key, "version": model.version, "sha256": sha, "source": model.source})
+    return DeployResult(model, True)
+
+
+def _decision_ids(dmn_text: str) -> set[str]:
+    root = parse_xml(dmn_text, "DMN")
+    return {str(node.get("id")) for node in root.iter() if etree.QName(node).localname == "decision"}
+
+
+def _called_decisions(bpmn_text: str) -> set[str]:
+    root = parse_xml(bpmn_text, "BPMN")
+    return {node.text.strip() for node in root.iter()
+            if isinstance(node.tag, str) and etree.QName(node).localname == "calledDecisionId" and node.text}
+
+
+def deploy_directory(session: DbSession, bpmn_dir: Path, rules_dir: Path, actor: User | None = None
+                     ) -> list[DeployResult]:
+    """Deploy every ``*.bpmn`` in a directory with the DMN tables (from ``rules_dir``) each one calls."""
+    dmns = {path: path.read_text(encoding="utf-8") for path in sorted(rules_dir.glob("*.dmn"))}
+    decisions = {path: _decision_ids(text) for path, text in dmns.items()}
+    results = []
+    for path in sorted(bpmn_dir.glob("*.bpmn")):
+        text = path.read_text(encoding="utf-8")
+        called = _called_decisions(text)
+        needed = [dmns[p] for p in dmns if decisions[p] & called]
+        results.append(deploy(session, text, needed, source=f"bpmn/{path.name}", actor=actor))
+    return results
+
+
+def model_counts(session: DbSession) -> dict[str, int]:
+    """Number of versions per process key."""
+    return dict(session.execute(select(ProcessModel.key, func.count()).group_by(ProcessModel.key)).all())

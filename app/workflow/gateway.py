@@ -1,0 +1,467 @@
+"""The one gateway to the engine: start, complete, claim/release/delegate, messages, timers, cancel,
+retry and migration. Every call changes the instance, its task projection, subscriptions and history
+in the caller's transaction, together with whatever domain changes the call causes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import joinedload
+
+from app import clock
+from app.auth.models import User, UserStatus
+from app.database import DbSession
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.org import scope as data_scope
+from app.workflow import engine, store
+from app.workflow.deploy import known_roles, latest_or_404
+from app.workflow.models import (
+    InstanceStatus,
+    MessageLog,
+    MessageSubscription,
+    ProcessInstance,
+    ProcessModel,
+    TaskStatus,
+    WorkflowTask,
+)
+
+TASK_TAKEN = "该任务已被他人处理"
+# A task with its instance and model version (XML deferred), loaded in one round trip for completion.
+_LOAD_TASK = (select(WorkflowTask).where(WorkflowTask.id == bindparam("task_id"))
+              .options(joinedload(WorkflowTask.instance).joinedload(ProcessInstance.model)))
+MAX_MESSAGE_DEPTH = 10
+LIVE = (InstanceStatus.RUNNING, InstanceStatus.WAITING)
+
+
+# --- loading and saving ----------------------------------------------------------------------------
+
+
+def parsed_model(model: ProcessModel) -> engine.ParsedModel:
+    return engine.SPECS.get(model.sha256, model.key, lambda: (model.bpmn_xml, list(model.dmn_xml or [])))
+
+
+def load_workflow(instance: ProcessInstance) -> Any:
+    """Restore an instance's workflow (for the gateway and the diagram view)."""
+    return engine.load(instance.serialized, parsed_model(instance.model))
+
+
+def _plain(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not data:
+        return None
+    plain: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, Decimal | datetime) or hasattr(value, "isoformat"):
+            plain[key] = str(value)
+        elif isinstance(value, str | int | float | bool) or value is None:
+            plain[key] = value
+        else:
+            plain[key] = str(value)[:200]
+    return plain
+
+
+def _event(session: DbSession, instance: ProcessInstance, kind: str, actor: User | None, **fields: Any) -> None:
+    store.add_event(session, instance.id, kind, actor.id if actor else None, actor.name if actor else "系统", **fields)
+
+
+def _save(session: DbSession, instance: ProcessInstance, workflow: Any, error: engine.EngineError | None,
+          ready: list[Any] | None = None) -> None:
+    now = clock.now()
+    values: dict[str, Any] = {"serialized": engine.dump(workflow), "serializer_version": engine.SERIALIZER_VERSION,
+                              "updated_at": now}
+    if instance.status == InstanceStatus.CANCELLED:
+        values.update(next_timer_at=None)
+    elif error is not None:
+        values.update(status=InstanceStatus.ERROR, error_message=error.message, next_timer_at=None)
+    elif engine.is_completed(workflow):
+        values.update(status=InstanceStatus.COMPLETED, completed_at=now, next_timer_at=None, error_message="")
+    else:
+        if ready is None:
+            ready = engine.ready_human_tasks(workflow)
+        values.update(status=InstanceStatus.RUNNING if ready else InstanceStatus.WAITING,
+                      next_timer_at=engine.next_timer_at(workflow), error_message="")
+    session.flush()  # ORM-side changes of the instance (new row, cancel, migration) go first
+    store.save_instance(session, instance, values)
+
+
+def _assignee(props: dict[str, str], data: dict[str, Any]) -> int | None:
+    expression = props.get("assignee", "").strip()
+    if not expression:
+        return None
+    try:
+        value = engine.sandbox.evaluate(expression, data)
+    except (engine.sandbox.SandboxError, SyntaxError):
+        return None
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _roles(session: DbSession) -> dict[str, str]:
+    # Lane → role code, once per session (a request or a job run).
+    cached = session.info.get("workflow_roles")
+    if cached is None:
+        cached = session.info["workflow_roles"] = known_roles(session)
+    return cached
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """The human tasks and message waits a workflow had before an action, so the projection can be
+    brought up to date by difference instead of re-reading every row."""
+
+    ready: frozenset[str]
+    waits: tuple[tuple[str, str], ...]
+    tasks: tuple[Any, ...] = ()
+
+    @classmethod
+    def of(cls, workflow: Any) -> _Snapshot:
+        tasks = tuple(engine.ready_human_tasks(workflow))
+        return cls(frozenset(engine.task_guid(t) for t in tasks), tuple(engine.message_waits(workflow)), tasks)
+
+
+def _new_task_rows(session: DbSession, instance: ProcessInstance, tasks: list[Any]) -> list[dict[str, Any]]:
+    now = clock.now()
+    roles = _roles(session)
+    rows = []
+    for task in tasks:
+        info = engine.task_info(task)
+        props = info["properties"]
+        due_days = props.get("dueDays", "").strip()
+        rows.append({
+            "instance_id": instance.id, "task_guid": info["guid"], "element_id": info["element_id"],
+            "name": info["name"], "process_key": instance.process_key, "business_key": instance.business_key,
+            "title": instance.title, "lane": info["lane"], "candidate_role": roles.get(info["lane"], info["lane"]),
+            "org_id": instance.org_id, "owner_id": instance.owner_id, "assignee_id": _assignee(props, info["data"]),
+            "form_key": props.get("formKey", ""), "status": TaskStatus.OPEN.value, "created_at": now,
+            "due_at": now + timedelta(days=int(due_days)) if due_days.isdigit() else None,
+            "outcome": "", "comment": "",
+        })
+    return rows
+
+
+def _project(session: DbSession, instance: ProcessInstance, workflow: Any, before: _Snapshot | None,
+             handled: str = "", after: _Snapshot | None = None) -> None:
+    """Bring the task table and message subscriptions in line with the workflow's state.
+
+    With a ``before`` snapshot only the differences are written (the usual case); without one every
+    open row is compared (after retry, migration, cancellation).
+    """
+    if instance.status == InstanceStatus.ERROR:
+        return  # rows stay as they were; nothing can be completed until the incident is resolved
+    live = instance.status in LIVE
+    if not live:
+        after = _Snapshot(frozenset(), ())
+    elif after is None:
+        after = _Snapshot.of(workflow)
+    if before is None:
+        open_guids = set(session.scalars(select(WorkflowTask.task_guid).where(
+            WorkflowTask.instance_id == instance.id, WorkflowTask.status == TaskStatus.OPEN)))
+        waits_changed = True
+    else:
+        open_guids = set(before.ready) - {handled}
+        waits_changed = before.waits != after.waits
+    vanished = open_guids - after.ready
+    if vanished:
+        store.cancel_open_tasks(session, instance.id, vanished)
+    fresh = [t for t in after.tasks if engine.task_guid(t) not in open_guids]
+    if fresh:
+        store.add_tasks(session, _new_task_rows(session, instance, fresh))
+    if waits_changed:
+        store.replace_subscriptions(session, instance.id, after.waits)
+
+
+def _run(session: DbSession, instance: ProcessInstance, workflow: Any, actor: User | None,
+         action: Callable[[], None], depth: int = 0, raise_errors: bool = False, handled: str = "",
+         full_sync: bool = False) -> None:
+    """Run an engine action, then save, project, record an incident on failure, and route messages.
+
+    With ``raise_errors`` an engine failure propagates instead (the scheduler retries with back-off
+    before it records an incident). ``handled`` names the task the action completed.
+    """
+    before = None if full_sync else _Snapshot.of(workflow)
+    error: engine.EngineError | None = None
+    with engine.running({"session": session, "instance": instance, "actor": actor}):
+        try:
+            action()
+        except engine.EngineError as exc:
+            if raise_errors:
+                raise
+            error = exc
+    messages = [] if error else engine.outgoing_messages(workflow)
+    after = None if error else _Snapshot.of(workflow)
+    _save(session, instance, workflow, error, list(after.tasks) if after else None)
+    _project(session, instance, workflow, before, handled, after)
+    if error is not None:
+        _event(session, instance, "error", actor, element_id=error.element_id[:100], comment=error.message)
+    for message in messages:
+        _deliver(session, message.name, message.correlation, message.payload, actor, instance.id, depth + 1)
+
+
+# --- starting and completing -----------------------------------------------------------------------
+
+
+def start(session: DbSession, process_key: str, *, business_key: str = "", title: str = "",
+          org_id: int | None = None, owner_id: int | None = None, data: dict[str, Any] | None = None,
+          actor: User | None = None) -> ProcessInstance:
+    """Start the latest version of a process with ``data`` on its start task."""
+    model = latest_or_404(session, process_key)
+    return start_model(session, model, business_key=business_key, title=title, org_id=org_id, owner_id=owner_id,
+                       data=data, actor=actor)
+
+
+def start_model(session: DbSession, model: ProcessModel, *, business_key: str = "", title: str = "",
+                org_id: int | None = None, owner_id: int | None = None, data: dict[str, Any] | None = None,
+                actor: User | None = None) -> ProcessInstance:
+    """Start a specific process-model version."""
+    workflow = engine.new_workflow(parsed_model(model), dict(data or {}))
+    instance = ProcessInstance(model_id=model.id, model=model, process_key=model.key, business_key=business_key,
+                               title=(title or model.name)[:200], org_id=org_id, owner_id=owner_id, serialized="{}",
+                               serializer_version=engine.SERIALIZER_VERSION,
+                               started_by_id=actor.id if actor else None, started_at=clock.now())
+    session.add(instance)
+    session.flush()
+    _event(session, instance, "start", actor, data=_plain(data))
+    _run(session, instance, workflow, actor, lambda: engine.step(workflow))
+    return instance
+
+
+def task_data(task: WorkflowTask) -> dict[str, Any]:
+    """The data a human task sees (to pre-fill its form)."""
+    return engine.task_data(load_workflow(task.instance), task.task_guid)
+
+
+def can_act(session: DbSession, user: User, task: WorkflowTask) -> bool:
+    """Tell whether the user may claim or complete the task: assignee, or candidate role within scope."""
+    if task.assignee_id is not None:
+        return task.assignee_id == user.id
+    return is_candidate(session, user, task)
+
+
+def is_candidate(session: DbSession, user: User, task: WorkflowTask) -> bool:
+    for role in user.roles:
+        if role.code == task.candidate_role:
+            scope = data_scope.scope_for_role(session, user, role)
+            if data_scope.covers(session, scope, task.org_id, task.owner_id):
+                return True
+    return False
+
+
+def get_task(session: DbSession, task_id: int, user: User, *, for_action: bool = False) -> WorkflowTask:
+    """Load a task the user may see (or act on); others look exactly like missing tasks."""
+    task = session.get(WorkflowTask, task_id)
+    if task is None:
+        raise NotFound("任务不存在或您无权查看")
+    visible = (can_act(session, user, task) or task.completed_by_id == user.id
+               or task.delegated_from_id == user.id or (not for_action and is_candidate(session, user, task)))
+    if not visible:
+        raise NotFound("任务不存在或您无权查看")
+    return task
+
+
+def complete_task(session: DbSession, task_id: int, user: User, data: dict[str, Any], *, outcome: str = "",
+                  comment: str = "", outcome_label: str = "") -> WorkflowTask:
+    """Complete a human task with typed form data; exactly one of two concurrent completions wins."""
+    task = session.execute(_LOAD_TASK, {"task_id": task_id}).scalar_one_or_none()
+    if task is None:
+        raise NotFound("任务不存在或您无权查看")
+    if not can_act(session, user, task):
+        get_task(session, task_id, user)  # 404 when the task is not visible at all
+        raise Conflict(TASK_TAKEN if task.status != TaskStatus.OPEN else "该任务已由他人认领")
+    if task.status != TaskStatus.OPEN:
+        raise Conflict(TASK_TAKEN)
+    instance = task.instance
+    if instance.status not in LIVE:
+        raise Conflict("流程处于异常或已结束状态，暂不能处理，请联系管理员")
+    if not store.claim_completion(session, task, user.id, outcome, comment):
+        raise Conflict(TASK_TAKEN)
+    workflow = load_workflow(instance)
+    spiff_task = engine.find_ready_task(workflow, task.task_guid)
+    if spiff_task is None:
+        raise Conflict(TASK_TAKEN)
+    values = dict(data)
+    values["outcome"] = outcome
+    values["comment"] = comment
+    _event(session, instance, "complete", user, element_id=task.element_id, task_name=task.name,
+           outcome=(outcome_label or outcome)[:50], comment=comment, data=_plain(data))
+    _run(session, instance, workflow, user, lambda: engine.run_task(workflow, spiff_task, values),
+         handled=task.task_guid)
+    return task
+
+
+def claim(session: DbSession, task_id: int, user: User) -> WorkflowTask:
+    """Take a group task into my own inbox."""
+    task = get_task(session, task_id, user, for_action=True)
+    if task.status != TaskStatus.OPEN:
+        raise Conflict(TASK_TAKEN)
+    done = session.execute(
+        update(WorkflowTask).where(WorkflowTask.id == task.id, WorkflowTask.status == TaskStatus.OPEN,
+                                   WorkflowTask.assignee_id.is_(None)).values(assignee_id=user.id),
+        execution_options={"synchronize_session": False},
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("该任务已被他人认领")
+    _event(session, task.instance, "claim", user, element_id=task.element_id, task_name=task.name)
+    session.refresh(task)
+    return task
+
+
+def release(session: DbSession, task_id: int, user: User) -> WorkflowTask:
+    """Give a claimed task back to the group."""
+    task = get_task(session, task_id, user)
+    done = session.execute(
+        update(WorkflowTask).where(WorkflowTask.id == task.id, WorkflowTask.status == TaskStatus.OPEN,
+                                   WorkflowTask.assignee_id == user.id)
+        .values(assignee_id=None, delegated_from_id=None),
+        execution_options={"synchronize_session": False},
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("只能退回自己认领的待办任务")
+    _event(session, task.instance, "release", user, element_id=task.element_id, task_name=task.name)
+    session.refresh(task)
+    return task
+
+
+def delegate(session: DbSession, task_id: int, user: User, to_user_id: int, comment: str = "") -> WorkflowTask:
+    """Hand a task I may act on to another active colleague (委派)."""
+    task = get_task(session, task_id, user, for_action=True)
+    if task.status != TaskStatus.OPEN:
+        raise Conflict(TASK_TAKEN)
+    if not can_act(session, user, task):
+        raise Conflict("该任务已由他人认领")
+    target = session.get(User, to_user_id)
+    if target is None or target.status != UserStatus.ACTIVE:
+        raise ValidationFailed("委派对象不存在或已离职")
+    if target.id == user.id:
+        raise ValidationFailed("不能委派给自己")
+    done = session.execute(
+        update(WorkflowTask).where(WorkflowTask.id == task.id, WorkflowTask.status == TaskStatus.OPEN)
+        .values(assignee_id=target.id, delegated_from_id=user.id),
+        execution_options={"synchronize_session": False},
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(TASK_TAKEN)
+    _event(session, task.instance, "delegate", user, element_id=task.element_id, task_name=task.name,
+           comment=comment, data={"to_user_id": target.id, "to_user": target.name})
+    session.refresh(task)
+    return task
+
+
+# --- messages --------------------------------------------------------------------------------------
+
+
+def send_message(session: DbSession, name: str, correlation: dict[str, Any], payload: dict[str, Any] | None = None,
+                 actor: User | None = None) -> list[int]:
+    """Deliver a message to every instance waiting for ``name`` with this correlation; returns their ids.
+
+    The correlation values travel in the payload too, as they do in messages thrown by a diagram.
+    A message nobody waits for is recorded in the message log, not lost.
+    """
+    body = {**correlation, **(payload or {})}
+    return _deliver(session, name, engine.canonical_correlation(correlation), body, actor, None, 0)
+
+
+def _deliver(session: DbSession, name: str, correlation: str, payload: dict[str, Any], actor: User | None,
+             source_id: int | None, depth: int) -> list[int]:
+    delivered: list[int] = []
+    if depth > MAX_MESSAGE_DEPTH:
+        session.add(MessageLog(message_name=name, correlation=correlation, payload=_plain(payload),
+                               source_instance_id=source_id, delivered_to=[], matched=False))
+        return delivered
+    targets = list(session.scalars(
+        select(MessageSubscription.instance_id).where(MessageSubscription.message_name == name,
+                                                      MessageSubscription.correlation == correlation)
+        .distinct().order_by(MessageSubscription.instance_id)))
+    for instance_id in targets:
+        if instance_id == source_id:
+            continue
+        instance = session.get(ProcessInstance, instance_id)
+        if instance is None or instance.status not in LIVE:
+            continue
+        workflow = load_workflow(instance)
+        _event(session, instance, "message", actor, comment=name, data=_plain(payload))
+        _run(session, instance, workflow, actor, lambda wf=workflow: engine.deliver(wf, name, payload), depth)
+        delivered.append(instance_id)
+    session.add(MessageLog(message_name=name, correlation=correlation, payload=_plain(payload),
+                           source_instance_id=source_id, delivered_to=delivered, matched=bool(delivered)))
+    session.flush()
+    return delivered
+
+
+# --- timers ----------------------------------------------------------------------------------------
+
+
+def fire_due_timers(session: DbSession, instance: ProcessInstance) -> None:
+    """Advance one instance whose timer is due; an engine failure raises EngineError for the scheduler to retry."""
+    workflow = load_workflow(instance)
+    _event(session, instance, "timer", None, comment="定时器到期", data={"due": str(instance.next_timer_at)})
+    _run(session, instance, workflow, None, lambda: engine.fire_timers(workflow), raise_errors=True)
+
+
+def record_incident(session: DbSession, instance: ProcessInstance, message: str) -> None:
+    """Put an instance into the error state after retries ran out; the monitor offers a retry."""
+    instance.status = InstanceStatus.ERROR
+    instance.error_message = message
+    instance.next_timer_at = None
+    _event(session, instance, "error", None, comment=message)
+
+
+# --- administration --------------------------------------------------------------------------------
+
+
+def cancel(session: DbSession, instance: ProcessInstance, reason: str, actor: User | None) -> None:
+    """Cancel a live or failed instance with a reason; its open tasks are withdrawn."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed("请填写取消原因")
+    if instance.status in (InstanceStatus.COMPLETED, InstanceStatus.CANCELLED):
+        raise Conflict("流程已结束，不能取消")
+    workflow = load_workflow(instance)
+    engine.cancel(workflow)
+    instance.status = InstanceStatus.CANCELLED
+    instance.end_reason = reason
+    instance.completed_at = clock.now()
+    _save(session, instance, workflow, None)
+    store.cancel_open_tasks(session, instance.id)
+    store.replace_subscriptions(session, instance.id, ())
+    _event(session, instance, "cancel", actor, comment=reason)
+
+
+def retry(session: DbSession, instance: ProcessInstance, actor: User | None) -> None:
+    """Run the failed steps of an instance in error again (after the cause was fixed)."""
+    if instance.status != InstanceStatus.ERROR:
+        raise Conflict("只有异常状态的流程可以重试")
+    workflow = load_workflow(instance)
+    instance.status = InstanceStatus.RUNNING
+    instance.timer_failures = 0
+    _event(session, instance, "retry", actor)
+
+    def again() -> None:
+        engine.retry_errors(workflow)
+        engine.step(workflow)
+
+    _run(session, instance, workflow, actor, again, full_sync=True)
+
+
+def record_event(session: DbSession, instance: ProcessInstance, kind: str, actor: User | None, **fields: Any) -> None:
+    """Append a history event (for operations in sibling modules such as migration)."""
+    _event(session, instance, kind, actor, **fields)
+
+
+def run_action(session: DbSession, instance: ProcessInstance, workflow: Any, actor: User | None,
+               action: Callable[[], None]) -> None:
+    """Run an engine action with save, a full projection and message routing (migration)."""
+    _run(session, instance, workflow, actor, action, full_sync=True)
+
+
+def live_instance(session: DbSession, instance_id: int) -> ProcessInstance:
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound("流程实例不存在")
+    return instance

@@ -1,0 +1,108 @@
+"""Inbox (待办) queries over the task projection — they never load workflow JSON.
+
+A user sees an open task when it is assigned to them, or when it is unassigned, its candidate role is
+one of theirs and the role's data scope covers the task's business object. "待我处理" holds tasks
+assigned to me and unassigned ones about my own business objects (a seat's revision of their own
+trade); "可认领" holds the rest of the unassigned ones (a finance group's audits).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+
+from app import clock
+from app.auth.models import User
+from app.database import DbSession
+from app.org import scope as data_scope
+from app.workflow.models import TaskStatus, WorkflowTask
+
+TABS = {
+    "mine": "待我处理",
+    "group": "可认领",
+    "delegated": "我委派的",
+    "done": "我已办",
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    process_key: str = ""
+    business_key: str = ""
+    start: date | None = None
+    end: date | None = None
+
+    def apply(self, stmt: Select[Any], done: bool = False) -> Select[Any]:
+        if self.process_key:
+            stmt = stmt.where(WorkflowTask.process_key == self.process_key)
+        if self.business_key:
+            stmt = stmt.where(or_(WorkflowTask.business_key.contains(self.business_key, autoescape=True),
+                                  WorkflowTask.title.contains(self.business_key, autoescape=True)))
+        column = WorkflowTask.completed_at if done else WorkflowTask.created_at
+        if self.start:
+            stmt = stmt.where(column >= datetime.combine(self.start, time.min, tzinfo=clock.SHANGHAI))
+        if self.end:
+            stmt = stmt.where(column < datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=clock.SHANGHAI))
+        return stmt
+
+
+def candidate_condition(session: DbSession, user: User) -> ColumnElement[bool]:
+    """Unassigned open tasks of one of the user's roles inside that role's data scope."""
+    conditions = []
+    for role in user.roles:
+        scope = data_scope.scope_for_role(session, user, role)
+        conditions.append(and_(WorkflowTask.candidate_role == role.code,
+                               data_scope.org_condition(scope, WorkflowTask.org_id, WorkflowTask.owner_id)))
+    if not conditions:
+        return false()
+    return and_(WorkflowTask.assignee_id.is_(None), or_(*conditions))
+
+
+def _mine(session: DbSession, user: User) -> ColumnElement[bool]:
+    own_roles = [role.code for role in user.roles]
+    return or_(WorkflowTask.assignee_id == user.id,
+               and_(WorkflowTask.assignee_id.is_(None), WorkflowTask.owner_id == user.id,
+                    WorkflowTask.candidate_role.in_(own_roles)))
+
+
+def _group(session: DbSession, user: User) -> ColumnElement[bool]:
+    not_mine = or_(WorkflowTask.owner_id.is_(None), WorkflowTask.owner_id != user.id)
+    return and_(candidate_condition(session, user), not_mine)
+
+
+def query(session: DbSession, user: User, tab: str, filters: Filters | None = None) -> Select[tuple[WorkflowTask]]:
+    """The SELECT behind one inbox tab, newest first (done: most recently completed first)."""
+    filters = filters or Filters()
+    stmt = select(WorkflowTask)
+    if tab == "mine":
+        stmt = stmt.where(WorkflowTask.status == TaskStatus.OPEN, _mine(session, user))
+    elif tab == "group":
+        stmt = stmt.where(WorkflowTask.status == TaskStatus.OPEN, _group(session, user))
+    elif tab == "delegated":
+        stmt = stmt.where(WorkflowTask.status == TaskStatus.OPEN, WorkflowTask.delegated_from_id == user.id)
+    elif tab == "done":
+        stmt = stmt.where(WorkflowTask.completed_by_id == user.id)
+        return filters.apply(stmt, done=True).order_by(WorkflowTask.completed_at.desc(), WorkflowTask.id.desc())
+    else:
+        raise ValueError(tab)
+    return filters.apply(stmt).order_by(WorkflowTask.created_at.desc(), WorkflowTask.id.desc())
+
+
+def open_for(session: DbSession, user: User) -> Select[tuple[WorkflowTask]]:
+    """Every open task the user can act on now: assigned to them or claimable."""
+    return (select(WorkflowTask)
+            .where(WorkflowTask.status == TaskStatus.OPEN,
+                   or_(WorkflowTask.assignee_id == user.id, candidate_condition(session, user)))
+            .order_by(WorkflowTask.created_at.desc(), WorkflowTask.id.desc()))
+
+
+def counts(session: DbSession, user: User) -> dict[str, int]:
+    """Open-task counts for the menu badge and the tabs."""
+    mine = session.scalar(select(func.count()).select_from(WorkflowTask).where(
+        WorkflowTask.status == TaskStatus.OPEN, _mine(session, user))) or 0
+    group = session.scalar(select(func.count()).select_from(WorkflowTask).where(
+        WorkflowTask.status == TaskStatus.OPEN, _group(session, user))) or 0
+    return {"mine": mine, "group": group, "total": mine + group}

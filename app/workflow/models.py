@@ -1,0 +1,184 @@
+"""Process models (versioned BPMN), instances, the task projection (待办), history, message subscriptions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app import clock
+from app.auth.models import User
+from app.database import UTCDateTime, str_enum
+from app.extensions import Base
+
+
+class InstanceStatus(StrEnum):
+    RUNNING = "running"  # has READY human tasks
+    WAITING = "waiting"  # waits for a timer or a message only
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    ERROR = "error"  # an incident: a script, condition or service call failed
+
+    @property
+    def label(self) -> str:
+        return {"running": "进行中", "waiting": "等待中", "completed": "已完成", "cancelled": "已取消",
+                "error": "异常"}[self.value]
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"  # withdrawn by the engine (boundary timer, instance cancelled, migration)
+
+    @property
+    def label(self) -> str:
+        return {"open": "待处理", "completed": "已完成", "cancelled": "已撤销"}[self.value]
+
+
+class ProcessModel(Base):
+    """One deployed version of a BPMN process (plus the DMN tables it uses)."""
+
+    __tablename__ = "process_model"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), index=True)  # the BPMN process id
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    # Deferred: the XML is read only when a version's spec is not yet in the process-wide cache.
+    bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
+    dmn_xml: Mapped[list[str]] = mapped_column(JSON, default=list, deferred=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    source: Mapped[str] = mapped_column(String(200), default="")  # file name or "designer"
+    comment: Mapped[str] = mapped_column(Text, default="")
+    deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    def __repr__(self) -> str:
+        return f"<ProcessModel {self.key} v{self.version}>"
+
+
+class ProcessInstance(Base):
+    """A running (or finished) process: serialized SpiffWorkflow state plus what queries need."""
+
+    __tablename__ = "process_instance"
+    __table_args__ = (Index("ix_process_instance_timer_due", "status", "next_timer_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("process_model.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(100), index=True)
+    business_key: Mapped[str] = mapped_column(String(100), index=True, default="")  # e.g. "trade:42"
+    title: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[InstanceStatus] = mapped_column(str_enum(InstanceStatus), default=InstanceStatus.RUNNING,
+                                                   index=True)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("org.id"), index=True)  # scope of the business object
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    serialized: Mapped[str] = mapped_column(Text)
+    serializer_version: Mapped[str] = mapped_column(String(40))
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lock_owner: Mapped[str | None] = mapped_column(String(80))
+    lock_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    timer_failures: Mapped[int] = mapped_column(Integer, default=0)
+    error_message: Mapped[str] = mapped_column(Text, default="")
+    end_reason: Mapped[str] = mapped_column(Text, default="")
+    version_id: Mapped[int] = mapped_column(Integer, default=1)
+
+    model: Mapped[ProcessModel] = relationship()
+    started_by: Mapped[User | None] = relationship(foreign_keys=[started_by_id])
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+    def __repr__(self) -> str:
+        return f"<ProcessInstance {self.id} {self.process_key} {self.business_key}>"
+
+
+class WorkflowTask(Base):
+    """Projection of a READY human task for inbox queries; the inbox never loads workflow JSON."""
+
+    __tablename__ = "workflow_task"
+    __table_args__ = (
+        Index("ix_workflow_task_open_role", "status", "candidate_role", "org_id"),
+        Index("ix_workflow_task_assignee", "assignee_id", "status"),
+        Index("ix_workflow_task_owner", "owner_id", "status"),
+        Index("ix_workflow_task_done_by", "completed_by_id", "completed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    task_guid: Mapped[str] = mapped_column(String(36), unique=True)  # SpiffWorkflow task id
+    element_id: Mapped[str] = mapped_column(String(100))  # BPMN element id
+    name: Mapped[str] = mapped_column(String(200))
+    process_key: Mapped[str] = mapped_column(String(100))
+    business_key: Mapped[str] = mapped_column(String(100), default="", index=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    lane: Mapped[str] = mapped_column(String(100), default="")
+    candidate_role: Mapped[str] = mapped_column(String(50), default="")
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("org.id"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    delegated_from_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    form_key: Mapped[str] = mapped_column(String(100), default="")
+    status: Mapped[TaskStatus] = mapped_column(str_enum(TaskStatus), default=TaskStatus.OPEN)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    outcome: Mapped[str] = mapped_column(String(50), default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    instance: Mapped[ProcessInstance] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+
+
+class InstanceEvent(Base):
+    """Append-only history of an instance: start, completion, claim, timer, message, cancel, error, migrate."""
+
+    __tablename__ = "instance_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    kind: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_name: Mapped[str] = mapped_column(String(80), default="")
+    element_id: Mapped[str] = mapped_column(String(100), default="")
+    task_name: Mapped[str] = mapped_column(String(200), default="")
+    outcome: Mapped[str] = mapped_column(String(50), default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class MessageSubscription(Base):
+    """An instance waiting for a message name + correlation value, so senders find it by index."""
+
+    __tablename__ = "message_subscription"
+    __table_args__ = (Index("ix_message_subscription_lookup", "message_name", "correlation"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    message_name: Mapped[str] = mapped_column(String(100))
+    correlation: Mapped[str] = mapped_column(String(200), default="")  # canonical JSON of the correlation values
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class MessageLog(Base):
+    """Every message sent: to which instances it went, or that nobody waited for it (never lost)."""
+
+    __tablename__ = "message_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
+    message_name: Mapped[str] = mapped_column(String(100), index=True)
+    correlation: Mapped[str] = mapped_column(String(200), default="")
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    source_instance_id: Mapped[int | None] = mapped_column(Integer)
+    delivered_to: Mapped[list[int]] = mapped_column(JSON, default=list)
+    matched: Mapped[bool] = mapped_column(default=False, index=True)

@@ -1,0 +1,59 @@
+"""Named domain operations that BPMN service tasks may call — the only code a diagram can reach.
+
+A domain registers ``@operation("trade.set_status", "设置交易状态", params={"status": "状态"})``.
+The function receives an :class:`OperationContext` (session, instance, actor, task data) and the
+evaluated parameters, and returns a JSON-able result stored in the task's result variable.
+Deployment refuses a diagram naming an unknown operation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class OperationContext:
+    session: Any
+    instance: Any
+    actor: Any
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class OperationSpec:
+    name: str
+    label: str
+    func: Callable[..., Any]
+    params: dict[str, str] = field(default_factory=dict)  # parameter name → Chinese description
+
+
+REGISTRY: dict[str, OperationSpec] = {}
+
+
+def operation(name: str, label: str, params: dict[str, str] | None = None) -> Callable[[Callable[..., Any]],
+                                                                                       Callable[..., Any]]:
+    """Register a function as a service-task operation under ``name``."""
+
+    def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+        REGISTRY[name] = OperationSpec(name, label, func, dict(params or {}))
+        return func
+
+    return decorator
+
+
+def call(name: str, params: dict[str, Any], data: Mapping[str, Any]) -> Any:
+    """Run a registered operation inside the running workflow's context."""
+    from app.workflow.engine import running_context
+
+    spec = REGISTRY.get(name)
+    if spec is None:
+        raise KeyError(f"未注册的服务操作：{name}")
+    ctx = running_context()
+    return spec.func(OperationContext(ctx["session"], ctx["instance"], ctx["actor"], data), **params)
+
+
+@operation("system.echo", "回显参数（用于测试与示例）", {"value": "任意值"})
+def _echo(ctx: OperationContext, value: Any = None) -> Any:
+    return {"value": value}

@@ -1,0 +1,136 @@
+"""待办 screens: inbox tabs, the task page (form, business object, diagram, history) and task actions."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from app import workflow
+from app.auth.models import User, UserStatus
+from app.auth.permissions import require
+from app.errors import ValidationFailed
+from app.extensions import db
+from app.workflow import inbox, subjects, views
+from app.workflow.access import INBOX
+from app.workflow.models import ProcessModel, TaskStatus
+from forms import registry as form_registry
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+
+
+def _date_arg(name: str) -> date | None:
+    raw = request.args.get(name, "")
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+@bp.app_context_processor
+def _inbox_badge() -> dict[str, Any]:
+    def badge() -> int:
+        if not current_user.is_authenticated:
+            return 0
+        return inbox.counts(db.session, current_user)["total"]
+
+    return {"inbox_badge": badge}
+
+
+@bp.get("/", endpoint="inbox")
+@require(INBOX)
+def inbox_page() -> Any:
+    tab = request.args.get("tab", "mine")
+    if tab not in inbox.TABS:
+        tab = "mine"
+    filters = inbox.Filters(process_key=request.args.get("process", ""), business_key=request.args.get("q", "").strip(),
+                            start=_date_arg("start"), end=_date_arg("end"))
+    page = db.paginate(inbox.query(db.session, current_user, tab, filters), per_page=30, error_out=False)
+    processes = db.session.execute(select(ProcessModel.key, ProcessModel.name).distinct()
+                                   .order_by(ProcessModel.key)).all()
+    return render_template("workflow/inbox.html", tab=tab, tabs=inbox.TABS, page=page,
+                           counts=inbox.counts(db.session, current_user), processes=processes)
+
+
+def _render_task(task_id: int, form: Any = None, status: int = 200, errors: list[str] | None = None) -> Any:
+    task = workflow.get_task(db.session, task_id, current_user)
+    instance = task.instance
+    actionable = task.status == TaskStatus.OPEN and workflow.can_act(db.session, current_user, task)
+    if form is None and task.status == TaskStatus.OPEN and task.form_key:
+        form = views.build_form(db.session, task.form_key, None, workflow.task_data(task))
+    colleagues = []
+    if actionable:
+        colleagues = db.session.scalars(select(User).where(User.status == UserStatus.ACTIVE, User.id != current_user.id,
+                                                           User.org_id == current_user.org_id).order_by(User.name)).all()
+    return render_template(
+        "workflow/task.html", task=task, instance=instance, form=form, actionable=actionable,
+        claimable=task.status == TaskStatus.OPEN and task.assignee_id is None and actionable,
+        subject=subjects.summarise(db.session, instance.business_key), history=views.history(db.session, instance.id),
+        event_labels=views.EVENT_LABELS, diagram_url=views.diagram_url(instance), errors=errors or [],
+        colleagues=colleagues,
+    ), status
+
+
+@bp.get("/<int:task_id>")
+@require(INBOX)
+def task_page(task_id: int) -> Any:
+    return _render_task(task_id)
+
+
+@bp.post("/<int:task_id>/complete")
+@require(INBOX)
+def complete(task_id: int) -> Any:
+    task = workflow.get_task(db.session, task_id, current_user)
+    try:
+        form = views.build_form(db.session, task.form_key, request.form, None)
+    except form_registry.UnknownForm as exc:
+        raise ValidationFailed(f"任务表单 {task.form_key} 不存在，请联系流程设计人员") from exc
+    outcome = request.form.get("outcome", "")
+    comment = (form.comment.data or "").strip()
+    errors = form.check_outcome(outcome, comment)
+    if not form.validate() or errors:
+        db.session.rollback()
+        return _render_task(task_id, form=form, status=422, errors=errors)
+    workflow.complete_task(db.session, task_id, current_user, form.task_data(), outcome=outcome, comment=comment,
+                           outcome_label=dict(form.outcomes).get(outcome, ""))
+    db.session.commit()
+    db.session.refresh(task)
+    if task.instance.status.value == "error":
+        flash("已提交，但后续流程执行出错，已转为异常，请联系流程管理员", "warning")
+    else:
+        flash(f"已办理“{task.name}”", "success")
+    return redirect(url_for("tasks.inbox"))
+
+
+@bp.post("/<int:task_id>/claim")
+@require(INBOX)
+def claim(task_id: int) -> Any:
+    workflow.claim(db.session, task_id, current_user)
+    db.session.commit()
+    flash("已认领，任务在“待我处理”中", "success")
+    return redirect(url_for("tasks.task_page", task_id=task_id))
+
+
+@bp.post("/<int:task_id>/release")
+@require(INBOX)
+def release(task_id: int) -> Any:
+    workflow.release(db.session, task_id, current_user)
+    db.session.commit()
+    flash("任务已退回任务池", "info")
+    return redirect(url_for("tasks.inbox"))
+
+
+@bp.post("/<int:task_id>/delegate")
+@require(INBOX)
+def delegate(task_id: int) -> Any:
+    try:
+        to_user = int(request.form.get("to_user_id", ""))
+    except ValueError as exc:
+        raise ValidationFailed("请选择委派对象") from exc
+    workflow.delegate(db.session, task_id, current_user, to_user, request.form.get("comment", ""))
+    db.session.commit()
+    flash("任务已委派", "success")
+    return redirect(url_for("tasks.inbox"))

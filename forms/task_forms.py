@@ -1,0 +1,178 @@
+"""User-task forms: the TaskForm base class and the compiler for declarative definitions.
+
+A declarative definition (a TOML file in ``forms/tasks/``, or a dict from the process designer):
+
+    title = "财务审核"
+    outcomes = [["pass", "通过"], ["return", "退回"]]     # submit buttons; the choice is ``outcome``
+    comment_label = "审核意见"
+    comment_required_for = ["return"]
+
+    [[fields]]
+    name = "arrival_amount"     # task-data variable
+    label = "实际到账金额"
+    type = "decimal"            # string | text | integer | decimal | date | boolean | choice
+    required = true
+    min = 0
+    dictionary = "customer_type"  # choice: values from a base-data dictionary …
+    choices = [["a", "甲"]]       # … or listed here
+    readonly = true               # shown, not editable
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields import Field
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+FIELD_TYPES = ("string", "text", "integer", "decimal", "date", "boolean", "choice")
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
+RESERVED_NAMES = frozenset({"outcome", "comment", "csrf_token", "meta", "data", "errors", "process", "populate_obj",
+                            "validate", "submit"})
+DEFAULT_OUTCOMES: list[tuple[str, str]] = [("submit", "提交")]
+
+
+class DefinitionError(ValueError):
+    """A declarative form definition is invalid; the message names the form and field."""
+
+
+class TaskForm(FlaskForm):
+    """Base class of every user-task form: fields + outcome buttons + an optional comment."""
+
+    title: ClassVar[str] = ""
+    outcomes: ClassVar[list[tuple[str, str]]] = DEFAULT_OUTCOMES
+    comment_label: ClassVar[str] = "处理意见"
+    comment_required_for: ClassVar[frozenset[str]] = frozenset()
+    dictionaries: ClassVar[dict[str, str]] = {}  # field name → base-data dictionary code
+    readonly_fields: ClassVar[frozenset[str]] = frozenset()
+
+    comment = TextAreaField("处理意见", validators=[Optional(), Length(max=2000, message="意见不能超过 2000 字")])
+
+    def prepare(self, choices_of: Any) -> None:
+        """Fill choice fields that read a base-data dictionary; ``choices_of(code)`` gives (code, label) pairs."""
+        self.comment.label.text = self.comment_label
+        for name, dict_code in self.dictionaries.items():
+            field = getattr(self, name)
+            field.choices = [("", "请选择")] + list(choices_of(dict_code))
+
+    def data_fields(self) -> list[Field]:
+        return [f for f in self if f.name not in ("csrf_token", "comment")]
+
+    def task_data(self) -> dict[str, Any]:
+        """Typed values for task data (Decimal, date, int, bool, str); read-only fields are not written."""
+        return {f.name: f.data for f in self.data_fields() if f.name not in self.readonly_fields}
+
+    def check_outcome(self, outcome: str, comment: str) -> list[str]:
+        """Return errors for the chosen outcome (unknown outcome, missing comment)."""
+        errors = []
+        if outcome not in {code for code, _label in self.outcomes}:
+            errors.append("请选择有效的处理结果")
+        elif outcome in self.comment_required_for and not comment.strip():
+            errors.append(f"选择“{dict(self.outcomes)[outcome]}”时必须填写{self.comment_label}")
+        return errors
+
+
+def _number(value: Any, where: str) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise DefinitionError(f"{where} 必须是数字")
+    return Decimal(str(value))
+
+
+def _field(form_key: str, spec: dict[str, Any]) -> tuple[str, Field]:
+    name = spec.get("name")
+    where = f"表单 {form_key} 的字段 {name or '?'}"
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        raise DefinitionError(f"{where}：字段名须以小写字母开头，只含小写字母、数字、下划线")
+    if name in RESERVED_NAMES:
+        raise DefinitionError(f"{where}：字段名 {name} 为保留名称")
+    kind = spec.get("type", "string")
+    if kind not in FIELD_TYPES:
+        raise DefinitionError(f"{where}：未知类型 {kind}，可用类型：{'、'.join(FIELD_TYPES)}")
+    label = str(spec.get("label") or name)
+    required = bool(spec.get("required", False))
+    validators: list[Any] = []
+    if required:
+        message = f"请填写{label}"
+        validators.append(InputRequired(message) if kind in ("integer", "decimal", "boolean") else
+                          DataRequired(message))
+    else:
+        validators.append(Optional())
+    low = _number(spec["min"], f"{where} 的 min") if "min" in spec else None
+    high = _number(spec["max"], f"{where} 的 max") if "max" in spec else None
+    if low is not None or high is not None:
+        if kind not in ("integer", "decimal"):
+            raise DefinitionError(f"{where}：只有数字字段可以设置 min/max")
+        bounds = {"min": low if kind == "decimal" else (int(low) if low is not None else None),
+                  "max": high if kind == "decimal" else (int(high) if high is not None else None)}
+        parts = [f"不小于 {low}" if low is not None else "", f"不大于 {high}" if high is not None else ""]
+        validators.append(NumberRange(**bounds, message=f"{label}须{'且'.join(p for p in parts if p)}"))
+    if "max_length" in spec and kind in ("string", "text"):
+        validators.append(Length(max=int(spec["max_length"]), message=f"{label}不能超过 {spec['max_length']} 字"))
+    kwargs: dict[str, Any] = {"label": label, "validators": validators, "description": str(spec.get("help", ""))}
+    if kind == "string":
+        field: Field = StringField(**kwargs)
+    elif kind == "text":
+        field = TextAreaField(**kwargs)
+    elif kind == "integer":
+        field = IntegerField(**kwargs)
+    elif kind == "decimal":
+        field = DecimalField(places=int(spec.get("places", 2)), **kwargs)
+    elif kind == "date":
+        field = DateField(format="%Y-%m-%d", **kwargs)
+    elif kind == "boolean":
+        kwargs["validators"] = [Optional()]
+        field = BooleanField(**kwargs)
+    else:
+        choices = spec.get("choices")
+        if choices is None and not spec.get("dictionary"):
+            raise DefinitionError(f"{where}：选择字段需要 choices 或 dictionary")
+        static = [(str(c[0]), str(c[1])) for c in (choices or [])]
+        field = SelectField(choices=[("", "请选择")] + static, validate_choice=True, **kwargs)
+    return name, field
+
+
+def compile_definition(form_key: str, definition: dict[str, Any]) -> type[TaskForm]:
+    """Build a TaskForm subclass from a declarative definition; raise DefinitionError naming what is wrong."""
+    if not isinstance(definition, dict):
+        raise DefinitionError(f"表单 {form_key} 的定义必须是一个对象")
+    attrs: dict[str, Any] = {"title": str(definition.get("title") or form_key)}
+    outcomes = definition.get("outcomes") or DEFAULT_OUTCOMES
+    try:
+        attrs["outcomes"] = [(str(code), str(label)) for code, label in outcomes]
+    except (TypeError, ValueError) as exc:
+        raise DefinitionError(f"表单 {form_key} 的 outcomes 须为 [代码, 名称] 列表") from exc
+    codes = {code for code, _ in attrs["outcomes"]}
+    required_for = set(definition.get("comment_required_for") or [])
+    if not required_for <= codes:
+        raise DefinitionError(f"表单 {form_key} 的 comment_required_for 含有未定义的处理结果")
+    attrs["comment_required_for"] = frozenset(required_for)
+    attrs["comment_label"] = str(definition.get("comment_label") or "处理意见")
+    dictionaries: dict[str, str] = {}
+    readonly: set[str] = set()
+    seen: set[str] = set()
+    for spec in definition.get("fields") or []:
+        name, field = _field(form_key, spec)
+        if name in seen:
+            raise DefinitionError(f"表单 {form_key} 的字段 {name} 重复")
+        seen.add(name)
+        attrs[name] = field
+        if spec.get("type") == "choice" and spec.get("dictionary"):
+            dictionaries[name] = str(spec["dictionary"])
+        if spec.get("readonly"):
+            readonly.add(name)
+    attrs["dictionaries"] = dictionaries
+    attrs["readonly_fields"] = frozenset(readonly)
+    class_name = "TaskForm_" + re.sub(r"\W", "_", form_key)
+    return type(class_name, (TaskForm,), attrs)
+
+
+def coerce_initial(value: Any) -> Any:
+    """Make a task-data value suitable as a form field's initial value."""
+    if isinstance(value, Decimal | date | int | float | bool | str) or value is None:
+        return value
+    return str(value)

@@ -42,8 +42,9 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
 
 
 # Each domain's screens (``routes``) and, where it has one, its API module. Order sets the menu's tie-breaks.
-SCREEN_MODULES = ("app.assets", "app.auth.routes", "app.home.routes", "app.org.routes", "app.admin.routes",
-                  "app.audit.routes")
+SCREEN_MODULES = ("app.assets", "app.auth.routes", "app.home.routes", "app.org.routes", "app.org.user_routes",
+                  "app.auth.role_routes", "app.auth.online_routes", "app.admin.routes",
+                  "app.admin.dictionary_routes", "app.audit.routes")
 API_MODULES = ("app.api.auth", "app.api.core")
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_login import current_user
 
 from app import config as app_config
@@ -68,7 +69,15 @@ def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def _declare_write_intent() -> None:
         # Safe methods read in deferred transactions; everything else takes the write lock up front.
-        write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+        g._write_intent_token = write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+
+    @app.teardown_request
+    def _forget_write_intent(_exc: BaseException | None) -> None:
+        # The request's intent must not leak into whatever runs next in this thread (tests, CLI, jobs).
+        token = g.pop("_write_intent_token", None)
+        if token is not None:
+            with contextlib.suppress(ValueError):  # set in another context: nothing of ours to undo
+                write_intent.reset(token)
 
     @app.after_request
     def _security_headers(response: Any) -> Any:

@@ -172,10 +172,16 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     """The app under test. Test code runs in the context of a twin app on the same database, so
     every request through ``app.test_client()`` gets its own app context, ``g`` and session, as
     it would under gunicorn, instead of sharing the test's."""
+    from app.database import write_intent
+
     application = make_app(database_url, tmp_path / "instance")
     twin = make_app(database_url, tmp_path / "instance")
     with twin.app_context():
+        # Test code reads in deferred transactions, so its reads never hold SQLite's write lock while a
+        # request it makes waits for it; its own writes still work (it is the only writer between requests).
+        token = write_intent.set(False)
         yield application
+        write_intent.reset(token)
         db.session.remove()
         db.engine.dispose()
     with application.app_context():
@@ -211,6 +217,32 @@ def login_as(app: Flask) -> Callable[[str], FlaskClient]:
         return login(app.test_client(), username)
 
     return _login
+
+
+def user_named(username: str) -> Any:
+    """Return a user as the database has it now: ends the test's own transaction first, so what requests
+    committed since is visible (uncommitted changes made by the test itself are discarded)."""
+    from sqlalchemy import select
+
+    from app.auth.models import User
+
+    db.session.rollback()
+    user = db.session.scalar(select(User).where(User.username == username))
+    assert user is not None, f"no user {username}"
+    return user
+
+
+def audit_rows(action: str, obj: Any = None) -> list[Any]:
+    """Return committed audit-log rows with this action (about ``obj``, if given), oldest first."""
+    from sqlalchemy import select
+
+    from app.audit.models import AuditLog
+
+    stmt = select(AuditLog).where(AuditLog.action == action)
+    if obj is not None:
+        stmt = stmt.where(AuditLog.object_type == obj.__tablename__, AuditLog.object_id == str(obj.id))
+    db.session.rollback()
+    return list(db.session.scalars(stmt.order_by(AuditLog.id)))
 
 
 def csrf_token_from(html: str) -> str:

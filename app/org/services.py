@@ -247,13 +247,15 @@ def update_user(session: DbSession, user: User, *, name: str, org_id: int, super
         raise ValidationFailed("姓名不能为空")
     _check_weight(weight)
     _check_contact(phone, email)
-    if org_id != user.org_id:
-        user.org = _active_org(session, org_id)
+    # Check everything before changing anything: a check's query would autoflush half an edit.
+    org = _active_org(session, org_id) if org_id != user.org_id else user.org
     if superior_id and superior_id != user.superior_id:
         _check_superior(session, user, superior_id)
+    # Columns, not relationships, so the audit diff (column history) sees the change.
+    user.org_id, user.superior_id = org.id, superior_id or None
     user.name, user.phone, user.email, user.weight = name, phone, email, weight
-    user.superior_id = superior_id or None
     session.flush()
+    session.expire(user, ["org", "superior"])
 
 
 def change_level(session: DbSession, user: User, level: str, tier: str, remark: str, actor: User | None) -> None:

@@ -87,6 +87,9 @@ class SqliteDatabases:
         shutil.copyfile(self.template(dataset), target)
         return f"sqlite:///{target}"
 
+    def empty(self, target_dir: Path) -> str:
+        return f"sqlite:///{target_dir / 'empty.db'}"
+
     def drop(self, url: str) -> None:
         """Files live in the test's tmp_path; nothing to drop."""
 
@@ -120,6 +123,13 @@ class PostgresDatabases:
         name = f"{self.prefix}_{uuid.uuid4().hex[:10]}"
         with self.admin.connect() as conn:
             conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+        self.created.append(name)
+        return self._url(name)
+
+    def empty(self, target_dir: Path) -> str:
+        name = f"{self.prefix}_{uuid.uuid4().hex[:10]}"
+        with self.admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
         self.created.append(name)
         return self._url(name)
 
@@ -163,6 +173,14 @@ def make_app(url: str, instance: Path, **overrides: Any) -> Flask:
 def database_url(databases: Any, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh database for this test: demo users by default, @pytest.mark.dataset("base") for none."""
     url = databases.fresh(_dataset(request), tmp_path)
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def empty_database_url(databases: Any, tmp_path: Path) -> Iterator[str]:
+    """An empty database with no schema at all (migration tests)."""
+    url = databases.empty(tmp_path)
     yield url
     databases.drop(url)
 

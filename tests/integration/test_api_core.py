@@ -10,6 +10,9 @@ from app.extensions import db
 from app.org.models import Org
 from tests.conftest import audit_rows, login, user_named
 
+# The data scope is SQL (prefix LIKE on org paths, case-insensitive search): prove it on PostgreSQL too.
+SCOPE_SQL = pytest.mark.db_sensitive
+
 NEW_USER = {"username": "api_user", "work_no": "S0077", "name": "接口新人", "password": "Api#Password2026",
             "level": "初级", "tier": "P1", "weight": 2, "phone": "13900000000"}
 
@@ -46,6 +49,7 @@ def test_api_needs_a_valid_bearer_token_and_ignores_cookies(app, api_as):
     assert client.get("/api/v1/me").status_code == 401
 
 
+@SCOPE_SQL
 def test_user_list_is_paginated_and_scoped(api_as):
     admin = api_as("admin")
     everyone = admin.get("/api/v1/users?per_page=5").get_json()
@@ -58,6 +62,7 @@ def test_user_list_is_paginated_and_scoped(api_as):
     assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "forbidden"
 
 
+@SCOPE_SQL
 @pytest.mark.parametrize(("viewer", "own", "other"), [("head01", "seat01", "seat11"), ("head11", "seat11", "seat01")])
 def test_department_heads_cannot_read_each_others_users_by_id(api_as, viewer, own, other):
     api = api_as(viewer)
@@ -76,6 +81,7 @@ def test_seats_cannot_read_users_or_orgs_by_id(api_as):
     assert api.get("/api/v1/users/999999").status_code == 403  # no hint whether the id exists
 
 
+@SCOPE_SQL
 def test_org_list_and_detail_follow_the_scope(api_as):
     assert len(api_as("admin").get("/api/v1/orgs").get_json()) == 6
     head01 = api_as("head01")

@@ -12,6 +12,9 @@ from app.auth.permissions import permissions_of
 from app.extensions import db
 from tests.conftest import audit_rows, user_named
 
+# The data scope is SQL (prefix LIKE on org paths, case-insensitive search): prove it on PostgreSQL too.
+SCOPE_SQL = pytest.mark.db_sensitive
+
 
 def role(code: str) -> Role:
     db.session.rollback()
@@ -79,6 +82,7 @@ def test_bad_roles_are_refused_and_the_form_keeps_its_input(login_as, data, mess
     assert db.session.scalar(select(Role.id).where(Role.code == "team_lead")) is None
 
 
+@SCOPE_SQL
 def test_narrowing_a_roles_data_scope_hides_records_at_once(login_as):
     seat01 = user_named("seat01")  # in 理财一部A组, below head01's 理财一部
     head = login_as("head01")

@@ -15,6 +15,9 @@ from app.org import services
 from app.org.models import Org
 from tests.conftest import DEMO_PASSWORD, audit_rows, login, user_named
 
+# The data scope is SQL (prefix LIKE on org paths, case-insensitive search): prove it on PostgreSQL too.
+SCOPE_SQL = pytest.mark.db_sensitive
+
 NEW_PASSWORD = "Fresh#Start2026"
 
 
@@ -49,6 +52,7 @@ def new_user_form(**changes: object) -> dict[str, object]:
 # --- list, search, data scope -----------------------------------------------------------------------
 
 
+@SCOPE_SQL
 def test_admin_searches_by_name_work_no_and_username(login_as):
     client = login_as("admin")
     everyone = listed(client.get("/admin/users/").get_data(as_text=True))
@@ -59,6 +63,7 @@ def test_admin_searches_by_name_work_no_and_username(login_as):
     assert "没有符合条件的用户" in client.get("/admin/users/?q=不存在的人").get_data(as_text=True)
 
 
+@SCOPE_SQL
 def test_filters_by_org_subtree_role_and_status(login_as):
     client = login_as("admin")
     dept = listed(client.get(f"/admin/users/?org={org_id('SH-LC1')}").get_data(as_text=True))
@@ -72,6 +77,7 @@ def test_filters_by_org_subtree_role_and_status(login_as):
     assert "seat02" in listed(client.get("/admin/users/?status=all").get_data(as_text=True))
 
 
+@SCOPE_SQL
 def test_department_head_lists_only_own_department(login_as):
     page = login_as("head01").get("/admin/users/").get_data(as_text=True)
     assert listed(page) == {"head01", "seat01", "seat02", "finance01"}
@@ -79,6 +85,7 @@ def test_department_head_lists_only_own_department(login_as):
     assert listed(login_as("head11").get("/admin/users/").get_data(as_text=True)) == {"head11", "seat11", "finance11"}
 
 
+@SCOPE_SQL
 @pytest.mark.parametrize(("viewer", "own", "other"), [("head01", "seat01", "seat11"), ("head11", "seat11", "seat01")])
 def test_department_heads_cannot_open_each_others_users(login_as, viewer, own, other):
     client = login_as(viewer)

@@ -100,3 +100,25 @@ def test_admin_screens_render_in_chinese(page):
     page.get_by_role("link", name="分配角色").click()
     assert page.get_by_label("坐席").is_checked()
     screenshot(page, "admin-user-role-form")
+
+
+def test_a_forced_out_browser_lands_on_the_login_page(page, browser, live_server):
+    seat_context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 1400, "height": 900})
+    try:
+        seat = seat_context.new_page()
+        browser_login(seat, "seat01")
+        browser_login(page, "admin")
+        page.locator("#main-menu").get_by_role("link", name="在线用户管理").click()
+        row = page.locator('#online-table tr[data-user="seat01"]')
+        assert "理财一部A组" in row.inner_text()
+        screenshot(page, "online-before")
+        page.once("dialog", lambda dialog: dialog.accept())  # the 确定强制下线该会话？ confirmation
+        row.get_by_role("button", name="强制下线").click()
+        page.locator(".alert-success").wait_for()
+        assert "已强制下线 张坐席 的会话" in page.locator(".alert-success").inner_text()
+        assert page.locator('#online-table tr[data-user="seat01"]').count() == 0
+        seat.reload()
+        assert "/login" in seat.url
+        assert seat.get_by_role("button", name="登录").is_visible()
+    finally:
+        seat_context.close()

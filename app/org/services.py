@@ -132,13 +132,6 @@ EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_WEIGHT = 1000
 
 
-def get_user(session: DbSession, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound("用户不存在")
-    return user
-
-
 def user_query(session: DbSession, scope: Scope, *, text: str = "", org_id: int | None = None,
                status: UserStatus | None = None, role_id: int | None = None) -> Select[Any]:
     """Build the user list query: inside the data scope, filtered by name/工号/username, org subtree, status, role."""

@@ -345,12 +345,13 @@ SCREENSHOTS = REPO / "tests" / "screenshots"
 
 @pytest.fixture
 def live_server(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """Serve the app on a free localhost port in a thread; yields its base URL."""
+    """Serve the app (CSRF protection on) on a free localhost port in a thread; yields its base URL."""
     import threading
 
     from werkzeug.serving import make_server
 
-    application = make_app(database_url, tmp_path / "live-instance")
+    # CSRF on, as in production: browser journeys prove the pages send their tokens.
+    application = make_app(database_url, tmp_path / "live-instance", WTF_CSRF_ENABLED=True)
     server = make_server("127.0.0.1", 0, application, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

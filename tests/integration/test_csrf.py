@@ -5,6 +5,7 @@ The rules are enumerated from the URL map, so a screen added later is covered wi
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -83,3 +84,37 @@ def test_the_api_is_exempt_because_cookies_do_not_authenticate_it(csrf_client):
     _app, client = csrf_client
     response = client.post("/api/v1/users", json={"username": "x"})
     assert response.status_code == 401  # no Bearer token: refused as unauthenticated, not by CSRF
+
+
+FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S | re.I)
+LINK = re.compile(r'href="(/[^"#]*)"')
+NOT_PAGES = ("/vendor/", "/static/", "/api/", "/logout")
+
+
+def test_every_post_form_on_every_reachable_page_carries_a_token(csrf_client):
+    """Crawl the screens an admin can reach by links and check each POST form sends a CSRF token."""
+    _app, client = csrf_client
+    seen: set[str] = set()
+    queue = ["/"]
+    forms_checked = 0
+    while queue and len(seen) < 150:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        response = client.get(url)
+        if response.status_code != 200 or response.mimetype != "text/html":
+            continue
+        html = response.get_data(as_text=True)
+        for attributes, body in FORM.findall(html):
+            if 'method="post"' in attributes.lower():
+                assert 'name="csrf_token"' in body, f"a POST form on {url} has no CSRF token: <form{attributes}>"
+                forms_checked += 1
+        for link in LINK.findall(html):
+            path = link.replace("&amp;", "&")
+            if not path.startswith(NOT_PAGES) and "export" not in path and path not in seen:
+                queue.append(path)
+    assert {"/admin/users/", "/admin/roles/", "/admin/permissions/", "/admin/online/", "/admin/base-data/",
+            "/org/", "/profile"} <= seen
+    assert any(re.fullmatch(r"/admin/users/\d+", url) for url in seen)
+    assert forms_checked >= 50

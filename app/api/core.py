@@ -171,6 +171,13 @@ def user_detail(user_id: int) -> Any:
     return jsonify(user_json(user))
 
 
+def _org_scope() -> data_scope.Scope:
+    # The widest scope among the permissions that admit the caller, not among every role they hold:
+    # a role granting neither permission must not widen what the org endpoints show.
+    scopes = [data_scope.scope_of(db.session, current_user, code) for code in (ORG_MANAGE, USER_VIEW) if can(code)]
+    return max(scopes, key=lambda scope: scope.level.rank)
+
+
 spec.operation("get", "/orgs", summary="组织列表（数据范围内）", tag="组织",
                response={"type": "array", "items": {"$ref": ORG}}, errors=(403,))
 
@@ -178,7 +185,7 @@ spec.operation("get", "/orgs", summary="组织列表（数据范围内）", tag=
 @bp.get("/orgs")
 @require(ORG_MANAGE, USER_VIEW)
 def orgs() -> Any:
-    scope = data_scope.scope_of(db.session, current_user)
+    scope = _org_scope()
     stmt = data_scope.apply(select(Org), scope, Org.id).order_by(Org.path)
     return jsonify([org_json(o) for o in db.session.scalars(stmt)])
 
@@ -190,5 +197,5 @@ spec.operation("get", "/orgs/{org_id}", summary="组织详情", tag="组织", re
 @bp.get("/orgs/<int:org_id>")
 @require(ORG_MANAGE, USER_VIEW)
 def org_detail(org_id: int) -> Any:
-    scope = data_scope.scope_of(db.session, current_user)
+    scope = _org_scope()
     return jsonify(org_json(data_scope.get_or_404(db.session, Org, org_id, scope, org_attr="id")))

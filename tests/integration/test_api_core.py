@@ -94,6 +94,20 @@ def test_org_list_and_detail_follow_the_scope(api_as):
     assert head11.get("/api/v1/orgs/999999").status_code == 404
 
 
+@SCOPE_SQL
+def test_a_role_without_the_permission_does_not_widen_the_scope(api_as):
+    from app.auth.models import DataScope, Role
+
+    head01 = user_named("head01")
+    head01.roles.append(Role(code="reporting", name="报表查看", data_scope=DataScope.ALL))  # no permissions
+    db.session.commit()
+    api = api_as("head01")
+    assert [o["code"] for o in api.get("/api/v1/orgs").get_json()] == ["SH-LC1", "SH-LC1-A"]
+    assert api.get(f"/api/v1/orgs/{org_id('SH-LC2')}").status_code == 404
+    assert api.get(f"/api/v1/users/{user_named('seat11').id}").status_code == 404
+    assert api.get("/api/v1/users").get_json()["total"] == 4
+
+
 # --- POST /users -----------------------------------------------------------------------------------------
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_login import current_user
 
 from app import config as app_config
@@ -42,9 +43,10 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
 
 
 # Each domain's screens (``routes``) and, where it has one, its API module. Order sets the menu's tie-breaks.
-SCREEN_MODULES = ("app.assets", "app.auth.routes", "app.home.routes", "app.org.routes", "app.admin.routes",
-                  "app.audit.routes", "app.workflow.task_routes", "app.workflow.monitor_routes",
-                  "app.scheduling.routes")
+SCREEN_MODULES = ("app.assets", "app.auth.routes", "app.home.routes", "app.org.routes", "app.org.user_routes",
+                  "app.auth.role_routes", "app.auth.online_routes", "app.admin.routes",
+                  "app.admin.dictionary_routes", "app.audit.routes", "app.workflow.task_routes",
+                  "app.workflow.monitor_routes", "app.scheduling.routes")
 API_MODULES = ("app.api.auth", "app.api.core", "app.workflow.api")
 # Modules that register scheduler jobs (scheduler.registry.job) and service-task operations.
 JOB_MODULES = ("scheduler.workflow_timers",)
@@ -72,7 +74,15 @@ def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def _declare_write_intent() -> None:
         # Safe methods read in deferred transactions; everything else takes the write lock up front.
-        write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+        g._write_intent_token = write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+
+    @app.teardown_request
+    def _forget_write_intent(_exc: BaseException | None) -> None:
+        # The request's intent must not leak into whatever runs next in this thread (tests, CLI, jobs).
+        token = g.pop("_write_intent_token", None)
+        if token is not None:
+            with contextlib.suppress(ValueError):  # set in another context: nothing of ours to undo
+                write_intent.reset(token)
 
     @app.after_request
     def _security_headers(response: Any) -> Any:

@@ -42,7 +42,8 @@ def scratch_app(kind: str, demo: bool = True) -> Iterator[Any]:
     """Yield an app (context pushed) on a fresh migrated database with base data (and the small demo)."""
     from flask_migrate import upgrade
 
-    from app import create_app, demo as demo_data
+    from app import create_app
+    from app import demo as demo_data
     from app.cli import seed_base
     from app.extensions import db
 

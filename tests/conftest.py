@@ -94,6 +94,9 @@ class SqliteDatabases:
         shutil.copyfile(self.template(dataset), target)
         return f"sqlite:///{target}"
 
+    def empty(self, target_dir: Path) -> str:
+        return f"sqlite:///{target_dir / 'empty.db'}"
+
     def drop(self, url: str) -> None:
         """Files live in the test's tmp_path; nothing to drop."""
 
@@ -127,6 +130,13 @@ class PostgresDatabases:
         name = f"{self.prefix}_{uuid.uuid4().hex[:10]}"
         with self.admin.connect() as conn:
             conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+        self.created.append(name)
+        return self._url(name)
+
+    def empty(self, target_dir: Path) -> str:
+        name = f"{self.prefix}_{uuid.uuid4().hex[:10]}"
+        with self.admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
         self.created.append(name)
         return self._url(name)
 
@@ -185,15 +195,29 @@ class CommittingClient(FlaskClient):
 
 
 @pytest.fixture
+def empty_database_url(databases: Any, tmp_path: Path) -> Iterator[str]:
+    """An empty database with no schema at all (migration tests)."""
+    url = databases.empty(tmp_path)
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     """The app under test. Test code runs in the context of a twin app on the same database, so
     every request through ``app.test_client()`` gets its own app context, ``g`` and session, as
     it would under gunicorn, instead of sharing the test's."""
+    from app.database import write_intent
+
     application = make_app(database_url, tmp_path / "instance")
     application.test_client_class = CommittingClient
     twin = make_app(database_url, tmp_path / "instance")
     with twin.app_context():
+        # Test code reads in deferred transactions, so its reads never hold SQLite's write lock while a
+        # request it makes waits for it; its own writes still work (it is the only writer between requests).
+        token = write_intent.set(False)
         yield application
+        write_intent.reset(token)
         db.session.remove()
         db.engine.dispose()
     with application.app_context():
@@ -229,6 +253,32 @@ def login_as(app: Flask) -> Callable[[str], FlaskClient]:
         return login(app.test_client(), username)
 
     return _login
+
+
+def user_named(username: str) -> Any:
+    """Return a user as the database has it now: ends the test's own transaction first (committing what
+    the test wrote), so what requests committed since is visible."""
+    from sqlalchemy import select
+
+    from app.auth.models import User
+
+    db.session.commit()
+    user = db.session.scalar(select(User).where(User.username == username))
+    assert user is not None, f"no user {username}"
+    return user
+
+
+def audit_rows(action: str, obj: Any = None) -> list[Any]:
+    """Return committed audit-log rows with this action (about ``obj``, if given), oldest first."""
+    from sqlalchemy import select
+
+    from app.audit.models import AuditLog
+
+    stmt = select(AuditLog).where(AuditLog.action == action)
+    if obj is not None:
+        stmt = stmt.where(AuditLog.object_type == obj.__tablename__, AuditLog.object_id == str(obj.id))
+    db.session.rollback()
+    return list(db.session.scalars(stmt.order_by(AuditLog.id)))
 
 
 def csrf_token_from(html: str) -> str:
@@ -320,17 +370,6 @@ def deploy_fixture(app: Flask) -> Callable[..., Any]:
     return _deploy
 
 
-def user_named(username: str) -> Any:
-    """Load a demo user by username in the test's session."""
-    from sqlalchemy import select
-
-    from app.auth.models import User
-
-    user = db.session.scalar(select(User).where(User.username == username))
-    assert user is not None, username
-    return user
-
-
 # --- browser ---------------------------------------------------------------------------------------
 
 CHROMIUM = os.environ.get("LICAI_CHROMIUM", "/usr/bin/chromium")
@@ -341,12 +380,13 @@ SCREENSHOTS = REPO / "tests" / "screenshots"
 
 @pytest.fixture
 def live_server(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """Serve the app on a free localhost port in a thread; yields its base URL."""
+    """Serve the app (CSRF protection on) on a free localhost port in a thread; yields its base URL."""
     import threading
 
     from werkzeug.serving import make_server
 
-    application = make_app(database_url, tmp_path / "live-instance")
+    # CSRF on, as in production: browser journeys prove the pages send their tokens.
+    application = make_app(database_url, tmp_path / "live-instance", WTF_CSRF_ENABLED=True)
     server = make_server("127.0.0.1", 0, application, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

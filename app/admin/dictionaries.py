@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from app.admin import params
 from app.admin.models import BaseDataItem, BaseDictionary
 from app.database import DbSession
+from app.errors import Conflict, NotFound, ValidationFailed
+
+DICTIONARY_CODE = re.compile(r"^[a-z][a-z0-9_]{1,49}$")
 
 
 @dataclass(frozen=True)
@@ -64,3 +69,91 @@ def sync_catalogue(session: DbSession) -> int:
         added += 1
     session.flush()
     return added
+
+
+# --- maintenance (基础数据维护) ---------------------------------------------------------------------------
+# Every change bumps the cache generation, exactly like 刷新系统缓存, so every process reloads.
+
+
+def get_dictionary(session: DbSession, code: str) -> BaseDictionary:
+    dictionary = session.get(BaseDictionary, code)
+    if dictionary is None:
+        raise NotFound("基础数据字典不存在")
+    return dictionary
+
+
+def get_item(session: DbSession, dictionary: BaseDictionary, item_id: int) -> BaseDataItem:
+    item = session.get(BaseDataItem, item_id)
+    if item is None or item.dict_code != dictionary.code:
+        raise NotFound("基础数据项不存在")
+    return item
+
+
+def _clean(text: str, what: str, limit: int) -> str:
+    text = text.strip()
+    if not text:
+        raise ValidationFailed(f"请填写{what}")
+    if len(text) > limit:
+        raise ValidationFailed(f"{what}不能超过 {limit} 个字符")
+    return text
+
+
+def create_dictionary(session: DbSession, code: str, name: str, description: str = "") -> BaseDictionary:
+    """Add a custom dictionary (admins may define their own dropdown lists)."""
+    code = code.strip()
+    if not DICTIONARY_CODE.match(code):
+        raise ValidationFailed("字典编码须以小写字母开头，只含小写字母、数字和下划线，2 到 50 个字符")
+    if code in CATALOGUE or session.get(BaseDictionary, code) is not None:
+        raise Conflict(f"字典编码 {code} 已存在")
+    dictionary = BaseDictionary(code=code, name=_clean(name, "字典名称", 100), description=description.strip(),
+                                builtin=False)
+    session.add(dictionary)
+    session.flush()
+    params.bump_generation(session)
+    return dictionary
+
+
+def add_item(session: DbSession, dictionary: BaseDictionary, code: str, label: str) -> BaseDataItem:
+    """Append an item at the end of a dictionary."""
+    code = _clean(code, "数据项编码", 50)
+    label = _clean(label, "显示名称", 100)
+    if session.scalar(select(BaseDataItem.id).where(BaseDataItem.dict_code == dictionary.code,
+                                                    BaseDataItem.code == code)):
+        raise Conflict(f"编码 {code} 在“{dictionary.name}”中已存在")
+    last = session.scalar(select(func.max(BaseDataItem.sort)).where(BaseDataItem.dict_code == dictionary.code))
+    item = BaseDataItem(dict_code=dictionary.code, code=code, label=label, sort=(last if last is not None else -1) + 1)
+    session.add(item)
+    session.flush()
+    params.bump_generation(session)
+    return item
+
+
+def update_item(session: DbSession, item: BaseDataItem, label: str) -> None:
+    """Change an item's label; its code stays, because stored records refer to it."""
+    item.label = _clean(label, "显示名称", 100)
+    session.flush()
+    params.bump_generation(session)
+
+
+def move_item(session: DbSession, item: BaseDataItem, offset: int) -> None:
+    """Move an item one place up (-1) or down (+1) in its dictionary's display order."""
+    siblings = items(session, item.dict_code, include_inactive=True)
+    index = siblings.index(item)
+    target = index + offset
+    if offset not in (-1, 1) or not 0 <= target < len(siblings):
+        raise ValidationFailed("已经在最前面了" if offset < 0 else "已经在最后面了")
+    siblings[index], siblings[target] = siblings[target], siblings[index]
+    for position, sibling in enumerate(siblings):
+        if sibling.sort != position:
+            sibling.sort = position
+    session.flush()
+    params.bump_generation(session)
+
+
+def set_item_active(session: DbSession, item: BaseDataItem, active: bool) -> None:
+    """Disable an item (it leaves dropdowns; stored records keep it) or enable it again."""
+    if item.active == active:
+        raise Conflict("该数据项已是" + ("启用" if active else "停用") + "状态")
+    item.active = active
+    session.flush()
+    params.bump_generation(session)

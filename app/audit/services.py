@@ -102,8 +102,10 @@ def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def _object_id(obj: Any) -> str:
-    identity = inspect(obj).identity
-    return ",".join(str(part) for part in identity) if identity else ""
+    state = inspect(obj)
+    # Rows inserted by this flush have their primary key but no identity key yet (after_flush runs first).
+    identity = state.identity or tuple(state.mapper.primary_key_from_instance(obj))
+    return ",".join(str(part) for part in identity if part is not None)
 
 
 def _row(actor: Actor, action: str, obj: Any, before: Any, after: Any, summary: str = "") -> dict[str, Any]:

@@ -132,6 +132,11 @@ class User(UserMixin, Audited, Base):
         return self.status == UserStatus.ACTIVE
 
     @property
+    def is_locked(self) -> bool:
+        """Tell whether repeated log-in failures have locked the account right now."""
+        return self.locked_until is not None and self.locked_until > clock.now()
+
+    @property
     def role_codes(self) -> set[str]:
         return {role.code for role in self.roles}
 

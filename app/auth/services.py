@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, has_app_context
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import clock
@@ -16,7 +17,9 @@ from app.admin import params
 from app.audit import services as audit
 from app.auth.models import ApiToken, LoginSession, User, UserStatus
 from app.database import DbSession
-from app.errors import DomainError, ValidationFailed
+from app.errors import Conflict, DomainError, ValidationFailed
+from app.org import scope as data_scope
+from app.org.scope import Scope
 
 MIN_PASSWORD_LENGTH = 12
 # scrypt (werkzeug's default KDF and cost); the hash string records its parameters, so a cheaper
@@ -168,13 +171,37 @@ def revoke_user_sessions(session: DbSession, user_id: int, reason: str, keep_id:
     session.execute(stmt.values(revoked_at=clock.now(), revoked_reason=reason))
 
 
-def online_sessions(session: DbSession) -> list[LoginSession]:
-    """List open login sessions seen within the idle timeout (在线用户)."""
+def online_sessions(session: DbSession, scope: Scope | None = None) -> list[LoginSession]:
+    """List open login sessions seen within the idle timeout (在线用户), limited to a data scope if given."""
     cutoff = clock.now() - timedelta(minutes=params.get_int(IDLE_TIMEOUT_MINUTES, session))
-    return list(session.scalars(
-        select(LoginSession).where(LoginSession.revoked_at.is_(None), LoginSession.last_seen_at >= cutoff)
-        .order_by(LoginSession.last_seen_at.desc())
-    ))
+    stmt = (select(LoginSession).join(User, User.id == LoginSession.user_id)
+            .where(LoginSession.revoked_at.is_(None), LoginSession.last_seen_at >= cutoff)
+            .options(selectinload(LoginSession.user).selectinload(User.org))
+            .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc()))
+    if scope is not None:
+        stmt = data_scope.apply(stmt, scope, User.org_id, User.id)
+    return list(session.scalars(stmt))
+
+
+def force_logout(session: DbSession, login: LoginSession) -> None:
+    """End one browser session from the online-users screen (强制下线); audited."""
+    if login.revoked_at is not None:
+        raise Conflict("该会话已经结束")
+    revoke_session(session, login.id, "forced")
+    audit.record(session, "auth.force_logout", login.user, before={"session_id": login.id, "ip": login.ip},
+                 summary=f"强制下线 {login.user.name}（{login.user.username}）来自 {login.ip or '未知地址'} 的会话")
+
+
+def force_logout_user(session: DbSession, user: User) -> int:
+    """End every open session of a user (全部下线); audited. Returns how many sessions ended."""
+    ended = session.scalar(select(func.count(LoginSession.id))
+                           .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))) or 0
+    if not ended:
+        raise Conflict(f"{user.name} 当前没有在线会话")
+    revoke_user_sessions(session, user.id, reason="forced")
+    audit.record(session, "auth.force_logout", user, after={"sessions_ended": ended},
+                 summary=f"强制下线 {user.name}（{user.username}）的全部 {ended} 个会话")
+    return ended
 
 
 def create_api_token(session: DbSession, user: User, name: str) -> tuple[ApiToken, str]:

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.org import services
 from app.org.access import ORG_MANAGE
 from app.org.models import Org, OrgKind
+from forms.base import first_error
 from forms.org import MoveOrgForm, OrgForm, RenameOrgForm
 
 bp = Blueprint("org", __name__, url_prefix="/org")
@@ -19,13 +20,6 @@ bp = Blueprint("org", __name__, url_prefix="/org")
 
 def _parent_choices(orgs: list[Org]) -> list[tuple[int, str]]:
     return [(o.id, "　" * o.depth + o.name) for o in orgs if o.active]
-
-
-def _first_error(form: Any) -> str:
-    for errors in form.errors.values():
-        if errors:
-            return str(errors[0])
-    return "提交的数据有误"
 
 
 @bp.get("/")
@@ -45,7 +39,7 @@ def create() -> Any:
     form = OrgForm()
     form.parent_id.choices = [(0, "")] + [(o.id, o.name) for o in services.org_tree(db.session)]
     if not form.validate_on_submit():
-        raise ValidationFailed(_first_error(form))
+        raise ValidationFailed(first_error(form))
     org = services.create_org(db.session, form.name.data or "", form.code.data or "", OrgKind(form.kind.data),
                               form.parent_id.data or None, form.sort.data or 0)
     db.session.commit()
@@ -58,7 +52,7 @@ def create() -> Any:
 def rename(org_id: int) -> Any:
     form = RenameOrgForm()
     if not form.validate_on_submit():
-        raise ValidationFailed(_first_error(form))
+        raise ValidationFailed(first_error(form))
     org = services.get_org(db.session, org_id)
     services.rename_org(db.session, org, form.name.data or "")
     db.session.commit()
@@ -72,7 +66,7 @@ def move(org_id: int) -> Any:
     form = MoveOrgForm()
     form.parent_id.choices = [(o.id, o.name) for o in services.org_tree(db.session)]
     if not form.validate_on_submit():
-        raise ValidationFailed(_first_error(form))
+        raise ValidationFailed(first_error(form))
     org = services.get_org(db.session, org_id)
     services.move_org(db.session, org, form.parent_id.data)
     db.session.commit()

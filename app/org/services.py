@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+import re
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from app import clock, signals
+from app.admin import dictionaries
 from app.audit import services as audit
 from app.auth import services as auth_services
-from app.auth.models import Role, User, UserLevelChange, UserStatus
+from app.auth.models import Role, User, UserLevelChange, UserStatus, user_roles
+from app.auth.permissions import ADMIN_ROLE
 from app.database import DbSession
-from app.errors import Conflict, NotFound, ValidationFailed
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.org import scope as data_scope
 from app.org.models import Org, OrgKind
+from app.org.scope import Scope
 
 
 def get_org(session: DbSession, org_id: int) -> Org:
@@ -115,53 +124,221 @@ def org_tree(session: DbSession, root_path: str = "/") -> list[Org]:
     return ordered
 
 
+# --- employees (用户维护) ------------------------------------------------------------------------------
+
+USERNAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]{1,49}$")
+PHONE_PATTERN = re.compile(r"^[0-9+\-() ]{5,30}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_WEIGHT = 1000
+
+
+def user_query(session: DbSession, scope: Scope, *, text: str = "", org_id: int | None = None,
+               status: UserStatus | None = None, role_id: int | None = None) -> Select[Any]:
+    """Build the user list query: inside the data scope, filtered by name/工号/username, org subtree, status, role."""
+    stmt = data_scope.apply(select(User), scope, User.org_id, User.id)
+    if text := text.strip():
+        stmt = stmt.where(or_(User.name.icontains(text, autoescape=True),
+                              User.work_no.icontains(text, autoescape=True),
+                              User.username.icontains(text, autoescape=True)))
+    if org_id:
+        org = get_org(session, org_id)
+        stmt = stmt.where(User.org_id.in_(select(Org.id).where(Org.path.startswith(org.path))))
+    if status is not None:
+        stmt = stmt.where(User.status == status)
+    if role_id:
+        stmt = stmt.where(User.id.in_(select(user_roles.c.user_id).where(user_roles.c.role_id == role_id)))
+    return stmt.options(selectinload(User.org), selectinload(User.roles)).order_by(User.work_no)
+
+
+def _require_active(user: User) -> None:
+    if user.status != UserStatus.ACTIVE:
+        raise Conflict(f"{user.name} 已离职，不能再修改")
+
+
+def _active_org(session: DbSession, org_id: int) -> Org:
+    org = get_org(session, org_id)
+    if not org.active:
+        raise ValidationFailed("所选组织已停用")
+    return org
+
+
+def _check_contact(phone: str, email: str) -> None:
+    if phone and not PHONE_PATTERN.match(phone):
+        raise ValidationFailed("手机号格式不正确")
+    if email and (len(email) > 120 or not EMAIL_PATTERN.match(email)):
+        raise ValidationFailed("邮箱格式不正确")
+
+
+def _check_weight(weight: int) -> None:
+    if not 0 <= weight <= MAX_WEIGHT:
+        raise ValidationFailed(f"分配权重应在 0 到 {MAX_WEIGHT} 之间")
+
+
+def _check_level(session: DbSession, level: str, tier: str) -> None:
+    if level and level not in {code for code, _ in dictionaries.choices(session, dictionaries.USER_LEVEL)}:
+        raise ValidationFailed(f"层级“{level}”不在基础数据“员工层级”中")
+    if tier and tier not in {code for code, _ in dictionaries.choices(session, dictionaries.USER_TIER)}:
+        raise ValidationFailed(f"级别“{tier}”不在基础数据“员工级别”中")
+
+
+def _check_superior(session: DbSession, user: User | None, superior_id: int) -> None:
+    superior = session.get(User, superior_id)
+    if superior is None:
+        raise ValidationFailed("所选上级不存在")
+    if superior.status != UserStatus.ACTIVE:
+        raise ValidationFailed("所选上级已离职")
+    # Walking up from the new superior must never reach the user: no reporting loops.
+    seen: set[int] = set()
+    current: User | None = superior
+    while current is not None and current.id not in seen:
+        if user is not None and current.id == user.id:
+            raise ValidationFailed("上级不能是本人或本人的下属")
+        seen.add(current.id)
+        current = current.superior
+
+
 def create_user(session: DbSession, *, username: str, work_no: str, name: str, org_id: int, password: str,
                 level: str = "", tier: str = "", weight: int = 1, role_codes: list[str] | None = None,
                 superior_id: int | None = None, phone: str = "", email: str = "") -> User:
     """Create an employee account with an initial password and roles."""
     username, work_no, name = username.strip(), work_no.strip(), name.strip()
+    phone, email = phone.strip(), email.strip()
     if not username or not work_no or not name:
         raise ValidationFailed("用户名、工号、姓名均不能为空")
+    if not USERNAME_PATTERN.match(username):
+        raise ValidationFailed("用户名只能包含字母、数字、下划线、点和减号，且以字母开头")
     if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
         raise Conflict(f"用户名 {username} 已存在")
     if session.scalar(select(User.id).where(User.work_no == work_no)):
         raise Conflict(f"工号 {work_no} 已存在")
-    org = get_org(session, org_id)
-    if not org.active:
-        raise ValidationFailed("所选组织已停用")
-    if weight < 0:
-        raise ValidationFailed("分配权重不能为负数")
+    org = _active_org(session, org_id)
+    _check_weight(weight)
+    _check_contact(phone, email)
+    _check_level(session, level, tier)
+    if superior_id:
+        _check_superior(session, None, superior_id)
     auth_services.check_password_policy(password, username)
     user = User(username=username, work_no=work_no, name=name, org=org, level=level, tier=tier, weight=weight,
-                superior_id=superior_id, phone=phone, email=email,
+                superior_id=superior_id or None, phone=phone, email=email,
                 password_hash=auth_services.hash_password(password), password_changed_at=clock.now())
     if role_codes:
         user.roles = list(session.scalars(select(Role).where(Role.code.in_(role_codes))))
     session.add(user)
     session.flush()
+    if role_codes:
+        audit.record(session, "user.roles", user, summary=f"{user.name} 初始角色",
+                     before={"roles": []}, after={"roles": sorted(user.role_codes)})
     return user
+
+
+def update_user(session: DbSession, user: User, *, name: str, org_id: int, superior_id: int | None,
+                phone: str, email: str, weight: int) -> None:
+    """Change an employee's name, org, superior, contact details and distribution weight."""
+    _require_active(user)
+    name, phone, email = name.strip(), phone.strip(), email.strip()
+    if not name:
+        raise ValidationFailed("姓名不能为空")
+    _check_weight(weight)
+    _check_contact(phone, email)
+    # Check everything before changing anything: a check's query would autoflush half an edit.
+    org = _active_org(session, org_id) if org_id != user.org_id else user.org
+    if superior_id and superior_id != user.superior_id:
+        _check_superior(session, user, superior_id)
+    # Columns, not relationships, so the audit diff (column history) sees the change.
+    user.org_id, user.superior_id = org.id, superior_id or None
+    user.name, user.phone, user.email, user.weight = name, phone, email, weight
+    session.flush()
+    session.expire(user, ["org", "superior"])
 
 
 def change_level(session: DbSession, user: User, level: str, tier: str, remark: str, actor: User | None) -> None:
     """Promote or demote (升降级) an employee, keeping the remark in the level history."""
+    _require_active(user)
     remark = remark.strip()
+    if not level or not tier:
+        raise ValidationFailed("请选择层级和级别")
     if not remark:
         raise ValidationFailed("请填写升降级备注")
     if level == user.level and tier == user.tier:
         raise ValidationFailed("层级与级别没有变化")
+    _check_level(session, level, tier)
+    before = {"level": user.level, "tier": user.tier}
     session.add(UserLevelChange(user_id=user.id, from_level=user.level, from_tier=user.tier,
                                 to_level=level, to_tier=tier, remark=remark,
                                 changed_by_id=actor.id if actor else None))
     user.level, user.tier = level, tier
+    session.flush()
+    audit.record(session, "user.level", user, before=before, after={"level": level, "tier": tier},
+                 summary=f"{user.name} 升降级：{before['level'] or '—'}/{before['tier'] or '—'} → {level}/{tier}；"
+                         f"备注：{remark}")
+
+
+def level_history(session: DbSession, user: User) -> list[UserLevelChange]:
+    """Return a user's promotions and demotions, newest first."""
+    return list(session.scalars(
+        select(UserLevelChange).where(UserLevelChange.user_id == user.id)
+        .options(selectinload(UserLevelChange.changed_by))
+        .order_by(UserLevelChange.changed_at.desc(), UserLevelChange.id.desc())
+    ))
+
+
+def _ensure_another_admin(session: DbSession, user: User) -> None:
+    others = session.scalar(
+        select(func.count(User.id)).join(user_roles, user_roles.c.user_id == User.id)
+        .join(Role, Role.id == user_roles.c.role_id)
+        .where(Role.code == ADMIN_ROLE, User.status == UserStatus.ACTIVE, User.id != user.id)
+    )
+    if not others:
+        raise Conflict("至少需要保留一名在职的系统管理员")
 
 
 def mark_left(session: DbSession, user: User) -> None:
     """Disable a leaving employee (离职) in one action: sessions end, tokens stop, receivers hand over work."""
     if user.status == UserStatus.LEFT:
         raise Conflict("该员工已是离职状态")
+    if ADMIN_ROLE in user.role_codes:
+        _ensure_another_admin(session, user)
     user.status = UserStatus.LEFT
     user.left_at = clock.now()
     auth_services.revoke_user_sessions(session, user.id, reason="left")
     session.flush()
     signals.user_left.send(session, user=user)
     audit.record(session, "user.left", user, summary=f"{user.name}（{user.work_no}）离职")
+
+
+def assign_roles(session: DbSession, user: User, role_ids: Collection[int], *, by_admin: bool) -> bool:
+    """Set the roles a user holds (用户角色维护); audited with before/after role codes. Returns whether it changed."""
+    _require_active(user)
+    wanted = set(role_ids)
+    roles = list(session.scalars(select(Role).where(Role.id.in_(wanted)).order_by(Role.id)))
+    if len(roles) != len(wanted):
+        raise ValidationFailed("所选角色不存在")
+    before = sorted(user.role_codes)
+    after = sorted(role.code for role in roles)
+    if before == after:
+        return False
+    if (ADMIN_ROLE in before) != (ADMIN_ROLE in after) and not by_admin:
+        raise Forbidden("只有系统管理员可以授予或撤销系统管理员角色")
+    if ADMIN_ROLE in before and ADMIN_ROLE not in after:
+        _ensure_another_admin(session, user)
+    user.roles = roles
+    session.flush()
+    audit.record(session, "user.roles", user, before={"roles": before}, after={"roles": after},
+                 summary=f"{user.name} 角色：{'、'.join(before) or '无'} → {'、'.join(after) or '无'}")
+    return True
+
+
+def reset_password(session: DbSession, user: User, password: str) -> None:
+    """Set a new password for an employee (admin reset): policy checked, their sessions end, lockout cleared."""
+    _require_active(user)
+    auth_services.set_password(session, user, password)
+    user.failed_logins = 0
+    user.locked_until = None
+    audit.record(session, "user.reset_password", user, summary=f"重置 {user.name}（{user.username}）的密码")
+
+
+def unlock_user(session: DbSession, user: User) -> None:
+    """Clear an account lockout before it expires (解锁)."""
+    if not user.is_locked:
+        raise Conflict("该账户未被锁定")
+    auth_services.unlock(session, user)

@@ -83,10 +83,10 @@ def task_json(task: WorkflowTask) -> dict[str, Any]:
     }
 
 
-spec.operation("get", "/tasks", summary="我的待办（默认：分配给我的和可认领的）", tag="待办", response=spec.page_of(TASK),
-               parameters=[spec.query_param("tab", "mine | group | delegated | done；不填为全部可办理任务"),
-                           spec.query_param("process", "流程标识"), spec.query_param("q", "业务编号或标题"),
-                           *spec.PAGE_PARAMS], errors=(403,))
+spec.operation("get", "/tasks", summary="我的待办（默认：分配给我的和可认领的）", tag="待办",
+               response=spec.page_of(TASK), errors=(403,), parameters=[
+                   spec.query_param("tab", "mine | group | delegated | done；不填为全部可办理任务"),
+                   spec.query_param("process", "流程标识"), spec.query_param("q", "业务编号或标题"), *spec.PAGE_PARAMS])
 
 
 @bp.get("/tasks")
@@ -162,7 +162,8 @@ def complete(task_id: int) -> Any:
             details["outcome"] = errors
         raise ValidationFailed("表单数据有误：" + "；".join(m for ms in details.values() for m in ms), details=details)
     done = workflow.complete_task(db.session, task_id, current_user, form.task_data(), outcome=outcome,
-                                  comment=formdata["comment"].strip(), outcome_label=dict(form.outcomes).get(outcome, ""))
+                                  comment=formdata["comment"].strip(),
+                                  outcome_label=dict(form.outcomes).get(outcome, ""))
     db.session.commit()
     return jsonify(task_json(done))
 

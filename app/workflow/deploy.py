@@ -114,7 +114,8 @@ def deploy(session: DbSession, bpmn_xml: str | bytes, dmn_xmls: list[str] | None
                          comment=comment, deployed_by_id=actor.id if actor else None)
     session.add(model)
     session.flush()
-    audit.record(session, "workflow.deploy", model, summary=f"发布流程 {model.name}（{model.key}）第 {model.version} 版",
+    audit.record(session, "workflow.deploy", model,
+                 summary=f"发布流程 {model.name}（{model.key}）第 {model.version} 版",
                  after={"key": model.key, "version": model.version, "sha256": sha, "source": model.source})
     return DeployResult(model, True)
 

@@ -367,6 +367,10 @@ def send_message(session: DbSession, name: str, correlation: dict[str, Any], pay
     return _deliver(session, name, engine.canonical_correlation(correlation), body, actor, None, 0)
 
 
+def _delivery(workflow: Any, name: str, payload: dict[str, Any]) -> Callable[[], None]:
+    return lambda: engine.deliver(workflow, name, payload)
+
+
 def _deliver(session: DbSession, name: str, correlation: str, payload: dict[str, Any], actor: User | None,
              source_id: int | None, depth: int) -> list[int]:
     delivered: list[int] = []
@@ -386,7 +390,7 @@ def _deliver(session: DbSession, name: str, correlation: str, payload: dict[str,
             continue
         workflow = load_workflow(instance)
         _event(session, instance, "message", actor, comment=name, data=_plain(payload))
-        _run(session, instance, workflow, actor, lambda wf=workflow: engine.deliver(wf, name, payload), depth)
+        _run(session, instance, workflow, actor, _delivery(workflow, name, payload), depth)
         delivered.append(instance_id)
     session.add(MessageLog(message_name=name, correlation=correlation, payload=_plain(payload),
                            source_instance_id=source_id, delivered_to=delivered, matched=bool(delivered)))

@@ -73,7 +73,7 @@ def _group(session: DbSession, user: User) -> ColumnElement[bool]:
     return and_(candidate_condition(session, user), not_mine)
 
 
-def query(session: DbSession, user: User, tab: str, filters: Filters | None = None) -> Select[tuple[WorkflowTask]]:
+def query(session: DbSession, user: User, tab: str, filters: Filters | None = None) -> Select[Any]:
     """The SELECT behind one inbox tab, newest first (done: most recently completed first)."""
     filters = filters or Filters()
     stmt = select(WorkflowTask)
@@ -91,7 +91,7 @@ def query(session: DbSession, user: User, tab: str, filters: Filters | None = No
     return filters.apply(stmt).order_by(WorkflowTask.created_at.desc(), WorkflowTask.id.desc())
 
 
-def open_for(session: DbSession, user: User) -> Select[tuple[WorkflowTask]]:
+def open_for(session: DbSession, user: User) -> Select[Any]:
     """Every open task the user can act on now: assigned to them or claimable."""
     return (select(WorkflowTask)
             .where(WorkflowTask.status == TaskStatus.OPEN,

@@ -51,7 +51,7 @@ def monitor() -> Any:
     if key := args.get("key", ""):
         stmt = stmt.where(ProcessInstance.process_key == key)
     if version := args.get("version", ""):
-        stmt = stmt.join(ProcessModel).where(ProcessModel.version == int(version) if version.isdigit() else -1)
+        stmt = stmt.join(ProcessModel).where(ProcessModel.version == (int(version) if version.isdigit() else -1))
     if status := args.get("status", ""):
         stmt = stmt.where(ProcessInstance.status == status)
     if q := args.get("q", "").strip():

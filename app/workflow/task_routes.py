@@ -61,10 +61,11 @@ def _render_task(task_id: int, form: Any = None, status: int = 200, errors: list
     actionable = task.status == TaskStatus.OPEN and workflow.can_act(db.session, current_user, task)
     if form is None and task.status == TaskStatus.OPEN and task.form_key:
         form = views.build_form(db.session, task.form_key, None, workflow.task_data(task))
-    colleagues = []
+    colleagues: list[User] = []
     if actionable:
-        colleagues = db.session.scalars(select(User).where(User.status == UserStatus.ACTIVE, User.id != current_user.id,
-                                                           User.org_id == current_user.org_id).order_by(User.name)).all()
+        colleagues = list(db.session.scalars(
+            select(User).where(User.status == UserStatus.ACTIVE, User.id != current_user.id,
+                               User.org_id == current_user.org_id).order_by(User.name)))
     return render_template(
         "workflow/task.html", task=task, instance=instance, form=form, actionable=actionable,
         claimable=task.status == TaskStatus.OPEN and task.assignee_id is None and actionable,

@@ -5,9 +5,8 @@ Revises: 34f7ea000bdc
 Create Date: 2026-11-22 15:43:15.991330
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '8a13c37d4e9a'

@@ -76,15 +76,17 @@ def test_lockout_expires(client):
 
 
 def test_login_without_csrf_token_is_rejected(database_url, tmp_path):
+    # No app context around the requests: a shared one would share ``g`` (and its cached CSRF token).
     app = make_app(database_url, tmp_path / "csrf", WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    response = client.post("/login", data={"username": "seat01", "password": DEMO_PASSWORD})
+    assert response.status_code == 400
+    assert "CSRF" in response.get_data(as_text=True)
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    ok = client.post("/login", data={"username": "seat01", "password": DEMO_PASSWORD, "csrf_token": token})
+    assert ok.status_code == 302
     with app.app_context():
-        client = app.test_client()
-        response = client.post("/login", data={"username": "seat01", "password": DEMO_PASSWORD})
-        assert response.status_code == 400
-        assert "CSRF" in response.get_data(as_text=True)
-        token = csrf_token_from(client.get("/login").get_data(as_text=True))
-        ok = client.post("/login", data={"username": "seat01", "password": DEMO_PASSWORD, "csrf_token": token})
-        assert ok.status_code == 302
+        db.engine.dispose()
 
 
 def test_logout_invalidates_the_old_cookie_server_side(client):

@@ -88,7 +88,8 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
   <bpmn:process id="p" name="&lol4;" isExecutable="true"/></bpmn:definitions>"""
 
 
-@pytest.mark.parametrize("payload", [XXE, BILLION_LAUGHS, XXE.decode().encode("utf-16")], ids=["xxe", "laughs", "utf16"])
+@pytest.mark.parametrize("payload", [XXE, BILLION_LAUGHS, XXE.decode().encode("utf-16")],
+                         ids=["xxe", "laughs", "utf16"])
 def test_entity_attacks_are_rejected_with_a_clear_message(app, payload):
     with pytest.raises(XmlRejected, match="DOCTYPE"):
         deploy.deploy(db.session, payload)

@@ -69,6 +69,10 @@ def _build(url: str, dataset: str, tmp_instance: Path) -> None:
 
         seed_base()
         if dataset == "demo":
+            from app.workflow import deploy
+
+            # The shipped diagrams, as `make run` deploys them before loading demo data.
+            deploy.deploy_directory(db.session, Path(app.config["BPMN_DIR"]), Path(app.config["RULES_DIR"]))
             demo.load(db.session, size="small")
         db.session.commit()
         db.session.remove()

@@ -67,13 +67,14 @@ class TaskForm(FlaskForm):
         """Typed values for task data (Decimal, date, int, bool, str); read-only fields are not written."""
         return {f.name: f.data for f in self.data_fields() if f.name not in self.readonly_fields}
 
-    def check_outcome(self, outcome: str, comment: str) -> list[str]:
-        """Return errors for the chosen outcome (unknown outcome, missing comment)."""
+    @classmethod
+    def check_outcome(cls, outcome: str, comment: str) -> list[str]:
+        """Return errors for the chosen outcome (unknown outcome, missing comment); needs no form instance."""
         errors = []
-        if outcome not in {code for code, _label in self.outcomes}:
+        if outcome not in {code for code, _label in cls.outcomes}:
             errors.append("请选择有效的处理结果")
-        elif outcome in self.comment_required_for and not comment.strip():
-            errors.append(f"选择“{dict(self.outcomes)[outcome]}”时必须填写{self.comment_label}")
+        elif outcome in cls.comment_required_for and not comment.strip():
+            errors.append(f"选择“{dict(cls.outcomes)[outcome]}”时必须填写{cls.comment_label}")
         return errors
 
 

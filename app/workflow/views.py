@@ -21,6 +21,9 @@ EVENT_LABELS = {
 }
 
 
+PREVIOUS_DECISION = frozenset({"outcome", "comment"})
+
+
 def history(session: DbSession, instance_id: int) -> list[InstanceEvent]:
     return list(session.scalars(select(InstanceEvent).where(InstanceEvent.instance_id == instance_id)
                                 .order_by(InstanceEvent.at, InstanceEvent.id)))
@@ -41,7 +44,9 @@ def build_form(session: DbSession, form_key: str, formdata: MultiDict[str, Any] 
                initial: dict[str, Any] | None) -> TaskForm:
     """Instantiate a task's form: posted data, or initial values from task data with the same names."""
     cls = form_registry.resolve(form_key)
-    defaults = {key: coerce_initial(value) for key, value in (initial or {}).items()}
+    # The previous task's outcome and comment stay in the process data (gateways test them), but they
+    # are that person's words: the next form starts with its own empty comment.
+    defaults = {key: coerce_initial(value) for key, value in (initial or {}).items() if key not in PREVIOUS_DECISION}
     form = cls(formdata=formdata, data=defaults) if formdata is not None else cls(data=defaults)
     form.prepare(lambda code: dictionaries.choices(session, code))
     return form

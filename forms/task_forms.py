@@ -25,10 +25,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields import Field
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from forms.base import Form, fixed_choices
 
 FIELD_TYPES = ("string", "text", "integer", "decimal", "date", "boolean", "choice")
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
@@ -41,7 +42,7 @@ class DefinitionError(ValueError):
     """A declarative form definition is invalid; the message names the form and field."""
 
 
-class TaskForm(FlaskForm):
+class TaskForm(Form):
     """Base class of every user-task form: fields + outcome buttons + an optional comment."""
 
     title: ClassVar[str] = ""
@@ -132,8 +133,8 @@ def _field(form_key: str, spec: dict[str, Any]) -> tuple[str, Field]:
         choices = spec.get("choices")
         if choices is None and not spec.get("dictionary"):
             raise DefinitionError(f"{where}：选择字段需要 choices 或 dictionary")
-        static = [(str(c[0]), str(c[1])) for c in (choices or [])]
-        field = SelectField(choices=[("", "请选择")] + static, validate_choice=True, **kwargs)
+        static = [("", "请选择")] + [(str(c[0]), str(c[1])) for c in (choices or [])]
+        field = SelectField(choices=fixed_choices(static), validate_choice=True, **kwargs)
     return name, field
 
 

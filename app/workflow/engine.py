@@ -427,8 +427,7 @@ def active_state(workflow: BpmnWorkflow) -> tuple[list[Task], list[tuple[str, st
             if task.task_spec.manual:
                 ready.append(task)
             continue
-        definition = getattr(task.task_spec, "event_definition", None)
-        if isinstance(definition, MessageEventDefinition):
+        for definition in _message_definitions(task):
             waits.append((definition.name, _correlation_value(definition.correlation_properties, task.data)))
     return ready, waits
 

@@ -116,16 +116,19 @@ def deploy(session: DbSession, bpmn_xml: str | bytes, dmn_xmls: list[str] | None
     session.flush()
     audit.record(session, "workflow.deploy", model,
                  summary=f"发布流程 {model.name}（{model.key}）第 {model.version} 版",
-                 after={"key": model.key, "version": model.version, "sha256": sha, "source": model.source})
+                 after={"key": model.key, "version": model.version, "sha256": sha, "source": model.source,
+                        "comment": comment})
     return DeployResult(model, True)
 
 
-def _decision_ids(dmn_text: str) -> set[str]:
+def decision_ids(dmn_text: str) -> set[str]:
+    """Ids of the decisions a DMN document defines."""
     root = parse_xml(dmn_text, "DMN")
     return {str(node.get("id")) for node in root.iter() if etree.QName(node).localname == "decision"}
 
 
-def _called_decisions(bpmn_text: str) -> set[str]:
+def called_decisions(bpmn_text: str) -> set[str]:
+    """Ids of the decisions a BPMN document's business-rule tasks call."""
     root = parse_xml(bpmn_text, "BPMN")
     return {node.text.strip() for node in root.iter()
             if isinstance(node.tag, str) and etree.QName(node).localname == "calledDecisionId" and node.text}
@@ -135,11 +138,11 @@ def deploy_directory(session: DbSession, bpmn_dir: Path, rules_dir: Path, actor:
                      ) -> list[DeployResult]:
     """Deploy every ``*.bpmn`` in a directory with the DMN tables (from ``rules_dir``) each one calls."""
     dmns = {path: path.read_text(encoding="utf-8") for path in sorted(rules_dir.glob("*.dmn"))}
-    decisions = {path: _decision_ids(text) for path, text in dmns.items()}
+    decisions = {path: decision_ids(text) for path, text in dmns.items()}
     results = []
     for path in sorted(bpmn_dir.glob("*.bpmn")):
         text = path.read_text(encoding="utf-8")
-        called = _called_decisions(text)
+        called = called_decisions(text)
         needed = [dmns[p] for p in dmns if decisions[p] & called]
         results.append(deploy(session, text, needed, source=f"bpmn/{path.name}", actor=actor))
     return results

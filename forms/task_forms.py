@@ -30,6 +30,8 @@ from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectF
 from wtforms.fields import Field
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from forms.base import fixed_choices
+
 FIELD_TYPES = ("string", "text", "integer", "decimal", "date", "boolean", "choice")
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
 RESERVED_NAMES = frozenset({"outcome", "comment", "csrf_token", "meta", "data", "errors", "process", "populate_obj",
@@ -132,7 +134,7 @@ def _field(form_key: str, spec: dict[str, Any]) -> tuple[str, Field]:
         if choices is None and not spec.get("dictionary"):
             raise DefinitionError(f"{where}：选择字段需要 choices 或 dictionary")
         static = [(str(c[0]), str(c[1])) for c in (choices or [])]
-        field = SelectField(choices=[("", "请选择")] + static, validate_choice=True, **kwargs)
+        field = SelectField(choices=fixed_choices([("", "请选择"), *static]), validate_choice=True, **kwargs)
     return name, field
 
 

@@ -58,8 +58,10 @@ def new_process() -> Any:
     form = NewProcessForm()
     form.lane.choices = _role_choices()
     if form.validate_on_submit():
-        key = drafts.check_key(form.key.data or "")
-        if deploy.latest(db.session, key) is not None or drafts.get_draft(db.session, DraftKind.BPMN, key):
+        key = (form.key.data or "").strip()
+        if not drafts.KEY_PATTERN.match(key):
+            flash("流程标识须以字母或下划线开头，只含字母、数字、下划线，2–100 个字符", "danger")
+        elif deploy.latest(db.session, key) is not None or drafts.get_draft(db.session, DraftKind.BPMN, key):
             flash(f"流程标识 {key} 已存在，请换一个或直接打开它", "danger")
         else:
             drafts.save_draft(db.session, DraftKind.BPMN, key,

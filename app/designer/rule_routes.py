@@ -32,8 +32,10 @@ def _exists(key: str) -> bool:
 def new() -> Any:
     form = NewTableForm()
     if form.validate_on_submit():
-        key = drafts.check_key(form.key.data or "")
-        if _exists(key):
+        key = (form.key.data or "").strip()
+        if not drafts.KEY_PATTERN.match(key):
+            flash("规则表标识须以字母或下划线开头，只含字母、数字、下划线，2–100 个字符", "danger")
+        elif _exists(key):
             flash(f"规则表 {key} 已存在", "danger")
         else:
             drafts.save_draft(db.session, DraftKind.DMN, key, drafts.new_table_xml(key, form.name.data or key),

@@ -124,7 +124,7 @@ spec.operation("post", "/designer/validate", summary="校验流程图（与发�
 @bp.post("/designer/validate")
 @require(DESIGN)
 def validate() -> Any:
-    key, xml, _body_ = _body()
+    key, xml, _request = _body()
     problems = deployment.validate(db.session, key, xml)
     return jsonify({"ok": not problems, "problems": [deployment.problem_json(p) for p in problems]})
 

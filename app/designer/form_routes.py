@@ -51,8 +51,7 @@ def _edit(form: TaskFormDefinitionForm, create: bool) -> Any:
                 return redirect(url_for("designer_forms.edit", key=row.key))
     elif not create:
         preview, problem = _preview(form.key.data or "", form.source.data or "")
-    return render_template("designer/form_edit.html", form=form, create=create, preview=preview, problem=problem,
-                           status=422 if problem else 200)
+    return render_template("designer/form_edit.html", form=form, create=create, preview=preview, problem=problem)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -51,9 +51,9 @@ def test_a_form_defined_in_the_browser_is_stored_and_resolved_by_the_registry(lo
     assert form_registry.exists("callback_note")
     listing = client.get("/designer/").get_data(as_text=True)
     assert 'data-key="callback_note"' in listing and "浏览器定义" in listing
-    edited = client.post("/designer/forms/callback_note", data={"key": "callback_note",
-                                                                 "source": CALLBACK_FORM.replace("回访记录", "回访登记"),
-                                                                 "action": "save"})
+    renamed = CALLBACK_FORM.replace("回访记录", "回访登记")
+    edited = client.post("/designer/forms/callback_note",
+                         data={"key": "callback_note", "source": renamed, "action": "save"})
     assert edited.status_code == 302
     assert form_registry.resolve("callback_note").title == "回访登记"
 
@@ -89,19 +89,7 @@ def test_a_diagram_may_use_a_browser_form_only_once_it_exists(login_as, deploy_f
     assert result == {"ok": True, "problems": []}
 
 
-GRADE_TABLE = """<?xml version="1.0" encoding="UTF-8"?>
-<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="Definitions_grade" name="客户等级"
-  namespace="http://licaiflow/rules">
-  <decision id="test_grade" name="客户等级">
-    <decisionTable id="table" hitPolicy="FIRST">
-      <input id="in_amount" label="资产"><inputExpression id="ie" typeRef="number"><text>amount</text></inputExpression></input>
-      <output id="out_grade" label="等级" name="grade" typeRef="string" />
-      <rule id="r1"><inputEntry id="r1_in"><text>&gt;= 1000000</text></inputEntry><outputEntry id="r1_out"><text>"{high}"</text></outputEntry></rule>
-      <rule id="r2"><inputEntry id="r2_in"><text>-</text></inputEntry><outputEntry id="r2_out"><text>"normal"</text></outputEntry></rule>
-    </decisionTable>
-  </decision>
-</definitions>
-"""
+GRADE_TABLE = (DATA / "grade.dmn").read_text(encoding="utf-8")  # "{high}": the top grade
 
 
 def grade_table(high: str = "gold") -> str:

@@ -185,8 +185,9 @@ def test_compare_versions_lists_added_removed_and_changed_elements(login_as, dep
     assert 'data-element="review" data-change="changed"' in page and "财务审核 → 财务复核" in page
     assert 'data-element="gw" data-change="changed"' in page
     # The editor compares what is on screen with a version.
-    edited = without_form_key(xml).replace('<bpmn:endEvent id="end_rejected" name="驳回">', '<bpmn:endEvent id="end_no" name="驳回">'
-                                           ).replace('targetRef="end_rejected"', 'targetRef="end_no"')
+    edited = (without_form_key(xml)
+              .replace('<bpmn:endEvent id="end_rejected" name="驳回">', '<bpmn:endEvent id="end_no" name="驳回">')
+              .replace('targetRef="end_rejected"', 'targetRef="end_no"'))
     changes = client.post(f"{URL}/compare", json={"xml": edited, "version": 1}, headers=JSON).get_json()
     kinds = {(c["element_id"], c["change"]) for c in changes["changes"]}
     assert {("end_rejected", "removed"), ("end_no", "added"), ("review", "changed"), ("f_reject", "changed")} <= kinds

@@ -59,7 +59,8 @@ def test_the_instance_page_offers_safe_versions_and_explains_unsafe_ones(login_a
     assert task.element_id == "fill"
     # It still runs on the new version: after the seat's step, the renamed task appears.
     seat_client = login_as("seat01")
-    assert seat_client.post(f"/tasks/{task.id}/complete", data={"amount": "120", "outcome": "submit"}).status_code == 302
+    completed = seat_client.post(f"/tasks/{task.id}/complete", data={"amount": "120", "outcome": "submit"})
+    assert completed.status_code == 302
     db.session.rollback()
     names = set(db.session.scalars(select(WorkflowTask.name).where(WorkflowTask.instance_id == instance.id)))
     assert "财务复核" in names

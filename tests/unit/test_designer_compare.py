@@ -24,7 +24,8 @@ def test_renames_conditions_properties_and_lanes_are_changes_with_details():
     new = (APPROVAL.replace('name="财务审核"', 'name="财务复核"')
            .replace('outcome == "pass" and amount &gt;= 100', 'outcome == "pass"')
            .replace('value="test_fill"', 'value="approval"')
-           .replace('<bpmn:lane id="Lane_finance" name="finance">', '<bpmn:lane id="Lane_finance" name="investor_service">'))
+           .replace('<bpmn:lane id="Lane_finance" name="finance">',
+                    '<bpmn:lane id="Lane_finance" name="investor_service">'))
     changes = by_id(compare(APPROVAL, new))
     assert changes["review"].change == "changed" and "名称：财务审核 → 财务复核" in changes["review"].details
     assert "泳道：finance → investor_service" in changes["review"].details

@@ -66,11 +66,19 @@ const editor = {
 
 const toolbar = setupToolbar(config, editor);
 
+// Fit the diagram, never larger than 1:1, and keep it clear of the palette on the left.
+function fitBesidePalette() {
+  canvas.zoom('fit-viewport', 'auto');
+  canvas.zoom(Math.min(canvas.zoom() * 0.85, 1), 'auto');
+  const palette = document.querySelector('.djs-palette');
+  canvas.scroll({ dx: palette ? palette.offsetWidth / 2 : 0, dy: 0 });
+}
+
 async function load(url) {
   const response = await fetch(url, { headers: { Accept: 'application/json' } });
   const data = await response.json();
   await modeler.importXML(data.xml);
-  canvas.zoom('fit-viewport', 'auto');
+  fitBesidePalette();
   dirty.clean();
   toolbar.renderProblems(data.problems || []);
   if ((data.problems || []).length) status(`草稿有 ${data.problems.length} 个问题需要修改后才能发布（已在图中标出）`, 'warning');

@@ -90,6 +90,7 @@ export function setupToolbar(config, editor) {
     const comment = document.getElementById('deploy-comment').value.trim();
     const confirmed = document.getElementById('deploy-confirm').checked;
     const error = document.getElementById('deploy-error');
+    error.hidden = true;
     if (!comment || !confirmed) {
       error.textContent = !comment ? '请填写发布说明' : '请勾选确认';
       error.hidden = false;

@@ -35,7 +35,17 @@ const ZH = {
   'ID must not be empty.': 'id 不能为空', 'ID must not contain spaces.': 'id 不能包含空格',
   'ID must be a valid QName.': 'id 必须是有效的 XML 名称', 'Select an element to edit its properties.': '选择元素以编辑其属性',
   'Multiple elements are selected. Select a single one to edit its properties.': '选中了多个元素，请只选一个以编辑其属性',
-  'Participant': '池', 'Lane': '泳道', 'Open minimap': '打开缩略图', 'Close minimap': '关闭缩略图',
+  'Participant': '池', 'Lane': '泳道', Collaboration: '协作图', 'User Task': '用户任务', 'Manual Task': '人工任务',
+  'Service Task': '服务任务', 'Script Task': '脚本任务', 'Business Rule Task': '规则任务', 'Send Task': '发送任务',
+  'Receive Task': '接收任务', 'Start Event': '开始事件', 'End Event': '结束事件', 'Sequence Flow': '连线',
+  'Default Flow': '默认路径', 'Conditional Flow': '条件连线', 'Exclusive Gateway': '排他网关',
+  'Parallel Gateway': '并行网关', 'Inclusive Gateway': '包容网关', 'Event Based Gateway': '事件网关',
+  'Timer Boundary Event': '定时器边界事件', 'Timer Boundary Event (Non Interrupting)': '定时器边界事件（不中断）',
+  'Message Boundary Event': '消息边界事件', 'Timer Intermediate Catch Event': '定时器事件',
+  'Message Intermediate Catch Event': '消息等待事件', 'Message Intermediate Throw Event': '消息发送事件',
+  'Message End Event': '消息结束事件', 'Message Start Event': '消息开始事件', 'Timer Start Event': '定时开始事件',
+  'Intermediate Throw Event': '中间事件', 'Collapsed Sub Process': '子流程', 'Expanded Sub Process': '子流程',
+  'Call Activity': '调用活动', 'Text Annotation': '注释', 'Toggle section': '展开/收起', 'Open minimap': '打开缩略图', 'Close minimap': '关闭缩略图',
 };
 
 export default function translate(template, replacements) {

@@ -61,6 +61,7 @@ def get_draft(session: DbSession, kind: DraftKind, key: str) -> DesignDraft | No
 def save_draft(session: DbSession, kind: DraftKind, key: str, xml: str | bytes, actor: User,
                base_version: int | None = None) -> DesignDraft:
     """Store (or replace) the draft of a process or decision table; the XML must pass the safe parser."""
+    key = check_key(key)
     text = _normalised(xml, "BPMN" if kind == DraftKind.BPMN else "DMN")
     if kind == DraftKind.BPMN:
         ids = process_ids(text)

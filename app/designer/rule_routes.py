@@ -51,7 +51,9 @@ def new() -> Any:
 @require(DESIGN)
 def editor(key: str) -> Any:
     document = rule_tables.open_table(db.session, key)
+    current = rule_tables.latest(db.session, key)
     config = {"key": key, "kind": "dmn", "source": document.source, "version": document.version,
+              "latest_version": current.version if current else None,
               "urls": {"document": url_for("designer_rules.document", key=key),
                        "draft": url_for("designer_rules.save_draft", key=key),
                        "validate": url_for("designer_rules.validate", key=key),

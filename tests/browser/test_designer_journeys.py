@@ -205,6 +205,28 @@ def test_designer_builds_deploys_and_starts_a_process_and_a_seat_completes_it(ap
     pick(page, archive)
     append(page, "append.end-event")
 
+    # A call-back not made within 3 days closes itself: a boundary timer on 电话回访.
+    task_box = element(page, call).bounding_box()
+    entry = page.locator('.djs-palette [data-action="create.intermediate-event"]').bounding_box()
+    page.mouse.move(entry["x"] + entry["width"] / 2, entry["y"] + entry["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(task_box["x"] + task_box["width"] / 2, task_box["y"] + task_box["height"], steps=12)
+    page.mouse.up()
+    timer = page.evaluate("() => window.licaiModeler.get('selection').get()[0].id")
+    kind = page.evaluate("(id) => window.licaiModeler.get('elementRegistry').get(id).type", timer)
+    assert kind == "bpmn:BoundaryEvent"  # attached to 电话回访
+    page.locator('.djs-context-pad [data-action="replace"]').click()
+    page.locator('.djs-popup [data-id="replace-with-timer-boundary"]').click()
+    pick(page, timer)
+    open_group(page, "licai-timer")
+    page.locator("#bio-properties-panel-licai-timer-expression").fill('"P3D"')
+    page.wait_for_function("""(id) => {
+        const bo = window.licaiModeler.get('elementRegistry').get(id).businessObject;
+        return bo.attachedToRef && bo.eventDefinitions[0].timeDuration?.body === '"P3D"';
+    }""", arg=timer)
+    pick(page, timer)
+    append(page, "append.end-event")
+
     page.get_by_role("button", name="保存草稿").click()
     page.locator("#designer-status.alert-success", has_text="草稿已保存").wait_for()
     page.get_by_role("button", name="校验").click()
@@ -223,6 +245,10 @@ def test_designer_builds_deploys_and_starts_a_process_and_a_seat_completes_it(ap
     page.get_by_label("业务归属人").select_option(str(seat.id))
     page.get_by_role("button", name="发起").click()
     page.locator(".alert-success", has_text="已发起“客户回访”").wait_for()
+    db.session.rollback()
+    started = db.session.scalars(select(ProcessInstance).where(ProcessInstance.process_key == "care_callback")).one()
+    assert started.next_timer_at is not None  # the 3-day timer waits alongside the task
+    db.session.commit()
 
     seat_context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 1400, "height": 900})
     seat_page = seat_context.new_page()
@@ -243,6 +269,7 @@ def test_designer_builds_deploys_and_starts_a_process_and_a_seat_completes_it(ap
     db.session.rollback()
     instance = db.session.scalars(select(ProcessInstance).where(ProcessInstance.process_key == "care_callback")).one()
     assert instance.status == InstanceStatus.COMPLETED and instance.owner_id == seat.id
+    assert '"P3D"</bpmn:timeDuration>' in instance.model.bpmn_xml
     done = db.session.scalars(select(WorkflowTask).where(WorkflowTask.instance_id == instance.id)
                               .order_by(WorkflowTask.id)).all()
     assert [(t.name, t.completed_by_id, t.outcome) for t in done] == [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from app import workflow
 from app.extensions import db
 from tests.conftest import DATA, user_named
@@ -9,6 +11,7 @@ from tests.conftest import DATA, user_named
 APPROVAL = (DATA / "approval.bpmn").read_text(encoding="utf-8")
 
 
+@pytest.mark.db_sensitive
 def test_list_processes_with_versions_live_instances_and_drafts(api_as, login_as, deploy_fixture):
     deploy_fixture("approval")
     seat = user_named("seat01")

@@ -3,6 +3,7 @@ tables (validated, published, bundled into the processes that call them)."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from app import workflow
@@ -32,6 +33,7 @@ def stored_form(key: str) -> TaskFormDefinition | None:
     return db.session.scalar(select(TaskFormDefinition).where(TaskFormDefinition.key == key))
 
 
+@pytest.mark.db_sensitive
 def test_a_form_defined_in_the_browser_is_stored_and_resolved_by_the_registry(login_as):
     client = login_as("designer01")
     template = client.get("/designer/forms/new").get_data(as_text=True)
@@ -123,6 +125,7 @@ def test_decision_tables_are_validated_with_cell_ids_and_published(login_as):
     assert "客户等级" in client.get("/designer/").get_data(as_text=True)
 
 
+@pytest.mark.db_sensitive
 def test_publishing_a_table_redeploys_the_processes_calling_it(login_as):
     client = login_as("designer01")
     client.post("/designer/rules/test_grade/publish", json={"xml": grade_table("gold"), "comment": "首版",

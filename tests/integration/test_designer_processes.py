@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from app import workflow
@@ -99,6 +100,7 @@ def test_a_diagram_for_another_process_or_not_xml_is_refused(login_as, deploy_fi
     assert broken["ok"] is False and "不是有效的 XML" in broken["problems"][0]["message"]
 
 
+@pytest.mark.db_sensitive
 def test_drafts_are_saved_reopened_and_discarded(login_as, deploy_fixture):
     deploy_fixture("approval")
     client = login_as("designer01")
@@ -118,6 +120,7 @@ def test_drafts_are_saved_reopened_and_discarded(login_as, deploy_fixture):
     assert draft() is None
 
 
+@pytest.mark.db_sensitive
 def test_deploying_needs_a_comment_and_a_confirmation_and_is_audited(login_as, deploy_fixture):
     deploy_fixture("approval")
     client = login_as("designer01")
@@ -146,6 +149,7 @@ def test_deploying_needs_a_comment_and_a_confirmation_and_is_audited(login_as, d
     assert versions() == [1, 2]
 
 
+@pytest.mark.db_sensitive
 def test_deploying_never_changes_running_instances(login_as, deploy_fixture):
     deploy_fixture("approval")
     old = start_instance()

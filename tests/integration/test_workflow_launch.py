@@ -3,6 +3,7 @@ owner chosen within the starter's scope, and tasks landing in the right inboxes.
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
@@ -62,6 +63,7 @@ def test_a_seat_starts_for_themselves_with_the_start_form_and_gets_the_task(logi
     assert "电话回访" not in login_as("seat02").get("/tasks/?tab=group").get_data(as_text=True)
 
 
+@pytest.mark.db_sensitive
 def test_a_designer_starts_for_a_seat_whose_inbox_receives_the_task(login_as, deploy_fixture):
     deploy_fixture("care_callback")
     designer = login_as("designer01")
@@ -87,8 +89,6 @@ def test_a_seat_cannot_start_on_behalf_of_someone_outside_their_scope(login_as, 
 
 
 def test_start_roles_and_start_forms_are_checked_at_deployment(app):
-    import pytest
-
     bad = CARE.replace('value="seat,process_designer"', 'value="seat,nobody"').replace(
         'value="test_callback_request"', 'value="no_such_form"')
     with pytest.raises(deploy.DeploymentRefused) as exc:

@@ -3,6 +3,7 @@ for one instance (its page) and for many (a version's migration page)."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from app import workflow
@@ -37,6 +38,7 @@ def waiting_instance() -> ProcessInstance:
     return instance
 
 
+@pytest.mark.db_sensitive
 def test_the_instance_page_offers_safe_versions_and_explains_unsafe_ones(login_as):
     v1, = versions_deployed(APPROVAL)
     instance = waiting_instance()
@@ -68,6 +70,7 @@ def test_the_instance_page_offers_safe_versions_and_explains_unsafe_ones(login_a
     assert v1.version == 1
 
 
+@pytest.mark.db_sensitive
 def test_the_migration_page_moves_the_safe_instances_and_skips_the_others(login_as):
     versions_deployed(APPROVAL)
     at_fill = waiting_instance()

@@ -3,10 +3,13 @@
 import DmnModeler from 'dmn-js/lib/Modeler';
 
 import { escapeHtml, readConfig, setupToolbar, status, trackDirty } from './editor-actions';
+import translate from './translate-zh';
 
 const config = readConfig();
 const container = document.getElementById('dmn-container');
-const modeler = new DmnModeler({ container });
+// Every view needs the module: dmn-js replaces (not merges) `additionalModules` given in `common`.
+const chinese = { additionalModules: [{ translate: ['value', translate] }] };
+const modeler = new DmnModeler({ container, drd: chinese, decisionTable: chinese, literalExpression: chinese });
 window.licaiDmnModeler = modeler;
 
 const dirty = trackDirty((isDirty) => { document.getElementById('dirty-flag').hidden = !isDirty; });

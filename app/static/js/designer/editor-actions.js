@@ -112,6 +112,10 @@ export function setupToolbar(config, editor) {
     status(message, 'success');
     document.getElementById('document-label').textContent = `第 ${data.version} 版（已发布）`;
     config.version = data.version;
+    if (data.created) {
+      config.latest_version = data.version;
+      document.getElementById('deploy-next-version').textContent = `第 ${data.version + 1} 版`;
+    }
     document.dispatchEvent(new CustomEvent('designer:deployed', { detail: data }));
   }
 

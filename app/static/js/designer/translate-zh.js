@@ -46,6 +46,16 @@ const ZH = {
   'Message End Event': '消息结束事件', 'Message Start Event': '消息开始事件', 'Timer Start Event': '定时开始事件',
   'Intermediate Throw Event': '中间事件', 'Collapsed Sub Process': '子流程', 'Expanded Sub Process': '子流程',
   'Call Activity': '调用活动', 'Text Annotation': '注释', 'Toggle section': '展开/收起', 'Open minimap': '打开缩略图', 'Close minimap': '关闭缩略图',
+  // dmn-js decision tables
+  When: '条件', Then: '结果', Annotations: '备注', Annotation: '备注', 'Hit policy': '命中策略', 'Hit policy:': '命中策略：',
+  'View DRD': '查看决策图', 'Add rule': '添加规则', 'Add rule above': '上方添加规则', 'Add rule below': '下方添加规则',
+  'Remove rule': '删除规则', 'Add input': '添加条件列', 'Add output': '添加结果列', 'Add input column left': '左侧添加条件列',
+  'Add input column right': '右侧添加条件列', 'Add output column left': '左侧添加结果列',
+  'Add output column right': '右侧添加结果列', 'Input label': '条件名称', 'Input label: ': '条件名称：',
+  'Output label': '结果名称', 'Output label: ': '结果名称：', 'Output name': '结果变量', 'Output name: ': '结果变量：',
+  'Input expression': '输入表达式', 'Input expression: ': '输入表达式：', Type: '类型', 'Decision name': '决策名称',
+  Edit: '编辑', 'Enter expression': '输入表达式', 'Copy rule': '复制规则', 'Cut rule': '剪切规则',
+  'Create decision': '新建决策', 'Create input data': '新建输入数据',
 };
 
 export default function translate(template, replacements) {

@@ -1,4 +1,4 @@
-"""Drafts of diagrams and decision tables, task forms defined in the browser, published decision tables."""
+"""Drafts of diagrams and decision tables, and task forms defined in the browser."""
 
 from __future__ import annotations
 
@@ -55,25 +55,3 @@ class TaskFormDefinition(Audited, Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     author: Mapped[User | None] = relationship()
-
-
-class DecisionTable(Base):
-    """One published version of a DMN decision table (file ``rules/<key>.dmn`` or designed in the browser).
-
-    Process-model versions bundle the DMN they call; publishing a table deploys a new version of every
-    process whose latest version calls one of its decisions.
-    """
-
-    __tablename__ = "decision_table"
-    __table_args__ = (UniqueConstraint("key", "version"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(100), index=True)
-    version: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str] = mapped_column(String(200), default="")
-    decision_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
-    xml: Mapped[str] = mapped_column(Text, deferred=True)
-    sha256: Mapped[str] = mapped_column(String(64))
-    comment: Mapped[str] = mapped_column(Text, default="")
-    deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -1,5 +1,5 @@
-"""DMN decision tables (规则表) for the designer: shipped files in ``rules/``, published versions in the
-database, and which tables a diagram needs when it is validated or deployed.
+"""DMN decision tables (规则表) for the designer: shipped files in ``rules/``, versions published in the
+database (``DecisionTable``), and which tables a diagram needs when it is validated or deployed.
 
 Process-model versions are immutable bundles of BPMN and the DMN they call. Publishing a table
 therefore stores its new version and deploys a new version of every process whose latest version
@@ -20,10 +20,10 @@ from app.audit import services as audit
 from app.auth.models import User
 from app.database import DbSession
 from app.designer import drafts
-from app.designer.models import DecisionTable, DraftKind
+from app.designer.models import DraftKind
 from app.errors import NotFound, ValidationFailed
 from app.workflow import decisions, deploy
-from app.workflow.models import ProcessModel
+from app.workflow.models import DecisionTable, ProcessModel
 from app.workflow.validation import Problem
 from app.workflow.xmlsafe import XmlRejected
 
@@ -84,17 +84,8 @@ def tables(session: DbSession) -> list[TableEntry]:
 
 
 def tables_for(session: DbSession, bpmn_xml: str) -> list[str]:
-    """The DMN documents a diagram's business-rule tasks call, as currently published."""
-    called = deploy.called_decisions(bpmn_xml)
-    if not called:
-        return []
-    found: list[str] = []
-    for entry in tables(session):
-        if called & set(entry.decision_ids):
-            text = published_xml(session, entry.key)
-            if text is not None:
-                found.append(text)
-    return found
+    """The DMN documents a diagram's business-rule tasks call, as currently in force."""
+    return deploy.tables_called_by(bpmn_xml, deploy.tables_in_force(session, rules_dir()))
 
 
 def validate(xml: str | bytes) -> list[Problem]:

@@ -14,7 +14,7 @@ from app.auth.models import Role, User
 from app.database import DbSession
 from app.errors import NotFound, ValidationFailed
 from app.workflow import engine, layout, validation
-from app.workflow.models import ProcessModel
+from app.workflow.models import DecisionTable, ProcessModel
 from app.workflow.xmlsafe import parse_xml, to_text
 
 DMN_NS = {"dmn": "https://www.omg.org/spec/DMN/20191111/MODEL/"}
@@ -134,17 +134,33 @@ def called_decisions(bpmn_text: str) -> set[str]:
             if isinstance(node.tag, str) and etree.QName(node).localname == "calledDecisionId" and node.text}
 
 
+def tables_in_force(session: DbSession, rules_dir: Path) -> dict[str, str]:
+    """DMN documents by table key: the shipped ``rules/*.dmn``, each replaced by its latest version published
+    from the process designer (so a redeployment of the shipped diagrams never reverts a designer's table)."""
+    tables = {path.stem: path.read_text(encoding="utf-8") for path in sorted(rules_dir.glob("*.dmn"))}
+    newest = select(func.max(DecisionTable.id)).group_by(DecisionTable.key)
+    for key, xml in session.execute(select(DecisionTable.key, DecisionTable.xml).where(DecisionTable.id.in_(newest))):
+        tables[key] = xml
+    return tables
+
+
+def tables_called_by(bpmn_text: str, tables: dict[str, str]) -> list[str]:
+    """The DMN documents (of ``tables``) defining a decision the diagram's business-rule tasks call."""
+    called = called_decisions(bpmn_text)
+    if not called:
+        return []
+    return [text for _key, text in sorted(tables.items()) if decision_ids(text) & called]
+
+
 def deploy_directory(session: DbSession, bpmn_dir: Path, rules_dir: Path, actor: User | None = None
                      ) -> list[DeployResult]:
-    """Deploy every ``*.bpmn`` in a directory with the DMN tables (from ``rules_dir``) each one calls."""
-    dmns = {path: path.read_text(encoding="utf-8") for path in sorted(rules_dir.glob("*.dmn"))}
-    decisions = {path: decision_ids(text) for path, text in dmns.items()}
+    """Deploy every ``*.bpmn`` in a directory with the DMN tables in force (``rules_dir``) each one calls."""
+    tables = tables_in_force(session, rules_dir)
     results = []
     for path in sorted(bpmn_dir.glob("*.bpmn")):
         text = path.read_text(encoding="utf-8")
-        called = called_decisions(text)
-        needed = [dmns[p] for p in dmns if decisions[p] & called]
-        results.append(deploy(session, text, needed, source=f"bpmn/{path.name}", actor=actor))
+        results.append(deploy(session, text, tables_called_by(text, tables), source=f"bpmn/{path.name}",
+                              actor=actor))
     return results
 
 

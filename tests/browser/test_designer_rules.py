@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.designer.models import DecisionTable
 from app.extensions import db
+from app.workflow.models import DecisionTable
 from tests.conftest import browser_login, screenshot
 
 pytestmark = pytest.mark.browser

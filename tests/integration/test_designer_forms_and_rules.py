@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from app import workflow
-from app.designer.models import DecisionTable, DesignDraft, TaskFormDefinition
+from app.designer.models import DesignDraft, TaskFormDefinition
 from app.extensions import db
 from app.workflow import deploy
-from app.workflow.models import ProcessModel, WorkflowTask
+from app.workflow.models import DecisionTable, ProcessModel, WorkflowTask
 from forms import registry as form_registry
 from tests.conftest import DATA, audit_rows, user_named
 
@@ -195,3 +195,20 @@ def test_tasks_of_a_process_using_a_browser_form_render_and_complete(login_as, d
     assert db.session.get(ProcessModel, instance.model_id).version == 1
     db.session.refresh(instance)
     assert instance.status.value == "completed"
+
+
+def test_redeploying_the_shipped_diagrams_keeps_a_table_published_in_the_designer(login_as, tmp_path):
+    bpmn_dir, rules_dir = tmp_path / "bpmn", tmp_path / "rules"
+    bpmn_dir.mkdir()
+    rules_dir.mkdir()
+    (bpmn_dir / "rule_task.bpmn").write_text((DATA / "rule_task.bpmn").read_text(encoding="utf-8"), encoding="utf-8")
+    (rules_dir / "test_grade.dmn").write_text(grade_table("gold"), encoding="utf-8")
+    [shipped] = deploy.deploy_directory(db.session, bpmn_dir, rules_dir)
+    db.session.commit()
+    assert shipped.created and '"gold"' in shipped.model.dmn_xml[0]
+    login_as("designer01").post("/designer/rules/test_grade/publish", json={
+        "xml": grade_table("platinum"), "comment": "改称铂金", "confirm": True}, headers=JSON)
+    db.session.rollback()
+    [again] = deploy.deploy_directory(db.session, bpmn_dir, rules_dir)  # `flask bpmn deploy` at the next start
+    db.session.commit()
+    assert not again.created and again.model.version == 2 and '"platinum"' in again.model.dmn_xml[0]

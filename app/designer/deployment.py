@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select
 
 from app.auth.models import User
 from app.database import DbSession
 from app.designer import drafts, rule_tables
-from app.designer.models import DraftKind
+from app.designer.models import DesignDraft, DraftKind
 from app.errors import ValidationFailed
 from app.workflow import deploy
 from app.workflow.models import InstanceStatus, ProcessInstance, ProcessModel
@@ -67,7 +66,7 @@ class ProcessSummary:
     name: str
     versions: list[ProcessModel]
     live_by_version: dict[int, int]
-    draft: Any
+    draft: DesignDraft | None
 
     @property
     def latest(self) -> ProcessModel | None:

@@ -34,10 +34,11 @@ def _preview(key: str, source: str) -> tuple[TaskForm | None, str]:
 def _edit(form: TaskFormDefinitionForm, create: bool) -> Any:
     preview, problem = (None, "")
     if form.is_submitted():
-        if not form.validate():
-            flash(first_error(form), "danger")
-        elif request.form.get("action") == "preview":
+        if request.form.get("action") == "preview":
+            # A preview needs only the definition (CSRF is checked app-wide); the key is checked when saving.
             preview, problem = _preview(form.key.data or "", form.source.data or "")
+        elif not form.validate():
+            flash(first_error(form), "danger")
         else:
             try:
                 row = task_forms.save_form(db.session, form.key.data or "", form.source.data or "", current_user,

@@ -107,7 +107,9 @@ def _signature(node: etree._Element, lanes: dict[str, str], messages: dict[str, 
     if _local(node) == "correlationProperty":
         for expression in node.iterfind("bpmn:correlationPropertyRetrievalExpression", NS):
             message = messages.get(str(expression.get("messageRef")), str(expression.get("messageRef")))
-            sig[f"取值 {message}"] = _text(expression.find("bpmn:messagePath", NS))
+            # bpmn:messagePath as written by hand; bpmn-moddle writes it as bpmn:formalExpression.
+            path = next((child for child in expression if _local(child)), None)
+            sig[f"取值 {message}"] = _text(path)
     return sig
 
 

@@ -15,6 +15,7 @@ from app import workflow
 from app.extensions import db
 from app.workflow import deploy
 from app.workflow.models import InstanceStatus, ProcessInstance, WorkflowTask
+from tests.browser.modeler import append, element, open_group, pick
 from tests.conftest import REPO, browser_login, screenshot, user_named
 
 pytestmark = pytest.mark.browser
@@ -45,24 +46,6 @@ def start_instance(key: str) -> ProcessInstance:
     instance = workflow.start(db.session, key, title="旧版本实例", org_id=seat.org_id, owner_id=seat.id, actor=seat)
     db.session.commit()
     return instance
-
-
-def open_group(page, group_id: str) -> None:
-    header = page.locator(f'[data-group-id="group-{group_id}"] > .bio-properties-panel-group-header')
-    header.wait_for()
-    if "open" not in (header.get_attribute("class") or ""):
-        header.click()
-
-
-def element(page, element_id: str):
-    return page.locator(f'.djs-element[data-element-id="{element_id}"]').first
-
-
-def pick(page, element_id: str) -> None:
-    """Click an element on the canvas unless it is selected already (a second click may count as a double click)."""
-    selected = page.evaluate("() => window.licaiModeler.get('selection').get().map((e) => e.id)")
-    if selected != [element_id]:
-        element(page, element_id).click()
 
 
 def test_designer_renames_a_task_is_told_about_a_missing_form_fixes_it_and_deploys_v2(app, deploy_fixture, page):
@@ -142,12 +125,6 @@ type = "choice"
 choices = [["satisfied", "满意"], ["unhappy", "不满意"]]
 required = true
 """
-
-
-def append(page, action: str) -> str:
-    """Use the selected element's context pad to append a shape; returns the new element's id."""
-    page.locator(f'.djs-context-pad [data-action="{action}"]').click()
-    return page.evaluate("() => window.licaiModeler.get('selection').get()[0].id")
 
 
 def name_and_make_user_task(page, element_id: str, name: str, form: str) -> None:

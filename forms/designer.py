@@ -1,6 +1,5 @@
-"""流程设计 forms: a new process or decision table, an upload, a task-form definition."""
+"""流程设计 forms: a new process or decision table, a task-form definition."""
 
-from flask_wtf.file import FileField
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -19,10 +18,6 @@ class NewTableForm(Form):
     key = StringField("规则表标识", validators=[DataRequired("请填写规则表标识"), Length(max=100)],
                       description="同时作为决策标识，规则任务通过它调用本表")
     name = StringField("规则表名称", validators=[DataRequired("请填写规则表名称"), Length(max=200)])
-
-
-class UploadForm(Form):
-    file = FileField("文件")
 
 
 class TaskFormDefinitionForm(Form):

@@ -19,7 +19,7 @@ from app.extensions import db
 from app.workflow import deploy
 from app.workflow.models import ProcessModel
 from forms.base import first_error
-from forms.designer import NewProcessForm, UploadForm
+from forms.designer import NewProcessForm
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")
 
@@ -44,7 +44,7 @@ def xml_of(body: dict[str, Any]) -> str:
 def index() -> Any:
     return render_template("designer/index.html", processes=deployment.summaries(db.session),
                            tables=rule_tables.tables(db.session), forms=task_forms.all_forms(db.session),
-                           rule_drafts=drafts.drafts(db.session, DraftKind.DMN), upload=UploadForm())
+                           rule_drafts=drafts.drafts(db.session, DraftKind.DMN))
 
 
 def _role_choices() -> list[tuple[str, str]]:
@@ -120,7 +120,7 @@ def editor(key: str) -> Any:
         "catalog": catalog.catalog(db.session),
     }
     return render_template("designer/bpmn_editor.html", key=key, document=document, versions=versions,
-                           config=config, upload=UploadForm(),
+                           config=config,
                            draft=drafts.get_draft(db.session, DraftKind.BPMN, key))
 
 

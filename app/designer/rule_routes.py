@@ -17,7 +17,7 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.workflow import deploy
 from forms.base import first_error
-from forms.designer import NewTableForm, UploadForm
+from forms.designer import NewTableForm
 
 bp = Blueprint("designer_rules", __name__, url_prefix="/designer/rules")
 
@@ -59,7 +59,7 @@ def editor(key: str) -> Any:
                        "validate": url_for("designer_rules.validate", key=key),
                        "deploy": url_for("designer_rules.publish", key=key)}}
     return render_template("designer/dmn_editor.html", key=key, document=document, config=config,
-                           upload=UploadForm(), draft=drafts.get_draft(db.session, DraftKind.DMN, key))
+                           draft=drafts.get_draft(db.session, DraftKind.DMN, key))
 
 
 @bp.get("/<key>/document.json")

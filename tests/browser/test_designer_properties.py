@@ -34,10 +34,12 @@ def test_service_script_gateway_and_message_properties_round_trip_to_a_running_p
     pick(page, service)
     open_group(page, "licai-service")
     page.select_option("#bio-properties-panel-licai-operation", "system.echo")
-    page.locator("#bio-properties-panel-licai-operation-result").fill("echo_result")
-    wait_for_model(page, service, "bo.extensionElements.values[0].resultVariable === 'echo_result'")
+    # Typed slower than the panel's debounce: each pause commits, and the field keeps focus and text.
+    page.locator("#bio-properties-panel-licai-operation-result").press_sequentially("res", delay=450)
+    # Then straight into the next field: nothing typed is lost.
     page.locator("#bio-properties-panel-licai-operation-param-value").fill('"你好"')
-    wait_for_model(page, service, "bo.extensionElements.values[0].parameterList.parameters[0].value === '\"你好\"'")
+    wait_for_model(page, service, "bo.extensionElements.values[0].resultVariable === 'res'"
+                                  " && bo.extensionElements.values[0].parameterList.parameters[0].value === '\"你好\"'")
 
     pick(page, service)
     script = append(page, "append.append-task")
@@ -89,7 +91,7 @@ def test_service_script_gateway_and_message_properties_round_trip_to_a_running_p
 
     db.session.rollback()
     xml = db.session.scalars(select(DesignDraft.xml).where(DesignDraft.key == "panel_check")).one()
-    for fragment in ('<spiffworkflow:serviceTaskOperator id="system.echo" resultVariable="echo_result">',
+    for fragment in ('<spiffworkflow:serviceTaskOperator id="system.echo" resultVariable="res">',
                      '<spiffworkflow:parameter id="value" type="any" value="&#34;你好&#34;" />',
                      "doubled = 21 * 2", "doubled &gt; 100", 'name="care_done"',
                      '<bpmn:correlationProperty id="customer_id" name="customer_id">',
@@ -109,7 +111,7 @@ def test_service_script_gateway_and_message_properties_round_trip_to_a_running_p
     db.session.commit()
     assert instance.status == InstanceStatus.COMPLETED, instance.error_message
     data = engine.current_data(workflow.load_workflow(instance))
-    assert data["doubled"] == 42 and data["echo_result"] == {"value": "你好"}
+    assert data["doubled"] == 42 and data["res"] == {"value": "你好"}
     message = db.session.scalars(select(MessageLog).where(MessageLog.message_name == "care_done")).one()
     assert message.correlation == '{"customer_id": 7}' and message.payload["doubled"] == 42
     db.session.commit()

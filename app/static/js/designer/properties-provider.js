@@ -87,6 +87,8 @@ function eventDefinition(bo, type) {
 }
 
 // --- generic entries ------------------------------------------------------------------------------
+// The components are defined once: entries differ only in their props (the panel passes an entry's fields
+// as props). A component created per render would remount on every change, losing focus and typed text.
 
 function useTools() {
   return {
@@ -94,48 +96,51 @@ function useTools() {
   };
 }
 
-function textEntry({ id, label, description, get, set, area, rows }) {
-  const component = (props) => {
-    const { element } = props;
-    const { modeling, factory, debounce } = useTools();
-    const bo = getBusinessObject(element);
-    const common = {
-      element, id, label, description, debounce,
-      getValue: () => get(bo, element),
-      setValue: (value) => set(element, bo, (value || '').trim() ? value : '', modeling, factory),
-    };
-    return area ? h(TextAreaEntry, { ...common, rows: rows || 3, monospace: true }) : h(TextFieldEntry, common);
+function LicaiText(props) {
+  const { element, id, label, description, get, set, area, rows } = props;
+  const { modeling, factory, debounce } = useTools();
+  const bo = getBusinessObject(element);
+  const common = {
+    element, id, label, description, debounce,
+    getValue: () => get(bo, element),
+    setValue: (value) => set(element, bo, (value || '').trim() ? value : '', modeling, factory),
   };
-  return { id, component, isEdited: area ? isTextAreaEntryEdited : isTextFieldEntryEdited };
+  return area ? h(TextAreaEntry, { ...common, rows: rows || 3, monospace: true }) : h(TextFieldEntry, common);
 }
 
-function selectEntry({ id, label, description, get, set, options }) {
-  const component = (props) => {
-    const { element } = props;
-    const { modeling, factory } = useTools();
-    const bo = getBusinessObject(element);
-    return h(SelectEntry, {
-      element, id, label, description,
-      getValue: () => get(bo, element),
-      setValue: (value) => set(element, bo, value, modeling, factory),
-      getOptions: () => options(bo, element),
-    });
-  };
-  return { id, component, isEdited: isSelectEntryEdited };
+function LicaiSelect(props) {
+  const { element, id, label, description, get, set, options } = props;
+  const { modeling, factory } = useTools();
+  const bo = getBusinessObject(element);
+  return h(SelectEntry, {
+    element, id, label, description,
+    getValue: () => get(bo, element),
+    setValue: (value) => set(element, bo, value, modeling, factory),
+    getOptions: () => options(bo, element),
+  });
 }
 
-function checkboxEntry({ id, label, description, get, set }) {
-  const component = (props) => {
-    const { element } = props;
-    const { modeling, factory } = useTools();
-    const bo = getBusinessObject(element);
-    return h(CheckboxEntry, {
-      element, id, label, description,
-      getValue: () => get(bo, element),
-      setValue: (value) => set(element, bo, value, modeling, factory),
-    });
-  };
-  return { id, component, isEdited: isCheckboxEntryEdited };
+function LicaiCheckbox(props) {
+  const { element, id, label, description, get, set } = props;
+  const { modeling, factory } = useTools();
+  const bo = getBusinessObject(element);
+  return h(CheckboxEntry, {
+    element, id, label, description,
+    getValue: () => get(bo, element),
+    setValue: (value) => set(element, bo, value, modeling, factory),
+  });
+}
+
+function textEntry(config) {
+  return { ...config, component: LicaiText, isEdited: config.area ? isTextAreaEntryEdited : isTextFieldEntryEdited };
+}
+
+function selectEntry(config) {
+  return { ...config, component: LicaiSelect, isEdited: isSelectEntryEdited };
+}
+
+function checkboxEntry(config) {
+  return { ...config, component: LicaiCheckbox, isEdited: isCheckboxEntryEdited };
 }
 
 function propertyText(name, label, description) {

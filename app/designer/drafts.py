@@ -38,6 +38,18 @@ def process_ids(xml: str | bytes) -> list[str]:
     return [str(node.get("id")) for node in root.iterfind(f"{{{BPMN_NS}}}process")]
 
 
+def main_process_id(xml: str | bytes) -> str:
+    """The process a file is about: its first executable one, as deployment chooses (engine.parse_model)."""
+    root = parse_xml(xml, "BPMN")
+    processes = list(root.iterfind(f"{{{BPMN_NS}}}process"))
+    for node in processes:
+        if node.get("isExecutable", "true") == "true":
+            return str(node.get("id"))
+    if processes:
+        return str(processes[0].get("id"))
+    raise ValidationFailed("文件中没有流程（bpmn:process）")
+
+
 def process_name(xml: str | bytes, key: str) -> str:
     root = parse_xml(xml, "BPMN")
     for node in root.iterfind(f"{{{BPMN_NS}}}process"):

@@ -77,12 +77,10 @@ def new_process() -> Any:
 @bp.post("/upload")
 @require(DESIGN)
 def upload_new() -> Any:
-    """Upload a .bpmn file as the draft of the process it defines (new or existing)."""
+    """Upload a .bpmn file as the draft of the process it defines (new or existing; with several processes,
+    the first executable one, as deployment does)."""
     data = uploads.read_upload(request.files.get("file"), "BPMN")
-    ids = drafts.process_ids(data)
-    if len(ids) != 1:
-        raise ValidationFailed(f"上传的文件须恰好包含一个流程，实际包含 {len(ids)} 个")
-    return _store_upload(ids[0], data)
+    return _store_upload(drafts.main_process_id(data), data)
 
 
 def _store_upload(key: str, data: bytes) -> Any:

@@ -262,3 +262,9 @@ def test_an_upload_becomes_a_draft_and_its_problems_are_reported(login_as, deplo
     fresh = _upload(client, "/designer/upload", (DATA / "timer_escalation.bpmn").read_bytes(), "t.bpmn")
     assert fresh.headers["Location"].endswith("/designer/processes/test_timer")
     assert draft("test_timer") is not None
+    # With a sender and a receiver in one file, the draft belongs to the first executable process.
+    both = _upload(client, "/designer/upload", (DATA / "message_wait.bpmn").read_bytes(), "m.bpmn")
+    assert both.headers["Location"].endswith("/designer/processes/test_waiter")
+    empty = _upload(client, "/designer/upload", b'<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"/>',
+                    "e.bpmn", headers=JSON)
+    assert empty.status_code == 422 and "没有流程" in empty.get_json()["error"]["message"]

@@ -141,7 +141,7 @@ def publish(session: DbSession, key: str, xml: str, comment: str, actor: User) -
     audit.record(session, "designer.publish_rules", row, summary=f"发布规则表 {row.name}（{key}）第 {row.version} 版",
                  after={"key": key, "version": row.version, "sha256": sha, "comment": row.comment})
     redeployed = []
-    for model in _latest_models(session):
+    for model in deploy.latest_models(session):
         if not deploy.called_decisions(model.bpmn_xml) & set(ids):
             continue
         result = deploy.deploy(session, model.bpmn_xml, tables_for(session, model.bpmn_xml), source="designer",
@@ -152,7 +152,3 @@ def publish(session: DbSession, key: str, xml: str, comment: str, actor: User) -
     drafts.discard_draft(session, DraftKind.DMN, key)
     return PublishResult(row, True, redeployed)
 
-
-def _latest_models(session: DbSession) -> list[ProcessModel]:
-    newest = select(func.max(ProcessModel.id)).group_by(ProcessModel.key)
-    return list(session.scalars(select(ProcessModel).where(ProcessModel.id.in_(newest)).order_by(ProcessModel.key)))

@@ -92,6 +92,12 @@ def latest(session: DbSession, key: str) -> ProcessModel | None:
                           .order_by(ProcessModel.version.desc()).limit(1))
 
 
+def latest_models(session: DbSession) -> list[ProcessModel]:
+    """The latest version of every process."""
+    newest = select(func.max(ProcessModel.id)).group_by(ProcessModel.key)
+    return list(session.scalars(select(ProcessModel).where(ProcessModel.id.in_(newest)).order_by(ProcessModel.key)))
+
+
 def latest_or_404(session: DbSession, key: str) -> ProcessModel:
     model = latest(session, key)
     if model is None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app import clock
 from app.auth.models import User, UserStatus
@@ -23,7 +23,7 @@ from app.database import DbSession
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.org import scope as data_scope
 from app.workflow import gateway, validation
-from app.workflow.deploy import known_roles
+from app.workflow.deploy import known_roles, latest_models
 from app.workflow.models import ProcessInstance, ProcessModel
 
 START_ROLES = "startRoles"
@@ -57,11 +57,6 @@ def start_settings(session: DbSession, model: ProcessModel) -> Startable | None:
     return None
 
 
-def _latest_models(session: DbSession) -> list[ProcessModel]:
-    newest = select(func.max(ProcessModel.id)).group_by(ProcessModel.key)
-    return list(session.scalars(select(ProcessModel).where(ProcessModel.id.in_(newest)).order_by(ProcessModel.name)))
-
-
 def _may_start(user: User, startable: Startable) -> bool:
     codes = {role.code for role in user.roles}
     return ADMIN_ROLE in codes or bool(codes & set(startable.roles))
@@ -70,7 +65,7 @@ def _may_start(user: User, startable: Startable) -> bool:
 def startable_for(session: DbSession, user: User) -> list[Startable]:
     """Latest versions of the processes this user may start."""
     found = []
-    for model in _latest_models(session):
+    for model in sorted(latest_models(session), key=lambda m: m.name):
         settings = start_settings(session, model)
         if settings is not None and _may_start(user, settings):
             found.append(settings)

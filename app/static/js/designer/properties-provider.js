@@ -503,7 +503,8 @@ function decisionGroup(catalog) {
 
 // --- provider -----------------------------------------------------------------------------------
 
-const REPLACED = new Set(['message', 'timer', 'signal', 'error', 'escalation', 'compensation', 'link', 'condition']);
+// The base provider's groups for what our groups edit in the engine's terms (message by name, timer expressions).
+const REPLACED = new Set(['message', 'timer']);
 
 export default class LicaiPropertiesProvider {
   constructor(propertiesPanel, config) {

@@ -3,6 +3,7 @@
 from app.admin import models as admin_models  # noqa: F401
 from app.audit import models as audit_models  # noqa: F401
 from app.auth import models as auth_models  # noqa: F401
+from app.designer import models as designer_models  # noqa: F401
 from app.org import models as org_models  # noqa: F401
 from app.workflow import models as workflow_models  # noqa: F401
 from scheduler import models as scheduler_models  # noqa: F401

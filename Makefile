@@ -20,7 +20,13 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-setup: $(VENV)/.installed node_modules/.installed
+# The designer's ES-module bundles (bpmn-js Modeler, properties panel, dmn-js) → app/static/build/ (not committed).
+DESIGNER_SOURCES := $(wildcard app/static/js/designer/*)
+app/static/build/.built: node_modules/.installed $(DESIGNER_SOURCES)
+	npm run --silent build
+	touch $@
+
+setup: $(VENV)/.installed node_modules/.installed app/static/build/.built
 
 # Migrate the database (SQLite file in instance/ unless LICAI_DATABASE_URL says otherwise), sync
 # permissions and parameters, deploy the shipped BPMN, and load the demo data once.

@@ -1,4 +1,9 @@
-"""Browser assets installed by npm (package.json) and served from node_modules — never from a CDN."""
+"""Browser assets installed by npm (package.json) and served from node_modules — never from a CDN.
+
+Libraries that ship as ES modules (the designer's bpmn-js Modeler with its properties panel, dmn-js)
+are bundled by esbuild into ``app/static/build/`` (``npm run build``, part of ``make setup``) and served
+from there under ``/vendor/build/``.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +30,16 @@ FILES: dict[str, str] = {
 }
 # Font files referenced relatively from bpmn-font.css live next to it.
 FONT_DIRS = {"font/": "bpmn-js/dist/assets/bpmn-font/font/"}
+
+
+@bp.get("/build/<path:name>")
+def built(name: str) -> Any:
+    """A bundle made by ``npm run build`` (app/static/js/designer/build.mjs)."""
+    root = Path(current_app.config["ASSET_BUILD_DIR"])
+    if not (root / name).is_file():
+        current_app.logger.error("missing built asset %s: run `make setup` (npm run build)", name)
+        abort(404)
+    return send_from_directory(root, name, max_age=3600)
 
 
 def register_file(public_name: str, node_path: str) -> None:

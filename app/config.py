@@ -74,6 +74,7 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "MAX_CONTENT_LENGTH": upload_mb * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": upload_mb * 1024 * 1024,
         "NODE_MODULES": Path(_env("NODE_MODULES", str(REPO_ROOT / "node_modules")) or ""),
+        "ASSET_BUILD_DIR": Path(_env("ASSET_BUILD_DIR", str(REPO_ROOT / "app" / "static" / "build")) or ""),
         "BPMN_DIR": Path(_env("BPMN_DIR", str(REPO_ROOT / "bpmn")) or ""),
         "RULES_DIR": Path(_env("RULES_DIR", str(REPO_ROOT / "rules")) or ""),
         "DISPLAY_TIMEZONE": _env("TIMEZONE", "Asia/Shanghai"),

@@ -3,6 +3,7 @@
 from app.admin import models as admin_models  # noqa: F401
 from app.audit import models as audit_models  # noqa: F401
 from app.auth import models as auth_models  # noqa: F401
+from app.designer import models as designer_models  # noqa: F401
 from app.org import models as org_models  # noqa: F401
 from app.products import models as product_models  # noqa: F401
 from app.trades import models as trade_models  # noqa: F401

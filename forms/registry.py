@@ -96,3 +96,8 @@ def known_keys() -> list[str]:
     for directory in SEARCH_DIRS:
         keys.update(p.stem for p in directory.glob("*.toml"))
     return sorted(keys)
+
+
+def python_keys() -> set[str]:
+    """Form keys of Python classes (they win over every other source)."""
+    return set(_python_forms)

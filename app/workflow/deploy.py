@@ -14,7 +14,7 @@ from app.auth.models import Role, User
 from app.database import DbSession
 from app.errors import NotFound, ValidationFailed
 from app.workflow import engine, layout, validation
-from app.workflow.models import ProcessModel
+from app.workflow.models import DecisionTable, ProcessModel
 from app.workflow.xmlsafe import parse_xml, to_text
 
 DMN_NS = {"dmn": "https://www.omg.org/spec/DMN/20191111/MODEL/"}
@@ -92,6 +92,12 @@ def latest(session: DbSession, key: str) -> ProcessModel | None:
                           .order_by(ProcessModel.version.desc()).limit(1))
 
 
+def latest_models(session: DbSession) -> list[ProcessModel]:
+    """The latest version of every process."""
+    newest = select(func.max(ProcessModel.id)).group_by(ProcessModel.key)
+    return list(session.scalars(select(ProcessModel).where(ProcessModel.id.in_(newest)).order_by(ProcessModel.key)))
+
+
 def latest_or_404(session: DbSession, key: str) -> ProcessModel:
     model = latest(session, key)
     if model is None:
@@ -116,32 +122,51 @@ def deploy(session: DbSession, bpmn_xml: str | bytes, dmn_xmls: list[str] | None
     session.flush()
     audit.record(session, "workflow.deploy", model,
                  summary=f"发布流程 {model.name}（{model.key}）第 {model.version} 版",
-                 after={"key": model.key, "version": model.version, "sha256": sha, "source": model.source})
+                 after={"key": model.key, "version": model.version, "sha256": sha, "source": model.source,
+                        "comment": comment})
     return DeployResult(model, True)
 
 
-def _decision_ids(dmn_text: str) -> set[str]:
+def decision_ids(dmn_text: str) -> set[str]:
+    """Ids of the decisions a DMN document defines."""
     root = parse_xml(dmn_text, "DMN")
     return {str(node.get("id")) for node in root.iter() if etree.QName(node).localname == "decision"}
 
 
-def _called_decisions(bpmn_text: str) -> set[str]:
+def called_decisions(bpmn_text: str) -> set[str]:
+    """Ids of the decisions a BPMN document's business-rule tasks call."""
     root = parse_xml(bpmn_text, "BPMN")
     return {node.text.strip() for node in root.iter()
             if isinstance(node.tag, str) and etree.QName(node).localname == "calledDecisionId" and node.text}
 
 
+def tables_in_force(session: DbSession, rules_dir: Path) -> dict[str, str]:
+    """DMN documents by table key: the shipped ``rules/*.dmn``, each replaced by its latest version published
+    from the process designer (so a redeployment of the shipped diagrams never reverts a designer's table)."""
+    tables = {path.stem: path.read_text(encoding="utf-8") for path in sorted(rules_dir.glob("*.dmn"))}
+    newest = select(func.max(DecisionTable.id)).group_by(DecisionTable.key)
+    for key, xml in session.execute(select(DecisionTable.key, DecisionTable.xml).where(DecisionTable.id.in_(newest))):
+        tables[key] = xml
+    return tables
+
+
+def tables_called_by(bpmn_text: str, tables: dict[str, str]) -> list[str]:
+    """The DMN documents (of ``tables``) defining a decision the diagram's business-rule tasks call."""
+    called = called_decisions(bpmn_text)
+    if not called:
+        return []
+    return [text for _key, text in sorted(tables.items()) if decision_ids(text) & called]
+
+
 def deploy_directory(session: DbSession, bpmn_dir: Path, rules_dir: Path, actor: User | None = None
                      ) -> list[DeployResult]:
-    """Deploy every ``*.bpmn`` in a directory with the DMN tables (from ``rules_dir``) each one calls."""
-    dmns = {path: path.read_text(encoding="utf-8") for path in sorted(rules_dir.glob("*.dmn"))}
-    decisions = {path: _decision_ids(text) for path, text in dmns.items()}
+    """Deploy every ``*.bpmn`` in a directory with the DMN tables in force (``rules_dir``) each one calls."""
+    tables = tables_in_force(session, rules_dir)
     results = []
     for path in sorted(bpmn_dir.glob("*.bpmn")):
         text = path.read_text(encoding="utf-8")
-        called = _called_decisions(text)
-        needed = [dmns[p] for p in dmns if decisions[p] & called]
-        results.append(deploy(session, text, needed, source=f"bpmn/{path.name}", actor=actor))
+        results.append(deploy(session, text, tables_called_by(text, tables), source=f"bpmn/{path.name}",
+                              actor=actor))
     return results
 
 

@@ -1,4 +1,5 @@
-"""Process models (versioned BPMN), instances, the task projection (待办), history, message subscriptions."""
+"""Process models (versioned BPMN), published decision tables, instances, the task projection (待办), history,
+message subscriptions."""
 
 from __future__ import annotations
 
@@ -59,6 +60,29 @@ class ProcessModel(Base):
 
     def __repr__(self) -> str:
         return f"<ProcessModel {self.key} v{self.version}>"
+
+
+class DecisionTable(Base):
+    """One version of a DMN decision table published from the process designer; it replaces the shipped
+    ``rules/<key>.dmn`` from then on.
+
+    Process-model versions bundle the DMN they call; publishing a table deploys a new version of every
+    process whose latest version calls one of its decisions.
+    """
+
+    __tablename__ = "decision_table"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    decision_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    xml: Mapped[str] = mapped_column(Text, deferred=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class ProcessInstance(Base):

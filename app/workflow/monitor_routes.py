@@ -19,6 +19,8 @@ from app.workflow.access import INBOX, MANAGE, MONITOR
 from app.workflow.models import InstanceStatus, MessageLog, ProcessInstance, ProcessModel, TaskStatus, WorkflowTask
 
 bp = Blueprint("workflow", __name__, url_prefix="/workflow")
+LIVE = (InstanceStatus.RUNNING, InstanceStatus.WAITING)
+MIGRATION_PAGE_SIZE = 200
 
 
 @bp.get("/models")
@@ -96,9 +98,11 @@ def instance(instance_id: int) -> Any:
     newer = db.session.scalars(select(ProcessModel).where(ProcessModel.key == item.process_key,
                                                           ProcessModel.version > item.model.version)
                                .order_by(ProcessModel.version.desc())).all()
+    checks = [(target, migration.check(item, target)) for target in newer] if item.status in LIVE else []
     return render_template("workflow/instance.html", instance=item, tasks=tasks, data=data, newer=newer,
                            history=views.history(db.session, item.id), event_labels=views.EVENT_LABELS,
-                           diagram_url=views.diagram_url(item), open_status=TaskStatus.OPEN)
+                           diagram_url=views.diagram_url(item), open_status=TaskStatus.OPEN,
+                           checks=checks)
 
 
 @bp.post("/instances/<int:instance_id>/cancel")
@@ -139,3 +143,46 @@ def migrate(instance_id: int) -> Any:
     db.session.commit()
     flash(f"已迁移到第 {target.version} 版", "success")
     return redirect(url_for("workflow.instance", instance_id=instance_id))
+
+
+@bp.get("/models/<int:model_id>/migration")
+@require(MANAGE)
+def migration_plan(model_id: int) -> Any:
+    """Waiting instances on earlier versions of this model's process, each with whether it can move here."""
+    target = db.session.get(ProcessModel, model_id)
+    if target is None:
+        raise NotFound("流程版本不存在")
+    candidates = db.session.scalars(
+        select(ProcessInstance).join(ProcessModel, ProcessInstance.model_id == ProcessModel.id)
+        .where(ProcessInstance.process_key == target.key, ProcessInstance.status.in_(LIVE),
+               ProcessModel.version < target.version)
+        .order_by(ProcessInstance.id).limit(MIGRATION_PAGE_SIZE)).all()
+    rows = [(instance, migration.check(instance, target)) for instance in candidates]
+    return render_template("workflow/migration.html", target=target, rows=rows, limit=MIGRATION_PAGE_SIZE)
+
+
+@bp.post("/models/<int:model_id>/migration")
+@require(MANAGE)
+def migrate_many(model_id: int) -> Any:
+    """Move the chosen instances to this version; unsafe ones are skipped with their reasons."""
+    target = db.session.get(ProcessModel, model_id)
+    if target is None:
+        raise NotFound("流程版本不存在")
+    ids = [int(v) for v in request.form.getlist("instance_id") if v.isdigit()]
+    if not ids:
+        raise ValidationFailed("请选择要迁移的实例")
+    moved, refused = 0, []
+    for instance_id in ids[:MIGRATION_PAGE_SIZE]:
+        item = gateway.live_instance(db.session, instance_id)
+        result = migration.check(item, target)
+        if not result.safe:
+            refused.append(f"#{item.id}：{'；'.join(result.reasons)}")
+            continue
+        migration.migrate(db.session, item, target, current_user)
+        moved += 1
+    db.session.commit()
+    if moved:
+        flash(f"已将 {moved} 个实例迁移到第 {target.version} 版", "success")
+    if refused:
+        flash("以下实例未迁移：" + "  ".join(refused), "warning")
+    return redirect(url_for("workflow.migration_plan", model_id=model_id))

@@ -3,7 +3,8 @@
 Beyond "SpiffWorkflow can parse it": every user task sits in a lane naming a known role and has a
 form key the forms registry resolves; every condition, timer and parameter expression passes the
 sandbox; every script compiles under RestrictedPython; gateways without a default flow have a
-condition on each outgoing flow; service tasks name a registered operation.
+condition on each outgoing flow; service tasks name a registered operation; a start event that makes
+the process startable from 发起流程 names known roles (``startRoles``) and an existing start form.
 """
 
 from __future__ import annotations
@@ -48,9 +49,27 @@ def _lanes(process: etree._Element) -> dict[str, str]:
     return result
 
 
-def _properties(node: etree._Element) -> dict[str, str]:
+def properties(node: etree._Element) -> dict[str, str]:
+    """The ``spiffworkflow:properties`` of an element as a dict."""
     return {p.get("name", ""): p.get("value", "")
             for p in node.iterfind("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)}
+
+
+def split_roles(value: str) -> list[str]:
+    """Role codes or names listed in a ``startRoles`` property (comma-separated, either comma)."""
+    return [part.strip() for part in value.replace("，", ",").split(",") if part.strip()]
+
+
+def _check_start_events(problems: list[Problem], process: etree._Element, known_roles: Mapping[str, str]) -> None:
+    for start in process.iterfind("bpmn:startEvent", NS):
+        props = properties(start)
+        for role in split_roles(props.get("startRoles", "")):
+            if role not in known_roles:
+                problems.append(Problem(start.get("id", ""), _name(start),
+                                        f"可发起角色“{role}”不是已知角色的名称或编码"))
+        form_key = props.get("formKey", "").strip()
+        if form_key and not form_registry.exists(form_key):
+            problems.append(Problem(start.get("id", ""), _name(start), f"发起表单“{form_key}”不存在或定义有误"))
 
 
 def _check_expression(problems: list[Problem], node: etree._Element, expression: str, what: str) -> None:
@@ -76,6 +95,7 @@ def check(root: etree._Element, known_roles: Mapping[str, str]) -> list[Problem]
     problems: list[Problem] = []
     for process in root.iterfind("bpmn:process", NS):
         lanes = _lanes(process)
+        _check_start_events(problems, process, known_roles)
         flows = {f.get("id"): f for f in process.iterfind(".//bpmn:sequenceFlow", NS)}
         for kind in HUMAN_TASKS:
             for task in process.iterfind(f".//bpmn:{kind}", NS):
@@ -85,7 +105,7 @@ def check(root: etree._Element, known_roles: Mapping[str, str]) -> list[Problem]
                     problems.append(Problem(tid, _name(task), "人工任务必须放在一个泳道中，泳道名称为角色"))
                 elif lane not in known_roles:
                     problems.append(Problem(tid, _name(task), f"泳道“{lane}”不是已知角色的名称或编码"))
-                props = _properties(task)
+                props = properties(task)
                 form_key = props.get("formKey", "").strip()
                 if not form_key:
                     problems.append(Problem(tid, _name(task), "人工任务缺少表单（formKey）"))

@@ -1,0 +1,105 @@
+"""发起流程: processes a user may start from the screen, and starting one.
+
+A process is startable when the start event of its latest version carries the spiff property
+``startRoles`` (role codes or names, comma-separated); users holding one of those roles (and admins)
+may start it. An optional ``formKey`` on the start event is the start form: its typed values become
+the start data. The starter picks the business owner (业务归属人, themselves by default, or a user in
+their data scope); the instance belongs to the owner and the owner's org, so lanes route tasks as they
+do for domain processes. ``initiator_id`` and ``owner_id`` are in the start data for assignee
+expressions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from app import clock
+from app.auth.models import User, UserStatus
+from app.auth.permissions import ADMIN_ROLE
+from app.database import DbSession
+from app.errors import Forbidden, NotFound, ValidationFailed
+from app.org import scope as data_scope
+from app.workflow import gateway, validation
+from app.workflow.deploy import known_roles, latest_models
+from app.workflow.models import ProcessInstance, ProcessModel
+
+START_ROLES = "startRoles"
+
+
+@dataclass(frozen=True)
+class Startable:
+    model: ProcessModel
+    roles: list[str]  # role codes
+    form_key: str
+
+    @property
+    def key(self) -> str:
+        return self.model.key
+
+
+def start_settings(session: DbSession, model: ProcessModel) -> Startable | None:
+    """The start event's settings of a model version, or None when it is not startable from the screen."""
+    parsed = gateway.parsed_model(model)
+    ns = validation.NS
+    for process in parsed.bpmn_root.iterfind("bpmn:process", ns):
+        if process.get("id") != model.key:
+            continue
+        for start in process.iterfind("bpmn:startEvent", ns):
+            props = validation.properties(start)
+            roles = validation.split_roles(props.get(START_ROLES, ""))
+            if roles:
+                codes = known_roles(session)
+                return Startable(model, sorted({codes.get(r, r) for r in roles}),
+                                 props.get("formKey", "").strip())
+    return None
+
+
+def _may_start(user: User, startable: Startable) -> bool:
+    codes = {role.code for role in user.roles}
+    return ADMIN_ROLE in codes or bool(codes & set(startable.roles))
+
+
+def startable_for(session: DbSession, user: User) -> list[Startable]:
+    """Latest versions of the processes this user may start."""
+    found = []
+    for model in sorted(latest_models(session), key=lambda m: m.name):
+        settings = start_settings(session, model)
+        if settings is not None and _may_start(user, settings):
+            found.append(settings)
+    return found
+
+
+def get_startable(session: DbSession, user: User, key: str) -> Startable:
+    """The latest version of ``key`` if the user may start it; otherwise it looks missing."""
+    model = session.scalar(select(ProcessModel).where(ProcessModel.key == key)
+                           .order_by(ProcessModel.version.desc()).limit(1))
+    settings = start_settings(session, model) if model is not None else None
+    if settings is None or not _may_start(user, settings):
+        raise NotFound("流程不存在或您无权发起")
+    return settings
+
+
+def owner_choices(session: DbSession, user: User, permission: str) -> list[User]:
+    """Users the starter may name as business owner: active users inside their data scope (themselves first)."""
+    scope = data_scope.scope_of(session, user, permission)
+    stmt = select(User).where(User.status == UserStatus.ACTIVE,
+                              data_scope.org_condition(scope, User.org_id, User.id)).order_by(User.username)
+    others = [u for u in session.scalars(stmt) if u.id != user.id]
+    return [user, *others]
+
+
+def launch(session: DbSession, startable: Startable, user: User, owner: User, data: dict[str, Any],
+           permission: str) -> ProcessInstance:
+    """Start the process for ``owner`` with the start form's data."""
+    if owner.id not in {u.id for u in owner_choices(session, user, permission)}:
+        raise Forbidden("不能为数据范围以外的人员发起流程")
+    if owner.status != UserStatus.ACTIVE:
+        raise ValidationFailed("业务归属人已离职")
+    start_data = {**data, "initiator_id": user.id, "owner_id": owner.id}
+    when = clock.local(clock.now())
+    title = f"{startable.model.name} · {owner.name}{f' · {when:%m-%d %H:%M}' if when else ''}"
+    return gateway.start_model(session, startable.model, title=title, org_id=owner.org_id, owner_id=owner.id,
+                               data=start_data, actor=user)

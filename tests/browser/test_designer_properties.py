@@ -1,0 +1,117 @@
+"""The properties panel writes what the engine reads: a process built in the modeler with a service task
+(operation, parameter, result variable), a script task, a gateway with a condition and a default flow,
+and a message throw with correlation is saved, deployed and runs as designed."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app import workflow
+from app.designer.models import DesignDraft
+from app.extensions import db
+from app.workflow import engine
+from app.workflow.models import InstanceStatus, MessageLog
+from tests.browser.modeler import append, click_connection, name_new, open_group, pick, replace, wait_for_model
+from tests.conftest import browser_login, screenshot, user_named
+
+pytestmark = pytest.mark.browser
+
+
+def test_service_script_gateway_and_message_properties_round_trip_to_a_running_process(app, page):
+    browser_login(page, "designer01")
+    page.goto("/designer/processes/new")
+    page.get_by_label("流程标识").fill("panel_check")
+    page.get_by_label("流程名称").fill("属性面板检查")
+    page.get_by_label("第一个泳道（角色）").select_option("seat")
+    page.get_by_role("button", name="创建并打开设计器").click()
+    page.locator("#canvas[data-loaded='true']").wait_for()
+
+    pick(page, "StartEvent_1")
+    service = append(page, "append.append-task")
+    name_new(page, "回显")
+    replace(page, service, "replace-with-service-task")
+    pick(page, service)
+    open_group(page, "licai-service")
+    page.select_option("#bio-properties-panel-licai-operation", "system.echo")
+    # Typed slower than the panel's debounce: each pause commits, and the field keeps focus and text.
+    page.locator("#bio-properties-panel-licai-operation-result").press_sequentially("res", delay=450)
+    # Then straight into the next field: nothing typed is lost.
+    page.locator("#bio-properties-panel-licai-operation-param-value").fill('"你好"')
+    wait_for_model(page, service, "bo.extensionElements.values[0].resultVariable === 'res'"
+                                  " && bo.extensionElements.values[0].parameterList.parameters[0].value === '\"你好\"'")
+
+    pick(page, service)
+    script = append(page, "append.append-task")
+    name_new(page, "计算")
+    replace(page, script, "replace-with-script-task")
+    pick(page, script)
+    open_group(page, "licai-script")
+    page.locator("#bio-properties-panel-licai-script-body").fill("doubled = 21 * 2")
+    wait_for_model(page, script, "bo.script === 'doubled = 21 * 2'")
+
+    pick(page, script)
+    gateway = append(page, "append.gateway")
+    pick(page, gateway)
+    big = append(page, "append.end-event")
+    pick(page, gateway)
+    notify = append(page, "append.intermediate-event")
+    replace(page, notify, "replace-with-message-intermediate-throw")
+    pick(page, notify)
+    open_group(page, "licai-message")
+    page.locator("#bio-properties-panel-licai-message-name").fill("care_done")
+    wait_for_model(page, notify, "bo.eventDefinitions[0].messageRef?.name === 'care_done'")
+    page.locator("#bio-properties-panel-licai-message-correlation").fill("customer_id")
+    wait_for_model(page, notify, "bo.$parent.$parent.rootElements.some((r) => r.id === 'customer_id')")
+    page.locator("#bio-properties-panel-licai-message-payload").fill('{"customer_id": 7, "doubled": doubled}')
+    wait_for_model(page, notify, "(bo.eventDefinitions[0].extensionElements?.values || []).length === 1")
+    pick(page, notify)
+    append(page, "append.end-event")
+
+    # The flow to the plain end is conditional; the one to the message is the gateway's default.
+    flows = page.evaluate("""(ids) => {
+        const registry = window.licaiModeler.get('elementRegistry');
+        const out = registry.get(ids[0]).outgoing;
+        return [out.find((f) => f.target.id === ids[1]).id, out.find((f) => f.target.id === ids[2]).id];
+    }""", [gateway, big, notify])
+    click_connection(page, flows[0])
+    open_group(page, "licai-condition")
+    page.locator("#bio-properties-panel-licai-condition-expression").fill("doubled > 100")
+    wait_for_model(page, flows[0], "bo.conditionExpression?.body === 'doubled > 100'")
+    click_connection(page, flows[1])
+    open_group(page, "licai-condition")
+    page.locator("#bio-properties-panel-licai-default-flow").check()
+    wait_for_model(page, flows[1], "bo.sourceRef.default === bo")
+
+    page.get_by_role("button", name="保存草稿").click()
+    page.locator("#designer-status.alert-success", has_text="草稿已保存").wait_for()
+    page.get_by_role("button", name="校验").click()
+    page.locator("#designer-status.alert-success", has_text="校验通过").wait_for()
+    screenshot(page, "designer-panel-properties")
+
+    db.session.rollback()
+    xml = db.session.scalars(select(DesignDraft.xml).where(DesignDraft.key == "panel_check")).one()
+    for fragment in ('<spiffworkflow:serviceTaskOperator id="system.echo" resultVariable="res">',
+                     '<spiffworkflow:parameter id="value" type="any" value="&#34;你好&#34;" />',
+                     "doubled = 21 * 2", "doubled &gt; 100", 'name="care_done"',
+                     '<bpmn:correlationProperty id="customer_id" name="customer_id">',
+                     # bpmn-moddle writes the message path as bpmn:formalExpression; SpiffWorkflow reads either
+                     "<bpmn:formalExpression>customer_id</bpmn:formalExpression>",
+                     '{"customer_id": 7, "doubled": doubled}</spiffworkflow:messagePayload>'):
+        assert fragment in xml or fragment.replace("&#34;", "&quot;") in xml, fragment
+
+    page.get_by_role("button", name="发布新版本…").click()
+    page.get_by_label("发布说明").fill("属性面板检查")
+    page.get_by_label("我确认发布流程图第 1 版").check()
+    page.get_by_role("button", name="确认发布").click()
+    page.locator("#designer-status.alert-success", has_text="已发布为第 1 版").wait_for()
+
+    seat = user_named("seat01")
+    instance = workflow.start(db.session, "panel_check", org_id=seat.org_id, owner_id=seat.id, actor=seat)
+    db.session.commit()
+    assert instance.status == InstanceStatus.COMPLETED, instance.error_message
+    data = engine.current_data(workflow.load_workflow(instance))
+    assert data["doubled"] == 42 and data["res"] == {"value": "你好"}
+    message = db.session.scalars(select(MessageLog).where(MessageLog.message_name == "care_done")).one()
+    assert message.correlation == '{"customer_id": 7}' and message.payload["doubled"] == 42
+    db.session.commit()

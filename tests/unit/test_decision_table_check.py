@@ -1,0 +1,35 @@
+"""DMN tables are checked like the engine will evaluate them, problems named by cell id."""
+
+from __future__ import annotations
+
+from app.workflow.decisions import check_table
+from tests.conftest import DATA
+
+
+def grade_table(high: str = "gold") -> str:
+    return (DATA / "grade.dmn").read_text(encoding="utf-8").replace("{high}", high)
+
+
+def test_a_good_table_passes():
+    assert check_table(grade_table()) == []
+    assert check_table(grade_table().replace("&gt;= 1000000", "1000 &lt; ? &lt; 5000")) == []
+
+
+def test_unsafe_or_broken_cells_are_reported_by_id():
+    bad = grade_table().replace("&gt;= 1000000", "__import__('os')").replace('"normal"', "().__class__.__base__")
+    problems = {p.element_id: p.message for p in check_table(bad)}
+    assert set(problems) == {"r1_in", "r2_out"}
+    assert "不能通过安全检查" in problems["r1_in"]
+    broken = grade_table().replace("<text>amount</text>", "<text>amount +</text>")
+    assert [p.element_id for p in check_table(broken)] == ["in_amount"]
+
+
+def test_not_a_table_or_unsafe_xml():
+    assert check_table('<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d" name="x" '
+                       'namespace="n"/>')[0].message.startswith(("决策表无效", "文件中没有决策"))
+    import pytest
+
+    from app.workflow.xmlsafe import XmlRejected
+
+    with pytest.raises(XmlRejected):
+        check_table('<!DOCTYPE x [<!ENTITY e "e">]><definitions/>')

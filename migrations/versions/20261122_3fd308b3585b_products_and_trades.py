@@ -1,7 +1,7 @@
 """products and trades
 
 Revision ID: 3fd308b3585b
-Revises: 8a13c37d4e9a
+Revises: 918c6efac782
 Create Date: 2026-11-22 16:22:39.057645
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '3fd308b3585b'
-down_revision = '8a13c37d4e9a'
+down_revision = '918c6efac782'
 branch_labels = None
 depends_on = None
 

@@ -46,7 +46,8 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
 SCREEN_MODULES = ("app.assets", "app.auth.routes", "app.home.routes", "app.org.routes", "app.org.user_routes",
                   "app.auth.role_routes", "app.auth.online_routes", "app.admin.routes",
                   "app.admin.dictionary_routes", "app.audit.routes", "app.workflow.task_routes",
-                  "app.workflow.monitor_routes", "app.scheduling.routes", "app.oa.application_routes")
+                  "app.workflow.monitor_routes", "app.scheduling.routes", "app.oa.application_routes",
+                  "app.oa.calendar_routes")
 API_MODULES = ("app.api.auth", "app.api.core", "app.workflow.api")
 # Modules that register scheduler jobs (scheduler.registry.job) and service-task operations.
 JOB_MODULES = ("scheduler.workflow_timers",)

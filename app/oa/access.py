@@ -30,6 +30,8 @@ menu.add("oa", "申请查询", "applications.mine", APPLY, order=10)
 menu.add("oa", "待办申请", "applications.todo", HANDLE, order=20)
 menu.add("oa", "申请监控", "applications.monitor", MONITOR, order=30)
 menu.add("oa", "行事历", "calendar.index", CALENDAR, order=40)
+menu.add("oa", "纪要管理", "minutes.index", MINUTES, order=50)
+menu.add("oa", "待办事项", "todos.index", TODOS, order=60)
 
 # Registered here so they exist whenever the domain's screens do.
-from app.oa import application_ops  # noqa: E402, F401
+from app.oa import application_ops, panels  # noqa: E402, F401

@@ -30,12 +30,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields import Field
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from forms.base import fixed_choices
+from forms.base import Form, fixed_choices
 
 FIELD_TYPES = ("string", "text", "integer", "decimal", "date", "boolean", "choice", "user")
 DEFAULT_PEOPLE_SOURCE = "colleagues"
@@ -49,7 +48,7 @@ class DefinitionError(ValueError):
     """A declarative form definition is invalid; the message names the form and field."""
 
 
-class TaskForm(FlaskForm):
+class TaskForm(Form):
     """Base class of every user-task form: fields + outcome buttons + an optional comment."""
 
     title: ClassVar[str] = ""
@@ -163,9 +162,8 @@ def _field(form_key: str, spec: dict[str, Any]) -> tuple[str, Field]:
         choices = spec.get("choices")
         if choices is None and not spec.get("dictionary"):
             raise DefinitionError(f"{where}：选择字段需要 choices 或 dictionary")
-        static = [(str(c[0]), str(c[1])) for c in (choices or [])]
-        # Given as a callable: WTForms 3.3 warns about tuple choices at declaration.
-        field = SelectField(choices=fixed_choices([("", "请选择")] + static), validate_choice=True, **kwargs)
+        static = [("", "请选择")] + [(str(c[0]), str(c[1])) for c in (choices or [])]
+        field = SelectField(choices=fixed_choices(static), validate_choice=True, **kwargs)
     return name, field
 
 

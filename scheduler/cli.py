@@ -20,6 +20,8 @@ scheduler_cli = AppGroup("scheduler", help="自动调度进程")
 def run_command() -> None:
     """Run the scheduler process (one per installation; a second copy stands by)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s scheduler %(levelname)s %(message)s")
+    # Every run is recorded on the 自动调度中心 screen; APScheduler's per-run lines would only be noise.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     if not current_app.config.get("SCHEDULER_ENABLED", True):
         raise click.ClickException("LICAI_SCHEDULER_ENABLED 为 false，调度进程不启动")
     runner.run_forever(current_app._get_current_object(), workflow_timers.worker_id())  # type: ignore[attr-defined]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
@@ -194,18 +195,12 @@ class _SpecFreeWorkflowConverter(BpmnWorkflowConverter):
 
     def from_dict(self, dct: dict[str, Any], spec: Any = None, subprocess_specs: Any = None) -> BpmnWorkflow:
         workflow = self.target_class(spec, subprocess_specs, deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], _uuid, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(_uuid(dct["root"]))
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
-
-
-def _uuid(value: str) -> Any:
-    from uuid import UUID
-
-    return UUID(value)
 
 
 def _registry() -> Any:
@@ -290,8 +285,8 @@ def step(workflow: BpmnWorkflow) -> None:
         raise EngineError(_spiff_message(exc), _element(task)) from exc
     except SpiffWorkflowException as exc:
         raise EngineError(_spiff_message(exc)) from exc
-    for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
-        if task.depth > MAX_TASK_DEPTH:
+    for task in _all_tasks(workflow):
+        if task.has_state(TaskState.READY | TaskState.WAITING) and task.depth > MAX_TASK_DEPTH:
             raise EngineError(
                 f"流程在“{task.task_spec.bpmn_name or _element(task)}”处循环次数过多（任务树深度 {task.depth}），"
                 "为避免流程引擎静默结束已停止；请改用新实例或修改流程设计", _element(task))
@@ -325,7 +320,7 @@ def task_guid(task: Task) -> str:
 
 
 def ready_human_tasks(workflow: BpmnWorkflow) -> list[Task]:
-    return list(workflow.get_tasks(state=TaskState.READY, manual=True))
+    return [t for t in _all_tasks(workflow) if t.has_state(TaskState.READY) and t.task_spec.manual]
 
 
 def find_ready_task(workflow: BpmnWorkflow, guid: str) -> Task | None:
@@ -337,8 +332,6 @@ def find_ready_task(workflow: BpmnWorkflow, guid: str) -> Task | None:
 
 def task_data(workflow: BpmnWorkflow, guid: str) -> dict[str, Any]:
     """Data of one task by id ({} if it no longer exists)."""
-    from uuid import UUID
-
     task = workflow.get_task_from_id(UUID(guid))
     return dict(task.data) if task is not None else {}
 
@@ -411,6 +404,31 @@ def _correlation_value(props: list[Any], data: Mapping[str, Any]) -> str:
 def canonical_correlation(values: Mapping[str, Any]) -> str:
     """One string per correlation, so "project_id=7" from a sender and a waiter match in an index."""
     return json.dumps({k: values[k] for k in sorted(values)}, default=_json_default, ensure_ascii=False)
+
+
+def _all_tasks(workflow: BpmnWorkflow) -> Iterator[Task]:
+    # Plain dictionaries of the workflow and its subprocesses: much cheaper than the library's tree iterator,
+    # and not cut off at depth 1000 (step() guards the depth itself).
+    yield from workflow.tasks.values()
+    for subprocess in workflow.subprocesses.values():
+        yield from subprocess.tasks.values()
+
+
+def active_state(workflow: BpmnWorkflow) -> tuple[list[Task], list[tuple[str, str]]]:
+    """READY human tasks and message waits in one pass over the tasks (see :func:`message_waits`)."""
+    ready: list[Task] = []
+    waits: list[tuple[str, str]] = []
+    for task in _all_tasks(workflow):
+        if not task.has_state(TaskState.READY | TaskState.WAITING):
+            continue
+        if task.has_state(TaskState.READY):
+            if task.task_spec.manual:
+                ready.append(task)
+            continue
+        definition = getattr(task.task_spec, "event_definition", None)
+        if isinstance(definition, MessageEventDefinition):
+            waits.append((definition.name, _correlation_value(definition.correlation_properties, task.data)))
+    return ready, waits
 
 
 def message_waits(workflow: BpmnWorkflow) -> list[tuple[str, str]]:

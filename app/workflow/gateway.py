@@ -122,8 +122,8 @@ class _Snapshot:
 
     @classmethod
     def of(cls, workflow: Any) -> _Snapshot:
-        tasks = tuple(engine.ready_human_tasks(workflow))
-        return cls(frozenset(engine.task_guid(t) for t in tasks), tuple(engine.message_waits(workflow)), tasks)
+        tasks, waits = engine.active_state(workflow)
+        return cls(frozenset(engine.task_guid(t) for t in tasks), tuple(waits), tuple(tasks))
 
 
 def _new_task_rows(session: DbSession, instance: ProcessInstance, tasks: list[Any]) -> list[dict[str, Any]]:
@@ -179,13 +179,14 @@ def _project(session: DbSession, instance: ProcessInstance, workflow: Any, befor
 
 def _run(session: DbSession, instance: ProcessInstance, workflow: Any, actor: User | None,
          action: Callable[[], None], depth: int = 0, raise_errors: bool = False, handled: str = "",
-         full_sync: bool = False) -> None:
+         full_sync: bool = False, before: _Snapshot | None = None) -> None:
     """Run an engine action, then save, project, record an incident on failure, and route messages.
 
     With ``raise_errors`` an engine failure propagates instead (the scheduler retries with back-off
     before it records an incident). ``handled`` names the task the action completed.
     """
-    before = None if full_sync else _Snapshot.of(workflow)
+    if before is None and not full_sync:
+        before = _Snapshot.of(workflow)
     error: engine.EngineError | None = None
     with engine.running({"session": session, "instance": instance, "actor": actor}):
         try:
@@ -282,7 +283,8 @@ def complete_task(session: DbSession, task_id: int, user: User, data: dict[str, 
     if not store.claim_completion(session, task, user.id, outcome, comment):
         raise Conflict(TASK_TAKEN)
     workflow = load_workflow(instance)
-    spiff_task = engine.find_ready_task(workflow, task.task_guid)
+    before = _Snapshot.of(workflow)
+    spiff_task = next((t for t in before.tasks if engine.task_guid(t) == task.task_guid), None)
     if spiff_task is None:
         raise Conflict(TASK_TAKEN)
     values = dict(data)
@@ -291,7 +293,7 @@ def complete_task(session: DbSession, task_id: int, user: User, data: dict[str, 
     _event(session, instance, "complete", user, element_id=task.element_id, task_name=task.name,
            outcome=(outcome_label or outcome)[:50], comment=comment, data=_plain(data))
     _run(session, instance, workflow, user, lambda: engine.run_task(workflow, spiff_task, values),
-         handled=task.task_guid)
+         handled=task.task_guid, before=before)
     return task
 
 
@@ -463,6 +465,19 @@ def run_action(session: DbSession, instance: ProcessInstance, workflow: Any, act
                action: Callable[[], None]) -> None:
     """Run an engine action with save, a full projection and message routing (migration)."""
     _run(session, instance, workflow, actor, action, full_sync=True)
+
+
+def refresh_task_rows(session: DbSession, instance: ProcessInstance) -> None:
+    """Rewrite open rows from the current spec (names, form keys, lanes change when a version is migrated)."""
+    rows = {row["task_guid"]: row for row in _new_task_rows(session, instance,
+                                                            engine.ready_human_tasks(load_workflow(instance)))}
+    for task in session.scalars(select(WorkflowTask).where(WorkflowTask.instance_id == instance.id,
+                                                           WorkflowTask.status == TaskStatus.OPEN)):
+        fresh = rows.get(task.task_guid)
+        if fresh is not None:
+            for key in ("element_id", "name", "lane", "candidate_role", "form_key"):
+                setattr(task, key, fresh[key])
+    session.flush()
 
 
 def live_instance(session: DbSession, instance_id: int) -> ProcessInstance:

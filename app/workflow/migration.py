@@ -41,3 +41,4 @@ def migrate(session: DbSession, instance: ProcessInstance, target: ProcessModel,
     gateway.record_event(session, instance, "migrate", actor, comment=f"第 {from_version} 版 → 第 {target.version} 版")
     gateway.run_action(session, instance, workflow, actor,
                        lambda: engine.migrate(workflow, gateway.parsed_model(target), fresh))
+    gateway.refresh_task_rows(session, instance)

@@ -18,6 +18,7 @@ from app.workflow import inbox, subjects, views
 from app.workflow.access import INBOX
 from app.workflow.models import ProcessModel, TaskStatus
 from forms import registry as form_registry
+from forms.task_forms import DefinitionError
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -60,8 +61,11 @@ def _render_task(task_id: int, form: Any = None, status: int = 200, errors: list
     instance = task.instance
     actionable = task.status == TaskStatus.OPEN and workflow.can_act(db.session, current_user, task)
     if form is None and task.status == TaskStatus.OPEN and task.form_key:
-        form = views.build_form(db.session, task.form_key, None, workflow.task_data(task), task=task,
-                                user=current_user)
+        try:
+            form = views.build_form(db.session, task.form_key, None, workflow.task_data(task), task=task,
+                                    user=current_user)
+        except (form_registry.UnknownForm, DefinitionError):
+            errors = [*(errors or []), f"任务表单 {task.form_key} 不存在或定义有误，请联系流程设计人员"]
     colleagues: list[User] = []
     if actionable:
         colleagues = list(db.session.scalars(

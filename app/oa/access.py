@@ -32,6 +32,9 @@ menu.add("oa", "申请监控", "applications.monitor", MONITOR, order=30)
 menu.add("oa", "行事历", "calendar.index", CALENDAR, order=40)
 menu.add("oa", "纪要管理", "minutes.index", MINUTES, order=50)
 menu.add("oa", "待办事项", "todos.index", TODOS, order=60)
+menu.add("oa", "活动管理", "activities.index", ACTIVITIES, order=70)
+menu.add("oa", "网点信息查询", "branches.search", BRANCHES, order=80)
+menu.add("admin", "网点维护", "branches.manage", BRANCH_MANAGE, order=80)
 
 # Registered here so they exist whenever the domain's screens do.
 from app.oa import application_ops, panels  # noqa: E402, F401

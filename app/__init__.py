@@ -50,7 +50,7 @@ SCREEN_MODULES = ("app.assets", "app.auth.routes", "app.home.routes", "app.org.r
                   "app.oa.calendar_routes", "app.oa.todo_routes", "app.oa.minutes_routes",
                   "app.oa.branch_routes", "app.oa.activity_routes",
                   "app.notices.routes", "app.notices.admin_routes", "app.chat.routes")
-API_MODULES = ("app.api.auth", "app.api.core", "app.workflow.api")
+API_MODULES = ("app.api.auth", "app.api.core", "app.workflow.api", "app.oa.api")
 # Modules that register scheduler jobs (scheduler.registry.job) and service-task operations.
 JOB_MODULES = ("scheduler.workflow_timers",)
 

@@ -1,0 +1,61 @@
+"""OA API, validated against the OpenAPI document: create, submit, list and read applications; to-dos."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from app import clock
+from app.extensions import db
+from app.oa.models import Todo, TodoUrgency
+from tests.conftest import user_named
+
+
+def _create(api, **values):
+    body = {"type_code": "leave", "title": "年假三天", "description": "回老家", "handler_id": user_named("head01").id,
+            "details": {"leave_kind": "annual", "start_date": "2026-12-01", "end_date": "2026-12-03"}, **values}
+    return api.post("/api/v1/oa/applications", json=body)
+
+
+def test_create_submit_list_and_get(api_as):
+    seat = api_as("seat01")
+    created = _create(seat)
+    assert created.status_code == 201, created.get_json()
+    application = created.get_json()
+    assert application["status"] == "draft" and application["details"]["start_date"] == "2026-12-01"
+    submitted = seat.post(f"/api/v1/oa/applications/{application['id']}/submit")
+    assert submitted.status_code == 200 and submitted.get_json()["route"][0]["handler_name"] == "李主管"
+    again = seat.post(f"/api/v1/oa/applications/{application['id']}/submit")
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "application_submitted"
+    mine = seat.get("/api/v1/oa/applications").get_json()
+    assert [a["id"] for a in mine["items"]] == [application["id"]]
+    head = api_as("head01")
+    waiting = head.get("/api/v1/oa/applications?view=todo").get_json()
+    assert [a["title"] for a in waiting["items"]] == ["年假三天"]
+    assert head.get(f"/api/v1/oa/applications/{application['id']}").status_code == 200
+    assert api_as("manager01").get("/api/v1/oa/applications?view=monitor").get_json()["total"] == 1
+    assert seat.get("/api/v1/oa/applications?view=monitor").status_code == 403
+
+
+def test_scope_and_validation(api_as):
+    seat = api_as("seat01")
+    application_id = _create(seat, submit=True).get_json()["id"]
+    other = api_as("seat11")
+    assert other.get(f"/api/v1/oa/applications/{application_id}").status_code == 404
+    assert other.post(f"/api/v1/oa/applications/{application_id}/submit").status_code == 404
+    bad_dates = _create(seat, details={"leave_kind": "annual", "start_date": "2026-12-05", "end_date": "2026-12-01"})
+    assert bad_dates.status_code == 422 and "结束日期不能早于开始日期" in bad_dates.get_json()["error"]["message"]
+    missing = _create(seat, details={"leave_kind": "annual"})
+    assert missing.status_code == 422 and "start_date" in missing.get_json()["error"]["details"]
+    stranger = _create(seat, handler_id=user_named("seat01").id)
+    assert stranger.status_code == 422
+    assert seat.post("/api/v1/oa/applications", json={"type_code": "leave"}).status_code == 422
+
+
+def test_todos(api_as):
+    seat01, head01 = user_named("seat01"), user_named("head01")
+    db.session.add(Todo(title="回访", due_date=clock.today() + timedelta(days=1), urgency=TodoUrgency.URGENT,
+                        assignee_id=seat01.id, assigned_by_id=head01.id, org_id=seat01.org_id))
+    db.session.commit()
+    assert [t["title"] for t in api_as("seat01").get("/api/v1/oa/todos").get_json()["items"]] == ["回访"]
+    assert api_as("seat02").get("/api/v1/oa/todos").get_json()["total"] == 0
+    assert api_as("head01").get("/api/v1/oa/todos?tab=assigned").get_json()["total"] == 1

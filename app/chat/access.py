@@ -10,3 +10,6 @@ for _role in BUILTIN_ROLES:
         grant(_role, CHAT)
 
 menu.add("oa", "即时通讯", "chat.index", CHAT, order=95)
+
+# Registered here so it exists whenever the domain's screens do.
+from app.chat import demo  # noqa: E402, F401

@@ -77,7 +77,7 @@ def test_urgent_notice_pops_up_on_every_page_until_acknowledged(login_as):
 
 def test_major_announcement_on_the_home_page_and_as_a_pop_up(login_as):
     _publish(login_as("admin"), major="y", title="公司年度战略发布")
-    home = login_as("hr01").get("/").get_data(as_text=True)
+    home = login_as("finance11").get("/").get_data(as_text=True)
     panel = home[home.index('id="panel-major"'):]
     assert "公司年度战略发布" in panel
     assert 'id="notice-popup"' in home and "重大公告：公司年度战略发布" in home

@@ -129,7 +129,8 @@ def test_rejected_leave_marks_nothing_and_bad_ranges_are_refused(login_as):
         "details-leave_kind": "sick", "details-start_date": "2026-12-01", "details-end_date": "2026-12-01"})
     seat.post(f"/oa/applications/{application_id}/submit")
     _handle(login_as("head01"), application_id, "complete", "不批", result="reject")
-    assert db.session.scalars(select(AttendanceDay)).all() == []
+    seat01 = user_named("seat01")
+    assert db.session.scalars(select(AttendanceDay).where(AttendanceDay.user_id == seat01.id)).all() == []
 
 
 def test_others_cannot_see_by_swapping_ids(login_as):

@@ -10,8 +10,8 @@ from app.extensions import db
 from app.oa.models import Activity, ActivityInvitee, Branch, InviteeStatus
 from tests.conftest import user_named
 
-BRANCH = {"code": "SH-PD-01", "name": "浦东陆家嘴营业部", "city": "上海", "district": "浦东新区",
-          "address": "世纪大道 100 号", "phone": "021-50000000", "manager": "周经理", "business_hours": "9:00-17:30",
+BRANCH = {"code": "SH-JA-01", "name": "静安寺营业部", "city": "上海", "district": "静安区",
+          "address": "南京西路 1600 号", "phone": "021-50000000", "manager": "周经理", "business_hours": "9:00-17:30",
           "services": "理财咨询、客户签约", "org_id": "0"}
 
 
@@ -23,13 +23,13 @@ def test_admins_maintain_branches_and_every_employee_searches_them(login_as):
     seat = login_as("seat01")
     assert seat.get("/oa/branches/manage").status_code == 403
     assert seat.post("/oa/branches/manage/new", data=BRANCH).status_code == 403
-    found = seat.get("/oa/branches/?q=陆家嘴&city=上海").get_data(as_text=True)
-    assert "浦东陆家嘴营业部" in found and "世纪大道 100 号" in found
-    assert "浦东陆家嘴营业部" not in seat.get("/oa/branches/?q=不存在的网点").get_data(as_text=True)
+    found = seat.get("/oa/branches/?q=静安&city=上海").get_data(as_text=True)
+    assert "静安寺营业部" in found and "南京西路 1600 号" in found
+    assert "静安寺营业部" not in seat.get("/oa/branches/?q=不存在的网点").get_data(as_text=True)
     db.session.commit()
-    branch = db.session.query(Branch).filter_by(code="SH-PD-01").one()
+    branch = db.session.query(Branch).filter_by(code="SH-JA-01").one()
     assert admin.post(f"/oa/branches/manage/{branch.id}/active").status_code == 302
-    assert "浦东陆家嘴营业部" not in seat.get("/oa/branches/?q=陆家嘴").get_data(as_text=True)
+    assert "静安寺营业部" not in seat.get("/oa/branches/?q=静安").get_data(as_text=True)
     assert seat.get(f"/oa/branches/{branch.id}").status_code == 404
 
 
@@ -80,7 +80,7 @@ def test_attendance_is_recorded_and_announced_to_the_customers_domain(login_as):
     seat = login_as("seat01")
     _invite(seat, activity_id, "张先生", "13800000001", "42")
     db.session.commit()
-    invitee = db.session.query(ActivityInvitee).one()
+    invitee = db.session.query(ActivityInvitee).filter_by(activity_id=activity_id).one()
     too_early = seat.post(f"/oa/activities/{activity_id}/invitees/{invitee.id}/attendance", data={"status": "attended"})
     assert too_early.status_code == 422 and "活动开始后" in too_early.get_data(as_text=True)
     heard = []

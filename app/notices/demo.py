@@ -32,11 +32,11 @@ def load_demo(session: DbSession, ctx: DemoContext) -> None:
     services.publish(session, admin, title="理财一部：周五下午新年沙龙筹备会",
                      body="请理财一部全体同事周五 15:00 到三楼小会议室参加新年沙龙筹备会，带上各自的邀约名单。",
                      level=NoticeLevel.NORMAL, major=False, audience=Audience.ORG, org_id=ctx.orgs["SH-LC1"].id)
-    urgent = services.publish(session, admin, title="紧急：台风期间客户拜访安排",
+    urgent = services.publish(session, admin, title="台风期间客户拜访安排",
                               body="受台风影响，明日暂停一切线下客户拜访，已约客户请电话致歉并改约。",
                               level=NoticeLevel.URGENT, major=False, audience=Audience.ALL,
                               expires_at=clock.now() + timedelta(days=3))
-    major = services.publish(session, admin, title="重大公告：2026 年度合规经营要求",
+    major = services.publish(session, admin, title="2026 年度合规经营要求",
                              body="全体员工须于本月底前完成年度合规培训；销售过程必须双录，严禁承诺保本保收益。",
                              level=NoticeLevel.NORMAL, major=True, audience=Audience.ALL)
     if ctx.size == "small":

@@ -11,7 +11,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from app import clock
-from app.admin import dictionaries
+from app.admin import dictionaries, params
 from app.auth.permissions import can, require
 from app.errors import DomainError, NotFound
 from app.exports import xlsx_response
@@ -67,7 +67,8 @@ def _application_form(application: Application | None = None) -> ApplicationForm
 def _render_form(form: ApplicationForm, details: TaskForm | None, application: Application | None,
                  status: int = 200) -> Any:
     return render_template("oa/application_form.html", form=form, details=details, application=application,
-                           allowed=attachments.ALLOWED_TEXT), status
+                           allowed=attachments.ALLOWED_TEXT, max_mb=params.get_int(attachments.MAX_MB),
+                           max_count=attachments.MAX_PER_APPLICATION), status
 
 
 def _validated(form: ApplicationForm, details: TaskForm | None) -> str:
@@ -322,3 +323,13 @@ def monitor_export() -> Any:
             for a in db.session.scalars(monitoring.query(scope, _monitor_filters())))
     return xlsx_response("申请监控", headers, rows)
 
+
+
+@bp.app_template_filter("filesize")
+def filesize(size: int) -> str:
+    """1536 → 1.5 KB; small files in bytes."""
+    if size < 1024:
+        return f"{size} 字节"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"

@@ -35,8 +35,9 @@ def _owner_arg() -> int | None:
 @require(CALENDAR)
 def index() -> Any:
     owner = services.calendar_owner(db.session, current_user, _owner_arg())
-    form = CalendarEntryForm(formdata=None, day=clock.today())
-    return render_template("oa/calendar.html", owner=owner, form=form, own=owner.id == current_user.id,
+    today = clock.today()
+    form = CalendarEntryForm(formdata=None, day=today)
+    return render_template("oa/calendar.html", owner=owner, form=form, own=owner.id == current_user.id, today=today,
                            related=services.related_people(db.session, current_user),
                            initial=request.args.get("date", ""))
 

@@ -1,5 +1,6 @@
 // 行事历: FullCalendar (served from node_modules) over the JSON feed of one person's calendar. On one's
 // own calendar a click on a day opens the new-entry form, a click on an entry shows it with 修改 / 删除.
+// "Today" is the business day in Asia/Shanghai from the server, whatever the browser's time zone.
 (function () {
   const element = document.getElementById('work-calendar');
   if (!element) return;
@@ -13,7 +14,7 @@
     document.getElementById('entry-modal-title').textContent = values.action ? '修改行事历' : '新建行事历';
     form.elements.kind.value = values.kind || 'plan';
     form.elements.period.value = values.period || 'day';
-    form.elements.day.value = values.day || new Date().toISOString().slice(0, 10);
+    form.elements.day.value = values.day || element.dataset.today;
     form.elements.title.value = values.title || '';
     form.elements.content.value = values.content || '';
     entryModal.show();
@@ -22,7 +23,8 @@
   const calendar = new FullCalendar.Calendar(element, {
     locale: 'zh-cn',
     initialView: 'dayGridMonth',
-    initialDate: element.dataset.initial || undefined,
+    initialDate: element.dataset.initial || element.dataset.today,
+    now: element.dataset.today,
     height: 'auto',
     firstDay: 1,
     headerToolbar: {left: 'prev,next today', center: 'title', right: 'dayGridMonth,dayGridWeek,listMonth'},

@@ -3,6 +3,7 @@ history, and that nobody reads a conversation they are not part of."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from app.chat.models import ChatMessage
@@ -19,6 +20,7 @@ def _badge(client) -> str:
     return client.get("/chat/unread").get_data(as_text=True)
 
 
+@pytest.mark.db_sensitive  # the conversation list groups by a CASE expression
 def test_messages_are_delivered_with_unread_counts(login_as):
     seat01, seat02 = login_as("seat01"), login_as("seat02")
     sent = _send(seat01, "seat02", "下午的沙龙你去吗？")
@@ -40,6 +42,7 @@ def test_messages_are_delivered_with_unread_counts(login_as):
     assert "已读" in page  # seat02 read seat01's messages
 
 
+@pytest.mark.db_sensitive
 def test_nobody_reads_someone_elses_conversation(login_as):
     _send(login_as("seat01"), "seat02", "只给你看的")
     seat11 = login_as("seat11")

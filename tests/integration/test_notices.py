@@ -3,6 +3,7 @@ the status-bar ticker, urgent pop-ups until acknowledged, major announcements on
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
@@ -28,6 +29,7 @@ def _recipients(notice: Notice) -> set[str]:
         NoticeReceipt.notice_id == notice.id))}
 
 
+@pytest.mark.db_sensitive  # receipts are written in one multi-row INSERT; audiences by org path
 def test_publish_to_everyone_an_org_and_below_or_chosen_people(login_as):
     admin = login_as("admin")
     everyone = _publish(admin)
@@ -58,6 +60,7 @@ def test_ticker_read_receipts_and_scope(login_as):
     assert receipt.read_at is not None and receipt.acknowledged_at is None
 
 
+@pytest.mark.db_sensitive
 def test_urgent_notice_pops_up_on_every_page_until_acknowledged(login_as):
     notice = _publish(login_as("admin"), level="urgent", audience="users",
                       user_ids=[str(user_named("seat01").id)], title="台风停工通知")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from app import clock
 from app.extensions import db
 from app.oa.models import Todo, TodoUrgency
@@ -40,6 +42,7 @@ def test_create_submit_list_and_get(api_as):
     assert seat.get("/api/v1/oa/applications?view=monitor").status_code == 403
 
 
+@pytest.mark.db_sensitive
 def test_scope_and_validation(api_as):
     seat = api_as("seat01")
     application_id = _create(seat, submit=True).get_json()["id"]

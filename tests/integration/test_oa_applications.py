@@ -19,6 +19,8 @@ from app.workflow.models import InstanceStatus, ProcessInstance, TaskStatus, Wor
 from tests.conftest import user_named
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+# Visibility, route and monitor queries (EXISTS, scope subqueries): run on PostgreSQL too.
+SCOPE_SQL = pytest.mark.db_sensitive
 
 
 def _new_application(client, handler: str = "head01", type_code: str = "general", **extra) -> int:
@@ -44,6 +46,7 @@ def _handle(client, application_id: int, outcome: str, comment: str = "已处理
     return client.post(f"/oa/applications/{application_id}/handle", data=data)
 
 
+@SCOPE_SQL
 def test_forwarded_through_three_handlers_and_completed(login_as):
     seat = login_as("seat01")
     application_id = _new_application(seat)
@@ -133,6 +136,7 @@ def test_rejected_leave_marks_nothing_and_bad_ranges_are_refused(login_as):
     assert db.session.scalars(select(AttendanceDay).where(AttendanceDay.user_id == seat01.id)).all() == []
 
 
+@SCOPE_SQL
 def test_others_cannot_see_by_swapping_ids(login_as):
     seat = login_as("seat01")
     application_id = _new_application(seat)
@@ -181,6 +185,7 @@ def test_attachments_are_checked_and_served_only_as_downloads(login_as, app):
     assert download.headers["X-Content-Type-Options"] == "nosniff"
 
 
+@SCOPE_SQL
 def test_monitor_lists_route_current_handler_and_exports(login_as):
     seat = login_as("seat01")
     application_id = _new_application(seat)
@@ -216,6 +221,7 @@ def test_the_handler_task_is_in_the_chosen_handlers_inbox(login_as):
 
 
 @pytest.mark.slow
+@pytest.mark.db_sensitive
 def test_four_hundred_hops_keep_working(app):
     """Far past SpiffWorkflow's silent loop limit (~333 rounds): each 50 hops continue in a new segment."""
     from app import workflow
@@ -256,6 +262,19 @@ def test_four_hundred_hops_keep_working(app):
     db.session.commit()
     db.session.refresh(application)
     assert application.status == ApplicationStatus.COMPLETED and application.hops[-1].handling == "终于办结"
+
+
+def test_cancelling_the_process_in_the_monitor_cancels_the_application(login_as):
+    seat = login_as("seat01")
+    application_id = _new_application(seat)
+    seat.post(f"/oa/applications/{application_id}/submit")
+    instance_id = _application(application_id).instance_id
+    cancelled = login_as("designer01").post(f"/workflow/instances/{instance_id}/cancel", data={"reason": "重复提交"})
+    assert cancelled.status_code == 302
+    application = _application(application_id)
+    assert application.status == ApplicationStatus.CANCELLED and application.current_handler_id is None
+    assert "测试申请" not in login_as("head01").get("/oa/applications/todo").get_data(as_text=True).split(
+        'id="done-table"')[0]
 
 
 def _formdata(**values):

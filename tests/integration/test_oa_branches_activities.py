@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from app import clock, signals
 from app.extensions import db
 from app.oa.models import Activity, ActivityInvitee, Branch, InviteeStatus
@@ -50,6 +52,7 @@ def _invite(client, activity_id: int, name: str, phone: str, customer_id: str = 
                        data={"name": name, "phone": phone, "customer_id": customer_id})
 
 
+@pytest.mark.db_sensitive
 def test_plan_invite_within_capacity_and_who_sees_invitees(login_as):
     activity_id = _activity(login_as("head01"))
     seat01, seat02 = login_as("seat01"), login_as("seat02")

@@ -47,6 +47,7 @@ def test_own_entries_appear_in_the_feed(login_as):
     bundle.close()
 
 
+@pytest.mark.db_sensitive
 def test_superior_and_subordinates_see_each_other_and_nobody_else_does(login_as):
     seat = login_as("seat01")
     _add(seat)

@@ -40,6 +40,7 @@ def test_a_manager_gives_a_subordinate_a_to_do_one_to_three_days_ahead(login_as)
     assert login_as("seat01").post("/oa/todos/new", data={}).status_code == 403
 
 
+@pytest.mark.db_sensitive
 def test_to_do_visibility_by_id_swapping(login_as):
     _assign(login_as("head01"))
     todo_id = _last_todo().id
@@ -112,6 +113,7 @@ def test_minutes_with_attendees_and_follow_ups_that_become_to_dos(login_as):
     assert "每人每日有效通话 60 通" in page and "整理重点客户名单" in page
 
 
+@pytest.mark.db_sensitive
 @pytest.mark.parametrize(("username", "status"), [("seat01", 200), ("head01", 200), ("manager01", 200),
                                                   ("seat11", 404), ("head11", 404)])
 def test_minutes_visibility(login_as, username, status):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask import url_for
 from sqlalchemy import select
 
 from app import clock, workflow
@@ -16,7 +17,7 @@ from app.admin import params
 from app.auth.models import User, UserStatus
 from app.database import DbSession
 from app.hr import attendance
-from app.oa.applications import LEAVE_TYPES, PROCESS_KEY
+from app.oa.applications import LEAVE_TYPES, PROCESS_KEY, type_label
 from app.oa.models import Application, ApplicationHop, ApplicationStatus, HandleResult
 from app.signals import instance_cancelled
 from app.workflow import subjects
@@ -121,10 +122,6 @@ def _application_cancelled(session: DbSession, instance: Any, **_kwargs: Any) ->
 
 
 def _summary(session: DbSession, ident: str) -> subjects.Subject | None:
-    from flask import url_for
-
-    from app.oa.applications import type_label
-
     application = session.get(Application, int(ident)) if ident.isdigit() else None
     if application is None:
         return None

@@ -113,7 +113,7 @@ def create() -> Any:
     type_code = form.type_code.data or request.args.get("type", "")
     if request.method == "GET":
         form.type_code.data = type_code
-        return _render_form(form, _details_form(type_code, None), None)[0]
+        return _render_form(form, _details_form(type_code, None), None)
     details = _details_form(type_code, request.form)
     problem = _validated(form, details)
     if problem:
@@ -142,7 +142,7 @@ def edit(application_id: int) -> Any:
     form = _application_form(application)
     type_code = form.type_code.data or application.type_code
     if request.method == "GET":
-        return _render_form(form, _details_form(type_code, None, application.details), application)[0]
+        return _render_form(form, _details_form(type_code, None, application.details), application)
     details = _details_form(type_code, request.form)
     problem = _validated(form, details)
     if problem:

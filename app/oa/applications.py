@@ -144,12 +144,12 @@ def create_application(session: DbSession, applicant: User, *, type_code: str, t
                        handler_id: int | None, details: dict[str, Any] | None = None) -> Application:
     """Save a new application as a draft (草稿) of the applicant."""
     _check_type(session, type_code)
-    check_handler(session, applicant, applicant, handler_id)
+    handler = check_handler(session, applicant, applicant, handler_id)
     details = dict(details or {})
     _check_range(details)
     application = Application(type_code=type_code, title=_clean(title, "申请标题", 100),
                               description=_clean(description, "申请描述", 5000), details=details,
-                              applicant_id=applicant.id, org_id=applicant.org_id, handler_id=handler_id,
+                              applicant_id=applicant.id, org_id=applicant.org_id, handler_id=handler.id,
                               status=ApplicationStatus.DRAFT)
     session.add(application)
     session.flush()
@@ -169,13 +169,13 @@ def update_application(session: DbSession, application: Application, actor: User
     """Change a draft; a submitted application is immutable."""
     ensure_editable(application, actor)
     _check_type(session, type_code)
-    check_handler(session, actor, actor, handler_id)
+    handler = check_handler(session, actor, actor, handler_id)
     details = dict(details or {})
     _check_range(details)
     application.type_code = type_code
     application.title = _clean(title, "申请标题", 100)
     application.description = _clean(description, "申请描述", 5000)
-    application.handler_id = handler_id  # type: ignore[assignment]
+    application.handler_id = handler.id
     application.details = details
     session.flush()
 
@@ -240,10 +240,8 @@ def mine(user: User) -> Select[Any]:
 
 
 def application_of_task(session: DbSession, task: WorkflowTask) -> Application | None:
-    prefix, _, ident = task.business_key.partition(":")
-    if prefix != BUSINESS_PREFIX or not ident.isdigit():
-        return None
-    return session.get(Application, int(ident))
+    ident = _application_id(task)
+    return session.get(Application, ident) if ident is not None else None
 
 
 def waiting_for(session: DbSession, user: User) -> list[tuple[Application, WorkflowTask]]:
@@ -251,12 +249,15 @@ def waiting_for(session: DbSession, user: User) -> list[tuple[Application, Workf
     tasks = list(session.scalars(select(WorkflowTask).where(
         WorkflowTask.process_key == PROCESS_KEY, WorkflowTask.status == TaskStatus.OPEN,
         WorkflowTask.assignee_id == user.id).order_by(WorkflowTask.created_at)))
-    rows = []
-    for task in tasks:
-        application = application_of_task(session, task)
-        if application is not None:
-            rows.append((application, task))
-    return rows
+    ids = [(task, _application_id(task)) for task in tasks]
+    found = {a.id: a for a in session.scalars(select(Application).where(
+        Application.id.in_([ident for _task, ident in ids if ident is not None])))}
+    return [(found[ident], task) for task, ident in ids if ident is not None and ident in found]
+
+
+def _application_id(task: WorkflowTask) -> int | None:
+    prefix, _, ident = task.business_key.partition(":")
+    return int(ident) if prefix == BUSINESS_PREFIX and ident.isdigit() else None
 
 
 def handled_by(user: User) -> Select[Any]:

@@ -28,7 +28,8 @@ bp = Blueprint("notice_admin", __name__, url_prefix="/admin/notices")
 @require(MANAGE)
 def index() -> Any:
     page = db.paginate(services.admin_listing(), per_page=30, error_out=False)
-    return render_template("notices/admin_list.html", page=page, now=clock.now())
+    return render_template("notices/admin_list.html", page=page, now=clock.now(),
+                           counts=services.receipt_counts(db.session, list(page.items)))
 
 
 def _notice_form() -> NoticeForm:

@@ -39,6 +39,7 @@ def _notice_bar() -> dict[str, Any]:
 def index() -> Any:
     page = db.paginate(services.mine(current_user), per_page=30, error_out=False)
     return render_template("notices/index.html", page=page,
+                           receipts=services.my_receipts(db.session, current_user, list(page.items)),
                            unread=services.unread_count(db.session, current_user))
 
 

@@ -132,10 +132,15 @@ def get_notice(session: DbSession, notice_id: int) -> Notice:
 
 
 def admin_listing() -> Select[Any]:
-    read = (select(func.count()).where(NoticeReceipt.notice_id == Notice.id, NoticeReceipt.read_at.is_not(None))
-            .correlate(Notice).scalar_subquery())
-    total = select(func.count()).where(NoticeReceipt.notice_id == Notice.id).correlate(Notice).scalar_subquery()
-    return select(Notice, read.label("read"), total.label("total")).order_by(Notice.published_at.desc())
+    return select(Notice).order_by(Notice.published_at.desc(), Notice.id.desc())
+
+
+def receipt_counts(session: DbSession, notices: list[Notice]) -> dict[int, tuple[int, int]]:
+    """Notice id → (read, recipients), for one page of notices in one query."""
+    rows = session.execute(select(NoticeReceipt.notice_id, func.count(NoticeReceipt.read_at), func.count())
+                           .where(NoticeReceipt.notice_id.in_([n.id for n in notices]))
+                           .group_by(NoticeReceipt.notice_id)).all()
+    return {notice_id: (read, total) for notice_id, read, total in rows}
 
 
 def receipts(session: DbSession, notice: Notice) -> list[NoticeReceipt]:
@@ -152,11 +157,16 @@ def _current(now: datetime) -> ColumnElement[bool]:
     return and_(Notice.withdrawn_at.is_(None), or_(Notice.expires_at.is_(None), Notice.expires_at > now))
 
 
-def mine(user: User) -> Select:
-    """My notices with my receipt, newest first (withdrawn ones are gone)."""
-    return (select(Notice, NoticeReceipt).join(NoticeReceipt, NoticeReceipt.notice_id == Notice.id)
+def mine(user: User) -> Select[Any]:
+    """My notices, newest first (withdrawn ones are gone); :func:`my_receipts` gives the receipts of a page."""
+    return (select(Notice).join(NoticeReceipt, NoticeReceipt.notice_id == Notice.id)
             .where(NoticeReceipt.user_id == user.id, Notice.withdrawn_at.is_(None))
-            .order_by(Notice.published_at.desc()))
+            .order_by(Notice.published_at.desc(), Notice.id.desc()))
+
+
+def my_receipts(session: DbSession, user: User, notices: list[Notice]) -> dict[int, NoticeReceipt]:
+    return {r.notice_id: r for r in session.scalars(select(NoticeReceipt).where(
+        NoticeReceipt.user_id == user.id, NoticeReceipt.notice_id.in_([n.id for n in notices])))}
 
 
 def received(session: DbSession, user: User, notice_id: int) -> tuple[Notice, NoticeReceipt]:

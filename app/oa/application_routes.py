@@ -45,12 +45,16 @@ def _load(application_id: int) -> Application:
 # --- forms ---------------------------------------------------------------------------------------------
 
 
-def _details_form(type_code: str, formdata: MultiDict[str, Any] | None, data: dict[str, Any] | None = None
+def _details_form(type_code: str, formdata: MultiDict[str, Any] | None, stored: dict[str, Any] | None = None
                   ) -> TaskForm | None:
+    """The type's own fields: posted values, or a draft's stored (JSON) values read back as if posted."""
     cls = services.details_form_class(type_code) if type_code else None
     if cls is None:
         return None
-    form = cls(formdata=formdata, data=data or {}, prefix="details", meta={"csrf": False})
+    if formdata is None and stored:
+        formdata = MultiDict({f"details-{name}": "y" if value is True else str(value)
+                              for name, value in stored.items() if value not in (None, False)})
+    form = cls(formdata=formdata, prefix="details", meta={"csrf": False})
     form.prepare(lambda code: dictionaries.choices(db.session, code))
     return form
 

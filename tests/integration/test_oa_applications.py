@@ -281,3 +281,17 @@ def _formdata(**values):
     from werkzeug.datastructures import MultiDict
 
     return MultiDict(values)
+
+
+def test_a_draft_is_edited_with_its_own_fields_read_back(login_as):
+    seat = login_as("seat01")
+    application_id = _new_application(seat, type_code="expense", **{
+        "details-category": "travel", "details-amount": "286.50", "details-expense_date": "2026-12-01"})
+    page = seat.get(f"/oa/applications/{application_id}/edit").get_data(as_text=True)
+    assert 'value="286.50"' in page and 'value="2026-12-01"' in page
+    changed = seat.post(f"/oa/applications/{application_id}/edit", data={
+        "type_code": "expense", "title": "出租车费", "handler_id": str(user_named("head01").id), "description": "改",
+        "details-category": "travel", "details-amount": "300", "details-expense_date": "2026-12-02"})
+    assert changed.status_code == 302
+    assert _application(application_id).details == {"category": "travel", "amount": "300",
+                                                    "expense_date": "2026-12-02"}

@@ -26,7 +26,7 @@ class ApplicationForm(Form):
     handler_id = SelectField("处理人", coerce=int, default=0, validators=[DataRequired("请选择处理人")],
                              description="本分公司及总部的在职员工")
     description = TextAreaField("申请描述", validators=[DataRequired("请填写申请描述"), Length(max=5000)])
-    attachments = MultipleFileField("附件", description="可多选；PDF、图片、Office 文档、文本，单个不超过上限")
+    attachments = MultipleFileField("附件")
 
 
 class AttachmentForm(Form):

@@ -9,9 +9,10 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from app.admin import dictionaries
+from app.auth.models import User
 from app.database import DbSession
-from app.workflow import engine, gateway
-from app.workflow.models import InstanceEvent, ProcessInstance
+from app.workflow import engine, gateway, people
+from app.workflow.models import InstanceEvent, ProcessInstance, WorkflowTask
 from forms import registry as form_registry
 from forms.task_forms import TaskForm, coerce_initial
 
@@ -38,12 +39,19 @@ def diagram_url(instance: ProcessInstance) -> str:
 
 
 def build_form(session: DbSession, form_key: str, formdata: MultiDict[str, Any] | None,
-               initial: dict[str, Any] | None) -> TaskForm:
-    """Instantiate a task's form: posted data, or initial values from task data with the same names."""
+               initial: dict[str, Any] | None, *, task: WorkflowTask | None = None, user: User | None = None
+               ) -> TaskForm:
+    """Instantiate a task's form: posted data, or initial values from task data with the same names.
+
+    Person pickers offer (and accept) whom their people source gives for ``task`` and ``user``.
+    """
     cls = form_registry.resolve(form_key)
-    defaults = {key: coerce_initial(value) for key, value in (initial or {}).items()}
+    # The outcome and comment in task data are the previous task's: each task starts without them.
+    defaults = {key: coerce_initial(value) for key, value in (initial or {}).items()
+                if key not in ("outcome", "comment")}
     form = cls(formdata=formdata, data=defaults) if formdata is not None else cls(data=defaults)
-    form.prepare(lambda code: dictionaries.choices(session, code))
+    form.prepare(lambda code: dictionaries.choices(session, code),
+                 lambda source: people.choices(session, source, task, user))
     return form
 
 

@@ -48,8 +48,11 @@ SCREEN_MODULES = ("app.assets", "app.auth.routes", "app.home.routes", "app.org.r
                   "app.admin.dictionary_routes", "app.audit.routes", "app.workflow.task_routes",
                   "app.workflow.monitor_routes", "app.workflow.launch_routes", "app.designer.routes",
                   "app.designer.rule_routes", "app.designer.form_routes", "app.scheduling.routes",
+                  "app.oa.application_routes", "app.oa.calendar_routes", "app.oa.todo_routes",
+                  "app.oa.minutes_routes", "app.oa.branch_routes", "app.oa.activity_routes",
+                  "app.notices.routes", "app.notices.admin_routes", "app.chat.routes",
                   "app.products.category_routes", "app.products.project_routes")
-API_MODULES = ("app.api.auth", "app.api.core", "app.workflow.api", "app.designer.api")
+API_MODULES = ("app.api.auth", "app.api.core", "app.workflow.api", "app.designer.api", "app.oa.api")
 # Modules that register scheduler jobs (scheduler.registry.job) and service-task operations.
 JOB_MODULES = ("scheduler.workflow_timers", "app.products.lifecycle", "app.trades.review")
 

@@ -3,6 +3,15 @@
 ``user_left`` is sent inside the transaction that marks an employee as left (离职); the customers
 domain connects to it to move the leaver's customers to the public pool.
 Receivers get ``sender=session`` and ``user=<User>``.
+
+``instance_cancelled`` is sent inside the transaction that cancels a process instance (流程监控 → 取消),
+so the domain owning its business object can close it. Receivers get ``sender=session`` and
+``instance=<ProcessInstance>``.
+
+``activity_attended`` is sent when an invitee's attendance at an offline activity (活动) is recorded;
+the customers domain connects to it to record the attendance as a follow-up (跟进) on the customer.
+Receivers get ``sender=session``, ``activity=<Activity>``, ``invitee=<ActivityInvitee>`` (its
+``customer_id`` names the customer, when the invitee is one) and ``actor=<User>``.
 """
 
 from blinker import Namespace
@@ -10,3 +19,5 @@ from blinker import Namespace
 _signals = Namespace()
 
 user_left = _signals.signal("user-left")
+instance_cancelled = _signals.signal("instance-cancelled")
+activity_attended = _signals.signal("activity-attended")

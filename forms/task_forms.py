@@ -10,12 +10,17 @@ A declarative definition (a TOML file in ``forms/tasks/``, or a dict from the pr
     [[fields]]
     name = "arrival_amount"     # task-data variable
     label = "实际到账金额"
-    type = "decimal"            # string | text | integer | decimal | date | boolean | choice
+    type = "decimal"            # string | text | integer | decimal | date | boolean | choice | user
     required = true
+    required_for = ["pass"]     # required only when the task is completed with one of these outcomes
     min = 0
     dictionary = "customer_type"  # choice: values from a base-data dictionary …
     choices = [["a", "甲"]]       # … or listed here
+    candidates = "colleagues"     # user: whom the picker offers (a people source, app/workflow/people.py)
     readonly = true               # shown, not editable
+
+A ``user`` field is a person picker whose value is a user id; the offered people come from a named
+people source evaluated for the task and the user filling it in, and nobody else is accepted.
 """
 
 from __future__ import annotations
@@ -31,7 +36,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from forms.base import Form, fixed_choices
 
-FIELD_TYPES = ("string", "text", "integer", "decimal", "date", "boolean", "choice")
+FIELD_TYPES = ("string", "text", "integer", "decimal", "date", "boolean", "choice", "user")
+DEFAULT_PEOPLE_SOURCE = "colleagues"
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
 RESERVED_NAMES = frozenset({"outcome", "comment", "csrf_token", "meta", "data", "errors", "process", "populate_obj",
                             "validate", "submit"})
@@ -50,32 +56,54 @@ class TaskForm(Form):
     comment_label: ClassVar[str] = "处理意见"
     comment_required_for: ClassVar[frozenset[str]] = frozenset()
     dictionaries: ClassVar[dict[str, str]] = {}  # field name → base-data dictionary code
+    people: ClassVar[dict[str, str]] = {}  # user field name → people source
+    required_for: ClassVar[dict[str, frozenset[str]]] = {}  # field name → outcomes that require it
     readonly_fields: ClassVar[frozenset[str]] = frozenset()
 
     comment = TextAreaField("处理意见", validators=[Optional(), Length(max=2000, message="意见不能超过 2000 字")])
 
-    def prepare(self, choices_of: Any) -> None:
-        """Fill choice fields that read a base-data dictionary; ``choices_of(code)`` gives (code, label) pairs."""
+    def prepare(self, choices_of: Any, people_of: Any = None) -> None:
+        """Fill choice fields that read a base-data dictionary (``choices_of(code)`` gives (code, label) pairs)
+        and person pickers (``people_of(source)`` gives (user id, label) pairs)."""
         self.comment.label.text = self.comment_label
         for name, dict_code in self.dictionaries.items():
             field = getattr(self, name)
             field.choices = [("", "请选择")] + list(choices_of(dict_code))
+        for name, source in self.people.items():
+            field = getattr(self, name)
+            field.choices = [("", "请选择")] + [(str(ident), label) for ident, label in
+                                                (people_of(source) if people_of else [])]
 
     def data_fields(self) -> list[Field]:
-        return [f for f in self if f.name not in ("csrf_token", "comment")]
+        return [f for f in self if f.short_name not in ("csrf_token", "comment")]
 
     def task_data(self) -> dict[str, Any]:
-        """Typed values for task data (Decimal, date, int, bool, str); read-only fields are not written."""
-        return {f.name: f.data for f in self.data_fields() if f.name not in self.readonly_fields}
+        """Typed values for task data (Decimal, date, int, bool, str); read-only fields are not written.
+
+        Keys are the field names of the definition, also when the form is rendered with a prefix.
+        """
+        return {f.short_name: f.data for f in self.data_fields() if f.short_name not in self.readonly_fields}
 
     @classmethod
-    def check_outcome(cls, outcome: str, comment: str) -> list[str]:
-        """Return errors for the chosen outcome (unknown outcome, missing comment); needs no form instance."""
-        errors = []
+    def check_choice(cls, outcome: str, comment: str) -> list[str]:
+        """Errors of the chosen outcome and the comment alone (unknown outcome, missing comment); needs no form
+        instance, so a domain screen offering a task's outcomes as buttons can check a choice."""
         if outcome not in {code for code, _label in cls.outcomes}:
-            errors.append("请选择有效的处理结果")
-        elif outcome in cls.comment_required_for and not comment.strip():
-            errors.append(f"选择“{dict(cls.outcomes)[outcome]}”时必须填写{cls.comment_label}")
+            return ["请选择有效的处理结果"]
+        if outcome in cls.comment_required_for and not comment.strip():
+            return [f"选择“{dict(cls.outcomes)[outcome]}”时必须填写{cls.comment_label}"]
+        return []
+
+    def check_outcome(self, outcome: str, comment: str) -> list[str]:
+        """Return errors for the chosen outcome (unknown outcome, missing comment, fields it requires)."""
+        errors = self.check_choice(outcome, comment)
+        if outcome not in {code for code, _label in self.outcomes}:
+            return errors
+        chosen = dict(self.outcomes)[outcome]
+        for name, outcomes in self.required_for.items():
+            field = getattr(self, name)
+            if outcome in outcomes and field.data in (None, "", []):
+                errors.append(f"选择“{chosen}”时必须填写{field.label.text}")
         return errors
 
 
@@ -97,6 +125,9 @@ def _field(form_key: str, spec: dict[str, Any]) -> tuple[str, Field]:
         raise DefinitionError(f"{where}：未知类型 {kind}，可用类型：{'、'.join(FIELD_TYPES)}")
     label = str(spec.get("label") or name)
     required = bool(spec.get("required", False))
+    if "required_for" in spec and (not isinstance(spec["required_for"], list)
+                                   or not all(isinstance(code, str) for code in spec["required_for"])):
+        raise DefinitionError(f"{where}：required_for 须为处理结果代码列表")
     validators: list[Any] = []
     if required:
         message = f"请填写{label}"
@@ -129,6 +160,11 @@ def _field(form_key: str, spec: dict[str, Any]) -> tuple[str, Field]:
     elif kind == "boolean":
         kwargs["validators"] = [Optional()]
         field = BooleanField(**kwargs)
+    elif kind == "user":
+        source = spec.get("candidates", DEFAULT_PEOPLE_SOURCE)
+        if not isinstance(source, str) or not NAME_PATTERN.match(source):
+            raise DefinitionError(f"{where}：candidates 须为人员来源名称")
+        field = SelectField(choices=fixed_choices([("", "请选择")]), coerce=_user_id, validate_choice=True, **kwargs)
     else:
         choices = spec.get("choices")
         if choices is None and not spec.get("dictionary"):
@@ -149,12 +185,14 @@ def compile_definition(form_key: str, definition: dict[str, Any]) -> type[TaskFo
     except (TypeError, ValueError) as exc:
         raise DefinitionError(f"表单 {form_key} 的 outcomes 须为 [代码, 名称] 列表") from exc
     codes = {code for code, _ in attrs["outcomes"]}
-    required_for = set(definition.get("comment_required_for") or [])
-    if not required_for <= codes:
+    comment_required = set(definition.get("comment_required_for") or [])
+    if not comment_required <= codes:
         raise DefinitionError(f"表单 {form_key} 的 comment_required_for 含有未定义的处理结果")
-    attrs["comment_required_for"] = frozenset(required_for)
+    attrs["comment_required_for"] = frozenset(comment_required)
     attrs["comment_label"] = str(definition.get("comment_label") or "处理意见")
     dictionaries: dict[str, str] = {}
+    people: dict[str, str] = {}
+    required_for: dict[str, frozenset[str]] = {}
     readonly: set[str] = set()
     seen: set[str] = set()
     for spec in definition.get("fields") or []:
@@ -165,12 +203,28 @@ def compile_definition(form_key: str, definition: dict[str, Any]) -> type[TaskFo
         attrs[name] = field
         if spec.get("type") == "choice" and spec.get("dictionary"):
             dictionaries[name] = str(spec["dictionary"])
+        if spec.get("type") == "user":
+            people[name] = str(spec.get("candidates", DEFAULT_PEOPLE_SOURCE))
+        if spec.get("required_for"):
+            unknown = set(spec["required_for"]) - codes
+            if unknown:
+                raise DefinitionError(f"表单 {form_key} 的字段 {name} 的 required_for 含有未定义的处理结果")
+            required_for[name] = frozenset(spec["required_for"])
         if spec.get("readonly"):
             readonly.add(name)
     attrs["dictionaries"] = dictionaries
+    attrs["people"] = people
+    attrs["required_for"] = required_for
     attrs["readonly_fields"] = frozenset(readonly)
     class_name = "TaskForm_" + re.sub(r"\W", "_", form_key)
     return type(class_name, (TaskForm,), attrs)
+
+
+def _user_id(value: Any) -> int | None:
+    """Coerce a person picker's value: "" is no one, anything else must be a user id."""
+    if value in (None, ""):
+        return None
+    return int(value)
 
 
 def coerce_initial(value: Any) -> Any:

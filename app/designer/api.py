@@ -28,24 +28,22 @@ VERSION = spec.schema("ProcessVersion", {
                    "deployed_at": {"type": "string", "format": "date-time"}, "comment": {"type": "string"},
                    "source": {"type": "string"}, "live_instances": {"type": "integer"}},
 })
-_DRAFT_FIELDS = {
+DRAFT_FIELDS = {
     "type": "object",
     "required": ["kind", "key", "name", "base_version", "author", "updated_at"],
     "properties": {"kind": {"type": "string", "enum": ["bpmn", "dmn"]}, "key": {"type": "string"},
                    "name": {"type": "string"}, "base_version": {"type": "integer", "nullable": True},
                    "author": {"type": "string"}, "updated_at": {"type": "string", "format": "date-time"}},
 }
-DRAFT = spec.schema("DesignDraft", _DRAFT_FIELDS)
-# OpenAPI 3.0 does not let "nullable" widen an allOf/$ref (the referenced schema still rejects null),
-# so a process without a draft needs a schema that is itself nullable.
-OPTIONAL_DRAFT = spec.schema("OptionalDesignDraft", {**_DRAFT_FIELDS, "nullable": True})
+DRAFT = spec.schema("DesignDraft", DRAFT_FIELDS)
 PROCESS = spec.schema("DesignedProcess", {
     "type": "object",
     "required": ["key", "name", "versions", "live_instances", "draft"],
     "properties": {"key": {"type": "string"}, "name": {"type": "string"},
                    "versions": {"type": "array", "items": {"$ref": VERSION}},
                    "live_instances": {"type": "integer"},
-                   "draft": {"$ref": OPTIONAL_DRAFT}},
+                   # OpenAPI 3.0 cannot make a $ref nullable; a process without a draft has null here.
+                   "draft": {**DRAFT_FIELDS, "nullable": True}},
 })
 DIAGRAM = spec.schema("DiagramSubmission", {
     "type": "object",

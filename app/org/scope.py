@@ -34,7 +34,8 @@ class Scope:
         return self.level == DataScope.ALL
 
 
-def _branch_path(session: DbSession, org: Org) -> str:
+def branch_path(session: DbSession, org: Org) -> str:
+    """Path of the 分公司 an org belongs to; orgs above every branch get the whole company."""
     ids = org.ancestor_ids
     branch = session.scalar(
         select(Org).where(Org.id.in_(ids), Org.kind == OrgKind.BRANCH).order_by(Org.path.desc()).limit(1)
@@ -69,7 +70,7 @@ def scope_of(session: DbSession, user: User, permission: str | None = None) -> S
     if level == DataScope.DEPARTMENT_TREE:
         subtree = org.path
     elif level == DataScope.BRANCH:
-        subtree = _branch_path(session, org)
+        subtree = branch_path(session, org)
     else:
         subtree = ""
     scope = Scope(user.id, level, org.id, subtree)
@@ -138,7 +139,7 @@ def scope_for_role(session: DbSession, user: User, role: Role) -> Scope:
     if level == DataScope.DEPARTMENT_TREE:
         subtree = org.path
     elif level == DataScope.BRANCH:
-        subtree = _branch_path(session, org)
+        subtree = branch_path(session, org)
     else:
         subtree = ""
     return Scope(user.id, level, org.id, subtree)

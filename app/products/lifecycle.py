@@ -113,7 +113,7 @@ def advance(session: DbSession, project: Project, user: User, outcome: str, comm
     if not workflow.can_act(session, user, task):
         raise Conflict("您不能办理该项目的当前阶段，或任务已由他人认领")
     form = form_registry.resolve(task.form_key)
-    errors = form.check_outcome(outcome, comment)
+    errors = form.check_choice(outcome, comment)
     if errors:
         raise ValidationFailed("；".join(errors))
     return workflow.complete_task(session, task.id, user, {}, outcome=outcome, comment=comment.strip(),

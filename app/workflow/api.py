@@ -151,7 +151,7 @@ def complete(task_id: int) -> Any:
                           for key, value in raw.items() if value is not False})
     formdata["comment"] = str(body.get("comment") or "")
     try:
-        form = views.build_form(db.session, task.form_key, formdata, None)
+        form = views.build_form(db.session, task.form_key, formdata, None, task=task, user=current_user)
     except form_registry.UnknownForm as exc:
         raise ValidationFailed(f"任务表单 {task.form_key} 不存在") from exc
     outcome = str(body.get("outcome") or "")

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
-from app import clock
+from app import clock, signals
 from app.auth.models import User, UserStatus
 from app.database import DbSession
 from app.errors import Conflict, NotFound, ValidationFailed
@@ -437,6 +437,7 @@ def cancel(session: DbSession, instance: ProcessInstance, reason: str, actor: Us
     store.cancel_open_tasks(session, instance.id)
     store.replace_subscriptions(session, instance.id, ())
     _event(session, instance, "cancel", actor, comment=reason)
+    signals.instance_cancelled.send(session, instance=instance)
 
 
 def retry(session: DbSession, instance: ProcessInstance, actor: User | None) -> None:

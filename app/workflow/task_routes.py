@@ -62,7 +62,8 @@ def _render_task(task_id: int, form: Any = None, status: int = 200, errors: list
     actionable = task.status == TaskStatus.OPEN and workflow.can_act(db.session, current_user, task)
     if form is None and task.status == TaskStatus.OPEN and task.form_key:
         try:
-            form = views.build_form(db.session, task.form_key, None, workflow.task_data(task))
+            form = views.build_form(db.session, task.form_key, None, workflow.task_data(task), task=task,
+                                    user=current_user)
         except (form_registry.UnknownForm, DefinitionError):
             errors = [*(errors or []), f"任务表单 {task.form_key} 不存在或定义有误，请联系流程设计人员"]
     colleagues: list[User] = []
@@ -90,7 +91,7 @@ def task_page(task_id: int) -> Any:
 def complete(task_id: int) -> Any:
     task = workflow.get_task(db.session, task_id, current_user)
     try:
-        form = views.build_form(db.session, task.form_key, request.form, None)
+        form = views.build_form(db.session, task.form_key, request.form, None, task=task, user=current_user)
     except form_registry.UnknownForm as exc:
         raise ValidationFailed(f"任务表单 {task.form_key} 不存在，请联系流程设计人员") from exc
     outcome = request.form.get("outcome", "")

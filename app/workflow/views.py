@@ -9,9 +9,10 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from app.admin import dictionaries
+from app.auth.models import User
 from app.database import DbSession
-from app.workflow import engine, gateway
-from app.workflow.models import InstanceEvent, ProcessInstance
+from app.workflow import engine, gateway, people
+from app.workflow.models import InstanceEvent, ProcessInstance, WorkflowTask
 from forms import registry as form_registry
 from forms.task_forms import TaskForm, coerce_initial
 
@@ -19,9 +20,6 @@ EVENT_LABELS = {
     "start": "发起", "complete": "办理", "claim": "认领", "release": "退回任务池", "delegate": "委派",
     "timer": "定时器", "message": "收到消息", "cancel": "取消", "error": "异常", "retry": "重试", "migrate": "迁移版本",
 }
-
-
-PREVIOUS_DECISION = frozenset({"outcome", "comment"})
 
 
 def history(session: DbSession, instance_id: int) -> list[InstanceEvent]:
@@ -41,14 +39,19 @@ def diagram_url(instance: ProcessInstance) -> str:
 
 
 def build_form(session: DbSession, form_key: str, formdata: MultiDict[str, Any] | None,
-               initial: dict[str, Any] | None) -> TaskForm:
-    """Instantiate a task's form: posted data, or initial values from task data with the same names."""
+               initial: dict[str, Any] | None, *, task: WorkflowTask | None = None, user: User | None = None
+               ) -> TaskForm:
+    """Instantiate a task's form: posted data, or initial values from task data with the same names.
+
+    Person pickers offer (and accept) whom their people source gives for ``task`` and ``user``.
+    """
     cls = form_registry.resolve(form_key)
-    # The previous task's outcome and comment stay in the process data (gateways test them), but they
-    # are that person's words: the next form starts with its own empty comment.
-    defaults = {key: coerce_initial(value) for key, value in (initial or {}).items() if key not in PREVIOUS_DECISION}
+    # The outcome and comment in task data are the previous task's: each task starts without them.
+    defaults = {key: coerce_initial(value) for key, value in (initial or {}).items()
+                if key not in ("outcome", "comment")}
     form = cls(formdata=formdata, data=defaults) if formdata is not None else cls(data=defaults)
-    form.prepare(lambda code: dictionaries.choices(session, code))
+    form.prepare(lambda code: dictionaries.choices(session, code),
+                 lambda source: people.choices(session, source, task, user))
     return form
 
 

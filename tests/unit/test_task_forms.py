@@ -94,3 +94,54 @@ def test_registry_resolves_shipped_files_and_refuses_unknown_keys():
     for key in ("no_such_form", "../etc/passwd", ".hidden", ""):
         assert not registry.exists(key)
     assert "approval" in registry.known_keys()
+
+
+PICKER = {
+    "outcomes": [["complete", "处理完成"], ["forward", "向下流转"]],
+    "fields": [{"name": "next_handler_id", "label": "下一处理人", "type": "user", "candidates": "oa_handlers",
+                "required_for": ["forward"]}],
+}
+
+
+def _picker(**values):
+    from flask import Flask
+
+    form_class = compile_definition("picker", PICKER)
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="x", WTF_CSRF_ENABLED=False)
+    with app.test_request_context():
+        form = form_class(formdata=MultiDict(values), meta={"csrf": False})
+        sources = []
+        form.prepare(lambda code: [], lambda source: sources.append(source) or [(7, "李主管"), (9, "王城经")])
+        return form, form.validate(), sources
+
+
+def test_a_person_picker_offers_and_accepts_only_its_source():
+    form, ok, sources = _picker(next_handler_id="9")
+    assert ok and sources == ["oa_handlers"] and form.task_data() == {"next_handler_id": 9}
+    form, ok, _ = _picker(next_handler_id="8")  # someone the source does not offer
+    assert not ok and "next_handler_id" in form.errors
+    form, ok, _ = _picker(next_handler_id="")
+    assert ok and form.task_data() == {"next_handler_id": None}
+
+
+def test_required_for_makes_a_field_required_for_some_outcomes_only():
+    form, _ok, _ = _picker(next_handler_id="")
+    assert form.check_outcome("complete", "") == []
+    assert form.check_outcome("forward", "") == ["选择“向下流转”时必须填写下一处理人"]
+    with pytest.raises(DefinitionError, match="未定义的处理结果"):
+        compile_definition("picker", {**PICKER, "fields": [{**PICKER["fields"][0], "required_for": ["nope"]}]})
+    with pytest.raises(DefinitionError, match="人员来源"):
+        compile_definition("picker", {**PICKER, "fields": [{**PICKER["fields"][0], "candidates": "../x"}]})
+
+
+def test_a_prefixed_form_keys_task_data_by_field_name(form_class):
+    from flask import Flask
+
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="x", WTF_CSRF_ENABLED=False)
+    with app.test_request_context():
+        form = form_class(formdata=MultiDict({"details-arrival_amount": "5", "details-arrival_date": "2026-03-01"}),
+                          prefix="details", meta={"csrf": False})
+        assert form.validate(), form.errors
+        assert form.task_data()["arrival_amount"] == Decimal("5")

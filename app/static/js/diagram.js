@@ -1,5 +1,7 @@
 // Render a process diagram with bpmn-js (served from node_modules) and highlight the instance's progress:
 // completed elements green, current ones orange. Containers: <div class="diagram" data-diagram-url="…">.
+// A payload may carry ``notes`` ({element id: [line, …]}), written in a box under that element
+// (the OA route: who handled the application at each hop).
 (function () {
   async function render(container) {
     try {
@@ -13,6 +15,18 @@
       const registry = viewer.get('elementRegistry');
       for (const [ids, marker] of [[data.done || [], 'bpmn-done'], [data.current || [], 'bpmn-current']]) {
         for (const id of ids) if (registry.get(id)) canvas.addMarker(id, marker);
+      }
+      const overlays = viewer.get('overlays');
+      for (const [id, lines] of Object.entries(data.notes || {})) {
+        if (!registry.get(id) || !lines.length) continue;
+        const box = document.createElement('div');
+        box.className = 'diagram-note';
+        for (const line of lines) {
+          const row = document.createElement('div');
+          row.textContent = line;
+          box.appendChild(row);
+        }
+        overlays.add(id, {position: {bottom: -8, left: -40}, html: box});
       }
       container.dataset.rendered = 'true';
     } catch (error) {

@@ -1,0 +1,123 @@
+"""Application attachments (附件): a size limit, an allow-list of file types checked against the file's
+own bytes (never the browser's claim), a safe file name, and at most a handful per application.
+
+Files are served back only through the application's visibility check, always as downloads with the
+content type of the allow-list entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from app.admin import params
+from app.auth.models import User
+from app.database import DbSession
+from app.errors import NotFound, ValidationFailed
+from app.oa.applications import ensure_editable
+from app.oa.models import Application, ApplicationAttachment
+
+MAX_MB = params.define("oa.attachment_max_mb", "int", 10, "申请附件大小上限（MB）", "单个附件的最大大小",
+                       section="日常管理", minimum=1)
+MAX_PER_APPLICATION = 10
+
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Office (.doc/.xls/.ppt)
+ZIP = b"PK\x03\x04"  # Office Open XML (.docx/.xlsx/.pptx)
+
+
+@dataclass(frozen=True)
+class FileKind:
+    content_type: str
+    magic: tuple[bytes, ...]  # empty: text, checked by decoding
+
+
+ALLOWED: dict[str, FileKind] = {
+    "pdf": FileKind("application/pdf", (b"%PDF-",)),
+    "png": FileKind("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    "jpg": FileKind("image/jpeg", (b"\xff\xd8\xff",)),
+    "jpeg": FileKind("image/jpeg", (b"\xff\xd8\xff",)),
+    "gif": FileKind("image/gif", (b"GIF87a", b"GIF89a")),
+    "doc": FileKind("application/msword", (OLE,)),
+    "xls": FileKind("application/vnd.ms-excel", (OLE,)),
+    "ppt": FileKind("application/vnd.ms-powerpoint", (OLE,)),
+    "docx": FileKind("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (ZIP,)),
+    "xlsx": FileKind("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (ZIP,)),
+    "pptx": FileKind("application/vnd.openxmlformats-officedocument.presentationml.presentation", (ZIP,)),
+    "txt": FileKind("text/plain; charset=utf-8", ()),
+    "csv": FileKind("text/csv; charset=utf-8", ()),
+}
+ALLOWED_TEXT = "、".join(sorted(ALLOWED))
+
+
+def safe_filename(name: str) -> str:
+    """Keep the last path part, drop control and path characters, keep Chinese; never empty."""
+    name = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "", name).strip(" .")
+    return name[-150:] or "附件"
+
+
+def file_kind(filename: str, data: bytes) -> FileKind:
+    """The allow-list entry the file's extension names, if its bytes are really that kind."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    kind = ALLOWED.get(extension)
+    if kind is None:
+        raise ValidationFailed(f"不支持的附件类型：{filename}；允许的类型：{ALLOWED_TEXT}")
+    if kind.magic:
+        if not any(data.startswith(magic) for magic in kind.magic):
+            raise ValidationFailed(f"附件“{filename}”的内容与其类型不符")
+    elif b"\x00" in data or not _decodes(data):
+        raise ValidationFailed(f"附件“{filename}”不是有效的文本文件")
+    return kind
+
+
+def _decodes(data: bytes) -> bool:
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            data.decode(encoding)
+            return True
+        except UnicodeDecodeError:
+            continue
+    return False
+
+
+def add(session: DbSession, application: Application, actor: User, filename: str, data: bytes
+        ) -> ApplicationAttachment:
+    """Attach a file to a draft after checking its size, type and the per-application count."""
+    ensure_editable(application, actor)
+    filename = safe_filename(filename)
+    limit_mb = params.get_int(MAX_MB, session)
+    if not data:
+        raise ValidationFailed(f"附件“{filename}”是空文件")
+    if len(data) > limit_mb * 1024 * 1024:
+        raise ValidationFailed(f"附件“{filename}”超过 {limit_mb} MB 的大小上限")
+    kind = file_kind(filename, data)
+    count = session.scalar(select(func.count()).select_from(ApplicationAttachment)
+                           .where(ApplicationAttachment.application_id == application.id)) or 0
+    if count >= MAX_PER_APPLICATION:
+        raise ValidationFailed(f"每个申请最多 {MAX_PER_APPLICATION} 个附件")
+    attachment = ApplicationAttachment(application_id=application.id, filename=filename,
+                                       content_type=kind.content_type, size=len(data),
+                                       sha256=hashlib.sha256(data).hexdigest(), content=data,
+                                       uploaded_by_id=actor.id)
+    session.add(attachment)
+    session.flush()
+    return attachment
+
+
+def get(session: DbSession, application: Application, attachment_id: int) -> ApplicationAttachment:
+    """One attachment of an application the caller has already been allowed to see."""
+    attachment = session.get(ApplicationAttachment, attachment_id)
+    if attachment is None or attachment.application_id != application.id:
+        raise NotFound("附件不存在或您无权查看")
+    return attachment
+
+
+def remove(session: DbSession, application: Application, actor: User, attachment_id: int) -> None:
+    """Delete an attachment of a draft."""
+    ensure_editable(application, actor)
+    session.delete(get(session, application, attachment_id))
+    session.flush()

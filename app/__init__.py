@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_login import current_user
 
 from app import config as app_config
@@ -67,7 +67,14 @@ def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def _declare_write_intent() -> None:
         # Safe methods read in deferred transactions; everything else takes the write lock up front.
-        write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+        g._write_intent_token = write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+
+    @app.teardown_request
+    def _forget_write_intent(_exc: BaseException | None) -> None:
+        # Restore the caller's setting: a test client runs requests in the test's own context.
+        token = g.pop("_write_intent_token", None)
+        if token is not None:
+            write_intent.reset(token)
 
     @app.after_request
     def _security_headers(response: Any) -> Any:

@@ -46,7 +46,7 @@ def normalize(raw: str) -> str:
         raise InvalidPhone(f"电话号码“{raw}”含有非数字字符")
     if MOBILE.match(text) or LANDLINE.match(text) or SERVICE.match(text):
         return text
-    if MOBILE_PREFIX.match(text):
+    if text.startswith("1") and (len(text) == 11 or MOBILE_PREFIX.match(text)):
         raise InvalidPhone(f"手机号码“{raw}”格式不正确，应为 11 位且以 13–19 开头")
     raise InvalidPhone(f"电话号码“{raw}”格式不正确（手机 11 位，固话需带区号）")
 

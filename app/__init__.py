@@ -43,8 +43,9 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
 
 # Each domain's screens (``routes``) and, where it has one, its API module. Order sets the menu's tie-breaks.
 SCREEN_MODULES = ("app.assets", "app.auth.routes", "app.home.routes", "app.org.routes", "app.admin.routes",
-                  "app.audit.routes")
-API_MODULES = ("app.api.auth", "app.api.core")
+                  "app.audit.routes", "app.customers.routes", "app.customers.import_routes",
+                  "app.customers.merge_routes", "app.followups.routes", "app.pools.routes")
+API_MODULES = ("app.api.auth", "app.api.core", "app.customers.api", "app.followups.api", "app.pools.api")
 
 
 def _register_blueprints(app: Flask) -> None:

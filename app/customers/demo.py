@@ -27,7 +27,7 @@ from app.customers.models import (
     PhoneBlacklistMark,
     Pool,
 )
-from app.database import DbSession
+from app.database import DbSession, table_of
 from app.demo import DemoContext, loader
 from app.followups.models import Appointment, AppointmentStatus, FollowUp, FollowUpKind
 from app.pools.models import MoveReason, PoolHistory
@@ -157,19 +157,20 @@ class _Maker:
         numbers = services.allocate_numbers(self.session, len(self.customers))
         for number, row in zip(numbers, self.customers, strict=True):
             row["number"] = number
-        ids = list(self.session.scalars(insert(Customer).returning(Customer.id, sort_by_parameter_order=True),
+        table = table_of(Customer)
+        ids = list(self.session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True),
                                         self.customers))
-        self.session.execute(insert(CustomerPhone), [
+        self.session.execute(insert(table_of(CustomerPhone)), [
             {"customer_id": cid, "phone": phone, "is_primary": i == 0, "remark": ""}
             for cid, phones in zip(ids, self.phones, strict=True) for i, phone in enumerate(phones)])
         addresses = [{"customer_id": cid, "kind": AddressKind.HOME, "address": text, "postcode": "", "is_primary": True}
                      for cid, text in zip(ids, self.addresses, strict=True) if text]
         if addresses:
-            self.session.execute(insert(CustomerAddress), addresses)
+            self.session.execute(insert(table_of(CustomerAddress)), addresses)
         follow_ups = [{"customer_id": cid, **f} for cid, rows in zip(ids, self.follow_ups, strict=True) for f in rows]
         if follow_ups:
-            self.session.execute(insert(FollowUp), follow_ups)
-        self.session.execute(insert(PoolHistory), [
+            self.session.execute(insert(table_of(FollowUp)), follow_ups)
+        self.session.execute(insert(table_of(PoolHistory)), [
             {**{k: v for k, v in move.items() if k != "index"}, "customer_id": ids[move["index"]]}
             for move in self.moves])
         return ids

@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from flask import Flask, current_app
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import and_, delete, exists, func, insert, literal, null, select, update
 
 from app import clock
 from app.admin import dictionaries
@@ -49,20 +49,23 @@ from app.customers.models import (
     ImportStatus,
     Pool,
 )
-from app.database import DbSession
+from app.database import DbSession, UTCDateTime, table_of
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.exports import workbook_bytes
 from app.extensions import db
 from app.org import scope as data_scope
 from app.org.models import Org
 from app.pools.models import MoveReason, PoolHistory
+from app.sequences import allocate
+from app.xlsx_reader import BrokenWorkbook, SheetReader, excel_date
 from rules import phones as phone_rules
 from rules.identity import ID_TYPE_LABELS, IdType, InvalidIdNumber, normalize_id_number, parse_id_card
 
 logger = logging.getLogger(__name__)
 
 MAX_ROWS = 200_000
-CHUNK_ROWS = 2_000
+CHUNK_ROWS = 2_000  # rows validated and staged per transaction
+IMPORT_CHUNK = 20_000  # staged rows turned into customers per transaction
 MAX_MEMBERS = 2_000
 MAX_UNCOMPRESSED = 400 * 1024 * 1024  # all parts together, once inflated
 MAX_RATIO = 200  # inflated / compressed per part; real sheets stay far below, zip bombs far above
@@ -98,6 +101,7 @@ COLUMNS = [
     Column("remark", "备注", False, 30, "选填"),
 ]
 LABELS = {c.label: c for c in COLUMNS}
+STAGED = table_of(ImportRow)
 
 
 # --- the template (导入模板) ------------------------------------------------------------------------
@@ -257,6 +261,7 @@ class RowContext:
     sources: dict[str, str]
     grades: dict[str, str]
     today: date
+    date1904: bool = False
     seen_ids: dict[str, int] = field(default_factory=dict)
     seen_phones: dict[str, int] = field(default_factory=dict)
 
@@ -305,11 +310,13 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _parse_day(value: Any) -> date:
+def _parse_day(value: Any, date1904: bool = False) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and 1 <= value < 2_958_466:
+        return excel_date(value, date1904)  # a date cell: Excel stores the day number
     text = _text(value)
     for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"):
         try:
@@ -337,7 +344,7 @@ def parse_row(cells: dict[str, Any], ctx: RowContext) -> tuple[dict[str, Any], l
     birthday: date | None = None
     if cells.get("birthday") not in (None, ""):
         try:
-            birthday = _parse_day(cells["birthday"])
+            birthday = _parse_day(cells["birthday"], ctx.date1904)
             if birthday > ctx.today:
                 errors.append("出生日期晚于今天")
         except ValueError:
@@ -479,17 +486,21 @@ def map_header(header: Sequence[Any] | None) -> dict[int, str]:
     return mapping
 
 
-def validate_chunk(session: DbSession, ctx: RowContext, rows: list[tuple[int, dict[str, Any], list[Any]]]
+def validate_chunk(session: DbSession, ctx: RowContext, rows: list[tuple[int, dict[str, Any]]]
                    ) -> list[dict[str, Any]]:
-    """Validate a chunk of (row number, cells by field, raw values); return staging rows."""
+    """Validate a chunk of (row number, cells by field); return staging rows.
+
+    A refused row keeps its cells as typed, for the error report; an accepted one needs only
+    its normalised fields.
+    """
     parsed = []
-    for row_no, cells, raw in rows:
+    for row_no, cells in rows:
         fields, errors = parse_row(cells, ctx)
-        parsed.append((row_no, fields, errors, raw))
+        parsed.append((row_no, fields, errors, cells))
     found_ids, found_phones = existing_keys(session, (f["id_number"] for _n, f, _e, _r in parsed),
                                             (p for _n, f, _e, _r in parsed for p in (f["phone"], f["phone2"])))
     staged = []
-    for row_no, fields, errors, raw in parsed:
+    for row_no, fields, errors, cells in parsed:
         if fields["id_number"] in found_ids:
             errors.append(f"证件号码已存在（客户 {found_ids[fields['id_number']]}）")
         for phone in (fields["phone"], fields["phone2"]):
@@ -498,9 +509,10 @@ def validate_chunk(session: DbSession, ctx: RowContext, rows: list[tuple[int, di
         errors.extend(check_in_file(row_no, fields, ctx))
         if not errors:
             remember(row_no, fields, ctx)
-            staged.append({"row_no": row_no, "valid": True, "errors": "", "raw": raw, **fields})
+            staged.append({"row_no": row_no, "valid": True, "seq": None, "errors": "", "raw": None, **fields})
         else:
-            staged.append({"row_no": row_no, "valid": False, "errors": "；".join(errors), "raw": raw,
+            raw = [_text(cells.get(c.key)) for c in COLUMNS]
+            staged.append({"row_no": row_no, "valid": False, "seq": None, "errors": "；".join(errors), "raw": raw,
                            **{**fields, "birthday": None, "id_number": None, "org_id": None, "category_id": None}})
     return staged
 
@@ -528,15 +540,12 @@ def _discard_file(job: ImportJob) -> None:
         job.file_path = ""
 
 
-def _data_rows(sheet_rows: Iterator[tuple[Any, ...]], mapping: dict[int, str]
-               ) -> Iterator[tuple[int, dict[str, Any], list[Any]]]:
-    width = max(mapping) + 1
-    for row_no, values in enumerate(sheet_rows, start=2):
-        values = tuple(values[:width]) if values else ()
+def _data_rows(rows: Iterator[tuple[int, list[Any]]], mapping: dict[int, str]
+               ) -> Iterator[tuple[int, dict[str, Any]]]:
+    for row_no, values in rows:
         if not any(v not in (None, "") for v in values):
             continue
-        cells = {key: values[i] if i < len(values) else None for i, key in mapping.items()}
-        yield row_no, cells, [_text(cells.get(c.key)) for c in COLUMNS]
+        yield row_no, {key: values[i] if i < len(values) else None for i, key in mapping.items()}
 
 
 def run_validation(job_id: int) -> None:
@@ -545,19 +554,20 @@ def run_validation(job_id: int) -> None:
     job = session.get(ImportJob, job_id)
     if job is None or job.status != ImportStatus.VALIDATING:
         return
-    workbook = None
+    reader = None
     try:
         ctx = build_context(session, job.user)
         try:
-            workbook = load_workbook(job.file_path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a damaged package
+            reader = SheetReader(job.file_path)
+        except BrokenWorkbook as exc:
             raise ValidationFailed("工作簿无法读取：文件已损坏或不是标准的 .xlsx 文件") from exc
-        sheet = workbook.worksheets[0]
-        declared = (sheet.max_row or 0) - 1
+        ctx.date1904 = reader.date1904
+        declared = (reader.declared_rows or 0) - 1
         if declared > MAX_ROWS:
             raise ValidationFailed(f"文件有 {declared:,} 行，单次最多导入 {MAX_ROWS:,} 行，请拆分后再导入")
-        rows = sheet.iter_rows(values_only=True)
-        mapping = map_header(next(rows, None))
+        rows = reader.rows()
+        header = next(rows, None)
+        mapping = map_header(header[1] if header else None)
         _progress(session, job_id, total_rows=max(declared, 0))
         session.commit()
         processed = valid = 0
@@ -567,8 +577,11 @@ def run_validation(job_id: int) -> None:
             if processed > MAX_ROWS:
                 raise ValidationFailed(f"单次最多导入 {MAX_ROWS:,} 行，请拆分后再导入")
             staged = validate_chunk(session, ctx, chunk)
-            session.execute(insert(ImportRow), [{"job_id": job_id, **row} for row in staged])
-            valid += sum(1 for row in staged if row["valid"])
+            for row in staged:
+                if row["valid"]:
+                    valid += 1
+                    row["seq"] = valid
+            session.execute(insert(STAGED), [{"job_id": job_id, **row} for row in staged])
             _progress(session, job_id, processed_rows=processed, valid_rows=valid, error_rows=processed - valid,
                       total_rows=max(declared, processed))
             session.commit()
@@ -579,12 +592,14 @@ def run_validation(job_id: int) -> None:
         session.commit()
     except ValidationFailed as exc:
         _fail(job_id, exc.message)
+    except BrokenWorkbook:
+        _fail(job_id, "文件已损坏或格式不受支持，无法读取；请使用导入模板重新填写")
     except Exception:
         logger.exception("import %s failed while validating", job_id)
         _fail(job_id, "文件已损坏或格式不受支持，无法读取；请使用导入模板重新填写")
     finally:
-        if workbook is not None:
-            workbook.close()
+        if reader is not None:
+            reader.close()
 
 
 # --- importing the valid rows --------------------------------------------------------------------
@@ -650,59 +665,80 @@ def run_import(job_id: int) -> None:
 
 
 def _import_rows(session: DbSession, job: ImportJob) -> int:
-    job_id, number_batch, user_id = job.id, job.number, job.user_id
-    last_id, imported = 0, 0
-    while True:
-        rows = list(session.scalars(select(ImportRow).where(
-            ImportRow.job_id == job_id, ImportRow.valid.is_(True), ImportRow.id > last_id)
-            .order_by(ImportRow.id).limit(CHUNK_ROWS)))
-        if not rows:
-            return imported
-        last_id = rows[-1].id
-        found_ids, found_phones = existing_keys(session, (r.id_number or "" for r in rows),
-                                                (p for r in rows for p in (r.phone, r.phone2)))
-        fresh = []
-        for row in rows:
-            clash = [f"证件号码已存在（客户 {found_ids[row.id_number]}）"] if row.id_number in found_ids else []
-            clash += [f"电话 {p} 已存在（客户 {found_phones[p]}）"
-                      for p in (row.phone, row.phone2) if p in found_phones]
-            if clash:
-                row.valid = False
-                row.errors = "导入时发现重复：" + "；".join(clash)
-            else:
-                fresh.append(row)
-        if fresh:
-            _insert_customers(session, fresh, number_batch, user_id)
-        imported += len(fresh)
+    """Insert the staged valid rows as customers with a few INSERT … SELECT per chunk of rows."""
+    job_id, batch, user_id = job.id, job.number, job.user_id
+    _recheck_duplicates(session, job_id)
+    top = session.scalar(select(func.max(STAGED.c.seq)).where(STAGED.c.job_id == job_id, STAGED.c.valid.is_(True)))
+    if not top:
+        session.commit()
+        return 0
+    # One block of numbers for the whole file: the row with seq n becomes customer number first + n - 1.
+    first = allocate(session, services.NUMBER_SEQUENCE, top)
+    session.execute(update(STAGED).where(STAGED.c.job_id == job_id, STAGED.c.valid.is_(True))
+                    .values(number=services.number_sql(session, literal(first - 1) + STAGED.c.seq)))
+    session.commit()
+    imported = 0
+    for low in range(1, top + 1, IMPORT_CHUNK):
+        imported += _insert_chunk(session, job_id, batch, user_id, low, low + IMPORT_CHUNK - 1)
         _progress(session, job_id, imported_rows=imported)
         session.commit()
+    return imported
 
 
-def _insert_customers(session: DbSession, rows: list[ImportRow], batch: str, user_id: int) -> None:
-    now = clock.now()
-    numbers = services.allocate_numbers(session, len(rows))
-    values = [{
-        "number": number, "name": r.name, "gender": Gender(r.gender), "birthday": r.birthday,
-        "id_type": IdType(r.id_type), "id_number": r.id_number, "category_id": r.category_id,
-        "type": CustomerType.NEW, "grade": r.grade, "source": r.source, "import_batch": batch, "tags": r.tags,
-        "remark": r.remark, "service_seat_id": None, "service_org_id": r.org_id, "pool": Pool.DEPARTMENT,
-        "pool_reason": MoveReason.IMPORT.value, "pool_changed_at": now, "assigned_at": None, "prev_seat_id": None,
-        "followup_count": 0, "valid_call_count": 0, "last_followup_at": None, "last_valid_call_at": None,
-        "recycle_count": 0, "red_flag_at": None, "red_flag_reason": "", "red_flag_by_id": None,
-        "created_by_id": user_id, "created_at": now, "updated_at": now,
-    } for number, r in zip(numbers, rows, strict=True)]
-    ids = list(session.scalars(insert(Customer).returning(Customer.id, sort_by_parameter_order=True), values))
-    phones = [{"customer_id": cid, "phone": p, "is_primary": i == 0, "remark": ""}
-              for cid, r in zip(ids, rows, strict=True) for i, p in enumerate(x for x in (r.phone, r.phone2) if x)]
-    session.execute(insert(CustomerPhone), phones)
-    addresses = [{"customer_id": cid, "kind": AddressKind.HOME, "address": r.address, "postcode": "",
-                  "is_primary": True} for cid, r in zip(ids, rows, strict=True) if r.address]
-    if addresses:
-        session.execute(insert(CustomerAddress), addresses)
-    session.execute(insert(PoolHistory), [{
-        "customer_id": cid, "at": now, "from_pool": None, "to_pool": Pool.DEPARTMENT, "from_seat_id": None,
-        "to_seat_id": None, "org_id": r.org_id, "reason": MoveReason.IMPORT, "actor_id": user_id,
-        "note": f"导入编号 {batch}"} for cid, r in zip(ids, rows, strict=True)])
+def _recheck_duplicates(session: DbSession, job_id: int) -> None:
+    """Refuse staged rows whose ID number or phone someone registered since validation."""
+    customers, phones = table_of(Customer), table_of(CustomerPhone)
+    pending = and_(STAGED.c.job_id == job_id, STAGED.c.valid.is_(True))
+    owner = (select(customers.c.number).where(customers.c.id_number == STAGED.c.id_number).limit(1)
+             .scalar_subquery())
+    session.execute(update(STAGED).where(
+        pending, STAGED.c.id_number.is_not(None), exists().where(customers.c.id_number == STAGED.c.id_number))
+        .values(valid=False, errors=literal("导入时发现重复：证件号码已存在（客户 ") + owner + literal("）")))
+    for column in (STAGED.c.phone, STAGED.c.phone2):
+        holder = (select(customers.c.number).join(phones, phones.c.customer_id == customers.c.id)
+                  .where(phones.c.phone == column).limit(1).scalar_subquery())
+        reason = literal("导入时发现重复：电话 ") + column + literal(" 已存在（客户 ") + holder + literal("）")
+        session.execute(update(STAGED).where(pending, column != "", exists().where(phones.c.phone == column))
+                        .values(valid=False, errors=reason))
+
+
+def _insert_chunk(session: DbSession, job_id: int, batch: str, user_id: int, low: int, high: int) -> int:
+    now = literal(clock.now(), UTCDateTime())
+    customers = table_of(Customer)
+    rows = and_(STAGED.c.job_id == job_id, STAGED.c.valid.is_(True), STAGED.c.seq.between(low, high))
+    values = {
+        "number": STAGED.c.number, "name": STAGED.c.name, "gender": STAGED.c.gender, "birthday": STAGED.c.birthday,
+        "id_type": STAGED.c.id_type, "id_number": STAGED.c.id_number, "category_id": STAGED.c.category_id,
+        "type": literal(CustomerType.NEW.value), "grade": STAGED.c.grade, "source": STAGED.c.source,
+        "import_batch": literal(batch), "tags": STAGED.c.tags, "remark": STAGED.c.remark,
+        "service_seat_id": null(), "service_org_id": STAGED.c.org_id, "pool": literal(Pool.DEPARTMENT.value),
+        "pool_reason": literal(MoveReason.IMPORT.value), "pool_changed_at": now, "pool_move_batch": null(),
+        "assigned_at": null(), "prev_seat_id": null(), "followup_count": literal(0), "valid_call_count": literal(0),
+        "last_followup_at": null(), "last_valid_call_at": null(), "recycle_count": literal(0),
+        "red_flag_at": null(), "red_flag_reason": literal(""), "red_flag_by_id": null(),
+        "created_by_id": literal(user_id), "created_at": now, "updated_at": now,
+    }
+    # Count first: INSERT … SELECT row counts are not reported by every driver.
+    inserted = int(session.scalar(select(func.count()).select_from(STAGED).where(rows)) or 0)
+    session.execute(insert(customers).from_select(list(values), select(*values.values()).where(rows)))
+    # The new customers are found again by number (unique index).
+    joined = STAGED.join(customers, customers.c.number == STAGED.c.number)
+    for column, primary in ((STAGED.c.phone, True), (STAGED.c.phone2, False)):
+        session.execute(insert(table_of(CustomerPhone)).from_select(
+            ["customer_id", "phone", "is_primary", "remark"],
+            select(customers.c.id, column, literal(primary), literal("")).select_from(joined)
+            .where(rows, column != "")))
+    session.execute(insert(table_of(CustomerAddress)).from_select(
+        ["customer_id", "kind", "address", "postcode", "is_primary"],
+        select(customers.c.id, literal(AddressKind.HOME.value), STAGED.c.address, literal(""), literal(True))
+        .select_from(joined).where(rows, STAGED.c.address != "")))
+    session.execute(insert(table_of(PoolHistory)).from_select(
+        ["customer_id", "at", "from_pool", "to_pool", "from_seat_id", "to_seat_id", "org_id", "reason", "actor_id",
+         "note"],
+        select(customers.c.id, now, null(), literal(Pool.DEPARTMENT.value), null(), null(), STAGED.c.org_id,
+               literal(MoveReason.IMPORT.value), literal(user_id), literal(f"导入编号 {batch}"[:200]))
+        .select_from(joined).where(rows)))
+    return inserted
 
 
 # --- screens' helpers ----------------------------------------------------------------------------
@@ -724,7 +760,18 @@ def get_job(session: DbSession, user: User, job_id: int, see_all: bool = False) 
 def error_report(session: DbSession, job: ImportJob) -> bytes:
     """The refused rows with their reasons, as an .xlsx to fix and re-import."""
     headers = ["行号", "错误原因"] + [c.label for c in COLUMNS]
-    rows = ([r.row_no, r.errors, *((r.raw or []) + [""] * len(COLUMNS))[:len(COLUMNS)]]
+    orgs = dict(session.execute(select(Org.id, Org.code)).all())
+    categories = services.category_labels(session)
+
+    def cells(row: ImportRow) -> list[Any]:
+        if row.raw is not None:
+            return (row.raw + [""] * len(COLUMNS))[:len(COLUMNS)]
+        # Accepted at validation, refused at import (a duplicate registered meanwhile): rebuild from the fields.
+        return [row.name, Gender(row.gender).label, row.birthday or "", ID_TYPE_LABELS[IdType(row.id_type)],
+                row.id_number or "", row.phone, row.phone2, row.address, orgs.get(row.org_id or 0, ""),
+                categories.get(row.category_id or 0, ""), row.source, row.grade, row.tags, row.remark]
+
+    rows = ([r.row_no, r.errors, *cells(r)]
             for r in session.scalars(select(ImportRow).where(ImportRow.job_id == job.id, ImportRow.valid.is_(False))
                                      .order_by(ImportRow.row_no).execution_options(yield_per=1000)))
     return workbook_bytes(headers, rows, sheet="错误报告")

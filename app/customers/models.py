@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -126,6 +127,9 @@ class Customer(Audited, Base):
         Index("ix_customer_pool_org", "pool", "service_org_id"),
         Index("ix_customer_pool_assigned", "pool", "assigned_at"),
         Index("ix_customer_pool_changed", "pool", "pool_changed_at"),
+        # Partial: most rows were never moved in bulk, and planners then know the index is selective.
+        Index("ix_customer_pool_move_batch", "pool_move_batch", sqlite_where=text("pool_move_batch IS NOT NULL"),
+              postgresql_where=text("pool_move_batch IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -151,7 +155,7 @@ class Customer(Audited, Base):
     pool_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     # Which set-based move (recycle sweep, hand-over) last moved the customer: its history rows are
     # written by one INSERT … SELECT of the rows carrying that batch number.
-    pool_move_batch: Mapped[int | None] = mapped_column(Integer, index=True)
+    pool_move_batch: Mapped[int | None] = mapped_column(Integer)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     prev_seat_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     followup_count: Mapped[int] = mapped_column(Integer, default=0)  # since assigned_at
@@ -306,12 +310,17 @@ class ImportRow(Base):
     """A staged row of an import: normalised fields when valid, the raw cells and reasons when not."""
 
     __tablename__ = "customer_import_row"
-    __table_args__ = (Index("ix_customer_import_row_job_row", "job_id", "row_no"),)
+    __table_args__ = (
+        Index("ix_customer_import_row_job_row", "job_id", "row_no"),
+        Index("ix_customer_import_row_job_seq", "job_id", "seq"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("customer_import_job.id", ondelete="CASCADE"))
     row_no: Mapped[int] = mapped_column(Integer)
     valid: Mapped[bool] = mapped_column(Boolean, default=True)
+    seq: Mapped[int | None] = mapped_column(Integer)  # 1, 2, 3 … over the valid rows: picks the customer number
+    number: Mapped[str | None] = mapped_column(String(20))  # the customer number, set when importing
     errors: Mapped[str] = mapped_column(Text, default="")
     raw: Mapped[list[Any] | None] = mapped_column(JSON)
     name: Mapped[str] = mapped_column(String(50), default="")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, String, cast, exists, func, literal, or_, select, update
 
 from app import clock
 from app.auth.models import Role, User, UserStatus, user_roles
@@ -41,6 +41,14 @@ _TAG_SPLIT = re.compile(r"[,，;；、\s]+")
 def format_number(sequence_value: int) -> str:
     """Render a customer number (客户编号) from its sequence value: KH00000042."""
     return f"{NUMBER_PREFIX}{sequence_value:08d}"
+
+
+def number_sql(session: DbSession, value: ColumnElement[int]) -> ColumnElement[str]:
+    """The SQL rendering of :func:`format_number` for a sequence value computed in the database."""
+    if session.get_bind().dialect.name == "postgresql":
+        digits = cast(value, String)
+        return literal(NUMBER_PREFIX) + func.lpad(digits, func.greatest(8, func.length(digits)), "0")
+    return func.printf(f"{NUMBER_PREFIX}%08d", value)
 
 
 def allocate_numbers(session: DbSession, count: int) -> list[str]:

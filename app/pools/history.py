@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Integer, insert, literal, null, select
 
 from app.customers.models import Customer, Pool
-from app.database import DbSession, UTCDateTime
+from app.database import DbSession, UTCDateTime, table_of
 from app.pools.models import MoveReason, PoolHistory
 from app.sequences import allocate
 
@@ -35,7 +35,7 @@ def record(session: DbSession, moves: Iterable[Move], reason: MoveReason, actor_
         for m in moves
     ]
     if rows:
-        session.execute(insert(PoolHistory), rows)
+        session.execute(insert(table_of(PoolHistory)), rows)
     return len(rows)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import clock
@@ -61,7 +61,12 @@ RULE_REASONS = frozenset({MoveReason.RECYCLE_NO_CALL, MoveReason.RECYCLE_MAX_FOL
 
 
 class PoolHistory(Base):
-    """One move of a customer between pools or seats, naming the person or rule that moved it."""
+    """One move of a customer between pools or seats, naming the person or rule that moved it.
+
+    Seats, actor and org are plain ids, like the audit log's: users and orgs are never deleted
+    (they leave or are disabled), and a recycle sweep writing tens of thousands of rows should
+    not pay four foreign-key checks per row. The customer key is a real foreign key, followed by merges.
+    """
 
     __tablename__ = "pool_history"
     __table_args__ = (
@@ -74,17 +79,20 @@ class PoolHistory(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     from_pool: Mapped[Pool | None] = mapped_column(str_enum(Pool, 12))
     to_pool: Mapped[Pool] = mapped_column(str_enum(Pool, 12))
-    from_seat_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    to_seat_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    org_id: Mapped[int | None] = mapped_column(ForeignKey("org.id"))
+    from_seat_id: Mapped[int | None] = mapped_column(Integer)
+    to_seat_id: Mapped[int | None] = mapped_column(Integer)
+    org_id: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[MoveReason] = mapped_column(str_enum(MoveReason, 30))
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: a rule moved it
+    actor_id: Mapped[int | None] = mapped_column(Integer)  # None: a rule moved it
     note: Mapped[str] = mapped_column(String(200), default="")
 
     customer: Mapped[Customer] = relationship()
-    from_seat: Mapped[User | None] = relationship(foreign_keys=[from_seat_id])
-    to_seat: Mapped[User | None] = relationship(foreign_keys=[to_seat_id])
-    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    from_seat: Mapped[User | None] = relationship(primaryjoin="foreign(PoolHistory.from_seat_id) == User.id",
+                                                  viewonly=True)
+    to_seat: Mapped[User | None] = relationship(primaryjoin="foreign(PoolHistory.to_seat_id) == User.id",
+                                                viewonly=True)
+    actor: Mapped[User | None] = relationship(primaryjoin="foreign(PoolHistory.actor_id) == User.id",
+                                              viewonly=True)
 
 
 class ApplicationStatus(StrEnum):

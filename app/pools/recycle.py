@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, not_, null, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, not_, or_, select, update
 
 from app.admin import params
 from app.audit import services as audit
@@ -105,38 +105,68 @@ class RecycleSettings:
         return Pool.PUBLIC
 
 
-def rule_conditions(settings: RecycleSettings, now: datetime) -> list[tuple[MoveReason, ColumnElement[bool]]]:
-    """The enabled rules as WHERE conditions, in priority order (the first match names the move)."""
-    # Every comparison with a nullable column is guarded by IS NOT NULL, so a condition is always
-    # TRUE or FALSE, never NULL: the "due soon" query negates them, and NOT NULL is not TRUE.
-    base = and_(Customer.pool == Pool.PERSONAL, Customer.type.in_(RECYCLABLE_TYPES))
-    # A red-flagged customer answers to the red-flag rule only, until a valid call clears the flag.
-    normal = and_(base, Customer.red_flag_at.is_(None), Customer.assigned_at.is_not(None))
-    rules: list[tuple[MoveReason, ColumnElement[bool]]] = []
+FLAGGED = Customer.red_flag_at.is_not(None)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The enabled rules at one moment, as SQL.
+
+    ``matches()`` is the full condition (every comparison with a nullable column is guarded, so it
+    is TRUE or FALSE, never NULL — the "due soon" query negates it). ``reason()`` names the rule
+    that takes a row and is only meaningful in a query already filtered by ``matches()``: that lets
+    it test just what tells the rules apart, in priority order, as a hand-written UPDATE would.
+    """
+
+    red: ColumnElement[bool] | None  # for red-flagged rows: flagged long enough ago
+    normal: tuple[tuple[MoveReason, ColumnElement[bool]], ...]  # for unflagged, assigned rows
+
+    @property
+    def reasons(self) -> list[MoveReason]:
+        return ([MoveReason.RED_FLAG] if self.red is not None else []) + [reason for reason, _ in self.normal]
+
+    def matches(self) -> ColumnElement[bool]:
+        parts: list[ColumnElement[bool]] = []
+        if self.red is not None:
+            parts.append(and_(FLAGGED, self.red))
+        if self.normal:
+            # A red-flagged customer answers to the red-flag rule only, until a valid call clears the flag.
+            parts.append(and_(Customer.red_flag_at.is_(None), Customer.assigned_at.is_not(None),
+                              or_(*[condition for _, condition in self.normal])))
+        if not parts:
+            return false()
+        return and_(Customer.pool == Pool.PERSONAL, Customer.type.in_(RECYCLABLE_TYPES), or_(*parts))
+
+    def reason(self) -> ColumnElement[Any]:
+        whens: list[tuple[ColumnElement[bool], Any]] = []
+        if self.red is not None:
+            whens.append((FLAGGED, literal(MoveReason.RED_FLAG.value)))
+        whens += [(condition, literal(reason.value)) for reason, condition in self.normal[:-1]]
+        last = self.normal[-1][0] if self.normal else MoveReason.RED_FLAG
+        return case(*whens, else_=literal(last.value)) if whens else literal(last.value)
+
+    def only(self, reasons: tuple[MoveReason, ...]) -> Rules:
+        """The same moment with just some of the rules (e.g. the time-based ones)."""
+        return Rules(self.red if MoveReason.RED_FLAG in reasons else None,
+                     tuple((r, c) for r, c in self.normal if r in reasons))
+
+
+def rules_at(settings: RecycleSettings, now: datetime) -> Rules:
+    """The enabled rules as they apply at ``now``, in priority order (the first match names the move)."""
+    red = None
     if settings.red_flag_days > 0:
-        rules.append((MoveReason.RED_FLAG, and_(
-            base, Customer.red_flag_at.is_not(None),
-            Customer.red_flag_at <= now - timedelta(days=settings.red_flag_days))))
+        red = Customer.red_flag_at <= now - timedelta(days=settings.red_flag_days)
+    normal: list[tuple[MoveReason, ColumnElement[bool]]] = []
     if settings.no_call_days > 0:
-        rules.append((MoveReason.RECYCLE_NO_CALL, and_(
-            normal, Customer.valid_call_count == 0,
-            Customer.assigned_at <= now - timedelta(days=settings.no_call_days))))
+        normal.append((MoveReason.RECYCLE_NO_CALL, and_(
+            Customer.valid_call_count == 0, Customer.assigned_at <= now - timedelta(days=settings.no_call_days))))
     if settings.max_followups > 0:
-        rules.append((MoveReason.RECYCLE_MAX_FOLLOWUPS, and_(
-            normal, Customer.followup_count >= settings.max_followups)))
+        normal.append((MoveReason.RECYCLE_MAX_FOLLOWUPS, Customer.followup_count >= settings.max_followups))
     if settings.check_days > 0 and settings.required_followups > 0:
-        rules.append((MoveReason.RECYCLE_FEW_FOLLOWUPS, and_(
-            normal, Customer.followup_count < settings.required_followups,
+        normal.append((MoveReason.RECYCLE_FEW_FOLLOWUPS, and_(
+            Customer.followup_count < settings.required_followups,
             Customer.assigned_at <= now - timedelta(days=settings.check_days))))
-    return rules
-
-
-def _reason_case(rules: list[tuple[MoveReason, ColumnElement[bool]]]) -> ColumnElement[Any]:
-    return case(*[(condition, literal(reason.value)) for reason, condition in rules], else_=null())
-
-
-def _matches(rules: list[tuple[MoveReason, ColumnElement[bool]]]) -> ColumnElement[bool]:
-    return or_(*[condition for _, condition in rules]) if rules else false()
+    return Rules(red, tuple(normal))
 
 
 @dataclass
@@ -167,28 +197,27 @@ class RecycleResult:
 def sweep(session: DbSession, now: datetime, settings: RecycleSettings | None = None) -> RecycleResult:
     """Run every enabled rule over all personal pools: one UPDATE plus one INSERT … SELECT of history."""
     settings = settings or RecycleSettings.load(session)
-    rules = rule_conditions(settings, now)
-    if not rules:
+    rules = rules_at(settings, now)
+    if not rules.reasons:
         return RecycleResult()
-    red = dict(rules).get(MoveReason.RED_FLAG, false())
     to_city = (Customer.recycle_count + 1 >= settings.city_after_recycles) if settings.city_after_recycles else false()
     batch = history.new_batch(session)
     moved = session.execute(
-        update(Customer).where(_matches(rules)).values({
+        update(Customer).where(rules.matches()).values({
             # SET expressions all read the row as it was, so every CASE sees the same old values.
+            # Among matching rows only the red-flag rule takes flagged ones (see Rules).
             Customer.prev_seat_id: Customer.service_seat_id,
             Customer.service_seat_id: None,
-            Customer.pool: case((red, literal(Pool.HEAD.value)), (to_city, literal(Pool.CITY.value)),
+            Customer.pool: case((FLAGGED, literal(Pool.HEAD.value)), (to_city, literal(Pool.CITY.value)),
                                 else_=literal(Pool.PUBLIC.value)),
-            Customer.pool_reason: _reason_case(rules),
+            Customer.pool_reason: rules.reason(),
             Customer.pool_changed_at: now,
             Customer.pool_move_batch: batch,
             Customer.assigned_at: None,
-            Customer.type: case((red, Customer.type),
+            Customer.type: case((FLAGGED, Customer.type),
                                 (Customer.type == CustomerType.NEW, literal(CustomerType.INTENT.value)),
                                 else_=Customer.type),
-            Customer.recycle_count: case((red, Customer.recycle_count), else_=Customer.recycle_count + 1),
-            Customer.red_flag_at: case((red, Customer.red_flag_at), else_=null()),
+            Customer.recycle_count: case((FLAGGED, Customer.recycle_count), else_=Customer.recycle_count + 1),
         }),
         execution_options={"synchronize_session": False},
     ).rowcount  # type: ignore[attr-defined]
@@ -220,34 +249,32 @@ def recycle_customers(session: DbSession, now: datetime) -> str:
 def preview_query(scope: data_scope.Scope, settings: RecycleSettings, now: datetime,
                   reason: MoveReason | None = None) -> Select[Any]:
     """Customers in scope a sweep at ``now`` would move, each with the rule that would move it."""
-    rules = rule_conditions(settings, now)
-    reason_col = _reason_case(rules)
-    stmt = select(Customer, reason_col.label("reason")).where(_matches(rules))
+    rules = rules_at(settings, now)
+    stmt = select(Customer, rules.reason().label("reason")).where(rules.matches())
     stmt = data_scope.apply(stmt, scope, Customer.service_org_id, Customer.service_seat_id)
     if reason is not None:
-        stmt = stmt.where(reason_col == reason.value)
+        stmt = stmt.where(rules.reason() == reason.value)
     return stmt.order_by(Customer.service_seat_id, Customer.id)
 
 
 def preview_counts(session: DbSession, scope: data_scope.Scope, settings: RecycleSettings,
                    now: datetime) -> dict[MoveReason, int]:
     """How many customers in scope each rule would move now."""
-    rules = rule_conditions(settings, now)
-    reason_col = _reason_case(rules)
-    stmt = select(reason_col, func.count()).where(_matches(rules))
+    rules = rules_at(settings, now)
+    reason_col = rules.reason()
+    stmt = select(reason_col, func.count()).where(rules.matches())
     stmt = data_scope.apply(stmt, scope, Customer.service_org_id, Customer.service_seat_id).group_by(reason_col)
     counts = {MoveReason(reason): int(n) for reason, n in session.execute(stmt) if reason}
-    return {reason: counts.get(reason, 0) for reason, _ in rules}
+    return {reason: counts.get(reason, 0) for reason in rules.reasons}
 
 
 def due_soon_query(base: Select[Any], settings: RecycleSettings, now: datetime, days: int) -> Select[Any]:
     """Customers of ``base`` that a time-based rule will take within ``days`` days, but not yet today."""
-    later = [(reason, cond) for reason, cond in rule_conditions(settings, now + timedelta(days=days))
-             if reason in TIME_BASED]
-    if not later:
+    later = rules_at(settings, now + timedelta(days=days)).only(TIME_BASED)
+    if not later.reasons:
         return base.where(false()).add_columns(literal(None).label("reason"))
-    stmt = base.add_columns(_reason_case(later).label("reason"))
-    return stmt.where(_matches(later), not_(_matches(rule_conditions(settings, now))))
+    stmt = base.add_columns(later.reason().label("reason"))
+    return stmt.where(later.matches(), not_(rules_at(settings, now).matches()))
 
 
 def remind_days(session: DbSession) -> int:

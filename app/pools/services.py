@@ -177,9 +177,9 @@ def take_next(session: DbSession, user: User) -> int | None:
     _check_room(room_of(session, user, now), 1)
     branch = data_scope.branch_org_ids(session, user)
     for _attempt in range(5):
+        # Walks ix_customer_pool_changed in order; the claim below re-checks that the seat is empty.
         candidate = (select(Customer.id)
-                     .where(Customer.pool == Pool.PUBLIC, Customer.service_seat_id.is_(None),
-                            Customer.service_org_id.in_(branch))
+                     .where(Customer.pool == Pool.PUBLIC, Customer.service_org_id.in_(branch))
                      .order_by(Customer.pool_changed_at, Customer.id).limit(1))
         if is_postgres():
             candidate = candidate.with_for_update(skip_locked=True)

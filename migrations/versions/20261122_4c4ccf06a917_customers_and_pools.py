@@ -4,7 +4,7 @@ named number sequences.
 
 Indexes serve the pool screens and the recycle sweep: (pool, service_org_id) for the department and
 public pools, (pool, pool_changed_at) for "longest waiting first", (pool, assigned_at) for the
-time-based recycle rules, pool_move_batch for the history INSERT … SELECT after a set-based move,
+time-based recycle rules, pool_move_batch (partial, non-null only) for the history INSERT … SELECT after a set-based move,
 service_seat_id for personal pools, (actor_id, reason, at) on pool_history for the daily extraction
 count, phone on customer_phone and phone_blacklist_mark for duplicate checks and the blacklist.
 
@@ -93,7 +93,9 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_customer_import_batch'), ['import_batch'], unique=False)
         batch_op.create_index('ix_customer_pool_assigned', ['pool', 'assigned_at'], unique=False)
         batch_op.create_index('ix_customer_pool_changed', ['pool', 'pool_changed_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_customer_pool_move_batch'), ['pool_move_batch'], unique=False)
+        batch_op.create_index('ix_customer_pool_move_batch', ['pool_move_batch'], unique=False,
+                              sqlite_where=sa.text('pool_move_batch IS NOT NULL'),
+                              postgresql_where=sa.text('pool_move_batch IS NOT NULL'))
         batch_op.create_index('ix_customer_pool_org', ['pool', 'service_org_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_customer_prev_seat_id'), ['prev_seat_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_customer_service_org_id'), ['service_org_id'], unique=False)
@@ -186,6 +188,8 @@ def upgrade():
     sa.Column('job_id', sa.Integer(), nullable=False),
     sa.Column('row_no', sa.Integer(), nullable=False),
     sa.Column('valid', sa.Boolean(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=True),
+    sa.Column('number', sa.String(length=20), nullable=True),
     sa.Column('errors', sa.Text(), nullable=False),
     sa.Column('raw', sa.JSON(), nullable=True),
     sa.Column('name', sa.String(length=50), nullable=False),
@@ -207,6 +211,7 @@ def upgrade():
     )
     with op.batch_alter_table('customer_import_row', schema=None) as batch_op:
         batch_op.create_index('ix_customer_import_row_job_row', ['job_id', 'row_no'], unique=False)
+        batch_op.create_index('ix_customer_import_row_job_seq', ['job_id', 'seq'], unique=False)
 
     op.create_table('customer_phone',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -255,11 +260,7 @@ def upgrade():
     sa.Column('reason', sa.String(length=30), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('note', sa.String(length=200), nullable=False),
-    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_pool_history_actor_id_users')),
     sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_pool_history_customer_id_customer')),
-    sa.ForeignKeyConstraint(['from_seat_id'], ['users.id'], name=op.f('fk_pool_history_from_seat_id_users')),
-    sa.ForeignKeyConstraint(['org_id'], ['org.id'], name=op.f('fk_pool_history_org_id_org')),
-    sa.ForeignKeyConstraint(['to_seat_id'], ['users.id'], name=op.f('fk_pool_history_to_seat_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_pool_history'))
     )
     with op.batch_alter_table('pool_history', schema=None) as batch_op:
@@ -309,6 +310,7 @@ def downgrade():
 
     op.drop_table('customer_phone')
     with op.batch_alter_table('customer_import_row', schema=None) as batch_op:
+        batch_op.drop_index('ix_customer_import_row_job_seq')
         batch_op.drop_index('ix_customer_import_row_job_row')
 
     op.drop_table('customer_import_row')
@@ -339,7 +341,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_customer_service_org_id'))
         batch_op.drop_index(batch_op.f('ix_customer_prev_seat_id'))
         batch_op.drop_index('ix_customer_pool_org')
-        batch_op.drop_index(batch_op.f('ix_customer_pool_move_batch'))
+        batch_op.drop_index('ix_customer_pool_move_batch', sqlite_where=sa.text('pool_move_batch IS NOT NULL'),
+                            postgresql_where=sa.text('pool_move_batch IS NOT NULL'))
         batch_op.drop_index('ix_customer_pool_changed')
         batch_op.drop_index('ix_customer_pool_assigned')
         batch_op.drop_index(batch_op.f('ix_customer_import_batch'))

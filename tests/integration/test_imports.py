@@ -102,6 +102,24 @@ def test_a_file_with_duplicates_is_validated_in_the_background_then_the_valid_ro
     assert "导入编号 BATCH-001 已被使用" in client.get("/customers/imports/").get_data(as_text=True)
 
 
+def test_a_phone_registered_between_validation_and_import_is_refused_then(login_as):
+    client = login_as("head01")
+    _upload(client, xlsx_bytes([row("先校验", "13655550051"), row("后被占用", "13655550052")]), number="RACE-1")
+    job = _wait(_job().id)
+    assert job.valid_rows == 2
+    taken = make_customer("抢先登记", seat="seat01", phones=["13655550052"])
+    client.post(f"/customers/imports/{job.id}/confirm")
+    job = _wait(job.id)
+    assert job.status == ImportStatus.DONE and job.imported_rows == 1 and "已跳过" in job.message
+    assert db.session.scalar(select(func.count()).where(Customer.import_batch == "RACE-1")) == 1
+    report = load_workbook(io.BytesIO(client.get(f"/customers/imports/{job.id}/errors").data)).active
+    line = list(report.iter_rows(min_row=2, values_only=True))[0]
+    assert line[1] == f"导入时发现重复：电话 13655550052 已存在（客户 {taken.number}）" and line[2] == "后被占用"
+    # Customer numbers were handed out as one block: the imported customer follows the numbering.
+    imported = db.session.scalar(select(Customer).where(Customer.import_batch == "RACE-1"))
+    assert imported.number.startswith("KH") and len(imported.number) == 10
+
+
 def test_choosing_to_import_nothing_leaves_no_customer(login_as):
     client = login_as("head01")
     _upload(client, xlsx_bytes([row("不导入", "13655550021"), row("", "13655550022")]))

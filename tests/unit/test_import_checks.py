@@ -107,7 +107,7 @@ def test_an_id_number_excel_stored_as_a_number_is_refused():
 
 
 def test_birthday_cells_may_be_dates_or_text():
-    for value in (datetime(1949, 12, 31), "1949/12/31", "19491231", "1949年12月31日"):
+    for value in (datetime(1949, 12, 31), "1949/12/31", "19491231", "1949年12月31日", 18263):  # 18263: Excel day
         fields, errors = parse_row({"name": "张三", "phone": "13800138000", "org": "SH-LC1", "birthday": value},
                                    _ctx())
         assert errors == [] and fields["birthday"] == date(1949, 12, 31), value

@@ -43,17 +43,13 @@ def _parser_options() -> dict[str, Any]:
 
 @lru_cache(maxsize=1024)
 def _letters_index(letters: str) -> int:
+    """Column position of "A", "B" … "AA" (0-based); anything else is a broken reference."""
+    if not letters or not letters.isalpha() or not letters.isascii() or not letters.isupper():
+        raise BrokenWorkbook(f"bad cell reference {letters!r}")
     index = 0
     for letter in letters:
         index = index * 26 + ord(letter) - 64
     return index - 1
-
-
-def _column_index(reference: str) -> int:
-    letters = reference.rstrip("0123456789")
-    if not letters or not letters.isalpha() or not letters.isupper():
-        raise BrokenWorkbook(f"bad cell reference {reference!r}")
-    return _letters_index(letters)
 
 
 def excel_date(serial: float, date1904: bool = False) -> date:
@@ -111,7 +107,10 @@ class SheetReader:
         kind = cell.get("t", "n")
         if kind == "inlineStr":
             return "".join(t.text or "" for t in cell.iter(_TEXT))
-        raw = cell.findtext(_VALUE)
+        if len(cell) == 1 and cell[0].tag == _VALUE:  # the common <c><v>…</v></c>, without a search
+            raw = cell[0].text
+        else:
+            raw = cell.findtext(_VALUE)
         if raw is None:
             return None
         if kind == "s":
@@ -129,12 +128,15 @@ class SheetReader:
             with self.archive.open(self.sheet_path) as part:
                 for _event, row in etree.iterparse(part, events=("end",), tag=_ROW, **_parser_options()):
                     expected += 1
-                    number = int(row.get("r") or expected)
+                    number_text = row.get("r")
+                    number = int(number_text) if number_text else expected
                     expected = number
+                    digits = len(str(number))
                     values: list[Any] = []
                     for position, cell in enumerate(row.iterchildren(_CELL)):
                         reference = cell.get("r")
-                        index = _column_index(reference) if reference else position
+                        # "AB12" in row 12: the letters are everything before the row number.
+                        index = _letters_index(reference[:-digits]) if reference else position
                         if index >= len(values):
                             values.extend([None] * (index - len(values) + 1))
                         values[index] = self._value(cell)

@@ -82,7 +82,8 @@ def machine() -> str:
         memory = f"{mem_kb / 1024 / 1024:.0f} GB RAM"
     except (OSError, StopIteration, ValueError):
         memory = "? RAM"
-    return f"{cpu}, {os.cpu_count()} cores, {memory}, Python {platform.python_version()}"
+    return (f"{cpu}, {os.cpu_count()} cores, {memory}, Python {platform.python_version()}; "
+            f"load average {os.getloadavg()[0]:.1f} (a shared machine: other work slows the figures)")
 
 
 def build(url: str, customers: int, public: int) -> Any:
@@ -271,7 +272,7 @@ def bench_claims(app: Any, url: str, seconds: float, claimers: int = 16) -> None
 
 
 def run(label: str, url: str, args: argparse.Namespace) -> None:
-    print(f"== {label}")
+    print(f"== {label} (load average {os.getloadavg()[0]:.1f})")
     app = build(url, args.customers, args.public)
     bench_sweep(app, args.runs)
     bench_claims(app, url, args.seconds)

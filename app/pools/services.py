@@ -182,7 +182,7 @@ def take_next(session: DbSession, user: User) -> int | None:
                      .where(Customer.pool == Pool.PUBLIC, Customer.service_org_id.in_(branch))
                      .order_by(Customer.pool_changed_at, Customer.id).limit(1))
         if is_postgres():
-            candidate = candidate.with_for_update(skip_locked=True)
+            candidate = candidate.with_for_update(skip_locked=True, of=Customer)
         customer_id = session.scalar(candidate)
         if customer_id is None:
             return None

@@ -97,6 +97,13 @@ class _Maker:
             phones = [self.phones[same_as][0]]
         created = self.now - timedelta(days=self.rng.uniform(40, 400))
         assigned = self.now - timedelta(days=assigned_days) if assigned_days is not None else None
+        flagged = self.now - timedelta(days=red_flag_days) if red_flag_days is not None else None
+        if assigned is not None:
+            changed = assigned
+        elif pool == Pool.HEAD and flagged is not None:
+            changed = flagged + timedelta(days=3)  # moved when the 3-day red-flag limit ran out
+        else:
+            changed = self.now - timedelta(days=self.rng.uniform(0.5, 30))
         category = self.rng.choice(self.categories + [None])
         self.customers.append({
             "name": name, "gender": gender, "birthday": born, "id_type": IdType.ID_CARD,
@@ -105,11 +112,10 @@ class _Maker:
             "source": "import" if batch else self.rng.choice(SOURCES), "import_batch": batch,
             "tags": self.rng.choice(["", "", "高净值", "老客户", "高净值,老客户", "沙龙意向"]), "remark": "",
             "service_seat_id": seat.id if seat else None, "service_org_id": seat.org_id if seat else org,
-            "pool": pool, "pool_reason": reason.value,
-            "pool_changed_at": assigned or created + timedelta(days=self.rng.uniform(0, 30)), "assigned_at": assigned,
+            "pool": pool, "pool_reason": reason.value, "pool_changed_at": changed, "assigned_at": assigned,
             "prev_seat_id": prev_seat.id if prev_seat else None, "followup_count": 0, "valid_call_count": 0,
             "last_followup_at": None, "last_valid_call_at": None, "recycle_count": recycle_count,
-            "red_flag_at": self.now - timedelta(days=red_flag_days) if red_flag_days is not None else None,
+            "red_flag_at": flagged,
             "red_flag_reason": "高意向客户，请尽快回访" if red_flag_days is not None else "",
             "red_flag_by_id": None, "created_by_id": None, "created_at": created, "updated_at": created,
         })

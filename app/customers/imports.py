@@ -2,11 +2,11 @@
 
 The flow: the head downloads the template, fills it and uploads it with an import number (导入编号).
 The upload is checked at once (size, real .xlsx, zip bomb, DTDs) and stored; a background task
-streams the rows with openpyxl's read-only reader in chunks, validates each row (required
-fields, phone format, ID checksum, org in scope, duplicates in the file and in the database)
-and stages it in ``customer_import_row``. The screen polls the job's progress. The head then
-imports the valid rows — into the department pool (seat empty, type 新建, the row's org) — or
-nothing, and can download an error report of the refused rows.
+streams the rows (``app.xlsx_reader``) in chunks, validates each row (required fields, phone
+format, ID checksum, org in scope, duplicates in the file and in the database) and stages it in
+``customer_import_row``. The screen polls the job's progress. The head then imports the valid
+rows — into the department pool (seat empty, type 新建, the row's org) with INSERT … SELECT from
+the staged rows — or nothing, and can download an error report of the refused rows.
 
 Memory stays flat: rows are read as a stream and handled a chunk at a time; only the keys seen
 so far (ID numbers, phones) are kept for the in-file duplicate check.

@@ -511,9 +511,11 @@ WORKBENCH_VIEWS = {
 def _workbench(view: str) -> Any:
     title, types, hint = WORKBENCH_VIEWS[view]
     page = paginate(_mine(types))
+    current = current_customer() if view == "current" else None
+    shown = page.items + ([current] if current else [])
     return render_template("customers/workbench.html", view=view, title=title, hint=hint, page=page,
-                           current=current_customer() if view == "current" else None,
-                           can_create=can(CUSTOMERS_EDIT), filters=filter_from_args(), **list_context(page.items))
+                           current=current, can_create=can(CUSTOMERS_EDIT), filters=filter_from_args(),
+                           **list_context(shown))
 
 
 @bp.get("/workbench/current")

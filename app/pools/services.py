@@ -136,10 +136,11 @@ def _claim(session: DbSession, ids: Iterable[int], seat: User, reason: MoveReaso
     won = sorted(session.scalars(stmt, execution_options={"synchronize_session": False}))
     history.record(session, [history.Move(cid, before[cid].pool, Pool.PERSONAL, None, seat.id, seat.org_id)
                              for cid in won], reason, actor_id, now, note)
+    from_head = [cid for cid in won if before[cid].pool == Pool.HEAD]  # only they can have applications
     if returning_to_applicant:
-        _settle_applications(session, won, approved=True, note=note or "主管已返还", decided_by=actor_id)
+        _settle_applications(session, from_head, approved=True, note=note or "主管已返还", decided_by=actor_id)
     else:
-        _settle_applications(session, won, approved=False, note="主管已另行分配", decided_by=actor_id)
+        _settle_applications(session, from_head, approved=False, note="主管已另行分配", decided_by=actor_id)
     return won
 
 
@@ -260,7 +261,8 @@ def _move_unseated(session: DbSession, ids: Iterable[int], to_pool: Pool, reason
     moved = sorted(session.scalars(stmt, execution_options={"synchronize_session": False}))
     history.record(session, [history.Move(cid, before[cid].pool, to_pool, before[cid].service_seat_id, None,
                                           before[cid].service_org_id) for cid in moved], reason, actor_id, now, note)
-    _settle_applications(session, moved, approved=False, note="主管已另行处理")
+    _settle_applications(session, [cid for cid in moved if before[cid].pool == Pool.HEAD], approved=False,
+                         note="主管已另行处理")
     return moved
 
 

@@ -256,3 +256,13 @@ def test_pools_api_lists_claims_and_assigns(api_as):
     assert assigned.get_json()["moved"] == [dept.id]
     bad = head.post("/api/v1/pools/assign", json={"customer_ids": [dept.id], "seat_id": user("seat11").id})
     assert bad.status_code == 404
+
+
+def test_assigning_a_red_flagged_customer_elsewhere_settles_the_application(login_as):
+    customer = _red_flagged_to_head(login_as, "另行分配")
+    login_as("seat01").post(f"/pools/red-flags/{customer.id}/apply", data={"reason": "请返还"})
+    login_as("head01").post("/pools/assign", data={"customer_id": [customer.id], "seat_id": user("seat02").id})
+    fresh()
+    application = db.session.scalar(select(RedFlagApplication).where(RedFlagApplication.customer_id == customer.id))
+    assert application.status == ApplicationStatus.REJECTED and application.decision_note == "主管已另行分配"
+    assert _customer(customer.id).service_seat_id == user("seat02").id

@@ -14,6 +14,7 @@ so far (ID numbers, phones) are kept for the in-file duplicate check.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import secrets
@@ -517,6 +518,26 @@ def validate_chunk(session: DbSession, ctx: RowContext, rows: list[tuple[int, di
     return staged
 
 
+STAGED_COLUMNS = ("job_id", "row_no", "valid", "seq", "errors", "raw", "name", "gender", "birthday", "id_type",
+                  "id_number", "phone", "phone2", "address", "org_id", "category_id", "source", "grade", "tags",
+                  "remark")
+
+
+def _stage(session: DbSession, job_id: int, staged: list[dict[str, Any]]) -> None:
+    """Write a chunk of staged rows: COPY on PostgreSQL (a third of the INSERT cost), executemany elsewhere."""
+    rows = [{"job_id": job_id, **row} for row in staged]
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        session.execute(insert(STAGED), rows)
+        return
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f"COPY customer_import_row ({', '.join(STAGED_COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            if row["raw"] is not None:
+                row["raw"] = json.dumps(row["raw"], ensure_ascii=False)
+            copy.write_row([row[column] for column in STAGED_COLUMNS])
+
+
 def _progress(session: DbSession, job_id: int, **values: Any) -> None:
     session.execute(update(ImportJob).where(ImportJob.id == job_id).values(updated_at=clock.now(), **values))
 
@@ -581,7 +602,7 @@ def run_validation(job_id: int) -> None:
                 if row["valid"]:
                     valid += 1
                     row["seq"] = valid
-            session.execute(insert(STAGED), [{"job_id": job_id, **row} for row in staged])
+            _stage(session, job_id, staged)
             _progress(session, job_id, processed_rows=processed, valid_rows=valid, error_rows=processed - valid,
                       total_rows=max(declared, processed))
             session.commit()

@@ -52,6 +52,7 @@ def test_template_lists_the_columns_and_the_heads_orgs(login_as):
     assert {"SH-LC1", "SH-LC1-A"} <= orgs and "SH-LC2" not in orgs
 
 
+@pytest.mark.db_sensitive  # set-based import, customer numbers rendered in SQL, COPY on PostgreSQL
 def test_a_file_with_duplicates_is_validated_in_the_background_then_the_valid_rows_imported(login_as):
     existing = make_customer("已有客户", seat="seat01", phones=["13655550001"], id_number=new_id_number())
     rows = [
@@ -102,6 +103,7 @@ def test_a_file_with_duplicates_is_validated_in_the_background_then_the_valid_ro
     assert "导入编号 BATCH-001 已被使用" in client.get("/customers/imports/").get_data(as_text=True)
 
 
+@pytest.mark.db_sensitive
 def test_a_phone_registered_between_validation_and_import_is_refused_then(login_as):
     client = login_as("head01")
     _upload(client, xlsx_bytes([row("先校验", "13655550051"), row("后被占用", "13655550052")]), number="RACE-1")

@@ -13,8 +13,10 @@ every 10 ms; a smaller file is run first so the growth with size is visible (fla
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import resource
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -29,6 +31,9 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# One scratch instance folder for every app this run builds (claimer processes included), removed at exit.
+INSTANCE = tempfile.mkdtemp(prefix="licai-bench-")
+atexit.register(shutil.rmtree, INSTANCE, True)
 
 from app import create_app  # noqa: E402
 from app.customers import imports  # noqa: E402
@@ -136,7 +141,7 @@ def build(url: str) -> Any:
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "SCHEDULER_ENABLED": False,
                       "PASSWORD_HASH_METHOD": "scrypt:1024:8:1"},
-                     instance_path=tempfile.mkdtemp(prefix="licai-bench-"))
+                     instance_path=INSTANCE)
     with app.app_context():
         upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
         seed_base()

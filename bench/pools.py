@@ -13,9 +13,11 @@ start from the same data; the figure is the median of the runs.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import platform
 import random
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -29,6 +31,9 @@ from typing import Any
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# One scratch instance folder for every app this run builds (claimer processes included), removed at exit.
+INSTANCE = tempfile.mkdtemp(prefix="licai-bench-")
+atexit.register(shutil.rmtree, INSTANCE, True)
 
 from app import clock, create_app  # noqa: E402
 from app.database import UTCDateTime  # noqa: E402
@@ -96,7 +101,7 @@ def build(url: str, customers: int, public: int) -> Any:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "SCHEDULER_ENABLED": False,
                       "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
                       "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 20, "max_overflow": 0}},
-                     instance_path=tempfile.mkdtemp(prefix="licai-bench-"))
+                     instance_path=INSTANCE)
     with app.app_context():
         upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
         seed_base()
@@ -218,7 +223,7 @@ def _claimer(url: str, seat_id: int, public_ids: list[int], mode: str, barrier: 
     from app.auth.models import User
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "SCHEDULER_ENABLED": False},
-                     instance_path=tempfile.mkdtemp(prefix="licai-bench-"))
+                     instance_path=INSTANCE)
     rng = random.Random(seat_id)  # noqa: S311
     won = lost = 0
     with app.app_context():

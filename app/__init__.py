@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -72,10 +73,11 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.teardown_request
     def _forget_write_intent(_exc: BaseException | None) -> None:
-        # Restore the caller's setting: a test client runs requests in the test's own context.
+        # The request's intent must not leak into whatever runs next in this thread (tests, CLI, jobs).
         token = g.pop("_write_intent_token", None)
         if token is not None:
-            write_intent.reset(token)
+            with contextlib.suppress(ValueError):  # set in another context: nothing of ours to undo
+                write_intent.reset(token)
 
     @app.after_request
     def _security_headers(response: Any) -> Any:

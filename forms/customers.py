@@ -5,19 +5,20 @@ from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.customers.models import CUSTOMER_TYPE_LABELS, AddressKind, Gender
-from forms import Form
+from forms.base import Form, fixed_choices
 from rules.identity import ID_TYPE_LABELS
 
 
 class CustomerForm(Form):
     name = StringField("客户姓名", validators=[DataRequired("请填写客户姓名"), Length(max=50)])
-    gender = SelectField("性别", choices={g.value: g.label for g in Gender}, default=Gender.UNKNOWN.value)
+    gender = SelectField("性别", choices=fixed_choices((g.value, g.label) for g in Gender),
+                         default=Gender.UNKNOWN.value)
     birthday = DateField("出生日期", validators=[Optional()], description="填写身份证号时可不填，将从证件号中读取")
-    id_type = SelectField("证件类型", choices={k.value: v for k, v in ID_TYPE_LABELS.items()})
+    id_type = SelectField("证件类型", choices=fixed_choices((k.value, v) for k, v in ID_TYPE_LABELS.items()))
     id_number = StringField("证件号码", validators=[Optional(), Length(max=40)],
                             description="身份证号 15 位会自动升为 18 位并检查校验位")
     category_id = SelectField("客户分类", coerce=int, default=0)
-    type = SelectField("客户类型", choices={k.value: v for k, v in CUSTOMER_TYPE_LABELS.items()})
+    type = SelectField("客户类型", choices=fixed_choices((k.value, v) for k, v in CUSTOMER_TYPE_LABELS.items()))
     grade = SelectField("客户等级", default="")
     source = SelectField("客户来源", default="")
     tags = StringField("标签", validators=[Optional(), Length(max=255)], description="多个标签用逗号分隔")
@@ -38,7 +39,7 @@ class PhoneForm(Form):
 
 
 class AddressForm(Form):
-    kind = SelectField("类型", id="new-address-kind", choices={k.value: k.label for k in AddressKind})
+    kind = SelectField("类型", id="new-address-kind", choices=fixed_choices((k.value, k.label) for k in AddressKind))
     address = StringField("地址", id="new-address-address", validators=[DataRequired("请填写地址"), Length(max=255)])
     postcode = StringField("邮编", id="new-address-postcode", validators=[Optional(), Length(max=10)])
 

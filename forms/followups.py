@@ -4,11 +4,12 @@ from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField,
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.followups.models import FOLLOW_UP_KIND_LABELS
-from forms import Form
+from forms.base import Form, fixed_choices
 
 
 class FollowUpForm(Form):
-    kind = SelectField("跟进方式", id="follow-up-kind", choices={k.value: v for k, v in FOLLOW_UP_KIND_LABELS.items()})
+    kind = SelectField("跟进方式", id="follow-up-kind",
+                       choices=fixed_choices((k.value, v) for k, v in FOLLOW_UP_KIND_LABELS.items()))
     at = DateTimeLocalField("跟进时间", id="follow-up-at", format="%Y-%m-%dT%H:%M", validators=[Optional()],
                             description="留空为现在")
     phone = SelectField("拨打电话", id="follow-up-phone", validate_choice=False, default="")

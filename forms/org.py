@@ -10,7 +10,7 @@ from app.org.models import ORG_KIND_LABELS
 class OrgForm(FlaskForm):
     name = StringField("组织名称", validators=[DataRequired("请填写组织名称"), Length(max=100)])
     code = StringField("组织编码", validators=[DataRequired("请填写组织编码"), Length(max=50)])
-    kind = SelectField("类型", choices={k.value: v for k, v in ORG_KIND_LABELS.items()})
+    kind = SelectField("类型", choices=[(k.value, v) for k, v in ORG_KIND_LABELS.items()])
     parent_id = SelectField("上级组织", coerce=int, validators=[Optional()])
     sort = IntegerField("排序", default=0, validators=[Optional(), NumberRange(min=0, max=9999)])
 

@@ -3,7 +3,7 @@
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from forms import Form
+from forms.base import Form
 
 
 class RedFlagForm(Form):

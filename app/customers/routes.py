@@ -42,7 +42,7 @@ from app.extensions import db
 from app.org import scope as data_scope
 from app.org.models import Org
 from app.pools.services import seat_for_assignment
-from forms import first_error
+from forms.base import first_error
 from forms.customers import AddressForm, BlacklistMarkForm, CategoryForm, CustomerForm, NewCustomerForm, PhoneForm
 from rules import phones as phone_rules
 from rules.identity import ID_TYPE_LABELS

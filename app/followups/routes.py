@@ -25,7 +25,7 @@ from app.followups.access import FOLLOWUP_RESULT, FOLLOWUPS_RECORD, FOLLOWUPS_VI
 from app.followups.models import FOLLOW_UP_KIND_LABELS, Appointment, AppointmentStatus, FollowUp
 from app.home import panels
 from app.org import scope as data_scope
-from forms import first_error
+from forms.base import first_error
 from forms.followups import AppointmentForm, FollowUpForm
 
 bp = Blueprint("followups", __name__, url_prefix="/followups")

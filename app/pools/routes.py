@@ -37,7 +37,7 @@ from app.pools.access import (
     POOLS_RED_FLAG,
 )
 from app.pools.models import MoveReason, PoolHistory, RedFlagApplication
-from forms import first_error
+from forms.base import first_error
 from forms.pools import ApplicationForm, RedFlagForm
 
 bp = Blueprint("pools", __name__, url_prefix="/pools")

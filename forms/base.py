@@ -1,0 +1,44 @@
+"""The base form every screen form derives from, and the one way to turn form errors into a message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms.meta import DefaultMeta
+
+
+class Form(FlaskForm):
+    """A CSRF-protected form whose built-in WTForms messages ("不是有效的整数。") are in Chinese."""
+
+    class Meta:
+        locales = ("zh",)
+
+        def get_translations(self, form: Any) -> Any:
+            # Flask-WTF only translates through Flask-Babel; until the app has it, use WTForms' own catalogue.
+            return DefaultMeta.get_translations(self, form)
+
+
+def first_error(form: FlaskForm) -> str:
+    """Return the first validation error, prefixed with its field's label, as a message for the user."""
+    for name, errors in form.errors.items():
+        if not errors:
+            continue
+        field = form[name] if name in form else None
+        message = str(errors[0])
+        if field is None or field.type == "CSRFTokenField":
+            return message
+        label = field.label.text
+        return message if label in message else f"{label}：{message}"
+    return "提交的数据有误"
+
+
+def fixed_choices(pairs: Iterable[tuple[str, str]]) -> Callable[[], list[tuple[str, str]]]:
+    """Declare a SelectField's or RadioField's fixed (value, label) choices.
+
+    WTForms 3.3 warns about tuple choices given at declaration (its SelectChoice does not exist in 3.1–3.2,
+    which setup.cfg allows); choices given as a callable, or assigned at run time, work on every version.
+    """
+    frozen = list(pairs)
+    return lambda: list(frozen)

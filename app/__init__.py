@@ -47,6 +47,8 @@ SCREEN_MODULES = ("app.assets", "app.auth.routes", "app.home.routes", "app.org.r
                   "app.audit.routes", "app.customers.routes", "app.customers.import_routes",
                   "app.customers.merge_routes", "app.followups.routes", "app.pools.routes")
 API_MODULES = ("app.api.auth", "app.api.core", "app.customers.api", "app.followups.api", "app.pools.api")
+# Modules that register scheduler jobs (scheduler.registry.job).
+JOB_MODULES = ("scheduler.pool_recycle",)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -61,6 +63,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.api.routes import bp as api_bp
 
     app.register_blueprint(api_bp)
+    for name in JOB_MODULES:
+        importlib.import_module(name)
 
 
 def _register_request_hooks(app: Flask) -> None:

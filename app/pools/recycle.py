@@ -16,7 +16,7 @@ manager's pool (城市经理公共池). Dealt (成交) and invalid (无效) cust
 
 A sweep is one UPDATE over the customer table (a CASE names the first matching rule) and one
 INSERT … SELECT writing a history row per moved customer; the preview and the "due soon"
-reminder run the very same conditions as SELECTs.
+reminder run the very same conditions as SELECTs. The scheduler job is ``scheduler/pool_recycle.py``.
 """
 
 from __future__ import annotations
@@ -28,13 +28,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, not_, or_, select, update
 
 from app.admin import params
-from app.audit import services as audit
 from app.customers.models import Customer, CustomerType, Pool
 from app.database import DbSession
 from app.org import scope as data_scope
 from app.pools import history
 from app.pools.models import MoveReason
-from scheduler.registry import job
 
 NO_CALL_DAYS = params.define("pools.recycle_no_call_days", "int", 7, "无有效电话回收天数",
                              "新分配或新提取的客户在此天数内没有有效电话跟进，退回公共信息池；0 表示不启用",
@@ -230,17 +228,6 @@ def sweep(session: DbSession, now: datetime, settings: RecycleSettings | None = 
                             for reason, pool, n in counts})
     session.expire_all()
     return result
-
-
-@job("pools.recycle", "数据池客户自动回收", interval_seconds=3600,
-     description="按回收规则把个人信息池中到期的客户退回公共信息池、城市经理公共池或部门主管池")
-def recycle_customers(session: DbSession, now: datetime) -> str:
-    """Scheduler job: run the recycle sweep at ``now`` and return the Chinese summary."""
-    with audit.acting_as(audit.SYSTEM):
-        result = sweep(session, now)
-        if result.total:
-            audit.record(session, "pools.recycle", summary=result.summary(), object_type="customer")
-    return result.summary()
 
 
 # --- preview (回收预览) and reminders (回收提醒) -----------------------------------------------------

@@ -1,8 +1,13 @@
 """Signals between domains, so one domain reacts to another without importing it.
 
-``user_left`` is sent inside the transaction that marks an employee as left (离职); the pools
+``user_left`` is sent inside the transaction that marks an employee as left (离职); the customers
 domain connects to it to move the leaver's customers to the public pool.
 Receivers get ``sender=session`` and ``user=<User>``.
+
+``activity_attended`` is sent when an invitee's attendance at an offline activity (活动) is recorded;
+the customers domain connects to it to record the attendance as a follow-up (跟进) on the customer.
+Receivers get ``sender=session``, ``activity=<Activity>``, ``invitee=<ActivityInvitee>`` (its
+``customer_id`` names the customer, when the invitee is one) and ``actor=<User>``.
 
 ``customers_merged`` is sent inside the transaction that merges customers (合并客户), after the
 registered foreign keys (``app.customers.links``) were re-pointed and before the merged rows are
@@ -15,4 +20,5 @@ from blinker import Namespace
 _signals = Namespace()
 
 user_left = _signals.signal("user-left")
+activity_attended = _signals.signal("activity-attended")
 customers_merged = _signals.signal("customers-merged")

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Select, case, func, literal, or_, select, update
 
-from app import clock
+from app import clock, signals
 from app.admin import dictionaries, params
 from app.auth.models import User
 from app.customers import services as customer_services
@@ -124,6 +124,23 @@ def _count(session: DbSession, customer: Customer, at: datetime, valid_call: boo
     session.execute(update(Customer).where(Customer.id == customer.id).values(values),
                     execution_options={"synchronize_session": False})
     session.expire(customer)
+
+
+def record_activity_attendance(session: DbSession, activity: Any, invitee: Any, actor: User) -> FollowUp | None:
+    """Log an invited customer's attendance at an offline activity (活动, 沙龙) as a salon follow-up."""
+    customer = session.get(Customer, invitee.customer_id) if getattr(invitee, "customer_id", None) else None
+    if customer is None:
+        return None  # not a customer, or a number merged away before the link was re-pointed
+    title = str(getattr(activity, "title", "") or "")
+    return log_follow_up(session, customer, actor, FollowUpInput(
+        kind=FollowUpKind.SALON.value, content=f"参加活动：{title}"[:2000], result="interested"))
+
+
+def _on_activity_attended(session: DbSession, activity: Any, invitee: Any, actor: User, **_: Any) -> None:
+    record_activity_attendance(session, activity, invitee, actor)
+
+
+signals.activity_attended.connect(_on_activity_attended)
 
 
 def follow_ups_of(session: DbSession, customer_id: int, limit: int = 100) -> list[FollowUp]:

@@ -125,3 +125,24 @@ def test_call_centre_records_a_call_through_the_api(api_as):
     assert refused.status_code == 422 and refused.get_json()["error"]["message"] == "未接通的电话不能记为有效通话"
     listed = api.get(f"/api/v1/customers/{customer.id}/followups").get_json()
     assert [f["kind"] for f in listed] == ["call"]
+
+
+def test_attending_an_activity_is_a_salon_follow_up(app):
+    """The OA domain announces attendance with app.signals.activity_attended; the customer gets a follow-up."""
+    from types import SimpleNamespace
+
+    from app import signals
+    from tests.customer_helpers import user
+
+    customer = make_customer("沙龙来宾", seat="seat01")
+    fresh()
+    activity = SimpleNamespace(title="周末稳健理财沙龙", kind="salon")
+    signals.activity_attended.send(db.session, activity=activity, invitee=SimpleNamespace(customer_id=customer.id),
+                                   actor=user("head01"))
+    signals.activity_attended.send(db.session, activity=activity, invitee=SimpleNamespace(customer_id=None),
+                                   actor=user("head01"))  # a guest who is not a customer: nothing to log
+    db.session.commit()
+    rows = db.session.scalars(select(FollowUp).where(FollowUp.customer_id == customer.id)).all()
+    head = user("head01").id
+    assert [(r.kind.value, r.content, r.user_id) for r in rows] == [("salon", "参加活动：周末稳健理财沙龙", head)]
+    assert _customer(customer.id).followup_count == 1

@@ -17,6 +17,7 @@ from app.auth.models import DataScope, User
 from app.auth.permissions import can, current_permissions, require
 from app.customers import blacklist, sections, services
 from app.customers import demo as _demo  # noqa: F401  (registers the demo-data loader)
+from app.customers import processes as _processes  # noqa: F401  (registers the 相关流程 section)
 from app.customers.access import (
     BLACKLIST_MANAGE,
     BLACKLIST_MARK,

@@ -45,16 +45,18 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
 # Each domain's screens (``routes``) and, where it has one, its API module. Order sets the menu's tie-breaks.
 SCREEN_MODULES = ("app.assets", "app.auth.routes", "app.home.routes", "app.org.routes", "app.org.user_routes",
                   "app.auth.role_routes", "app.auth.online_routes", "app.admin.routes",
-                  "app.admin.dictionary_routes", "app.audit.routes", "app.workflow.task_routes",
-                  "app.workflow.monitor_routes", "app.workflow.launch_routes", "app.designer.routes",
-                  "app.designer.rule_routes", "app.designer.form_routes", "app.scheduling.routes",
-                  "app.oa.application_routes", "app.oa.calendar_routes", "app.oa.todo_routes",
-                  "app.oa.minutes_routes", "app.oa.branch_routes", "app.oa.activity_routes",
-                  "app.notices.routes", "app.notices.admin_routes", "app.chat.routes",
+                  "app.admin.dictionary_routes", "app.audit.routes", "app.customers.routes",
+                  "app.customers.import_routes", "app.customers.merge_routes", "app.followups.routes",
+                  "app.pools.routes", "app.workflow.task_routes", "app.workflow.monitor_routes",
+                  "app.workflow.launch_routes", "app.designer.routes", "app.designer.rule_routes",
+                  "app.designer.form_routes", "app.scheduling.routes", "app.oa.application_routes",
+                  "app.oa.calendar_routes", "app.oa.todo_routes", "app.oa.minutes_routes", "app.oa.branch_routes",
+                  "app.oa.activity_routes", "app.notices.routes", "app.notices.admin_routes", "app.chat.routes",
                   "app.products.category_routes", "app.products.project_routes")
-API_MODULES = ("app.api.auth", "app.api.core", "app.workflow.api", "app.designer.api", "app.oa.api")
+API_MODULES = ("app.api.auth", "app.api.core", "app.customers.api", "app.followups.api", "app.pools.api",
+               "app.workflow.api", "app.designer.api", "app.oa.api")
 # Modules that register scheduler jobs (scheduler.registry.job) and service-task operations.
-JOB_MODULES = ("scheduler.workflow_timers", "app.products.lifecycle", "app.trades.review")
+JOB_MODULES = ("scheduler.workflow_timers", "scheduler.pool_recycle", "app.products.lifecycle", "app.trades.review")
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -25,3 +25,10 @@ def local(moment: datetime | None) -> datetime | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(SHANGHAI)
+
+
+def from_local(moment: datetime) -> datetime:
+    """Read a naive time typed in a form as Asia/Shanghai and return it in UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=SHANGHAI)
+    return moment.astimezone(UTC)

@@ -16,10 +16,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
 from flask import current_app
-from sqlalchemy import Connection, DateTime, event
+from sqlalchemy import Connection, DateTime, Table, event
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import Session, scoped_session
@@ -89,6 +89,11 @@ def separate_write() -> Iterator[Connection]:
             yield conn
     finally:
         write_intent.reset(token)
+
+
+def table_of(model: type[Any]) -> Table:
+    """The Core table of a mapped class, for bulk writes without the ORM's per-row bookkeeping."""
+    return cast(Table, model.__table__)
 
 
 def is_postgres() -> bool:

@@ -63,9 +63,13 @@ def workbook_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]], sheet:
 
 def xlsx_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
     """Return an .xlsx download; ``filename`` may be Chinese (RFC 5987 encoded)."""
-    data = workbook_bytes(headers, rows)
-    stamp = clock.local(clock.now()).strftime("%Y%m%d%H%M")  # type: ignore[union-attr]
-    full = f"{filename}_{stamp}.xlsx"
+    return xlsx_download(filename, workbook_bytes(headers, rows))
+
+
+def xlsx_download(filename: str, data: bytes, stamp: bool = True) -> Response:
+    """Send ready-made .xlsx bytes (templates, reports) as a download named ``filename``[_timestamp].xlsx."""
+    suffix = "_" + clock.local(clock.now()).strftime("%Y%m%d%H%M") if stamp else ""  # type: ignore[union-attr]
+    full = f"{filename}{suffix}.xlsx"
     response = Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response.headers["Content-Disposition"] = f"attachment; filename=export.xlsx; filename*=UTF-8''{quote(full)}"
     return response

@@ -1,14 +1,18 @@
 """Import every model module so the metadata is complete (Alembic autogenerate, tests)."""
 
+from app import sequences  # noqa: F401
 from app.admin import models as admin_models  # noqa: F401
 from app.audit import models as audit_models  # noqa: F401
 from app.auth import models as auth_models  # noqa: F401
 from app.chat import models as chat_models  # noqa: F401
+from app.customers import models as customer_models  # noqa: F401
 from app.designer import models as designer_models  # noqa: F401
+from app.followups import models as followup_models  # noqa: F401
 from app.hr import models as hr_models  # noqa: F401
 from app.notices import models as notices_models  # noqa: F401
 from app.oa import models as oa_models  # noqa: F401
 from app.org import models as org_models  # noqa: F401
+from app.pools import models as pool_models  # noqa: F401
 from app.products import models as product_models  # noqa: F401
 from app.trades import models as trade_models  # noqa: F401
 from app.workflow import models as workflow_models  # noqa: F401

@@ -12,6 +12,11 @@ so the domain owning its business object can close it. Receivers get ``sender=se
 the customers domain connects to it to record the attendance as a follow-up (跟进) on the customer.
 Receivers get ``sender=session``, ``activity=<Activity>``, ``invitee=<ActivityInvitee>`` (its
 ``customer_id`` names the customer, when the invitee is one) and ``actor=<User>``.
+
+``customers_merged`` is sent inside the transaction that merges customers (合并客户), after the
+registered foreign keys (``app.customers.links``) were re-pointed and before the merged rows are
+deleted. Receivers get ``sender=session``, ``survivor_id=<int>`` and ``merged_ids=<list[int]>``
+and re-point references that are not plain foreign keys.
 """
 
 from blinker import Namespace
@@ -21,3 +26,4 @@ _signals = Namespace()
 user_left = _signals.signal("user-left")
 instance_cancelled = _signals.signal("instance-cancelled")
 activity_attended = _signals.signal("activity-attended")
+customers_merged = _signals.signal("customers-merged")

@@ -10,17 +10,20 @@ from flask_login import current_user
 from app import clock
 from app.admin import dictionaries
 from app.auth.permissions import can, require
+from app.customers import links
 from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.oa import activities as services
 from app.oa import branches
 from app.oa.access import ACTIVITIES, ACTIVITY_MANAGE
-from app.oa.models import Activity, ActivityStatus, InviteeStatus
+from app.oa.models import Activity, ActivityInvitee, ActivityStatus, InviteeStatus
 from app.org import scope as data_scope
 from app.org.scope import Scope
 from forms.base import first_error
 from forms.oa import ActivityForm, AttendanceForm, InviteeForm
 
+# Invitees that are customers follow a customer merge (合并客户) to the surviving number.
+links.register("活动邀约", ActivityInvitee.__table__.c.customer_id)
 bp = Blueprint("activities", __name__, url_prefix="/oa/activities")
 WHEN = {"upcoming": "进行中 / 即将举办", "past": "已过去", "all": "全部"}
 

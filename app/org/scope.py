@@ -109,6 +109,11 @@ def covers(session: DbSession, scope: Scope, org_id: int | None, owner_id: int |
     return path is not None and path.startswith(scope.subtree_path)
 
 
+def branch_org_ids(session: DbSession, user: User) -> Select[Any]:
+    """Return a subquery of the org ids in the branch (分公司) the user sits in, e.g. for the public pool."""
+    return select(Org.id).where(Org.path.startswith(branch_path(session, user.org)))
+
+
 def org_ids(session: DbSession, scope: Scope) -> list[int]:
     """List the org ids inside the scope (for dropdowns such as "import into which org")."""
     if scope.level == DataScope.ALL:

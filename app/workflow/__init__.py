@@ -16,8 +16,10 @@ from app.workflow.gateway import (
     complete_task,
     delegate,
     get_task,
+    instances_about,
     load_workflow,
     release,
+    rename_business_keys,
     retry,
     send_message,
     start,
@@ -26,6 +28,6 @@ from app.workflow.gateway import (
 )
 
 __all__ = [
-    "TASK_TAKEN", "can_act", "cancel", "claim", "complete_task", "delegate", "get_task", "load_workflow", "release",
-    "retry", "send_message", "start", "start_model", "task_data",
+    "TASK_TAKEN", "can_act", "cancel", "claim", "complete_task", "delegate", "get_task", "instances_about",
+    "load_workflow", "release", "rename_business_keys", "retry", "send_message", "start", "start_model", "task_data",
 ]

@@ -115,7 +115,7 @@ _task_action_doc("claim", "认领组任务")
 
 @bp.post("/tasks/<int:task_id>/claim")
 @require(INBOX)
-def claim(task_id: int) -> Any:
+def claim_task(task_id: int) -> Any:
     task = workflow.claim(db.session, task_id, current_user)
     db.session.commit()
     return jsonify(task_json(task))
@@ -126,7 +126,7 @@ _task_action_doc("release", "退回任务池")
 
 @bp.post("/tasks/<int:task_id>/release")
 @require(INBOX)
-def release(task_id: int) -> Any:
+def release_task(task_id: int) -> Any:
     task = workflow.release(db.session, task_id, current_user)
     db.session.commit()
     return jsonify(task_json(task))
@@ -137,7 +137,7 @@ _task_action_doc("complete", "办理任务（数据按任务表单校验）", CO
 
 @bp.post("/tasks/<int:task_id>/complete")
 @require(INBOX)
-def complete(task_id: int) -> Any:
+def complete_task(task_id: int) -> Any:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise ValidationFailed("请求体必须是 JSON 对象")

@@ -5,7 +5,7 @@ in the caller's transaction, together with whatever domain changes the call caus
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -22,6 +22,7 @@ from app.org import scope as data_scope
 from app.workflow import engine, store
 from app.workflow.deploy import known_roles, latest_or_404
 from app.workflow.models import (
+    InstanceLink,
     InstanceStatus,
     MessageLog,
     MessageSubscription,
@@ -210,16 +211,19 @@ def _run(session: DbSession, instance: ProcessInstance, workflow: Any, actor: Us
 
 def start(session: DbSession, process_key: str, *, business_key: str = "", title: str = "",
           org_id: int | None = None, owner_id: int | None = None, data: dict[str, Any] | None = None,
-          actor: User | None = None) -> ProcessInstance:
-    """Start the latest version of a process with ``data`` on its start task."""
+          actor: User | None = None, related: Sequence[str] = ()) -> ProcessInstance:
+    """Start the latest version of a process with ``data`` on its start task.
+
+    ``related`` lists further business keys the instance concerns (e.g. ``customer:17`` for a trade).
+    """
     model = latest_or_404(session, process_key)
     return start_model(session, model, business_key=business_key, title=title, org_id=org_id, owner_id=owner_id,
-                       data=data, actor=actor)
+                       data=data, actor=actor, related=related)
 
 
 def start_model(session: DbSession, model: ProcessModel, *, business_key: str = "", title: str = "",
                 org_id: int | None = None, owner_id: int | None = None, data: dict[str, Any] | None = None,
-                actor: User | None = None) -> ProcessInstance:
+                actor: User | None = None, related: Sequence[str] = ()) -> ProcessInstance:
     """Start a specific process-model version."""
     workflow = engine.new_workflow(parsed_model(model), dict(data or {}))
     instance = ProcessInstance(model_id=model.id, model=model, process_key=model.key, business_key=business_key,
@@ -228,9 +232,25 @@ def start_model(session: DbSession, model: ProcessModel, *, business_key: str = 
                                started_by_id=actor.id if actor else None, started_at=clock.now())
     session.add(instance)
     session.flush()
+    keys = sorted({key for key in (business_key, *related) if key})
+    if keys:
+        store.add_links(session, instance.id, keys)
     _event(session, instance, "start", actor, data=_plain(data))
     _run(session, instance, workflow, actor, lambda: engine.step(workflow))
     return instance
+
+
+def instances_about(session: DbSession, business_key: str, limit: int = 50) -> list[ProcessInstance]:
+    """Instances concerning a business object (by their own key or a related one), newest first."""
+    return list(session.scalars(
+        select(ProcessInstance).join(InstanceLink, InstanceLink.instance_id == ProcessInstance.id)
+        .where(InstanceLink.business_key == business_key).order_by(ProcessInstance.id.desc()).limit(limit)))
+
+
+def rename_business_keys(session: DbSession, old_keys: Sequence[str], new_key: str) -> None:
+    """Point instances, their tasks and links at another business object (e.g. after a customer merge)."""
+    if old_keys:
+        store.rename_business_keys(session, list(old_keys), new_key)
 
 
 def task_data(task: WorkflowTask) -> dict[str, Any]:

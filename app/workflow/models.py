@@ -123,6 +123,18 @@ class ProcessInstance(Base):
         return f"<ProcessInstance {self.id} {self.process_key} {self.business_key}>"
 
 
+class InstanceLink(Base):
+    """A business object an instance concerns besides its own business key (e.g. the customer of a trade),
+    so the customer's 360 page can list every process touching the customer."""
+
+    __tablename__ = "instance_link"
+    __table_args__ = (UniqueConstraint("instance_id", "business_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    business_key: Mapped[str] = mapped_column(String(100), index=True)
+
+
 class WorkflowTask(Base):
     """Projection of a READY human task for inbox queries; the inbox never loads workflow JSON."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -19,6 +19,7 @@ from app import clock
 from app.database import DbSession
 from app.workflow.models import (
     InstanceEvent,
+    InstanceLink,
     InstanceStatus,
     MessageSubscription,
     ProcessInstance,
@@ -30,6 +31,7 @@ _instances: Any = ProcessInstance.__table__
 _tasks: Any = WorkflowTask.__table__
 _events: Any = InstanceEvent.__table__
 _subscriptions: Any = MessageSubscription.__table__
+_links: Any = InstanceLink.__table__
 
 # Built once: these run on every completion, and constructing a statement costs as much as running it.
 _CLAIM = (update(_tasks)
@@ -100,3 +102,18 @@ def replace_subscriptions(session: DbSession, instance_id: int, waits: tuple[tup
         conn.execute(insert(_subscriptions), [{"instance_id": instance_id, "message_name": name,
                                                "correlation": correlation, "created_at": now}
                                               for name, correlation in waits])
+
+
+def add_links(session: DbSession, instance_id: int, business_keys: list[str]) -> None:
+    session.connection().execute(insert(_links), [{"instance_id": instance_id, "business_key": key[:100]}
+                                                  for key in business_keys])
+
+
+def rename_business_keys(session: DbSession, old_keys: list[str], new_key: str) -> None:
+    """Re-point instances, tasks and links from ``old_keys`` to ``new_key`` (set-based, duplicates dropped)."""
+    conn = session.connection()
+    conn.execute(update(_instances).where(_instances.c.business_key.in_(old_keys)).values(business_key=new_key))
+    conn.execute(update(_tasks).where(_tasks.c.business_key.in_(old_keys)).values(business_key=new_key))
+    already = select(_links.c.instance_id).where(_links.c.business_key == new_key)
+    conn.execute(delete(_links).where(_links.c.business_key.in_(old_keys), _links.c.instance_id.in_(already)))
+    conn.execute(update(_links).where(_links.c.business_key.in_(old_keys)).values(business_key=new_key))

@@ -1,7 +1,7 @@
 """products and trades
 
 Revision ID: 3fd308b3585b
-Revises: 54ff27a01c94
+Revises: 329725f62ced
 Create Date: 2026-11-22 16:22:39.057645
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '3fd308b3585b'
-down_revision = '54ff27a01c94'
+down_revision = '329725f62ced'
 branch_labels = None
 depends_on = None
 

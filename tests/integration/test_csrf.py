@@ -97,9 +97,11 @@ def test_every_post_form_on_every_reachable_page_carries_a_token(csrf_client):
     """Crawl the screens an admin can reach by links and check each POST form sends a CSRF token."""
     _app, client = csrf_client
     seen: set[str] = set()
-    queue = ["/"]
+    # Start from the home page and the admin screens; the crawl then follows links from every domain.
+    queue = ["/", "/admin/users/", "/admin/roles/", "/admin/permissions/", "/admin/online/", "/admin/base-data/",
+             "/org/", "/profile"]
     forms_checked = 0
-    while queue and len(seen) < 150:
+    while queue and len(seen) < 300:
         url = queue.pop(0)
         if url in seen:
             continue

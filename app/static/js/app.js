@@ -20,3 +20,12 @@
     if (message && !window.confirm(message)) event.preventDefault();
   });
 })();
+
+// Tick every row checkbox of a table from its header box: <input data-check-all="table-id">.
+document.addEventListener('change', (event) => {
+  const tableId = event.target.dataset?.checkAll;
+  if (!tableId) return;
+  document.querySelectorAll(`#${tableId} input[name="customer_id"]`).forEach((box) => {
+    box.checked = event.target.checked;
+  });
+});

@@ -1,0 +1,1 @@
+"""Information pools (信息池): public, department, personal and city-manager pools, claims and recycling."""

@@ -1,0 +1,27 @@
+"""Follow-up (有效跟进) and appointment (预约) forms."""
+
+from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.followups.models import FOLLOW_UP_KIND_LABELS
+from forms.base import Form, fixed_choices
+
+
+class FollowUpForm(Form):
+    kind = SelectField("跟进方式", id="follow-up-kind",
+                       choices=fixed_choices((k.value, v) for k, v in FOLLOW_UP_KIND_LABELS.items()))
+    at = DateTimeLocalField("跟进时间", id="follow-up-at", format="%Y-%m-%dT%H:%M", validators=[Optional()],
+                            description="留空为现在")
+    phone = SelectField("拨打电话", id="follow-up-phone", validate_choice=False, default="")
+    connected = BooleanField("已接通", id="follow-up-connected")
+    duration_seconds = IntegerField("通话时长（秒）", id="follow-up-duration-seconds", default=0,
+                                    validators=[Optional(), NumberRange(min=0, max=86400, message="通话时长无效")])
+    result = SelectField("跟进结果", id="follow-up-result", default="")
+    content = TextAreaField("跟进内容", id="follow-up-content", validators=[Optional(), Length(max=2000)])
+    new_type = SelectField("更新客户类型", id="follow-up-new-type", default="")
+
+
+class AppointmentForm(Form):
+    at = DateTimeLocalField("预约时间", id="appointment-at", format="%Y-%m-%dT%H:%M",
+                            validators=[DataRequired("请选择预约时间")])
+    content = StringField("预约内容", id="appointment-content", validators=[Optional(), Length(max=500)])

@@ -13,11 +13,12 @@ from typing import Any
 from flask import url_for
 from sqlalchemy import func, select
 
-from app import clock, workflow
+from app import clock, signals, workflow
 from app.auth.models import User
 from app.database import DbSession
 from app.errors import Conflict, ValidationFailed
 from app.products.models import Project, ProjectStage
+from app.products.services import LIFECYCLE_PROCESS
 from app.trades.models import OPEN_STATUSES, STATUS_LABELS, Trade, TradeStatus
 from app.trades.raising import figures_of
 from app.workflow import subjects
@@ -136,3 +137,20 @@ def _summarise(session: DbSession, ident: str) -> Subject | None:
 
 
 subjects.register("project", _summarise)
+
+
+@signals.instance_cancelled.connect
+def _lifecycle_cancelled(session: DbSession, instance: Any, **_kwargs: Any) -> None:
+    """A lifecycle cancelled in 流程监控 before the raise succeeded closes the project as 募集失败, and its trades
+    end as they would for any failure (the message they wait for)."""
+    if instance.process_key != LIFECYCLE_PROCESS:
+        return
+    project = session.scalar(select(Project).where(Project.lifecycle_instance_id == instance.id))
+    if project is None or project.stage not in (ProjectStage.PREPARING, ProjectStage.RAISING):
+        return
+    reason = f"阶段流程已被取消：{instance.end_reason}"
+    project.stage = ProjectStage.FAILED
+    project.failure_reason = reason
+    project.stage_changed_at = clock.now()
+    session.flush()
+    workflow.send_message(session, "project_raise_failed", {"project_id": project.id}, {"reason": reason})

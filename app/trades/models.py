@@ -12,10 +12,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app import clock
 from app.audit.models import Audited
 from app.auth.models import User
+from app.customers.models import Customer
 from app.database import UTCDateTime, str_enum
 from app.extensions import Base
 from app.org.models import Org
 from app.products.models import MONEY, RATE, Project
+from app.workflow.models import ProcessInstance
 
 
 class TradeStatus(StrEnum):
@@ -72,6 +74,7 @@ class Trade(Audited, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     trade_no: Mapped[str] = mapped_column(String(30), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
     seat_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), index=True)
@@ -95,13 +98,11 @@ class Trade(Audited, Base):
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
 
+    customer: Mapped[Customer] = relationship()
     project: Mapped[Project] = relationship()
     seat: Mapped[User] = relationship(foreign_keys=[seat_id])
     org: Mapped[Org] = relationship()
-
-    @property
-    def customer_name(self) -> str:
-        return ""
+    review_instance: Mapped[ProcessInstance | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<Trade {self.id} {self.trade_no} {self.status}>"

@@ -45,7 +45,8 @@ def test_message_thrown_by_one_instance_reaches_only_the_correlated_waiter(deplo
     waiting_8 = workflow.start(db.session, "test_waiter", business_key="project:8", data={"project_id": 8})
     db.session.commit()
     assert waiting_7.status == waiting_8.status == InstanceStatus.WAITING
-    subscriptions = db.session.scalars(select(MessageSubscription.correlation)).all()
+    subscriptions = db.session.scalars(select(MessageSubscription.correlation)
+                                       .where(MessageSubscription.message_name == "project_go")).all()
     assert sorted(subscriptions) == ['{"project_id": 7}', '{"project_id": 8}']
 
     workflow.start(db.session, "test_sender", data={"project_id": 7})
@@ -55,7 +56,7 @@ def test_message_thrown_by_one_instance_reaches_only_the_correlated_waiter(deplo
     assert waiting_7.status == InstanceStatus.COMPLETED
     assert waiting_8.status == InstanceStatus.WAITING
     assert workflow.load_workflow(waiting_7).last_task.data["go_message"]["note"] == "可以继续"
-    log = db.session.scalars(select(MessageLog)).one()
+    log = db.session.scalars(select(MessageLog).where(MessageLog.message_name == "project_go")).one()
     assert log.matched and log.delivered_to == [waiting_7.id]
 
 
@@ -68,10 +69,12 @@ def test_domain_code_sends_a_message_and_unmatched_ones_are_recorded(deploy_fixt
     db.session.commit()
     db.session.refresh(waiting)
     assert waiting.status == InstanceStatus.COMPLETED
-    unmatched = db.session.scalars(select(MessageLog).where(MessageLog.matched.is_(False))).one()
+    unmatched = db.session.scalars(select(MessageLog).where(MessageLog.matched.is_(False),
+                                                            MessageLog.message_name == "project_go")).one()
     assert unmatched.correlation == '{"project_id": 9}'
     assert unmatched.payload == {"project_id": 9, "note": "无人等待"}
-    assert db.session.scalar(select(func.count()).select_from(MessageSubscription)) == 0
+    assert db.session.scalar(select(func.count()).select_from(MessageSubscription)
+                             .where(MessageSubscription.instance_id == waiting.id)) == 0
 
 
 def _start_timer_instance(deploy_fixture):
@@ -208,7 +211,8 @@ def test_event_based_gateway_subscribes_to_each_branch_and_takes_the_first_messa
     assert workflow.load_workflow(first).last_task.data["guard_result"] == {"accepted": "150"}
     done, _current = engine.active_element_ids(workflow.load_workflow(second))
     assert "end_stop" in done and "guard" not in done
-    assert db.session.scalar(select(func.count()).select_from(MessageSubscription)) == 0
+    assert db.session.scalar(select(func.count()).select_from(MessageSubscription).where(
+        MessageSubscription.instance_id.in_([first.id, second.id]))) == 0
 
 
 def test_an_operation_refusing_a_step_fails_the_whole_call_and_nothing_moves(deploy_fixture):

@@ -78,14 +78,14 @@ def test_group_task_claim_release_and_scope(login_as, approval):
     _submit_fill(login_as, approval)
     task = _task(approval)
     finance = login_as("finance01")
-    assert "财务审核" in finance.get("/tasks/?tab=group").get_data(as_text=True)
+    assert "测试单据七" in finance.get("/tasks/?tab=group").get_data(as_text=True)
     other = login_as("finance11")
-    assert "财务审核" not in other.get("/tasks/?tab=group").get_data(as_text=True)
+    assert "测试单据七" not in other.get("/tasks/?tab=group").get_data(as_text=True)
     assert other.get(f"/tasks/{task.id}").status_code == 404
     assert other.post(f"/tasks/{task.id}/claim").status_code == 404
     assert finance.post(f"/tasks/{task.id}/claim").status_code == 302
     assert _task(approval).assignee_id == user_named("finance01").id
-    assert "财务审核" in finance.get("/tasks/?tab=mine").get_data(as_text=True)
+    assert "测试单据七" in finance.get("/tasks/?tab=mine").get_data(as_text=True)
     assert finance.post(f"/tasks/{task.id}/release").status_code == 302
     assert _task(approval).assignee_id is None
 

@@ -31,6 +31,7 @@ from app.trades.access import INTEREST, SETTLEMENT
 from app.trades.incomes import IncomeData
 from app.trades.models import Trade
 from app.trades.services import TradeInput
+from forms import registry as form_registry
 
 CATEGORY_TREE = [("固定收益类", ["债权投资", "票据资产"]), ("股权投资类", ["私募股权", "并购基金"]), ("现金管理类", [])]
 WAN = Decimal("10000")
@@ -89,7 +90,9 @@ class _Demo:
         task = services.open_review_task(self.session, trade)
         if task is None:
             raise RuntimeError(f"演示数据：交易 {trade.trade_no} 没有待办任务")
-        workflow.complete_task(self.session, task.id, user, data, outcome=outcome, comment=comment)
+        label = dict(form_registry.resolve(task.form_key).outcomes).get(outcome, "")
+        workflow.complete_task(self.session, task.id, user, data, outcome=outcome, comment=comment,
+                               outcome_label=label)
         self.session.refresh(trade)
 
     def to_verification(self, trade: Trade) -> None:

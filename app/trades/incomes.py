@@ -11,12 +11,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, event, inspect, select
+from sqlalchemy import Select, event, inspect, or_, select
 from sqlalchemy.orm import selectinload
 
 from app import clock
 from app.admin import dictionaries
 from app.auth.models import User
+from app.customers.models import Customer
 from app.database import DbSession
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.org import scope as data_scope
@@ -93,7 +94,9 @@ def income_query(session: DbSession, scope: Scope, *, text: str = "", trade_id: 
     if trade_id:
         stmt = stmt.where(TradeIncome.trade_id == trade_id)
     if text := text.strip():
-        stmt = stmt.where(Trade.trade_no.icontains(text, autoescape=True))
+        stmt = stmt.join(Customer, Customer.id == Trade.customer_id).where(or_(
+            Trade.trade_no.icontains(text, autoescape=True), Customer.number.icontains(text, autoescape=True),
+            Customer.name.icontains(text, autoescape=True)))
     if status is not None:
         stmt = stmt.where(TradeIncome.status == status)
     return stmt.options(selectinload(TradeIncome.trade)).order_by(TradeIncome.id.desc())

@@ -167,3 +167,13 @@ def test_income_records_only_for_trades_earning_income(login_as):
     response = login_as("service01").post(f"/trades/incomes/new/{trade.id}", data={
         "kind": "interest", "income_date": clock.today().isoformat(), "amount": "10"})
     assert response.status_code == 409 and "只有收益阶段或已清算的交易可以记录收益" in response.get_data(as_text=True)
+
+
+def test_income_records_are_found_by_customer_number(login_as):
+    _project, (trade, _other) = earning_project(15)
+    service = login_as("service01")
+    service.post(f"/trades/incomes/new/{trade.id}", data={
+        "kind": "other", "income_date": clock.today().isoformat(), "amount": "88.00"})
+    number = reload(trade.id).customer.number
+    page = service.get(f"/trades/incomes/?q={number}").get_data(as_text=True)
+    assert "88.00" in page and trade.trade_no in page

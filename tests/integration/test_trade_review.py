@@ -254,6 +254,16 @@ def test_too_many_confirmed_trades_are_reported_too(people):
     assert "超过LP募集数量 1 笔，请先退款 1 笔" in response.get_data(as_text=True)
 
 
+def test_the_current_customer_page_leads_to_a_new_trade(people):
+    customer = customers_of("seat01")[0]
+    seat = people["seat01"]
+    seat.post(f"/customers/{customer.id}/current")
+    page = seat.get("/customers/workbench/current").get_data(as_text=True)
+    assert 'href="/trades/new"' in page
+    form = seat.get("/trades/new").get_data(as_text=True)
+    assert customer.name in form and customer.number in form
+
+
 def test_new_trade_is_validated(people):
     project = make_project(minimum="1000000")
     preparing = make_project(publish=False)

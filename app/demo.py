@@ -63,6 +63,7 @@ DEMO_USERS = [
     ("seat02", "S0002", "陈坐席", "SH-LC1-A", ["seat"], "初级", "P1", "head01"),
     ("seat11", "S0011", "刘坐席", "SH-LC2", ["seat"], "中级", "P2", "head11"),
     ("finance01", "F0001", "周财务", "SH-LC1", ["finance"], "", "", None),
+    ("finance02", "F0002", "冯财务", "SH-LC1", ["finance"], "", "", None),  # reviews finance01's payouts (四眼)
     ("finance11", "F0011", "吴财务", "SH-LC2", ["finance"], "", "", None),
     ("service01", "T0001", "孙投服", "SH", ["investor_service"], "", "", None),
     ("designer01", "D0001", "郑设计", "HQ", ["process_designer"], "", "", None),

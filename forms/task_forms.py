@@ -84,15 +84,22 @@ class TaskForm(Form):
         """
         return {f.short_name: f.data for f in self.data_fields() if f.short_name not in self.readonly_fields}
 
+    @classmethod
+    def check_choice(cls, outcome: str, comment: str) -> list[str]:
+        """Errors of the chosen outcome and the comment alone (unknown outcome, missing comment); needs no form
+        instance, so a domain screen offering a task's outcomes as buttons can check a choice."""
+        if outcome not in {code for code, _label in cls.outcomes}:
+            return ["请选择有效的处理结果"]
+        if outcome in cls.comment_required_for and not comment.strip():
+            return [f"选择“{dict(cls.outcomes)[outcome]}”时必须填写{cls.comment_label}"]
+        return []
+
     def check_outcome(self, outcome: str, comment: str) -> list[str]:
-        """Return errors for the chosen outcome (unknown outcome, missing comment)."""
-        errors = []
+        """Return errors for the chosen outcome (unknown outcome, missing comment, fields it requires)."""
+        errors = self.check_choice(outcome, comment)
         if outcome not in {code for code, _label in self.outcomes}:
-            errors.append("请选择有效的处理结果")
             return errors
         chosen = dict(self.outcomes)[outcome]
-        if outcome in self.comment_required_for and not comment.strip():
-            errors.append(f"选择“{chosen}”时必须填写{self.comment_label}")
         for name, outcomes in self.required_for.items():
             field = getattr(self, name)
             if outcome in outcomes and field.data in (None, "", []):

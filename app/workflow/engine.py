@@ -26,6 +26,7 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions import MultipleEventDefinition
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
@@ -35,6 +36,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from app.errors import DomainError
 from app.workflow import operations, sandbox
 from app.workflow.xmlsafe import parse_xml
 
@@ -91,8 +93,8 @@ class SandboxScriptEngine(PythonScriptEngine):
         # SpiffWorkflow's own error path here refers to an undefined name; report failures ourselves.
         try:
             return str(self.environment.call_service(task.data, **kwargs))
-        except SpiffWorkflowException:
-            raise
+        except (SpiffWorkflowException, DomainError):
+            raise  # a DomainError is the operation refusing the step: the gateway call fails as a whole
         except Exception as exc:
             raise EngineError(f"服务调用 {kwargs.get('operation_name')} 失败：{exc}",
                               task.task_spec.bpmn_id or "") from exc
@@ -425,8 +427,7 @@ def active_state(workflow: BpmnWorkflow) -> tuple[list[Task], list[tuple[str, st
             if task.task_spec.manual:
                 ready.append(task)
             continue
-        definition = getattr(task.task_spec, "event_definition", None)
-        if isinstance(definition, MessageEventDefinition):
+        for definition in _message_definitions(task):
             waits.append((definition.name, _correlation_value(definition.correlation_properties, task.data)))
     return ready, waits
 
@@ -439,11 +440,20 @@ def message_waits(workflow: BpmnWorkflow) -> list[tuple[str, str]]:
     """
     waits = []
     for task in workflow.get_tasks(state=TaskState.WAITING):
-        definition = getattr(task.task_spec, "event_definition", None)
-        if not isinstance(definition, MessageEventDefinition):
-            continue
-        waits.append((definition.name, _correlation_value(definition.correlation_properties, task.data)))
+        for definition in _message_definitions(task):
+            waits.append((definition.name, _correlation_value(definition.correlation_properties, task.data)))
     return waits
+
+
+def _message_definitions(task: Task) -> list[MessageEventDefinition]:
+    """The message definitions a waiting task catches: its own, or each branch of an event-based gateway
+    (SpiffWorkflow moves the branches' definitions onto the gateway, which waits while its branches do not)."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    if isinstance(definition, MessageEventDefinition):
+        return [definition]
+    if isinstance(definition, MultipleEventDefinition):
+        return [d for d in definition.event_definitions if isinstance(d, MessageEventDefinition)]
+    return []
 
 
 @dataclass(frozen=True)
@@ -468,10 +478,13 @@ def outgoing_messages(workflow: BpmnWorkflow) -> list[OutgoingMessage]:
 
 def deliver(workflow: BpmnWorkflow, name: str, payload: dict[str, Any]) -> None:
     """Deliver a message to a waiting workflow and run what follows."""
+    event = None
     for task in workflow.get_tasks(state=TaskState.WAITING):
-        definition = getattr(task.task_spec, "event_definition", None)
-        if isinstance(definition, MessageEventDefinition) and definition.name == name:
-            event = BpmnEvent(definition, payload=payload)
+        for definition in _message_definitions(task):
+            if definition.name == name:
+                event = BpmnEvent(definition, payload=payload)
+                break
+        if event is not None:
             break
     else:
         raise EngineError(f"该流程没有在等待消息 {name}")

@@ -4,6 +4,11 @@ A domain registers ``@operation("trade.set_status", "设置交易状态", params
 The function receives an :class:`OperationContext` (session, instance, actor, task data) and the
 evaluated parameters, and returns a JSON-able result stored in the task's result variable.
 Deployment refuses a diagram naming an unknown operation.
+
+An operation may refuse the step by raising a domain error (``ValidationFailed``, ``Conflict``) with a
+Chinese message: the gateway call that ran the engine (a task completion, a message, a start) raises
+that error and the caller rolls back, so the user sees why and nothing moved — e.g. 募集成功 refused
+while the LP quota is not met. Any other exception is a failure: the instance becomes an incident.
 """
 
 from __future__ import annotations

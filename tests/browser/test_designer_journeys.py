@@ -42,6 +42,12 @@ def target_process(deploy_fixture) -> tuple[str, str, str, str]:
 
 
 def start_instance(key: str) -> ProcessInstance:
+    if key == "trade_review":
+        # A review round belongs to a trade: start one the way a seat does.
+        from tests.integration.trading import make_project, service_trade
+
+        trade = service_trade(make_project())
+        return db.session.get(ProcessInstance, trade.review_instance_id)
     seat = user_named("seat01")
     instance = workflow.start(db.session, key, title="旧版本实例", org_id=seat.org_id, owner_id=seat.id, actor=seat)
     db.session.commit()

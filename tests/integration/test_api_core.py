@@ -53,11 +53,11 @@ def test_api_needs_a_valid_bearer_token_and_ignores_cookies(app, api_as):
 def test_user_list_is_paginated_and_scoped(api_as):
     admin = api_as("admin")
     everyone = admin.get("/api/v1/users?per_page=5").get_json()
-    assert everyone["total"] == 12 and len(everyone["items"]) == 5
-    assert len(admin.get("/api/v1/users?per_page=5&page=3").get_json()["items"]) == 2
+    assert everyone["total"] == 13 and len(everyone["items"]) == 5
+    assert len(admin.get("/api/v1/users?per_page=5&page=3").get_json()["items"]) == 3
     dept = api_as("head01").get("/api/v1/users").get_json()
-    assert {u["username"] for u in dept["items"]} == {"head01", "seat01", "seat02", "finance01"}
-    assert dept["total"] == 4
+    assert {u["username"] for u in dept["items"]} == {"head01", "seat01", "seat02", "finance01", "finance02"}
+    assert dept["total"] == 5
     refused = api_as("seat01").get("/api/v1/users")
     assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "forbidden"
 
@@ -105,7 +105,7 @@ def test_a_role_without_the_permission_does_not_widen_the_scope(api_as):
     assert [o["code"] for o in api.get("/api/v1/orgs").get_json()] == ["SH-LC1", "SH-LC1-A"]
     assert api.get(f"/api/v1/orgs/{org_id('SH-LC2')}").status_code == 404
     assert api.get(f"/api/v1/users/{user_named('seat11').id}").status_code == 404
-    assert api.get("/api/v1/users").get_json()["total"] == 4
+    assert api.get("/api/v1/users").get_json()["total"] == 5
 
 
 # --- POST /users -----------------------------------------------------------------------------------------

@@ -97,15 +97,19 @@ def test_every_post_form_on_every_reachable_page_carries_a_token(csrf_client):
     """Crawl the screens an admin can reach by links and check each POST form sends a CSRF token."""
     _app, client = csrf_client
     seen: set[str] = set()
+    shapes: dict[str, int] = {}
     # Start from the home page and the admin screens; the crawl then follows links from every domain.
     queue = ["/", "/admin/users/", "/admin/roles/", "/admin/permissions/", "/admin/online/", "/admin/base-data/",
              "/org/", "/profile"]
     forms_checked = 0
     while queue and len(seen) < 300:
         url = queue.pop(0)
-        if url in seen:
+        # Pages of one shape (/trades/17, /trades/18, …) carry the same forms: a few of each will do.
+        shape = re.sub(r"\d+", "N", url.split("?")[0])
+        if url in seen or shapes.get(shape, 0) >= 3:
             continue
         seen.add(url)
+        shapes[shape] = shapes.get(shape, 0) + 1
         response = client.get(url)
         if response.status_code != 200 or response.mimetype != "text/html":
             continue

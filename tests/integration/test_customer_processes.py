@@ -38,6 +38,7 @@ def test_360_shows_related_processes_and_a_merge_carries_them(login_as, deploy_f
     plan = merge.plan_merge(db.session, data_scope.scope_of(db.session, admin), first.id, [second.id])
     merge.merge(db.session, admin.id, plan)
     db.session.commit()
-    assert [i.title for i in workflow.instances_about(db.session, business_key(first.id))] == ["回访审批·客户相关"]
+    # (the demo trades' review instances concern these customers too)
+    assert "回访审批·客户相关" in [i.title for i in workflow.instances_about(db.session, business_key(first.id))]
     assert workflow.instances_about(db.session, business_key(second.id)) == []
     assert "回访审批·客户相关" in client.get(f"/customers/{first.id}").get_data(as_text=True)

@@ -35,7 +35,7 @@ def test_publish_to_everyone_an_org_and_below_or_chosen_people(login_as):
     everyone = _publish(admin)
     assert {"seat01", "seat11", "finance01", "admin"} <= _recipients(everyone)
     department = _publish(admin, audience="org", org_id=str(_org_id("SH-LC1")), title="一部通知")
-    assert _recipients(department) == {"head01", "seat01", "seat02", "finance01"}
+    assert _recipients(department) == {"head01", "seat01", "seat02", "finance01", "finance02"}
     chosen = _publish(admin, audience="users", user_ids=[str(user_named("seat11").id)], title="个人通知")
     assert _recipients(chosen) == {"seat11"}
     missing = admin.post("/admin/notices/new", data={"title": "x", "body": "y", "level": "normal",
@@ -54,7 +54,7 @@ def test_ticker_read_receipts_and_scope(login_as):
     assert login_as("seat11").get(f"/notices/{notice.id}/popup").status_code == 404
     assert "本周六" in seat.get(f"/notices/{notice.id}/popup").get_data(as_text=True)
     receipts = login_as("admin").get(f"/admin/notices/{notice.id}").get_data(as_text=True)
-    assert "已读 1 / 4" in receipts
+    assert "已读 1 / 5" in receipts
     db.session.commit()
     receipt = db.session.get(NoticeReceipt, (notice.id, user_named("seat01").id))
     assert receipt.read_at is not None and receipt.acknowledged_at is None

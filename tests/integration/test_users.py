@@ -67,7 +67,7 @@ def test_admin_searches_by_name_work_no_and_username(login_as):
 def test_filters_by_org_subtree_role_and_status(login_as):
     client = login_as("admin")
     dept = listed(client.get(f"/admin/users/?org={org_id('SH-LC1')}").get_data(as_text=True))
-    assert dept == {"head01", "seat01", "seat02", "finance01"}
+    assert dept == {"head01", "seat01", "seat02", "finance01", "finance02"}
     seats = listed(client.get(f"/admin/users/?role={role_id('seat')}").get_data(as_text=True))
     assert seats == {"seat01", "seat02", "seat11"}
     services.mark_left(db.session, user_named("seat02"))
@@ -80,7 +80,7 @@ def test_filters_by_org_subtree_role_and_status(login_as):
 @SCOPE_SQL
 def test_department_head_lists_only_own_department(login_as):
     page = login_as("head01").get("/admin/users/").get_data(as_text=True)
-    assert listed(page) == {"head01", "seat01", "seat02", "finance01"}
+    assert listed(page) == {"head01", "seat01", "seat02", "finance01", "finance02"}
     assert "新建用户" not in page  # users.view only
     assert listed(login_as("head11").get("/admin/users/").get_data(as_text=True)) == {"head11", "seat11", "finance11"}
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import time_machine
 from sqlalchemy import func, select
 
 from app import clock, workflow
+from app.errors import ValidationFailed
 from app.extensions import db
-from app.workflow import deploy
+from app.workflow import deploy, engine
 from app.workflow.models import (
     InstanceEvent,
     InstanceStatus,
@@ -21,6 +23,7 @@ from app.workflow.models import (
     TaskStatus,
     WorkflowTask,
 )
+from app.workflow.operations import OperationContext, operation
 from scheduler.workflow_timers import advance_workflow_timers
 from tests.conftest import DATA, user_named
 
@@ -42,7 +45,8 @@ def test_message_thrown_by_one_instance_reaches_only_the_correlated_waiter(deplo
     waiting_8 = workflow.start(db.session, "test_waiter", business_key="project:8", data={"project_id": 8})
     db.session.commit()
     assert waiting_7.status == waiting_8.status == InstanceStatus.WAITING
-    subscriptions = db.session.scalars(select(MessageSubscription.correlation)).all()
+    subscriptions = db.session.scalars(select(MessageSubscription.correlation)
+                                       .where(MessageSubscription.message_name == "project_go")).all()
     assert sorted(subscriptions) == ['{"project_id": 7}', '{"project_id": 8}']
 
     workflow.start(db.session, "test_sender", data={"project_id": 7})
@@ -52,7 +56,7 @@ def test_message_thrown_by_one_instance_reaches_only_the_correlated_waiter(deplo
     assert waiting_7.status == InstanceStatus.COMPLETED
     assert waiting_8.status == InstanceStatus.WAITING
     assert workflow.load_workflow(waiting_7).last_task.data["go_message"]["note"] == "可以继续"
-    log = db.session.scalars(select(MessageLog)).one()
+    log = db.session.scalars(select(MessageLog).where(MessageLog.message_name == "project_go")).one()
     assert log.matched and log.delivered_to == [waiting_7.id]
 
 
@@ -65,10 +69,12 @@ def test_domain_code_sends_a_message_and_unmatched_ones_are_recorded(deploy_fixt
     db.session.commit()
     db.session.refresh(waiting)
     assert waiting.status == InstanceStatus.COMPLETED
-    unmatched = db.session.scalars(select(MessageLog).where(MessageLog.matched.is_(False))).one()
+    unmatched = db.session.scalars(select(MessageLog).where(MessageLog.matched.is_(False),
+                                                            MessageLog.message_name == "project_go")).one()
     assert unmatched.correlation == '{"project_id": 9}'
     assert unmatched.payload == {"project_id": 9, "note": "无人等待"}
-    assert db.session.scalar(select(func.count()).select_from(MessageSubscription)) == 0
+    assert db.session.scalar(select(func.count()).select_from(MessageSubscription)
+                             .where(MessageSubscription.instance_id == waiting.id)) == 0
 
 
 def _start_timer_instance(deploy_fixture):
@@ -175,3 +181,53 @@ def test_return_loop_runs_400_rounds_and_a_runaway_loop_stops_as_an_incident(dep
     assert instance.status == InstanceStatus.ERROR
     assert "循环次数过多" in instance.error_message
     assert 400 < rounds < 500
+
+
+@operation("test.refuse_small", "金额不足时拒绝（测试）", {"amount": "金额"})
+def _refuse_small(ctx: OperationContext, amount: Any) -> dict[str, Any]:
+    if Decimal(str(amount)) < 100:
+        raise ValidationFailed(f"金额 {amount} 不足 100，不能继续")
+    return {"accepted": str(amount)}
+
+
+def test_event_based_gateway_subscribes_to_each_branch_and_takes_the_first_message(deploy_fixture):
+    deploy_fixture("event_gateway")
+    first = workflow.start(db.session, "test_event_gateway", data={"order_id": 1})
+    second = workflow.start(db.session, "test_event_gateway", data={"order_id": 2})
+    db.session.commit()
+    assert first.status == InstanceStatus.WAITING
+    waits = db.session.execute(select(MessageSubscription.message_name, MessageSubscription.correlation)
+                               .where(MessageSubscription.instance_id == first.id)).all()
+    assert sorted(waits) == [("order_go", '{"order_id": 1}'), ("order_stop", '{"order_id": 1}')]
+
+    assert workflow.send_message(db.session, "order_stop", {"order_id": 2}) == [second.id]
+    assert workflow.send_message(db.session, "order_go", {"order_id": 1}, {"amount": "150"}) == [first.id]
+    db.session.commit()
+    for instance in (first, second):
+        db.session.refresh(instance)
+        assert instance.status == InstanceStatus.COMPLETED
+    done, _current = engine.active_element_ids(workflow.load_workflow(first))
+    assert "end_go" in done and "end_stop" not in done
+    assert workflow.load_workflow(first).last_task.data["guard_result"] == {"accepted": "150"}
+    done, _current = engine.active_element_ids(workflow.load_workflow(second))
+    assert "end_stop" in done and "guard" not in done
+    assert db.session.scalar(select(func.count()).select_from(MessageSubscription).where(
+        MessageSubscription.instance_id.in_([first.id, second.id]))) == 0
+
+
+def test_an_operation_refusing_a_step_fails_the_whole_call_and_nothing_moves(deploy_fixture):
+    deploy_fixture("event_gateway")
+    instance = workflow.start(db.session, "test_event_gateway", data={"order_id": 3})
+    db.session.commit()
+    with pytest.raises(ValidationFailed, match="金额 50 不足 100"):
+        workflow.send_message(db.session, "order_go", {"order_id": 3}, {"amount": "50"})
+    db.session.rollback()
+    db.session.refresh(instance)
+    assert instance.status == InstanceStatus.WAITING and instance.error_message == ""
+    assert _events(instance, "message") == 0 and _events(instance, "error") == 0
+    assert db.session.scalar(select(func.count()).select_from(MessageSubscription)
+                             .where(MessageSubscription.instance_id == instance.id)) == 2
+    assert workflow.send_message(db.session, "order_go", {"order_id": 3}, {"amount": "100"}) == [instance.id]
+    db.session.commit()
+    db.session.refresh(instance)
+    assert instance.status == InstanceStatus.COMPLETED

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -77,14 +78,14 @@ def test_group_task_claim_release_and_scope(login_as, approval):
     _submit_fill(login_as, approval)
     task = _task(approval)
     finance = login_as("finance01")
-    assert "财务审核" in finance.get("/tasks/?tab=group").get_data(as_text=True)
+    assert "测试单据七" in finance.get("/tasks/?tab=group").get_data(as_text=True)
     other = login_as("finance11")
-    assert "财务审核" not in other.get("/tasks/?tab=group").get_data(as_text=True)
+    assert "测试单据七" not in other.get("/tasks/?tab=group").get_data(as_text=True)
     assert other.get(f"/tasks/{task.id}").status_code == 404
     assert other.post(f"/tasks/{task.id}/claim").status_code == 404
     assert finance.post(f"/tasks/{task.id}/claim").status_code == 302
     assert _task(approval).assignee_id == user_named("finance01").id
-    assert "财务审核" in finance.get("/tasks/?tab=mine").get_data(as_text=True)
+    assert "测试单据七" in finance.get("/tasks/?tab=mine").get_data(as_text=True)
     assert finance.post(f"/tasks/{task.id}/release").status_code == 302
     assert _task(approval).assignee_id is None
 
@@ -168,3 +169,19 @@ def test_task_api_lists_claims_and_completes_with_typed_validation(api_as, appro
     assert status["status"] == "running" and [t["name"] for t in status["current_tasks"]] == ["财务审核"]
     assert [e["kind"] for e in status["history"]] == ["start", "complete", "claim"]
     assert api_as("seat11").get(f"/api/v1/process-instances/{approval.id}").status_code == 404
+
+
+def test_the_next_task_starts_with_an_empty_comment_not_the_previous_one(login_as, deploy_fixture):
+    deploy_fixture("three_step")
+    seat = user_named("seat01")
+    instance = workflow.start(db.session, "bench_three_step", org_id=seat.org_id, owner_id=seat.id, actor=seat)
+    db.session.commit()
+    client = login_as("seat01")
+    response = client.post(f"/tasks/{_task(instance).id}/complete",
+                           data={"outcome": "submit", "comment": "坐席的说明：请尽快"})
+    assert response.status_code == 302
+    head = login_as("head01")
+    page = head.get(f"/tasks/{_task(instance).id}").get_data(as_text=True)
+    [box] = re.findall(r'<textarea[^>]*name="comment"[^>]*>([^<]*)</textarea>', page)
+    assert box.strip() == ""
+    assert "坐席的说明" in page  # in the history, where it belongs

@@ -1,0 +1,244 @@
+"""Trades (客户交易), their income records (交易收益), interest payments (付息) and settlements (清算)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app import clock
+from app.audit.models import Audited
+from app.auth.models import User
+from app.customers.models import Customer
+from app.database import UTCDateTime, str_enum
+from app.extensions import Base
+from app.org.models import Org
+from app.products.models import MONEY, RATE, Project
+from app.workflow.models import ProcessInstance
+
+
+class TradeStatus(StrEnum):
+    """Where a trade stands. The review steps are set by trade_review.bpmn's service tasks; income
+    records, interest and settlement by the services of this domain."""
+
+    FINANCE_AUDIT = "finance_audit"
+    VERIFICATION = "verification"
+    PERSONAL_CONTRACT = "personal_contract"
+    AWAITING_RAISE = "awaiting_raise"
+    COLLECTIVE_CONTRACT = "collective_contract"
+    RETURNED = "returned"
+    INCOME = "income"
+    SETTLED = "settled"
+    REFUNDED = "refunded"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    TradeStatus.FINANCE_AUDIT: "交易财务审核",
+    TradeStatus.VERIFICATION: "交易核对",
+    TradeStatus.PERSONAL_CONTRACT: "确认个人合同",
+    TradeStatus.AWAITING_RAISE: "等待募集成功",
+    TradeStatus.COLLECTIVE_CONTRACT: "确认集体合同",
+    TradeStatus.RETURNED: "已退回待修订",
+    TradeStatus.INCOME: "收益阶段",
+    TradeStatus.SETTLED: "已清算",
+    TradeStatus.REFUNDED: "已退款",
+    TradeStatus.FAILED: "认购交易失败",
+}
+# Steps of the review chain, in order (the monitor's columns, the queue screens).
+REVIEW_STEPS = (TradeStatus.FINANCE_AUDIT, TradeStatus.VERIFICATION, TradeStatus.PERSONAL_CONTRACT,
+                TradeStatus.AWAITING_RAISE, TradeStatus.COLLECTIVE_CONTRACT)
+# Still moving: a project failure ends these as 认购交易失败.
+OPEN_STATUSES = (*REVIEW_STEPS, TradeStatus.RETURNED)
+# Passed 确认个人合同 and still standing: what 募集成功 counts.
+CONTRACTED_STATUSES = (TradeStatus.AWAITING_RAISE, TradeStatus.COLLECTIVE_CONTRACT, TradeStatus.INCOME,
+                       TradeStatus.SETTLED)
+CLOSED_STATUSES = (TradeStatus.SETTLED, TradeStatus.REFUNDED, TradeStatus.FAILED)
+
+
+class Trade(Audited, Base):
+    """A customer's subscription of a project (客户交易), created by a seat and reviewed by the back office.
+
+    ``org_id`` is the seat's org when the trade was created: finance and investor services see the
+    trades of the orgs their scope covers, the seat (owner) its own.
+    """
+
+    __tablename__ = "trade"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trade_no: Mapped[str] = mapped_column(String(30), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    seat_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), index=True)
+    intended_amount: Mapped[Decimal] = mapped_column(MONEY)  # 意向金额
+    arrival_amount: Mapped[Decimal] = mapped_column(MONEY)  # 到账金额: the intended amount until finance confirms
+    arrival_date: Mapped[date | None] = mapped_column(Date)  # 到账时间, confirmed by 交易财务审核
+    arrival_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)  # counts in 虚拟LP募集额度/数量
+    status: Mapped[TradeStatus] = mapped_column(str_enum(TradeStatus, 30), default=TradeStatus.FINANCE_AUDIT,
+                                                index=True)
+    status_reason: Mapped[str] = mapped_column(Text, default="")  # 退回 / 退款 / 失败原因
+    returned_from: Mapped[str] = mapped_column(String(30), default="")  # the step that returned it
+    review_round: Mapped[int] = mapped_column(Integer, default=1)  # one review instance per round
+    contract_no: Mapped[str] = mapped_column(String(50), default="")
+    bank_name: Mapped[str] = mapped_column(String(100), default="")
+    bank_account: Mapped[str] = mapped_column(String(50), default="")
+    remark: Mapped[str] = mapped_column(Text, default="")
+    value_date: Mapped[date | None] = mapped_column(Date)  # 起息日: when it entered the income stage
+    interest_paid_to: Mapped[date | None] = mapped_column(Date)  # interest posted up to (exclusive)
+    settled_on: Mapped[date | None] = mapped_column(Date)
+    review_instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
+
+    customer: Mapped[Customer] = relationship()
+    project: Mapped[Project] = relationship()
+    seat: Mapped[User] = relationship(foreign_keys=[seat_id])
+    org: Mapped[Org] = relationship()
+    review_instance: Mapped[ProcessInstance | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Trade {self.id} {self.trade_no} {self.status}>"
+
+
+class IncomeStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+    @property
+    def label(self) -> str:
+        return {"draft": "草稿", "submitted": "已提交"}[self.value]
+
+
+class TradeIncome(Audited, Base):
+    """One income record of a trade (投资交易收益): created, then submitted; a submitted record never changes."""
+
+    __tablename__ = "trade_income"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trade_id: Mapped[int] = mapped_column(ForeignKey("trade.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # dictionary income_kind
+    income_date: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    remark: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(20), default="manual")  # manual | interest | settlement
+    status: Mapped[IncomeStatus] = mapped_column(str_enum(IncomeStatus), default=IncomeStatus.DRAFT)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    trade: Mapped[Trade] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+
+
+class PayoutStatus(StrEnum):
+    DRAFT = "draft"  # computed, waiting for a second finance user to review and post
+    POSTED = "posted"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return {"draft": "待复核", "posted": "已入账", "cancelled": "已作废"}[self.value]
+
+
+class InterestPayment(Audited, Base):
+    """An interest payment (付息) of a project for the trades in the creator's scope, accrued up to ``period_end``.
+
+    Each line accrues from where the trade's interest was last posted (else its value date) to
+    ``period_end`` on the day count ``day_basis``; posting moves the trades' ``interest_paid_to``.
+    """
+
+    __tablename__ = "interest_payment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), index=True)  # the creator's org: its scope
+    period_end: Mapped[date] = mapped_column(Date)  # 计息截止日 (exclusive)
+    payment_date: Mapped[date] = mapped_column(Date)  # 付息日
+    annual_rate: Mapped[Decimal] = mapped_column(RATE)
+    day_basis: Mapped[str] = mapped_column(String(10))
+    total: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
+    status: Mapped[PayoutStatus] = mapped_column(str_enum(PayoutStatus), default=PayoutStatus.DRAFT, index=True)
+    remark: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    project: Mapped[Project] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+    lines: Mapped[list[InterestLine]] = relationship(back_populates="payment", order_by="InterestLine.id",
+                                                     cascade="all, delete-orphan")
+
+
+class InterestLine(Base):
+    """Interest of one trade in a payment: principal × rate × days / basis, rounded half-up to the fen."""
+
+    __tablename__ = "interest_line"
+    __table_args__ = (UniqueConstraint("payment_id", "trade_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("interest_payment.id", ondelete="CASCADE"), index=True)
+    trade_id: Mapped[int] = mapped_column(ForeignKey("trade.id"), index=True)
+    principal: Mapped[Decimal] = mapped_column(MONEY)
+    accrual_start: Mapped[date] = mapped_column(Date)
+    accrual_end: Mapped[date] = mapped_column(Date)
+    days: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+
+    payment: Mapped[InterestPayment] = relationship(back_populates="lines")
+    trade: Mapped[Trade] = relationship()
+
+
+class Settlement(Audited, Base):
+    """A settlement (清算) of a project's income-stage trades in the creator's scope: principal repaid plus
+    the interest accrued since the last payment; posting closes the trades as 已清算."""
+
+    __tablename__ = "settlement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), index=True)
+    settlement_date: Mapped[date] = mapped_column(Date)  # 清算日: principal repaid, interest accrued to (exclusive)
+    annual_rate: Mapped[Decimal] = mapped_column(RATE)
+    day_basis: Mapped[str] = mapped_column(String(10))
+    total_principal: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
+    total_interest: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
+    status: Mapped[PayoutStatus] = mapped_column(str_enum(PayoutStatus), default=PayoutStatus.DRAFT, index=True)
+    remark: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    project: Mapped[Project] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+    lines: Mapped[list[SettlementLine]] = relationship(back_populates="settlement", order_by="SettlementLine.id",
+                                                       cascade="all, delete-orphan")
+
+
+class SettlementLine(Base):
+    __tablename__ = "settlement_line"
+    __table_args__ = (UniqueConstraint("settlement_id", "trade_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    settlement_id: Mapped[int] = mapped_column(ForeignKey("settlement.id", ondelete="CASCADE"), index=True)
+    trade_id: Mapped[int] = mapped_column(ForeignKey("trade.id"), index=True)
+    principal: Mapped[Decimal] = mapped_column(MONEY)
+    interest_from: Mapped[date] = mapped_column(Date)
+    days: Mapped[int] = mapped_column(Integer)
+    interest: Mapped[Decimal] = mapped_column(MONEY)
+    total: Mapped[Decimal] = mapped_column(MONEY)
+
+    settlement: Mapped[Settlement] = relationship(back_populates="lines")
+    trade: Mapped[Trade] = relationship()

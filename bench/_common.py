@@ -77,6 +77,14 @@ def scratch_app(kind: str, demo: bool = True) -> Iterator[Any]:
             admin.dispose()
 
 
+def twin(app: Any) -> Any:
+    """A second app on the same database for HTTP requests: requests through the first one would share
+    its pushed app context (and ``g``, where the logged-in user and permissions are cached)."""
+    from app import create_app
+
+    return create_app(dict(app.config), instance_path=app.instance_path)
+
+
 def median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 

@@ -17,7 +17,7 @@ import time
 from decimal import Decimal
 from typing import Any
 
-from _common import REPO, machine, median_ms, p95_ms, pg_available, scratch_app
+from _common import REPO, machine, median_ms, p95_ms, pg_available, scratch_app, twin
 from sqlalchemy import insert, select
 
 DIAGRAM = (REPO / "tests" / "data" / "three_step.bpmn").read_text(encoding="utf-8")
@@ -102,11 +102,12 @@ def http_approval(app: Any, rounds: int) -> dict[str, float]:
     """Start over the API and complete 3 user tasks over the screens' POST endpoints; server time per request."""
     from app.auth import services
     from app.extensions import db
-    from app.workflow.models import TaskStatus, WorkflowTask
+    from app.workflow.models import ProcessInstance, TaskStatus, WorkflowTask
 
     users = _users(db)
     _record, token = services.create_api_token(db.session, users["admin"], "bench")
     db.session.commit()
+    app = twin(app)
     clients = {}
     for name in ("seat01", "head01", "finance01"):
         client = app.test_client()
@@ -125,8 +126,11 @@ def http_approval(app: Any, rounds: int) -> dict[str, float]:
         starts.append(elapsed)
         instance_total += elapsed
         # The API starts as admin; hand the instance to seat01 as owner so the seat lane is theirs.
+        owner = {"owner_id": users["seat01"].id, "org_id": users["seat01"].org_id}
         db.session.execute(WorkflowTask.__table__.update().where(WorkflowTask.instance_id == instance_id)
-                           .values(owner_id=users["seat01"].id, org_id=users["seat01"].org_id))
+                           .values(**owner))
+        db.session.execute(ProcessInstance.__table__.update().where(ProcessInstance.id == instance_id)
+                           .values(**owner))
         db.session.commit()
         for name, outcome in (("seat01", "submit"), ("head01", "pass"), ("finance01", "pass")):
             task_id = db.session.scalar(select(WorkflowTask.id).where(WorkflowTask.instance_id == instance_id,
@@ -200,7 +204,7 @@ def inbox(app: Any, rows: int, mine: int) -> dict[str, float]:
         query_samples.append(time.perf_counter() - started)
         assert len(page) == 30
         db.session.commit()
-    client = app.test_client()
+    client = twin(app).test_client()
     client.post("/login", data={"username": "finance01", "password": "Licai@demo2026"})
     page_samples = []
     for _ in range(30):

@@ -156,8 +156,9 @@ def inbox(app: Any, rows: int, mine: int) -> dict[str, float]:
 
     users = _users(db)
     finance = users["finance01"]
-    orgs = list(db.session.scalars(select(Org.id)))
-    others = [o for o in orgs if o != finance.org_id]
+    # Every other row sits outside finance01's data scope (理财一部 and below), so exactly ``mine`` are visible.
+    own_path = db.session.scalar(select(Org.path).where(Org.id == finance.org_id))
+    others = list(db.session.scalars(select(Org.id).where(~Org.path.startswith(own_path))))
     instance = ProcessInstance(model_id=db.session.scalar(select(__import__("app.workflow.models", fromlist=["x"])
                                                                  .ProcessModel.id).limit(1)),
                                process_key="bench_three_step", serialized="{}", serializer_version="bench")

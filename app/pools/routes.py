@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from math import ceil
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -25,6 +23,7 @@ from app.exports import xlsx_response
 from app.extensions import db
 from app.home import panels
 from app.org import scope as data_scope
+from app.pagination import Page, page_number
 from app.pools import recycle, services
 from app.pools.access import (
     POOLS_ASSIGN,
@@ -46,45 +45,12 @@ links.register("流转记录", PoolHistory.__table__.c.customer_id)
 links.register("标红申请", RedFlagApplication.__table__.c.customer_id)
 
 
-@dataclass
-class RowPage:
-    """A page of (Customer, extra) rows, shaped like Flask-SQLAlchemy's pagination for the pager macro."""
-
-    items: list[Any]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-
-def row_page(stmt: Select[Any], per_page: int = 50) -> RowPage:
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
+def row_page(stmt: Select[Any], per_page: int = 50) -> Page:
+    page = page_number()
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     rows = db.session.execute(stmt.options(selectinload(Customer.phones), selectinload(Customer.service_seat))
                               .limit(per_page).offset((page - 1) * per_page)).all()
-    return RowPage(list(rows), page, per_page, int(total))
+    return Page(list(rows), page, per_page, int(total))
 
 
 def _scope(permission: str) -> data_scope.Scope:

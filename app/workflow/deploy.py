@@ -13,7 +13,8 @@ from app.audit import services as audit
 from app.auth.models import Role, User
 from app.database import DbSession
 from app.errors import NotFound, ValidationFailed
-from app.workflow import engine, layout, validation
+from app.workflow import layout, specs, validation
+from app.workflow.errors import DiagramError
 from app.workflow.models import DecisionTable, ProcessModel
 from app.workflow.xmlsafe import parse_xml, to_text
 
@@ -54,13 +55,13 @@ def content_hash(bpmn_xml: str, dmn_xmls: list[str]) -> str:
 
 
 def check_diagram(session: DbSession, bpmn_xml: str | bytes, dmn_xmls: list[str] | None = None,
-                  process_key: str | None = None) -> engine.ParsedModel:
+                  process_key: str | None = None) -> specs.ParsedModel:
     """Parse and validate a diagram; raise DeploymentRefused listing every problem by element."""
     root = parse_xml(bpmn_xml, "BPMN")
     problems = validation.check(root, known_roles(session))
     try:
-        parsed = engine.parse_model(bpmn_xml, dmn_xmls or [], process_key)
-    except engine.DiagramError as exc:
+        parsed = specs.parse_model(bpmn_xml, dmn_xmls or [], process_key)
+    except DiagramError as exc:
         problems.insert(0, validation.Problem(exc.element_id, "", exc.message))
         raise DeploymentRefused(problems) from exc
     if problems:

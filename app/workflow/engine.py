@@ -1,5 +1,6 @@
-"""The SpiffWorkflow 3.2.0 glue: parsing (safe XML, spec cache), sandboxed script engine, spec-free
-serialization with Decimal/date converters, and the small set of engine calls the gateway uses.
+"""Running workflows on SpiffWorkflow 3.2.0: the small set of engine calls the gateway uses (steps, human
+tasks, timers, messages, migration), on top of specs.py (parsing), serialization.py (stored state) and
+scripting.py (the sandboxed script engine).
 
 Nothing outside ``app.workflow`` imports SpiffWorkflow.
 """
@@ -7,257 +8,32 @@ Nothing outside ``app.workflow`` imports SpiffWorkflow.
 from __future__ import annotations
 
 import json
-import threading
-from collections import ChainMap, OrderedDict
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from lxml import etree
-from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
-from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
-from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
-from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION
-from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.event_definitions import MultipleEventDefinition
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from app.errors import DomainError
-from app.workflow import operations, sandbox
-from app.workflow.xmlsafe import parse_xml
+from app.workflow import sandbox, scripting
+from app.workflow.errors import EngineError
+from app.workflow.scripting import SCRIPT_ENGINE
+from app.workflow.serialization import SERIALIZER
+from app.workflow.specs import ParsedModel
 
-SERIALIZER_VERSION = f"spiff-3.2.0/{SPIFF_SERIALIZER_VERSION}/spec-free-1"
 # SpiffWorkflow's task iterator stops at depth 1000 and the workflow then silently reports completion.
 # Refuse to go on well before that: a back-edge loop (return → resubmit) grows the tree ~2-3 levels a round.
 MAX_TASK_DEPTH = 900
-SPEC_CACHE_SIZE = 128
-
-
-class EngineError(Exception):
-    """The engine could not run a step; ``message`` is Chinese and names the element when known."""
-
-    def __init__(self, message: str, element_id: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.element_id = element_id
-
-
-class DiagramError(EngineError):
-    """A diagram cannot be parsed into an executable process."""
-
-
-# --- script engine ---------------------------------------------------------------------------------
-
-
-class SandboxEnvironment(BasePythonScriptEngineEnvironment):
-    """Routes every evaluation and script through ``app.workflow.sandbox`` and service calls to the registry."""
-
-    def evaluate(self, expression: str, context: dict[str, Any], external_context: Mapping[str, Any] | None = None
-                 ) -> Any:
-        names = ChainMap(dict(external_context or {}), context)
-        return sandbox.evaluate(expression, names)
-
-    def execute(self, script: str, context: dict[str, Any], external_context: Mapping[str, Any] | None = None
-                ) -> bool:
-        sandbox.execute(script, context, external_context)
-        return True
-
-    def call_service(self, context: dict[str, Any], **kwargs: Any) -> str:
-        params = {name: spec["value"] for name, spec in (kwargs.get("operation_params") or {}).items()}
-        result = operations.call(kwargs["operation_name"], params, context)
-        return json.dumps(result, default=_json_default)
-
-
-class SandboxScriptEngine(PythonScriptEngine):
-    def __init__(self) -> None:
-        super().__init__(environment=SandboxEnvironment())
-
-    def validate(self, expression: str) -> None:
-        sandbox.parse_expression(expression)
-
-    def call_service(self, task: Task, **kwargs: Any) -> str:
-        # SpiffWorkflow's own error path here refers to an undefined name; report failures ourselves.
-        try:
-            return str(self.environment.call_service(task.data, **kwargs))
-        except (SpiffWorkflowException, DomainError):
-            raise  # a DomainError is the operation refusing the step: the gateway call fails as a whole
-        except Exception as exc:
-            raise EngineError(f"服务调用 {kwargs.get('operation_name')} 失败：{exc}",
-                              task.task_spec.bpmn_id or "") from exc
-
-
-SCRIPT_ENGINE = SandboxScriptEngine()
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-# --- parsing ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ParsedModel:
-    process_key: str
-    name: str
-    spec: Any
-    subprocess_specs: dict[str, Any]
-    bpmn_root: etree._Element
-
-
-def parse_model(bpmn_xml: str | bytes, dmn_xmls: list[str] | None = None, process_key: str | None = None,
-                filename: str = "diagram.bpmn") -> ParsedModel:
-    """Parse BPMN (+ DMN) into an executable spec; raise DiagramError naming the element on failure."""
-    root = parse_xml(bpmn_xml, "BPMN")
-    parser = SpiffBpmnParser(validator=BpmnValidator())
-    try:
-        for index, dmn in enumerate(dmn_xmls or []):
-            parser.add_dmn_xml(parse_xml(dmn, "DMN"), filename=f"rules-{index}.dmn")
-        parser.add_bpmn_xml(root, filename=filename)
-        executable = parser.get_process_ids()
-        if not executable:
-            raise DiagramError("图中没有可执行的流程（isExecutable=true）")
-        key = process_key or _main_process_id(root, executable)
-        if key not in executable:
-            raise DiagramError(f"图中没有 id 为 {key} 的可执行流程")
-        spec = parser.get_spec(key)
-        subprocess_specs = parser.get_subprocess_specs(key)
-    except ValidationException as exc:
-        raise DiagramError(f"流程图无效：{exc}", getattr(exc, "id", "") or "") from exc
-    except SpiffWorkflowException as exc:
-        raise DiagramError(f"流程图无效：{exc}") from exc
-    name = spec.description or key
-    return ParsedModel(key, name, spec, subprocess_specs, root)
-
-
-def _main_process_id(root: etree._Element, executable: list[str]) -> str:
-    # With several processes in one file (e.g. a message sender and receiver), the first one is the main one.
-    ns = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
-    for node in root.iterfind("bpmn:process", ns):
-        if node.get("id") in executable and node.get("isExecutable", "true") == "true":
-            return str(node.get("id"))
-    return executable[0]
-
-
-class _SpecCache:
-    """Parsed specs by content hash and process key: a version never changes, and parsing is the slow part."""
-
-    def __init__(self) -> None:
-        self.items: OrderedDict[tuple[str, str], ParsedModel] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, sha256: str, process_key: str, source: Callable[[], tuple[str, list[str]]]) -> ParsedModel:
-        """Return the parsed spec; ``source()`` supplies (BPMN, DMNs) only on a cache miss."""
-        key = (sha256, process_key)
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]
-        bpmn_xml, dmn_xmls = source()
-        parsed = parse_model(bpmn_xml, dmn_xmls, process_key)
-        with self.lock:
-            self.items[key] = parsed
-            while len(self.items) > SPEC_CACHE_SIZE:
-                self.items.popitem(last=False)
-        return parsed
-
-
-SPECS = _SpecCache()
-
-
-# --- serialization ---------------------------------------------------------------------------------
-
-
-class _SpecFreeWorkflowConverter(BpmnWorkflowConverter):
-    """Serialize the workflow state without its spec; the spec comes from the process-model version."""
-
-    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
-        dct = WorkflowConverter.to_dict(self, workflow)
-        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
-        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
-        return dct
-
-    def from_dict(self, dct: dict[str, Any], spec: Any = None, subprocess_specs: Any = None) -> BpmnWorkflow:
-        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
-        self.set_default_attributes(workflow, dct)
-        self.subprocesses_from_dict(dct["subprocesses"], workflow)
-        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
-        return workflow
-
-
-def _registry() -> Any:
-    config = dict(SPIFF_CONFIG)
-    config[BpmnWorkflow] = _SpecFreeWorkflowConverter
-    registry = BpmnWorkflowSerializer.configure(config)
-    registry.register(Decimal, lambda v: {"value": str(v)}, lambda d: Decimal(d["value"]), "Decimal")
-    registry.register(datetime, lambda v: {"value": v.isoformat()}, lambda d: datetime.fromisoformat(d["value"]),
-                      "datetime")
-    registry.register(date, lambda v: {"value": v.isoformat()}, lambda d: date.fromisoformat(d["value"]), "date")
-    return registry
-
-
-SERIALIZER = BpmnWorkflowSerializer(_registry())
-
-
-def dump(workflow: BpmnWorkflow) -> str:
-    """Serialize a workflow's state (tasks, data, events) to JSON, without the spec."""
-    registry = SERIALIZER.registry
-    registry._encoder_mode = True
-    try:
-        return json.dumps(registry.convert(workflow), cls=SERIALIZER._encoder_cls, separators=(",", ":"))
-    finally:
-        registry._encoder_mode = False
-
-
-def load(serialized: str, parsed: ParsedModel) -> BpmnWorkflow:
-    """Restore a workflow from :func:`dump` output and its (cached) spec."""
-    workflow = SERIALIZER.registry.restore(json.loads(serialized), spec=parsed.spec,
-                                           subprocess_specs=parsed.subprocess_specs)
-    workflow.script_engine = SCRIPT_ENGINE
-    return workflow
 
 
 # --- running ---------------------------------------------------------------------------------------
-
-_running_context: ContextVar[dict[str, Any] | None] = ContextVar("workflow_running_context", default=None)
-
-
-@contextmanager
-def running(context: dict[str, Any]) -> Iterator[None]:
-    """Make ``context`` (session, instance, actor) available to service operations during engine steps."""
-    token = _running_context.set(context)
-    try:
-        yield
-    finally:
-        _running_context.reset(token)
-
-
-def running_context() -> dict[str, Any]:
-    context = _running_context.get()
-    if context is None:
-        raise RuntimeError("no workflow is running")
-    return context
-
 
 def new_workflow(parsed: ParsedModel, start_data: dict[str, Any]) -> BpmnWorkflow:
     """Create a workflow with ``start_data`` on its start task (where SpiffWorkflow reads it from)."""
@@ -405,7 +181,7 @@ def _correlation_value(props: list[Any], data: Mapping[str, Any]) -> str:
 
 def canonical_correlation(values: Mapping[str, Any]) -> str:
     """One string per correlation, so "project_id=7" from a sender and a waiter match in an index."""
-    return json.dumps({k: values[k] for k in sorted(values)}, default=_json_default, ensure_ascii=False)
+    return json.dumps({k: values[k] for k in sorted(values)}, default=scripting.json_default, ensure_ascii=False)
 
 
 def _all_tasks(workflow: BpmnWorkflow) -> Iterator[Task]:

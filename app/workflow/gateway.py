@@ -19,7 +19,7 @@ from app.auth.models import User, UserStatus
 from app.database import DbSession
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.org import scope as data_scope
-from app.workflow import engine, store
+from app.workflow import engine, scripting, serialization, specs, store
 from app.workflow.deploy import known_roles, latest_or_404
 from app.workflow.models import (
     InstanceLink,
@@ -43,13 +43,13 @@ LIVE = (InstanceStatus.RUNNING, InstanceStatus.WAITING)
 # --- loading and saving ----------------------------------------------------------------------------
 
 
-def parsed_model(model: ProcessModel) -> engine.ParsedModel:
-    return engine.SPECS.get(model.sha256, model.key, lambda: (model.bpmn_xml, list(model.dmn_xml or [])))
+def parsed_model(model: ProcessModel) -> specs.ParsedModel:
+    return specs.SPECS.get(model.sha256, model.key, lambda: (model.bpmn_xml, list(model.dmn_xml or [])))
 
 
 def load_workflow(instance: ProcessInstance) -> Any:
     """Restore an instance's workflow (for the gateway and the diagram view)."""
-    return engine.load(instance.serialized, parsed_model(instance.model))
+    return serialization.load(instance.serialized, parsed_model(instance.model))
 
 
 def _plain(data: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -73,8 +73,8 @@ def _event(session: DbSession, instance: ProcessInstance, kind: str, actor: User
 def _save(session: DbSession, instance: ProcessInstance, workflow: Any, error: engine.EngineError | None,
           ready: list[Any] | None = None) -> None:
     now = clock.now()
-    values: dict[str, Any] = {"serialized": engine.dump(workflow), "serializer_version": engine.SERIALIZER_VERSION,
-                              "updated_at": now}
+    values: dict[str, Any] = {"serialized": serialization.dump(workflow), "updated_at": now,
+                              "serializer_version": serialization.SERIALIZER_VERSION}
     if instance.status == InstanceStatus.CANCELLED:
         values.update(next_timer_at=None)
     elif error is not None:
@@ -189,7 +189,7 @@ def _run(session: DbSession, instance: ProcessInstance, workflow: Any, actor: Us
     if before is None and not full_sync:
         before = _Snapshot.of(workflow)
     error: engine.EngineError | None = None
-    with engine.running({"session": session, "instance": instance, "actor": actor}):
+    with scripting.running({"session": session, "instance": instance, "actor": actor}):
         try:
             action()
         except engine.EngineError as exc:
@@ -228,7 +228,7 @@ def start_model(session: DbSession, model: ProcessModel, *, business_key: str = 
     workflow = engine.new_workflow(parsed_model(model), dict(data or {}))
     instance = ProcessInstance(model_id=model.id, model=model, process_key=model.key, business_key=business_key,
                                title=(title or model.name)[:200], org_id=org_id, owner_id=owner_id, serialized="{}",
-                               serializer_version=engine.SERIALIZER_VERSION,
+                               serializer_version=serialization.SERIALIZER_VERSION,
                                started_by_id=actor.id if actor else None, started_at=clock.now())
     session.add(instance)
     session.flush()

@@ -50,7 +50,7 @@ def operation(name: str, label: str, params: dict[str, str] | None = None) -> Ca
 
 def call(name: str, params: dict[str, Any], data: Mapping[str, Any]) -> Any:
     """Run a registered operation inside the running workflow's context."""
-    from app.workflow.engine import running_context
+    from app.workflow.scripting import running_context
 
     spec = REGISTRY.get(name)
     if spec is None:

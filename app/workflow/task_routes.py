@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app import workflow
 from app.auth.models import User, UserStatus
 from app.auth.permissions import require
 from app.errors import ValidationFailed
 from app.extensions import db
+from app.pagination import Page, page_number
 from app.workflow import inbox, subjects, views
 from app.workflow.access import INBOX
 from app.workflow.models import ProcessModel, TaskStatus
@@ -21,6 +22,7 @@ from forms import registry as form_registry
 from forms.task_forms import DefinitionError
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+PER_PAGE = 30
 
 
 def _date_arg(name: str) -> date | None:
@@ -31,12 +33,18 @@ def _date_arg(name: str) -> date | None:
         return None
 
 
+def _counts() -> dict[str, int]:
+    # The menu badge and the inbox tabs show the same counts: query them once per request.
+    cached = g.get("_inbox_counts")
+    if cached is None:
+        cached = g._inbox_counts = inbox.counts(db.session, current_user)
+    return cached
+
+
 @bp.app_context_processor
 def _inbox_badge() -> dict[str, Any]:
     def badge() -> int:
-        if not current_user.is_authenticated:
-            return 0
-        return inbox.counts(db.session, current_user)["total"]
+        return _counts()["total"] if current_user.is_authenticated else 0
 
     return {"inbox_badge": badge}
 
@@ -49,11 +57,18 @@ def inbox_page() -> Any:
         tab = "mine"
     filters = inbox.Filters(process_key=request.args.get("process", ""), business_key=request.args.get("q", "").strip(),
                             start=_date_arg("start"), end=_date_arg("end"))
-    page = db.paginate(inbox.query(db.session, current_user, tab, filters), per_page=30, error_out=False)
+    stmt = inbox.query(db.session, current_user, tab, filters)
+    counts = _counts()
+    if tab in counts and not filters.active:
+        total = counts[tab]
+    else:
+        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    number = page_number()
+    items = list(db.session.scalars(stmt.limit(PER_PAGE).offset((number - 1) * PER_PAGE)))
     processes = db.session.execute(select(ProcessModel.key, ProcessModel.name).distinct()
                                    .order_by(ProcessModel.key)).all()
-    return render_template("workflow/inbox.html", tab=tab, tabs=inbox.TABS, page=page,
-                           counts=inbox.counts(db.session, current_user), processes=processes)
+    return render_template("workflow/inbox.html", tab=tab, tabs=inbox.TABS, page=Page(items, number, PER_PAGE, total),
+                           counts=counts, processes=processes)
 
 
 def _render_task(task_id: int, form: Any = None, status: int = 200, errors: list[str] | None = None) -> Any:

@@ -176,19 +176,21 @@ def upgrade():
     sa.UniqueConstraint('task_guid', name=op.f('uq_workflow_task_task_guid'))
     )
     with op.batch_alter_table('workflow_task', schema=None) as batch_op:
-        batch_op.create_index('ix_workflow_task_assignee', ['assignee_id', 'status'], unique=False)
+        batch_op.create_index('ix_workflow_task_assignee', ['assignee_id', 'status', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_workflow_task_business_key'), ['business_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_workflow_task_created_at'), ['created_at'], unique=False)
         batch_op.create_index('ix_workflow_task_done_by', ['completed_by_id', 'completed_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_workflow_task_instance_id'), ['instance_id'], unique=False)
-        batch_op.create_index('ix_workflow_task_open_role', ['status', 'candidate_role', 'org_id'], unique=False)
-        batch_op.create_index('ix_workflow_task_owner', ['owner_id', 'status'], unique=False)
+        batch_op.create_index('ix_workflow_task_open_role', ['status', 'candidate_role', 'created_at'], unique=False)
+        batch_op.create_index('ix_workflow_task_open_scope', ['status', 'candidate_role', 'org_id', 'assignee_id', 'owner_id'], unique=False)
+        batch_op.create_index('ix_workflow_task_owner', ['owner_id', 'status', 'created_at'], unique=False)
 
 
 
 def downgrade():
     with op.batch_alter_table('workflow_task', schema=None) as batch_op:
         batch_op.drop_index('ix_workflow_task_owner')
+        batch_op.drop_index('ix_workflow_task_open_scope')
         batch_op.drop_index('ix_workflow_task_open_role')
         batch_op.drop_index(batch_op.f('ix_workflow_task_instance_id'))
         batch_op.drop_index('ix_workflow_task_done_by')

@@ -1,0 +1,88 @@
+"""Parsing diagrams into executable specs (safe XML, BPMN schema validation) and the per-process spec cache."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+
+from app.workflow.errors import DiagramError
+from app.workflow.xmlsafe import parse_xml
+
+SPEC_CACHE_SIZE = 128
+
+@dataclass(frozen=True)
+class ParsedModel:
+    process_key: str
+    name: str
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    bpmn_root: etree._Element
+
+
+def parse_model(bpmn_xml: str | bytes, dmn_xmls: list[str] | None = None, process_key: str | None = None,
+                filename: str = "diagram.bpmn") -> ParsedModel:
+    """Parse BPMN (+ DMN) into an executable spec; raise DiagramError naming the element on failure."""
+    root = parse_xml(bpmn_xml, "BPMN")
+    parser = SpiffBpmnParser(validator=BpmnValidator())
+    try:
+        for index, dmn in enumerate(dmn_xmls or []):
+            parser.add_dmn_xml(parse_xml(dmn, "DMN"), filename=f"rules-{index}.dmn")
+        parser.add_bpmn_xml(root, filename=filename)
+        executable = parser.get_process_ids()
+        if not executable:
+            raise DiagramError("图中没有可执行的流程（isExecutable=true）")
+        key = process_key or _main_process_id(root, executable)
+        if key not in executable:
+            raise DiagramError(f"图中没有 id 为 {key} 的可执行流程")
+        spec = parser.get_spec(key)
+        subprocess_specs = parser.get_subprocess_specs(key)
+    except ValidationException as exc:
+        raise DiagramError(f"流程图无效：{exc}", getattr(exc, "id", "") or "") from exc
+    except SpiffWorkflowException as exc:
+        raise DiagramError(f"流程图无效：{exc}") from exc
+    name = spec.description or key
+    return ParsedModel(key, name, spec, subprocess_specs, root)
+
+
+def _main_process_id(root: etree._Element, executable: list[str]) -> str:
+    # With several processes in one file (e.g. a message sender and receiver), the first one is the main one.
+    ns = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
+    for node in root.iterfind("bpmn:process", ns):
+        if node.get("id") in executable and node.get("isExecutable", "true") == "true":
+            return str(node.get("id"))
+    return executable[0]
+
+
+class _SpecCache:
+    """Parsed specs by content hash and process key: a version never changes, and parsing is the slow part."""
+
+    def __init__(self) -> None:
+        self.items: OrderedDict[tuple[str, str], ParsedModel] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, sha256: str, process_key: str, source: Callable[[], tuple[str, list[str]]]) -> ParsedModel:
+        """Return the parsed spec; ``source()`` supplies (BPMN, DMNs) only on a cache miss."""
+        key = (sha256, process_key)
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        bpmn_xml, dmn_xmls = source()
+        parsed = parse_model(bpmn_xml, dmn_xmls, process_key)
+        with self.lock:
+            self.items[key] = parsed
+            while len(self.items) > SPEC_CACHE_SIZE:
+                self.items.popitem(last=False)
+        return parsed
+
+
+SPECS = _SpecCache()

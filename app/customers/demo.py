@@ -40,7 +40,8 @@ GIVEN = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军"
 DISTRICTS = ["上海市浦东新区世纪大道", "上海市徐汇区漕溪北路", "上海市静安区南京西路", "上海市闵行区七莘路",
              "上海市长宁区延安西路", "上海市杨浦区国定路"]
 SOURCES = ["phone", "web", "referral", "salon", "walk_in"]
-RESULTS = ["interested", "considering", "not_interested", "no_answer", "callback"]
+ANSWERED = ["interested", "considering", "not_interested", "callback"]  # results of a call someone picked up
+TALKS = ["介绍新发行的稳健型产品", "客户考虑中，下周回访", "邀请参加周末理财沙龙", "客户要求发送产品资料"]
 CATEGORIES = [("个人客户", ["高净值", "普通"]), ("企业客户", []), ("渠道客户", [])]
 
 
@@ -147,9 +148,9 @@ class _Maker:
                 "connected": connected, "valid": valid or kind != FollowUpKind.CALL,
                 "duration_seconds": self.rng.randrange(60, 900) if valid else (self.rng.randrange(5, 50)
                                                                                  if connected else 0),
-                "result": self.rng.choice(RESULTS) if connected or kind != FollowUpKind.CALL else "no_answer",
-                "content": self.rng.choice(["介绍新发行的稳健型产品", "客户考虑中，下周回访", "邀请参加周末理财沙龙",
-                                            "客户要求发送产品资料", "未接通"]), "created_at": at})
+                "result": self.rng.choice(ANSWERED) if connected or kind != FollowUpKind.CALL else "no_answer",
+                "content": self.rng.choice(TALKS) if connected or kind != FollowUpKind.CALL else "未接通",
+                "created_at": at})
         calls = [f for f in self.follow_ups[index]
                  if row["assigned_at"] is None or f["at"] >= row["assigned_at"]]
         row["followup_count"] = len(calls)

@@ -74,7 +74,7 @@ def document(key: str) -> Any:
 @require(DESIGN)
 def save_draft(key: str) -> Any:
     current = rule_tables.latest(db.session, key)
-    draft = drafts.save_draft(db.session, DraftKind.DMN, drafts.check_key(key), xml_of(json_body()), current_user,
+    draft = drafts.save_draft(db.session, DraftKind.DMN, key, xml_of(json_body()), current_user,
                               base_version=current.version if current else None)
     db.session.commit()
     return jsonify({"saved": True, "updated_at": draft.updated_at.isoformat(), "message": "草稿已保存"})
@@ -132,7 +132,7 @@ def download(key: str) -> Any:
 def upload(key: str) -> Any:
     """Replace this table's draft with an uploaded .dmn file."""
     data = uploads.read_upload(request.files.get("file"), "DMN")
-    drafts.save_draft(db.session, DraftKind.DMN, drafts.check_key(key), data, current_user)
+    drafts.save_draft(db.session, DraftKind.DMN, key, data, current_user)
     problems = rule_tables.validate(data)
     db.session.commit()
     if problems:

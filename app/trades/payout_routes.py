@@ -32,14 +32,20 @@ def _project_choices(scope: Scope) -> list[tuple[int, str]]:
     return [(0, "请选择")] + [(p.id, f"{p.name}（{p.code}）年化 {p.expected_yield:.2f}%") for p in projects]
 
 
+def _index_page(model: type[payouts.P], permission: str, template: str, form: Any,
+                status: int) -> Any:
+    """The list of payouts with the create form; its project choices (set by the caller) also tell the
+    template whether any project is in 收益阶段."""
+    page = db.paginate(payouts.payout_query(db.session, model, _scope(permission)), per_page=PER_PAGE,
+                       error_out=False)
+    return render_template(template, form=form, page=page), status
+
+
 # --- 付息 ------------------------------------------------------------------------------------------------
 
 
 def _interest_page(form: InterestPaymentForm, status: int = 200) -> Any:
-    scope = _scope(INTEREST)
-    page = db.paginate(payouts.payout_query(db.session, InterestPayment, scope), per_page=PER_PAGE, error_out=False)
-    return render_template("trades/interest_index.html", form=form, page=page,
-                           projects=list(db.session.scalars(payouts.income_projects(db.session, scope)))), status
+    return _index_page(InterestPayment, INTEREST, "trades/interest_index.html", form, status)
 
 
 @bp.get("/interest")
@@ -103,10 +109,7 @@ def interest_cancel(payment_id: int) -> Any:
 
 
 def _settlement_page(form: SettlementForm, status: int = 200) -> Any:
-    scope = _scope(SETTLEMENT)
-    page = db.paginate(payouts.payout_query(db.session, Settlement, scope), per_page=PER_PAGE, error_out=False)
-    return render_template("trades/settlement_index.html", form=form, page=page,
-                           projects=list(db.session.scalars(payouts.income_projects(db.session, scope)))), status
+    return _index_page(Settlement, SETTLEMENT, "trades/settlement_index.html", form, status)
 
 
 @bp.get("/settlements")

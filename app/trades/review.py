@@ -4,7 +4,8 @@ its service tasks call.
 Trade status model: the diagram is the one place that says where a trade stands. Each step's service
 task writes the status (``trade.set_status``) and each decision writes its consequence on the trade row
 (到账 on finance pass, 退回/退款/失败 with the reason, 收益阶段), in the same transaction as the task
-completion. Screens, the monitor and the raise figures read the row and never the workflow JSON.
+completion. The confirmed arrival also makes the customer 成交, so the pools never recycle an investor.
+Screens, the monitor and the raise figures read the row and never the workflow JSON.
 
 Loop design: one process instance is one review round. 退回 ends the round at 交易修订; the seat's
 resubmission (``trade.resubmit``) applies the revision and starts the next round as a new instance, so
@@ -22,6 +23,8 @@ from sqlalchemy import func, select
 
 from app import clock, signals, workflow
 from app.auth.models import User
+from app.customers import services as customer_services
+from app.customers.models import CustomerType
 from app.database import DbSession
 from app.errors import Conflict, ValidationFailed
 from app.products.models import Project, ProjectStage
@@ -82,7 +85,7 @@ def set_status(ctx: OperationContext, status: str) -> dict[str, Any]:
 @operation("trade.record_arrival", "确认到账（交易财务审核通过）",
            {"arrival_date": "到账时间", "arrival_amount": "实际到账金额"})
 def record_arrival(ctx: OperationContext, arrival_date: date | None, arrival_amount: Decimal | None) -> dict[str, Any]:
-    """Record the confirmed arrival; the trade now counts in 虚拟LP募集额度/数量."""
+    """Record the confirmed arrival; the trade now counts in 虚拟LP募集额度/数量 and the customer is 成交."""
     trade = _trade(ctx)
     if not isinstance(arrival_date, date):
         raise ValidationFailed("通过交易财务审核须填写到账时间")
@@ -97,7 +100,7 @@ def record_arrival(ctx: OperationContext, arrival_date: date | None, arrival_amo
     trade.arrival_date = arrival_date
     trade.arrival_amount = amount
     trade.arrival_confirmed = True
-    ctx.session.flush()
+    customer_services.set_type(ctx.session, trade.customer, CustomerType.DEALT)
     return {"arrival_amount": str(amount), "arrival_date": arrival_date.isoformat()}
 
 

@@ -22,6 +22,7 @@ from app.org import scope as data_scope
 from app.workflow import engine, scripting, serialization, specs, store
 from app.workflow.deploy import known_roles, latest_or_404
 from app.workflow.models import (
+    InstanceEvent,
     InstanceLink,
     InstanceStatus,
     MessageLog,
@@ -383,7 +384,8 @@ def send_message(session: DbSession, name: str, correlation: dict[str, Any], pay
     """Deliver a message to every instance waiting for ``name`` with this correlation; returns their ids.
 
     The correlation values travel in the payload too, as they do in messages thrown by a diagram.
-    A message nobody waits for is recorded in the message log, not lost.
+    A message nobody waits for is recorded in the message log, not lost. An instance in 异常 keeps the
+    message (a ``message_held`` event) and receives it when it is retried.
     """
     body = {**correlation, **(payload or {})}
     return _deliver(session, name, engine.canonical_correlation(correlation), body, actor, None, 0)
@@ -404,10 +406,15 @@ def _deliver(session: DbSession, name: str, correlation: str, payload: dict[str,
         select(MessageSubscription.instance_id).where(MessageSubscription.message_name == name,
                                                       MessageSubscription.correlation == correlation)
         .distinct().order_by(MessageSubscription.instance_id)))
+    held = False
     for instance_id in targets:
         if instance_id == source_id:
             continue
         instance = session.get(ProcessInstance, instance_id)
+        if instance is not None and instance.status == InstanceStatus.ERROR:
+            _event(session, instance, "message_held", actor, comment=name,
+                   data={"correlation": correlation, "payload": _plain(payload)})
+            held = True
         if instance is None or instance.status not in LIVE:
             continue
         workflow = load_workflow(instance)
@@ -415,7 +422,7 @@ def _deliver(session: DbSession, name: str, correlation: str, payload: dict[str,
         _run(session, instance, workflow, actor, _delivery(workflow, name, payload), depth)
         delivered.append(instance_id)
     session.add(MessageLog(message_name=name, correlation=correlation, payload=_plain(payload),
-                           source_instance_id=source_id, delivered_to=delivered, matched=bool(delivered)))
+                           source_instance_id=source_id, delivered_to=delivered, matched=bool(delivered) or held))
     session.flush()
     return delivered
 
@@ -474,6 +481,32 @@ def retry(session: DbSession, instance: ProcessInstance, actor: User | None) -> 
         engine.step(workflow)
 
     _run(session, instance, workflow, actor, again, full_sync=True)
+    _release_held_messages(session, instance, actor)
+
+
+def _release_held_messages(session: DbSession, instance: ProcessInstance, actor: User | None) -> None:
+    """Deliver, in order, the messages sent while the instance was in 异常; one it no longer waits for is
+    recorded as not delivered. Each release names the held event, so a message is released once."""
+    events = session.scalars(select(InstanceEvent).where(
+        InstanceEvent.instance_id == instance.id, InstanceEvent.kind.in_(("message_held", "message_released")))
+        .order_by(InstanceEvent.id)).all()
+    released = {e.data["held"] for e in events if e.kind == "message_released" and e.data}
+    for held in (e for e in events if e.kind == "message_held" and e.id not in released):
+        if instance.status not in LIVE:
+            return  # a delivery failed again (or ended the instance): the rest wait for the next retry
+        kept = held.data or {}
+        name, correlation, payload = held.comment, kept.get("correlation", ""), kept.get("payload") or {}
+        waiting = session.scalar(select(MessageSubscription.id).where(
+            MessageSubscription.instance_id == instance.id, MessageSubscription.message_name == name,
+            MessageSubscription.correlation == correlation).limit(1))
+        if waiting is None:
+            _event(session, instance, "message_released", actor, comment=name, outcome="已不再等待，未投递",
+                   data={"held": held.id, "payload": payload})
+            continue
+        workflow = load_workflow(instance)
+        _event(session, instance, "message_released", actor, comment=name, outcome="已投递",
+               data={"held": held.id, "payload": payload})
+        _run(session, instance, workflow, actor, _delivery(workflow, name, payload))
 
 
 def record_event(session: DbSession, instance: ProcessInstance, kind: str, actor: User | None, **fields: Any) -> None:

@@ -68,7 +68,7 @@ def inbox_page() -> Any:
     processes = db.session.execute(select(ProcessModel.key, ProcessModel.name).distinct()
                                    .order_by(ProcessModel.key)).all()
     return render_template("workflow/inbox.html", tab=tab, tabs=inbox.TABS, page=Page(items, number, PER_PAGE, total),
-                           counts=counts, processes=processes)
+                           counts=counts, processes=processes, process_names=dict(processes))
 
 
 def _render_task(task_id: int, form: Any = None, status: int = 200, errors: list[str] | None = None) -> Any:

@@ -147,6 +147,7 @@ def test_a_chat_message_arrives_without_reloading(page, browser, live_server):
     assert sender.locator("#chat-unread").inner_text() == "1"  # head01's demo message
     sender.goto("/chat/")
     sender.get_by_role("link", name=re.compile("陈坐席")).click()
+    sender.wait_for_url(re.compile(r".*/chat/with/\d+$"))  # loaded: Enter sends once chat.js has run
     sender.get_by_label("消息内容").fill("王总确认参加沙龙了！")
     sender.keyboard.press("Enter")
     sender.locator("#messages", has_text="王总确认参加沙龙了！").wait_for()

@@ -26,7 +26,7 @@ def test_interest_is_computed_on_act_365_reviewed_by_another_finance_user_and_po
     project, (small, large) = earning_project(100)
     finance01, finance02 = login_as("finance01"), login_as("finance02")
     page = finance01.get("/trades/payouts/interest").get_data(as_text=True)
-    assert project.name in page
+    assert project.name in page and 'id="interest-form"' in page
     period_end = clock.today() - timedelta(days=10)  # 90 days after the value date
     response = finance01.post("/trades/payouts/interest", data={
         "project_id": str(project.id), "period_end": period_end.isoformat(), "payment_date": period_end.isoformat(),
@@ -55,6 +55,14 @@ def test_interest_is_computed_on_act_365_reviewed_by_another_finance_user_and_po
     again = finance01.post("/trades/payouts/interest", data={
         "project_id": str(project.id), "period_end": period_end.isoformat(), "payment_date": period_end.isoformat()})
     assert again.status_code == 422 and "没有需要付息的交易" in again.get_data(as_text=True)
+
+
+def test_without_an_earning_project_in_scope_there_is_nothing_to_compute(login_as):
+    finance11 = login_as("finance11")  # 理财二部: the demo's earning trades are 理财一部's
+    for path, form_id in (("/trades/payouts/interest", "interest-form"), ("/trades/payouts/settlements",
+                                                                          "settlement-form")):
+        page = finance11.get(path).get_data(as_text=True)
+        assert "没有处于收益阶段" in page and f'id="{form_id}"' not in page
 
 
 def test_only_projects_in_the_income_stage_can_be_paid_or_settled(login_as):

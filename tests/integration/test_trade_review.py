@@ -10,11 +10,13 @@ import pytest
 from sqlalchemy import func, select
 
 from app import clock, workflow
+from app.customers.models import CustomerType
 from app.extensions import db
 from app.products.models import ProjectStage
 from app.trades.models import Trade, TradeStatus
 from app.trades.raising import figures_of
 from app.workflow.models import InstanceStatus, ProcessInstance, TaskStatus, WorkflowTask
+from app.workflow.views import history
 from tests.conftest import user_named
 from tests.integration.trading import (
     act,
@@ -41,7 +43,7 @@ def _to_awaiting(people, trade):
 
 def test_happy_path_from_creation_to_income(people):
     project = make_project(lp_amount="2000000", lp_count=2)
-    customer = customers_of("seat01")[0]
+    customer = next(c for c in customers_of("seat01") if c.type != CustomerType.DEALT)
     trade = create_trade(people["seat01"], customer.id, project.id, "1000000")
     assert trade.status == TradeStatus.FINANCE_AUDIT and trade.arrival_amount == Decimal("1000000.00")
     assert trade.trade_no.startswith("JY") and trade.review_round == 1
@@ -58,6 +60,7 @@ def test_happy_path_from_creation_to_income(people):
     finance_pass(people["finance01"], trade, amount="1000000.00")
     trade = reload(trade.id)
     assert trade.status == TradeStatus.VERIFICATION and trade.arrival_confirmed and trade.arrival_date is not None
+    assert trade.customer.type == CustomerType.DEALT  # an investor now: the pools never recycle it
     assert figures_of(db.session, project.id).virtual_amount == Decimal("1000000.00")
     act(people["service01"], trade, "pass", "核对无误")
     assert status(trade) == TradeStatus.PERSONAL_CONTRACT
@@ -200,6 +203,33 @@ def test_project_failure_ends_every_open_trade_wherever_it_is(people):
     people["seat01"].post(f"/customers/{customer}/current")
     refused = people["seat01"].post("/trades/new", data={"project_id": str(project.id), "intended_amount": "1000000"})
     assert refused.status_code == 422
+
+
+def test_a_review_in_error_when_the_project_fails_keeps_the_message_and_fails_after_retry(people, login_as):
+    project = make_project(lp_amount="5000000", lp_count=5)
+    trade = create_trade(people["seat01"], customers_of("seat01")[0].id, project.id)
+    finance_pass(people["finance01"], trade)
+    instance = db.session.get(ProcessInstance, reload(trade.id).review_instance_id)
+    instance.status, instance.error_message = InstanceStatus.ERROR, "银行接口超时"  # an incident
+    db.session.commit()
+
+    assert people["service01"].post(f"/products/projects/{project.id}/stage",
+                                    data={"outcome": "failure", "comment": "认购不足"}).status_code == 302
+    assert status(trade) == TradeStatus.VERIFICATION  # the instance could not act on it yet …
+    kinds = [e.kind for e in history(db.session, instance.id)]
+    assert kinds[-1] == "message_held"  # … but kept it
+
+    designer = login_as("designer01")  # 流程实例管理: retry once the cause is fixed
+    assert designer.post(f"/workflow/instances/{instance.id}/retry").status_code == 302
+    trade = reload(trade.id)
+    assert trade.status == TradeStatus.FAILED and trade.status_reason == "项目募集失败：认购不足"
+    db.session.refresh(instance)
+    assert instance.status == InstanceStatus.COMPLETED
+    released = [e for e in history(db.session, instance.id) if e.kind == "message_released"]
+    assert [(e.comment, e.outcome) for e in released] == [("project_raise_failed", "已投递")]
+    # A second retry finds nothing left to release.
+    assert designer.post(f"/workflow/instances/{instance.id}/retry").status_code in (302, 409)
+    assert len([e for e in history(db.session, instance.id) if e.kind == "message_released"]) == 1
 
 
 def test_raise_success_is_refused_until_the_quota_is_met_then_waiting_trades_move_on(people):

@@ -96,6 +96,19 @@ def test_leave_application_forwarded_and_completed_with_the_route_on_the_diagram
     assert application.status == ApplicationStatus.COMPLETED and len(application.attachments) == 1
 
 
+def test_a_type_chosen_before_the_page_scripts_ran_still_brings_its_fields(page):
+    browser_login(page, "seat01")
+    held: list = []
+    page.route("**/htmx.min.js", lambda route: held.append(route))  # a slow network: htmx has not arrived
+    page.goto("/oa/applications/new", wait_until="commit")
+    page.get_by_label("申请类型").select_option(label="请假申请")
+    assert page.get_by_label("请假类别").count() == 0
+    while not held:
+        page.wait_for_timeout(50)
+    held[0].continue_()
+    page.get_by_label("请假类别").wait_for()
+
+
 def test_work_calendar_month_view_and_a_new_plan(page):
     page.emulate_media(reduced_motion="reduce")
     browser_login(page, "seat01")

@@ -485,15 +485,16 @@ def retry(session: DbSession, instance: ProcessInstance, actor: User | None) -> 
 
 
 def _release_held_messages(session: DbSession, instance: ProcessInstance, actor: User | None) -> None:
-    """Deliver, in order, the messages sent while the instance was in 异常; one it no longer waits for is
-    recorded as not delivered. Each release names the held event, so a message is released once."""
+    """Deliver, in order, the messages sent while the instance was in 异常; one it no longer waits for (an
+    earlier one moved it on, or ended it) is recorded as not delivered. Each release names the held event,
+    so a message is released once."""
     events = session.scalars(select(InstanceEvent).where(
         InstanceEvent.instance_id == instance.id, InstanceEvent.kind.in_(("message_held", "message_released")))
         .order_by(InstanceEvent.id)).all()
     released = {e.data["held"] for e in events if e.kind == "message_released" and e.data}
     for held in (e for e in events if e.kind == "message_held" and e.id not in released):
-        if instance.status not in LIVE:
-            return  # a delivery failed again (or ended the instance): the rest wait for the next retry
+        if instance.status == InstanceStatus.ERROR:
+            return  # a delivery failed again: the rest wait for the next retry
         kept = held.data or {}
         name, correlation, payload = held.comment, kept.get("correlation", ""), kept.get("payload") or {}
         waiting = session.scalar(select(MessageSubscription.id).where(

@@ -215,6 +215,28 @@ def test_event_based_gateway_subscribes_to_each_branch_and_takes_the_first_messa
         MessageSubscription.instance_id.in_([first.id, second.id]))) == 0
 
 
+def test_messages_held_in_error_are_released_in_order_and_one_no_longer_awaited_is_not_delivered(deploy_fixture):
+    deploy_fixture("event_gateway")
+    instance = workflow.start(db.session, "test_event_gateway", data={"order_id": 4})
+    instance.status, instance.error_message = InstanceStatus.ERROR, "外部系统超时"  # an incident
+    db.session.commit()
+    assert workflow.send_message(db.session, "order_go", {"order_id": 4}, {"amount": "200"}) == []
+    assert workflow.send_message(db.session, "order_stop", {"order_id": 4}) == []
+    db.session.commit()
+    assert _events(instance, "message_held") == 2 and _events(instance, "message") == 0
+
+    workflow.retry(db.session, instance, user_named("designer01"))
+    db.session.commit()
+    db.session.refresh(instance)
+    assert instance.status == InstanceStatus.COMPLETED
+    done, _current = engine.active_element_ids(workflow.load_workflow(instance))
+    assert "end_go" in done and "end_stop" not in done  # the first message decided the branch
+    released = db.session.execute(select(InstanceEvent.comment, InstanceEvent.outcome).where(
+        InstanceEvent.instance_id == instance.id, InstanceEvent.kind == "message_released")
+        .order_by(InstanceEvent.id)).all()
+    assert [tuple(r) for r in released] == [("order_go", "已投递"), ("order_stop", "已不再等待，未投递")]
+
+
 def test_an_operation_refusing_a_step_fails_the_whole_call_and_nothing_moves(deploy_fixture):
     deploy_fixture("event_gateway")
     instance = workflow.start(db.session, "test_event_gateway", data={"order_id": 3})

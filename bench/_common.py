@@ -8,8 +8,8 @@ import statistics
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -17,29 +17,64 @@ import sqlalchemy as sa
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test")
+# Where scratch databases are created (and dropped afterwards): a server and a database to connect to first.
+PG_URL = os.environ.get("LICAI_BENCH_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 
 
 def machine() -> str:
-    cpus = os.cpu_count()
-    with open("/proc/meminfo") as fh:
-        mem_kb = int(fh.readline().split()[1])
-    return f"{platform.processor() or platform.machine()}, {cpus} cores, {mem_kb / 1024 / 1024:.0f} GiB, " \
-           f"Python {platform.python_version()}, SQLAlchemy {sa.__version__}"
-
-
-def pg_available() -> bool:
+    """CPU model, cores, memory, Python and SQLAlchemy, and the load average the figures were taken under."""
+    cpu = "?"
     try:
-        engine = sa.create_engine(PG_URL, poolclass=sa.pool.NullPool, connect_args={"connect_timeout": 3})
-        with engine.connect():
-            return True
-    except Exception:  # noqa: BLE001
-        return False
+        cpu = next(line for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name")).split(":", 1)[1].strip()
+    except (OSError, StopIteration):
+        pass
+    try:
+        mem_kb = int(next(line for line in Path("/proc/meminfo").read_text().splitlines()
+                          if line.startswith("MemTotal")).split()[1])
+        memory = f"{mem_kb / 1024 / 1024:.0f} GB RAM"
+    except (OSError, StopIteration, ValueError):
+        memory = "? RAM"
+    return (f"{cpu}, {os.cpu_count()} cores, {memory}, Python {platform.python_version()}, "
+            f"SQLAlchemy {sa.__version__}; load average {os.getloadavg()[0]:.1f} "
+            f"(a shared machine: other work slows the figures)")
+
+
+@contextmanager
+def pg_databases() -> Iterator[tuple[str, Callable[[], str]] | None]:
+    """Scratch PostgreSQL databases: yields the server version and a function that creates one more and
+    returns its URL — or None when PostgreSQL does not answer. Every database created is dropped at exit."""
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool,
+                             connect_args={"connect_timeout": 3})
+    try:
+        with admin.connect() as conn:
+            version = str(conn.exec_driver_sql("SHOW server_version").scalar())
+    except sa.exc.OperationalError:
+        admin.dispose()
+        yield None
+        return
+    created: list[str] = []
+
+    def create() -> str:
+        name = f"licai_bench_{uuid.uuid4().hex[:8]}"
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return sa.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+    try:
+        yield version, create
+    finally:
+        with admin.connect() as conn:
+            for name in created:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 @contextmanager
 def scratch_app(kind: str, demo: bool = True) -> Iterator[Any]:
-    """Yield an app (context pushed) on a fresh migrated database with base data (and the small demo)."""
+    """Yield an app (context pushed) on a fresh migrated database with base data (and the small demo);
+    for ``kind == "postgresql"``, None when PostgreSQL does not answer."""
     from flask_migrate import upgrade
 
     from app import create_app
@@ -47,20 +82,15 @@ def scratch_app(kind: str, demo: bool = True) -> Iterator[Any]:
     from app.cli import seed_base
     from app.extensions import db
 
-    tmp = Path(tempfile.mkdtemp(prefix="licai-bench-"))
-    admin = None
-    if kind == "sqlite":
-        url = f"sqlite:///{tmp / 'bench.db'}"
-    else:
-        name = f"licai_bench_{uuid.uuid4().hex[:8]}"
-        admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        url = sa.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
-                      "PASSWORD_HASH_METHOD": "scrypt:1024:8:1", "SCHEDULER_ENABLED": False},
-                     instance_path=str(tmp / "instance"))
-    try:
+    with tempfile.TemporaryDirectory(prefix="licai-bench-") as folder, \
+            (pg_databases() if kind == "postgresql" else nullcontext(None)) as pg:
+        if kind == "postgresql" and pg is None:
+            yield None
+            return
+        url = pg[1]() if pg else f"sqlite:///{folder}/bench.db"
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
+                          "PASSWORD_HASH_METHOD": "scrypt:1024:8:1", "SCHEDULER_ENABLED": False},
+                         instance_path=f"{folder}/instance")
         with app.app_context():
             upgrade(directory=str(REPO / "migrations"))
             seed_base()
@@ -70,11 +100,6 @@ def scratch_app(kind: str, demo: bool = True) -> Iterator[Any]:
             yield app
             db.session.remove()
             db.engine.dispose()
-    finally:
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.dispose()
 
 
 def twin(app: Any) -> Any:

@@ -18,7 +18,6 @@ import os
 import resource
 import shutil
 import sqlite3
-import sys
 import tempfile
 import threading
 import time
@@ -28,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from _common import pg_databases  # puts the repository on sys.path too
 from openpyxl import Workbook
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 # One scratch instance folder for every app this run builds (claimer processes included), removed at exit.
 INSTANCE = tempfile.mkdtemp(prefix="licai-bench-")
 atexit.register(shutil.rmtree, INSTANCE, True)
@@ -217,31 +216,12 @@ def main() -> None:
                 folder)
         if args.skip_pg:
             return
-        admin_url = sa.make_url(os.environ.get("LICAI_BENCH_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test"))
-        try:
-            admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-            with admin.connect() as conn:
-                version = conn.exec_driver_sql("SHOW server_version").scalar()
-        except sa.exc.OperationalError:
-            print("== PostgreSQL not answering; skipped")
-            return
-        created: list[str] = []
-
-        def fresh_pg() -> str:
-            name = f"licai_bench_{uuid.uuid4().hex[:8]}"
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-            created.append(name)
-            return admin_url.set(database=name).render_as_string(hide_password=False)
-
-        try:
-            run(f"PostgreSQL {version}", fresh_pg, args, folder)
-        finally:
-            with admin.connect() as conn:
-                for name in created:
-                    conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.dispose()
-
+        with pg_databases() as pg:
+            if pg is None:
+                print("== PostgreSQL not answering; skipped")
+                return
+            version, create = pg
+            run(f"PostgreSQL {version}", create, args, folder)
 
 
 if __name__ == "__main__":

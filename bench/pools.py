@@ -15,22 +15,19 @@ from __future__ import annotations
 import argparse
 import atexit
 import os
-import platform
 import random
 import shutil
 import sqlite3
 import statistics
-import sys
 import tempfile
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from _common import machine, pg_databases  # puts the repository on sys.path too
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 # One scratch instance folder for every app this run builds (claimer processes included), removed at exit.
 INSTANCE = tempfile.mkdtemp(prefix="licai-bench-")
 atexit.register(shutil.rmtree, INSTANCE, True)
@@ -70,25 +67,6 @@ WHERE pool = 'personal' AND type IN ('new', 'intent', 'valid') AND (
         OR followup_count >= :max_followups
         OR (assigned_at <= :check_cut AND followup_count < :required))))
 """
-
-
-def machine() -> str:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        mem_kb = int(next(line for line in Path("/proc/meminfo").read_text().splitlines()
-                          if line.startswith("MemTotal")).split()[1])
-        memory = f"{mem_kb / 1024 / 1024:.0f} GB RAM"
-    except (OSError, StopIteration, ValueError):
-        memory = "? RAM"
-    return (f"{cpu}, {os.cpu_count()} cores, {memory}, Python {platform.python_version()}; "
-            f"load average {os.getloadavg()[0]:.1f} (a shared machine: other work slows the figures)")
 
 
 def build(url: str, customers: int, public: int) -> Any:
@@ -301,23 +279,12 @@ def main() -> None:
             run(f"SQLite {sqlite3.sqlite_version}", f"sqlite:///{folder}/bench.db", args)
     if args.skip_pg:
         return
-    admin_url = sa.make_url(os.environ.get("LICAI_BENCH_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test"))
-    try:
-        admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-        with admin.connect() as conn:
-            version = conn.exec_driver_sql("SHOW server_version").scalar()
-    except sa.exc.OperationalError:
-        print("== PostgreSQL not answering; skipped")
-        return
-    name = f"licai_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        run(f"PostgreSQL {version}", admin_url.set(database=name).render_as_string(hide_password=False), args)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with pg_databases() as pg:
+        if pg is None:
+            print("== PostgreSQL not answering; skipped")
+            return
+        version, create = pg
+        run(f"PostgreSQL {version}", create(), args)
 
 
 if __name__ == "__main__":

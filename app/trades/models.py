@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from app import clock
 from app.audit.models import Audited
@@ -149,7 +149,36 @@ class PayoutStatus(StrEnum):
         return {"draft": "待复核", "posted": "已入账", "cancelled": "已作废"}[self.value]
 
 
-class InterestPayment(Audited, Base):
+class Payout:
+    """What an interest payment and a settlement share: a project, the creator's org (its scope), the rate
+    and day count the lines were computed with, and the maker–checker pair (another finance user posts)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), index=True)  # the creator's org: its scope
+    annual_rate: Mapped[Decimal] = mapped_column(RATE)
+    day_basis: Mapped[str] = mapped_column(String(10))
+    status: Mapped[PayoutStatus] = mapped_column(str_enum(PayoutStatus), default=PayoutStatus.DRAFT, index=True)
+    remark: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @declared_attr
+    def project(cls) -> Mapped[Project]:
+        return relationship()
+
+    @declared_attr
+    def created_by(cls: type[Payout]) -> Mapped[User | None]:
+        return relationship(foreign_keys=lambda: [cls.created_by_id])
+
+    @declared_attr
+    def reviewed_by(cls: type[Payout]) -> Mapped[User | None]:
+        return relationship(foreign_keys=lambda: [cls.reviewed_by_id])
+
+
+class InterestPayment(Payout, Audited, Base):
     """An interest payment (付息) of a project for the trades in the creator's scope, accrued up to ``period_end``.
 
     Each line accrues from where the trade's interest was last posted (else its value date) to
@@ -158,24 +187,10 @@ class InterestPayment(Audited, Base):
 
     __tablename__ = "interest_payment"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), index=True)  # the creator's org: its scope
     period_end: Mapped[date] = mapped_column(Date)  # 计息截止日 (exclusive)
     payment_date: Mapped[date] = mapped_column(Date)  # 付息日
-    annual_rate: Mapped[Decimal] = mapped_column(RATE)
-    day_basis: Mapped[str] = mapped_column(String(10))
     total: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
-    status: Mapped[PayoutStatus] = mapped_column(str_enum(PayoutStatus), default=PayoutStatus.DRAFT, index=True)
-    remark: Mapped[str] = mapped_column(Text, default="")
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
-    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    project: Mapped[Project] = relationship()
-    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
-    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
     lines: Mapped[list[InterestLine]] = relationship(back_populates="payment", order_by="InterestLine.id",
                                                      cascade="all, delete-orphan")
 
@@ -199,30 +214,16 @@ class InterestLine(Base):
     trade: Mapped[Trade] = relationship()
 
 
-class Settlement(Audited, Base):
+class Settlement(Payout, Audited, Base):
     """A settlement (清算) of a project's income-stage trades in the creator's scope: principal repaid plus
     the interest accrued since the last payment; posting closes the trades as 已清算."""
 
     __tablename__ = "settlement"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), index=True)
     settlement_date: Mapped[date] = mapped_column(Date)  # 清算日: principal repaid, interest accrued to (exclusive)
-    annual_rate: Mapped[Decimal] = mapped_column(RATE)
-    day_basis: Mapped[str] = mapped_column(String(10))
     total_principal: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
     total_interest: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
-    status: Mapped[PayoutStatus] = mapped_column(str_enum(PayoutStatus), default=PayoutStatus.DRAFT, index=True)
-    remark: Mapped[str] = mapped_column(Text, default="")
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
-    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    project: Mapped[Project] = relationship()
-    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
-    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
     lines: Mapped[list[SettlementLine]] = relationship(back_populates="settlement", order_by="SettlementLine.id",
                                                        cascade="all, delete-orphan")
 

@@ -27,6 +27,7 @@ from app.trades.models import (
     IncomeStatus,
     InterestLine,
     InterestPayment,
+    Payout,
     PayoutStatus,
     Settlement,
     SettlementLine,
@@ -156,7 +157,7 @@ def post_interest_payment(session: DbSession, payment: InterestPayment, actor: U
     session.flush()
 
 
-def cancel_payout(session: DbSession, payout: InterestPayment | Settlement, actor: User) -> None:
+def cancel_payout(session: DbSession, payout: Payout, actor: User) -> None:
     """作废 a draft (nothing was posted)."""
     if payout.status != PayoutStatus.DRAFT:
         raise Conflict(f"只有待复核的单据可以作废（当前：{payout.status.label}）")

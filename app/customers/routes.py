@@ -312,6 +312,11 @@ def change_type(customer_id: int) -> Any:
     return redirect(request.form.get("next") or url_for("customers.detail", customer_id=customer.id))
 
 
+def _to_contacts(customer: Customer) -> Any:
+    """Back to 客户 360, scrolled to the phones and addresses."""
+    return redirect(url_for("customers.detail", customer_id=customer.id, _anchor="contacts"))
+
+
 @bp.post("/<int:customer_id>/phones")
 @require(CUSTOMERS_EDIT)
 def add_phone(customer_id: int) -> Any:
@@ -322,7 +327,7 @@ def add_phone(customer_id: int) -> Any:
     services.add_phone(db.session, customer, form.phone.data or "", form.remark.data or "")
     db.session.commit()
     flash("电话已添加", "success")
-    return redirect(url_for("customers.detail", customer_id=customer.id) + "#contacts")
+    return _to_contacts(customer)
 
 
 @bp.post("/<int:customer_id>/phones/<int:phone_id>/delete")
@@ -332,7 +337,7 @@ def remove_phone(customer_id: int, phone_id: int) -> Any:
     services.remove_phone(db.session, customer, phone_id)
     db.session.commit()
     flash("电话已删除", "success")
-    return redirect(url_for("customers.detail", customer_id=customer.id) + "#contacts")
+    return _to_contacts(customer)
 
 
 @bp.post("/<int:customer_id>/phones/<int:phone_id>/primary")
@@ -341,7 +346,7 @@ def primary_phone(customer_id: int, phone_id: int) -> Any:
     customer = load(customer_id, CUSTOMERS_EDIT)
     services.make_primary_phone(db.session, customer, phone_id)
     db.session.commit()
-    return redirect(url_for("customers.detail", customer_id=customer.id) + "#contacts")
+    return _to_contacts(customer)
 
 
 @bp.post("/<int:customer_id>/addresses")
@@ -354,7 +359,7 @@ def add_address(customer_id: int) -> Any:
     services.add_address(db.session, customer, form.kind.data or "", form.address.data or "", form.postcode.data or "")
     db.session.commit()
     flash("地址已添加", "success")
-    return redirect(url_for("customers.detail", customer_id=customer.id) + "#contacts")
+    return _to_contacts(customer)
 
 
 @bp.post("/<int:customer_id>/addresses/<int:address_id>/delete")
@@ -364,7 +369,7 @@ def remove_address(customer_id: int, address_id: int) -> Any:
     services.remove_address(db.session, customer, address_id)
     db.session.commit()
     flash("地址已删除", "success")
-    return redirect(url_for("customers.detail", customer_id=customer.id) + "#contacts")
+    return _to_contacts(customer)
 
 
 @bp.post("/move-category")
@@ -399,7 +404,7 @@ def mark_blacklist(customer_id: int) -> Any:
         flash(f"已标记。该电话已被 {count} 名坐席标记，列入黑名单", "warning")
     else:
         flash(f"已标记（{count}/{limit}），达到 {limit} 次后将列入黑名单", "success")
-    return redirect(url_for("customers.detail", customer_id=customer.id) + "#contacts")
+    return _to_contacts(customer)
 
 
 @bp.post("/blacklist/mark")

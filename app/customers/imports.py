@@ -67,6 +67,7 @@ logger = logging.getLogger(__name__)
 MAX_ROWS = 200_000
 CHUNK_ROWS = 2_000  # rows validated and staged per transaction
 IMPORT_CHUNK = 20_000  # staged rows turned into customers per transaction
+IMPORT_SEQUENCE = "customer_import"  # generated batch numbers (导入编号)
 MAX_MEMBERS = 2_000
 MAX_UNCOMPRESSED = 400 * 1024 * 1024  # all parts together, once inflated
 MAX_RATIO = 200  # inflated / compressed per part; real sheets stay far below, zip bombs far above
@@ -208,10 +209,12 @@ def check_workbook_file(path: Path) -> None:
         raise ValidationFailed("文件已损坏或使用了不支持的压缩方式，无法读取") from exc
 
 
-def clean_import_number(raw: str) -> str:
+def clean_import_number(session: DbSession, raw: str) -> str:
+    """The importer's batch number, or the next one from a sequence (two uploads in the same second, by the
+    same head or two, never draw the same number)."""
     number = (raw or "").strip()
     if not number:
-        return f"IMP{clock.local(clock.now()):%Y%m%d%H%M%S}{secrets.randbelow(100):02d}"
+        return f"IMP{clock.local(clock.now()):%Y%m%d}{allocate(session, IMPORT_SEQUENCE):06d}"
     if not _NUMBER_PATTERN.match(number):
         raise ValidationFailed("导入编号只能包含字母、数字、下划线和短横线，最多 40 个字符")
     return number
@@ -226,7 +229,7 @@ def start(session: DbSession, user: User, upload: IO[bytes], filename: str, numb
         raise ValidationFailed("请选择要导入的 .xlsx 文件")
     if not importable_orgs(session, user):
         raise ValidationFailed("您没有可导入客户的组织")
-    number = clean_import_number(number)
+    number = clean_import_number(session, number)
     if session.scalar(select(ImportJob.id).where(ImportJob.number == number)) or session.scalar(
             select(Customer.id).where(Customer.import_batch == number).limit(1)):
         raise Conflict(f"导入编号 {number} 已被使用，请换一个")

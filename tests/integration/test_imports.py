@@ -8,10 +8,11 @@ import time
 import zipfile
 
 import pytest
+import time_machine
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from app import background
+from app import background, clock
 from app.customers.models import Customer, CustomerType, ImportJob, ImportRow, ImportStatus, Pool
 from app.extensions import db
 from app.pools.models import MoveReason, PoolHistory
@@ -182,6 +183,19 @@ def test_wrong_columns_and_empty_files_fail_with_a_message(login_as):
     assert job.status == ImportStatus.FAILED and "缺少必填列：客户姓名、手机号码、所属组织" in job.message
     _upload(client, xlsx_bytes([]))
     assert "文件中没有数据行" in _wait(_job().id).message
+
+
+def test_uploads_in_the_same_second_get_their_own_batch_numbers(login_as):
+    head01, head11 = login_as("head01"), login_as("head11")
+    empty = xlsx_bytes([])
+    with time_machine.travel(clock.now(), tick=False):  # 30 uploads stamped with the same second
+        for client in [head01, head11] * 15:
+            assert _upload(client, empty).status_code == 302
+    background.wait_idle(60)
+    fresh()
+    numbers = db.session.scalars(select(ImportJob.number).order_by(ImportJob.id)).all()
+    assert len(numbers) == len(set(numbers)) == 30
+    assert all(n.startswith("IMP") for n in numbers)
 
 
 def test_an_oversize_upload_is_refused(database_url, tmp_path):

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from wtforms.fields.core import UnboundField
+
 from forms.task_forms import DefinitionError, TaskForm, compile_definition
 
 SEARCH_DIRS: list[Path] = [Path(__file__).resolve().parent / "tasks"]
@@ -88,6 +90,16 @@ def exists(form_key: str) -> bool:
     except (UnknownForm, DefinitionError):
         return False
     return True
+
+
+def field_names(form_key: str) -> frozenset[str] | None:
+    """The names a form writes into task data (its fields, ``outcome``, ``comment``); None if the key is unknown."""
+    try:
+        cls = resolve(form_key)
+    except (UnknownForm, DefinitionError):
+        return None
+    fields = {name for name in dir(cls) if isinstance(getattr(cls, name, None), UnboundField)}
+    return frozenset(fields | {"outcome", "comment"})
 
 
 def known_keys() -> list[str]:

@@ -4,7 +4,6 @@ new process."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from xml.sax.saxutils import quoteattr
 
@@ -18,9 +17,9 @@ from app.designer.models import DesignDraft, DraftKind
 from app.errors import NotFound, ValidationFailed
 from app.workflow import deploy
 from app.workflow.models import ProcessModel
+from app.workflow.validation import KEY_PATTERN, KEY_RULE
 from app.workflow.xmlsafe import parse_xml, to_text
 
-KEY_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{1,99}$")
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
 
@@ -28,7 +27,7 @@ def check_key(key: str) -> str:
     """A process or table key: a letter or underscore first, then letters, digits, underscores."""
     key = key.strip()
     if not KEY_PATTERN.match(key):
-        raise ValidationFailed("标识须以字母或下划线开头，只含字母、数字、下划线，2–100 个字符")
+        raise ValidationFailed(f"标识“{key}”不合规：{KEY_RULE}")
     return key
 
 

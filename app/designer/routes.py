@@ -18,6 +18,7 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.workflow import deploy
 from app.workflow.models import ProcessModel
+from app.workflow.validation import KEY_RULE
 from forms.base import first_error
 from forms.designer import NewProcessForm
 
@@ -60,7 +61,7 @@ def new_process() -> Any:
     if form.validate_on_submit():
         key = (form.key.data or "").strip()
         if not drafts.KEY_PATTERN.match(key):
-            flash("流程标识须以字母或下划线开头，只含字母、数字、下划线，2–100 个字符", "danger")
+            flash(f"流程标识“{key}”不合规：{KEY_RULE}", "danger")
         elif deploy.latest(db.session, key) is not None or drafts.get_draft(db.session, DraftKind.BPMN, key):
             flash(f"流程标识 {key} 已存在，请换一个或直接打开它", "danger")
         else:

@@ -31,9 +31,10 @@ def deploy_command(bpmn_dir: Path | None, rules_dir: Path | None) -> None:
             results = deploy.deploy_directory(db.session, bpmn_dir, rules_dir)
         except deploy.DeploymentRefused as exc:
             db.session.rollback()
+            where = exc.source or "流程图"
             for problem in exc.problems:
-                click.echo(f"  ✗ {problem}", err=True)
-            raise click.ClickException("流程图未通过校验，未发布任何版本") from exc
+                click.echo(f"  ✗ {where}：{problem}", err=True)
+            raise click.ClickException(f"{where} 未通过校验，未发布任何版本") from exc
         except deploy.ValidationFailed as exc:
             db.session.rollback()
             raise click.ClickException(exc.message) from exc

@@ -9,12 +9,10 @@ import re
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
-from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.dmn.parser.DMNParser import DMNParser
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-from app.workflow import sandbox
+from app.workflow import dmn, sandbox
+from app.workflow.errors import DiagramError
 from app.workflow.validation import Problem
 from app.workflow.xmlsafe import parse_xml
 
@@ -56,16 +54,11 @@ def check_table(dmn_xml: str | bytes) -> list[Problem]:
     """Return every problem of a DMN document (empty when it can be published)."""
     root = parse_xml(dmn_xml, "DMN")
     problems: list[Problem] = []
-    parser = SpiffBpmnParser(validator=BpmnValidator())
+    parser = SpiffBpmnParser(validator=BpmnValidator(), dmn_schemas=dmn.LIBRARY_SCHEMAS)
     try:
-        parser.add_dmn_xml(root, filename="table.dmn")
-        for dmn_parser in parser.dmn_parsers.values():
-            assert isinstance(dmn_parser, DMNParser)
-            dmn_parser.parse()
-    except ValidationException as exc:
-        return [Problem(getattr(exc, "id", "") or "", "", f"决策表无效：{exc}")]
-    except (SpiffWorkflowException, KeyError, IndexError, ValueError) as exc:
-        return [Problem("", "", f"决策表无效：{exc}")]
+        dmn.add_dmn(parser, root, "table.dmn")
+    except DiagramError as exc:
+        return [Problem(exc.element_id, exc.element_name, exc.message)]
     if not parser.dmn_parsers:
         return [Problem("", "", "文件中没有决策（decision）")]
     for table in root.iter():

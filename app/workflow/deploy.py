@@ -16,7 +16,7 @@ from app.errors import NotFound, ValidationFailed
 from app.workflow import layout, specs, validation
 from app.workflow.errors import DiagramError
 from app.workflow.models import DecisionTable, ProcessModel
-from app.workflow.xmlsafe import parse_xml, to_text
+from app.workflow.xmlsafe import XmlRejected, parse_xml, to_text
 
 DMN_NS = {"dmn": "https://www.omg.org/spec/DMN/20191111/MODEL/"}
 
@@ -24,11 +24,13 @@ DMN_NS = {"dmn": "https://www.omg.org/spec/DMN/20191111/MODEL/"}
 class DeploymentRefused(ValidationFailed):
     code = "deployment_refused"
 
-    def __init__(self, problems: list[validation.Problem]) -> None:
-        super().__init__("流程图未通过校验：" + "；".join(str(p) for p in problems[:10]),
+    def __init__(self, problems: list[validation.Problem], source: str = "") -> None:
+        where = f"{source} " if source else ""
+        super().__init__(f"流程图{where}未通过校验：" + "；".join(str(p) for p in problems[:10]),
                          details=[{"element_id": p.element_id, "element_name": p.element_name, "message": p.message}
                                   for p in problems])
         self.problems = problems
+        self.source = source
 
 
 @dataclass(frozen=True)
@@ -58,11 +60,11 @@ def check_diagram(session: DbSession, bpmn_xml: str | bytes, dmn_xmls: list[str]
                   process_key: str | None = None) -> specs.ParsedModel:
     """Parse and validate a diagram; raise DeploymentRefused listing every problem by element."""
     root = parse_xml(bpmn_xml, "BPMN")
-    problems = validation.check(root, known_roles(session))
+    problems = validation.check(root, known_roles(session), dmn_xmls or [])
     try:
         parsed = specs.parse_model(bpmn_xml, dmn_xmls or [], process_key)
     except DiagramError as exc:
-        problems.insert(0, validation.Problem(exc.element_id, "", exc.message))
+        problems.insert(0, validation.Problem(exc.element_id, exc.element_name, exc.message))
         raise DeploymentRefused(problems) from exc
     if problems:
         raise DeploymentRefused(problems)
@@ -165,9 +167,15 @@ def deploy_directory(session: DbSession, bpmn_dir: Path, rules_dir: Path, actor:
     tables = tables_in_force(session, rules_dir)
     results = []
     for path in sorted(bpmn_dir.glob("*.bpmn")):
-        text = path.read_text(encoding="utf-8")
-        results.append(deploy(session, text, tables_called_by(text, tables), source=f"bpmn/{path.name}",
-                              actor=actor))
+        try:
+            text = path.read_text(encoding="utf-8")
+            results.append(deploy(session, text, tables_called_by(text, tables), source=f"bpmn/{path.name}",
+                                  actor=actor))
+        except DeploymentRefused as exc:
+            raise DeploymentRefused(exc.problems, str(path)) from exc
+        except (XmlRejected, UnicodeDecodeError) as exc:
+            message = exc.message if isinstance(exc, XmlRejected) else "文件不是 UTF-8 编码的文本"
+            raise DeploymentRefused([validation.Problem("", "", message)], str(path)) from exc
     return results
 
 

@@ -13,4 +13,8 @@ class EngineError(Exception):
 
 
 class DiagramError(EngineError):
-    """A diagram cannot be parsed into an executable process."""
+    """A diagram cannot be parsed into an executable process; names the element (id and name) when known."""
+
+    def __init__(self, message: str, element_id: str = "", element_name: str = "") -> None:
+        super().__init__(message, element_id)
+        self.element_name = element_name

@@ -11,10 +11,11 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
+from app.workflow import dmn
 from app.workflow.errors import DiagramError
+from app.workflow.validation import library
 from app.workflow.xmlsafe import parse_xml
 
 SPEC_CACHE_SIZE = 128
@@ -32,10 +33,10 @@ def parse_model(bpmn_xml: str | bytes, dmn_xmls: list[str] | None = None, proces
                 filename: str = "diagram.bpmn") -> ParsedModel:
     """Parse BPMN (+ DMN) into an executable spec; raise DiagramError naming the element on failure."""
     root = parse_xml(bpmn_xml, "BPMN")
-    parser = SpiffBpmnParser(validator=BpmnValidator())
+    parser = SpiffBpmnParser(validator=BpmnValidator(), dmn_schemas=dmn.LIBRARY_SCHEMAS)
+    for index, table in enumerate(dmn_xmls or []):
+        dmn.add_dmn(parser, parse_xml(table, "DMN"), f"rules-{index}.dmn")
     try:
-        for index, dmn in enumerate(dmn_xmls or []):
-            parser.add_dmn_xml(parse_xml(dmn, "DMN"), filename=f"rules-{index}.dmn")
         parser.add_bpmn_xml(root, filename=filename)
         executable = parser.get_process_ids()
         if not executable:
@@ -45,10 +46,15 @@ def parse_model(bpmn_xml: str | bytes, dmn_xmls: list[str] | None = None, proces
             raise DiagramError(f"图中没有 id 为 {key} 的可执行流程")
         spec = parser.get_spec(key)
         subprocess_specs = parser.get_subprocess_specs(key)
+    except DiagramError:
+        raise
     except ValidationException as exc:
-        raise DiagramError(f"流程图无效：{exc}", getattr(exc, "id", "") or "") from exc
-    except SpiffWorkflowException as exc:
-        raise DiagramError(f"流程图无效：{exc}") from exc
+        found = library.problem_from(exc, root, "BPMN")
+        raise DiagramError(found.message, found.element_id, found.element_name) from exc
+    except RecursionError as exc:
+        raise DiagramError("流程图嵌套或串联过深，无法解析：请减少层级，或把一段流程拆成调用活动") from exc
+    except Exception as exc:  # the library's parser fails with anything (TypeError, KeyError, …); none may reach a 500
+        raise DiagramError(f"流程图无法解析（{type(exc).__name__}：{library.shorten(str(exc))}）") from exc
     name = spec.description or key
     return ParsedModel(key, name, spec, subprocess_specs, root)
 

@@ -167,7 +167,7 @@ def test_new_process_starts_as_a_draft_with_a_pool_lane_and_start_event(login_as
     client = login_as("designer01")
     assert client.get("/designer/processes/new").status_code == 200
     bad = client.post("/designer/processes/new", data={"key": "1bad", "name": "坏", "lane": "seat"})
-    assert bad.status_code == 200 and "流程标识须以字母" in bad.get_data(as_text=True)
+    assert bad.status_code == 200 and "流程标识“1bad”不合规：须以字母或下划线开头" in bad.get_data(as_text=True)
     response = client.post("/designer/processes/new", data={"key": "care_visit", "name": "客户关怀", "lane": "seat"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/designer/processes/care_visit")
     created = draft("care_visit")

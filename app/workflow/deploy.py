@@ -64,7 +64,9 @@ def check_diagram(session: DbSession, bpmn_xml: str | bytes, dmn_xmls: list[str]
     try:
         parsed = specs.parse_model(bpmn_xml, dmn_xmls or [], process_key)
     except DiagramError as exc:
-        problems.insert(0, validation.Problem(exc.element_id, exc.element_name, exc.message))
+        # The library stops at its first error; the checks above may have named it already (with the element).
+        if not any(p.message == exc.message for p in problems):
+            problems.insert(0, validation.Problem(exc.element_id, exc.element_name, exc.message))
         raise DeploymentRefused(problems) from exc
     if problems:
         raise DeploymentRefused(problems)

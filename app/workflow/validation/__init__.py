@@ -42,6 +42,7 @@ def check(root: etree._Element, known_roles: Mapping[str, str], dmn_xmls: Iterab
     """
     problems: list[Problem] = []
     tables = list(dmn_xmls)
+    elements.check_data_stores(problems, root)
     for process in executable_processes(root):
         invalid_key = key_problem(process)
         if invalid_key:

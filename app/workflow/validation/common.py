@@ -15,6 +15,8 @@ NS = {
 BPMN = NS["bpmn"]
 # A process id becomes the model key: in URLs, file names and the designer, so one shape everywhere.
 KEY_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{1,99}$")
+# The engine registers no data store class; the same text is used for the library's error (library.py).
+DATA_STORE_UNSUPPORTED = "数据存储“{0}”没有实现：本系统不支持数据存储，请改用数据对象或流程变量"
 KEY_RULE = "须以字母或下划线开头，只含字母、数字、下划线，2–100 个字符（例如 leave_request）"
 
 

@@ -8,7 +8,15 @@ from collections.abc import Mapping
 from lxml import etree
 
 from app.workflow import operations
-from app.workflow.validation.common import NS, Problem, name_of, problem, properties, split_roles
+from app.workflow.validation.common import (
+    DATA_STORE_UNSUPPORTED,
+    NS,
+    Problem,
+    name_of,
+    problem,
+    properties,
+    split_roles,
+)
 from app.workflow.validation.expressions import check_expression
 from forms import registry as form_registry
 
@@ -94,3 +102,9 @@ def check_services(problems: list[Problem], process: etree._Element) -> None:
             problems.append(problem(service, "服务任务没有指定服务操作（spiffworkflow:serviceTaskOperator）"))
         elif name not in operations.REGISTRY:
             problems.append(problem(service, f"服务操作“{name}”未注册"))
+
+
+def check_data_stores(problems: list[Problem], root: etree._Element) -> None:
+    """No data store is registered with the engine: name each one (the library's error names none)."""
+    for store in root.iterfind(".//bpmn:dataStore", NS):
+        problems.append(problem(store, DATA_STORE_UNSUPPORTED.format(name_of(store))))

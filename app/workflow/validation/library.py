@@ -10,7 +10,7 @@ import re
 
 from lxml import etree
 
-from app.workflow.validation.common import Problem, name_of
+from app.workflow.validation.common import DATA_STORE_UNSUPPORTED, Problem, name_of
 
 _PREFIXES = {
     "http://www.omg.org/spec/BPMN/20100524/MODEL": "bpmn",
@@ -34,8 +34,7 @@ LIBRARY_TEXTS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), t) for
     (r"The process '([^']*)' was not found", "找不到 id 为 {0} 的流程（调用活动的 calledElement 或流程标识有误）"),
     (r'No "calledElement" attribute for Call Activity', "调用活动没有指定被调用的流程（calledElement）"),
     (r"Duplicate process ID: (\S+)", "流程 id {0} 重复"),
-    (r"Data Store with name (.+?) has no implementation",
-     "数据存储“{0}”没有实现：本系统不支持数据存储，请改用数据对象或流程变量"),
+    (r"Data Store with name (.+?) has no implementation", DATA_STORE_UNSUPPORTED),
     (r"Data Store name is missing", "数据存储（dataStore）缺少名称"),
     (r"(Message|Signal|Error|Escalation|Correlation|Data Store) identifier is missing",
      "{0}定义缺少 id"),
@@ -65,6 +64,7 @@ LIBRARY_TEXTS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.S), t) for
     (r"Conditional event definition with missing condition", "条件事件没有条件"),
     (r"Sequential ordering for ad hoc subprocesses not supported", "不支持顺序执行的自由子流程（ad hoc）"),
     (r"Ad hoc subprocesses may not contain start or end events", "自由子流程（ad hoc）不能包含开始或结束事件"),
+    (r"RecursionError", "流程图串联或嵌套过深，超过了解析的递归限制：请减少层级，或把一段流程拆成调用活动"),
     (r"No decisions found", "文件中没有决策（decision）"),
     (r"Multiple decision tables are not current supported", "一个文件只能有一个决策表"),
     (r"Unknown type in decision table: (.+)", "决策表中有不支持的元素 {0}"),

@@ -14,8 +14,9 @@ PYTHON_SCRIPT_FORMATS = frozenset({"", "python", "python3", "text/x-python", "ap
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 # An ISO-8601 duration, date-time or repeating interval written bare: the expression would read it as a
 # variable name (PT2M) or fail to parse (2026-01-01T09:00), and every instance would fail at the timer.
-_BARE_ISO = re.compile(
-    r"(R\d*/)?(P(?=\d|T\d)[\d.YMWD]*(T[\d.HMS]+)?|\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?)(/\S*)?")
+_DURATION = r"P(?=\d|T\d)(?:\d+(?:[.,]\d+)?[YMWD])*(?:T(?:\d+(?:[.,]\d+)?[HMS])+)?"
+_DATE = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+_BARE_ISO = re.compile(rf"(?:R\d*/)?(?:{_DURATION}|{_DATE})(?:/(?:{_DURATION}|{_DATE}))?")
 
 
 def _syntax_detail(exc: SyntaxError) -> str:

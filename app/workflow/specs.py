@@ -14,6 +14,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
+from app.workflow import camunda
 from app.workflow.errors import DiagramError
 from app.workflow.xmlsafe import parse_xml
 
@@ -32,6 +33,7 @@ def parse_model(bpmn_xml: str | bytes, dmn_xmls: list[str] | None = None, proces
                 filename: str = "diagram.bpmn") -> ParsedModel:
     """Parse BPMN (+ DMN) into an executable spec; raise DiagramError naming the element on failure."""
     root = parse_xml(bpmn_xml, "BPMN")
+    camunda.translate(root)  # what cannot be translated is reported by deploy.check_diagram
     parser = SpiffBpmnParser(validator=BpmnValidator())
     try:
         for index, dmn in enumerate(dmn_xmls or []):

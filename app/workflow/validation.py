@@ -101,11 +101,14 @@ def check(root: etree._Element, known_roles: Mapping[str, str]) -> list[Problem]
             for task in process.iterfind(f".//bpmn:{kind}", NS):
                 tid = task.get("id", "")
                 lane = lanes.get(tid)
-                if not lane:
-                    problems.append(Problem(tid, _name(task), "人工任务必须放在一个泳道中，泳道名称为角色"))
+                props = properties(task)
+                if props.get("candidateGroups") or props.get("candidateUsers"):
+                    pass  # candidates replace the lane; app.workflow.routing.check checks them
+                elif not lane:
+                    problems.append(Problem(tid, _name(task), "人工任务必须放在一个泳道中（泳道名称为角色），"
+                                                              "或设置候选组/候选人"))
                 elif lane not in known_roles:
                     problems.append(Problem(tid, _name(task), f"泳道“{lane}”不是已知角色的名称或编码"))
-                props = properties(task)
                 form_key = props.get("formKey", "").strip()
                 if not form_key:
                     problems.append(Problem(tid, _name(task), "人工任务缺少表单（formKey）"))

@@ -18,6 +18,7 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.workflow import camunda, deploy
 from app.workflow.models import ProcessModel
+from app.workflow.xmlsafe import parse_xml
 from forms.base import first_error
 from forms.designer import NewProcessForm
 
@@ -90,7 +91,7 @@ def _store_upload(key: str, data: bytes) -> Any:
                       base_version=latest.version if latest else None)
     problems = deployment.validate(db.session, key, data)
     db.session.commit()
-    converted = "（已由 Camunda Modeler 格式转换）" if camunda.translated_text(deploy.as_text(data))[1] else ""
+    converted = "（已由 Camunda Modeler 格式转换）" if camunda.is_camunda(parse_xml(data, "BPMN")) else ""
     if problems:
         flash(f"已上传为草稿{converted}，但有 {len(problems)} 个问题需要修改后才能发布（已在图中标出）", "warning")
     else:

@@ -85,16 +85,20 @@ def translate(root: etree._Element) -> list[Problem]:
                 _translate_timer(node, local, renames, problems)
             elif local == "scriptTask":
                 _check_script_language(node, problems)
+    # One spiffworkflow declaration on the root instead of one on every properties element.
+    etree.cleanup_namespaces(root, top_nsmap={"spiffworkflow": SPIFF})
     return problems
 
 
 def translated_text(xml: str) -> tuple[str, bool]:
-    """The document after ``translate`` and whether anything changed (for storage and the audit trail)."""
+    """The document after ``translate`` (unchanged when nothing needed it) and whether it came from Camunda."""
     root = parse_xml(xml, "BPMN")
+    if not is_camunda(root):
+        return xml, False
     before = to_text(root)
     translate(root)
     after = to_text(root)
-    return (after, True) if after != before else (xml, False)
+    return (after if after != before else xml), True
 
 
 # --- elements ---------------------------------------------------------------------------------------
@@ -103,9 +107,15 @@ def translated_text(xml: str) -> tuple[str, bool]:
 def _where(node: etree._Element) -> etree._Element:
     """The flow element a nested node belongs to (a timer's event, a condition's sequence flow)."""
     current: etree._Element | None = node
-    while current is not None and not current.get("id"):
+    while current is not None and (not current.get("id") or _is_part(current)):
         current = current.getparent()
     return current if current is not None else node
+
+
+def _is_part(node: etree._Element) -> bool:
+    """An event definition or extension element: problems are reported on the element that holds it."""
+    qname = etree.QName(node)
+    return qname.localname.endswith("EventDefinition") or qname.namespace != BPMN
 
 
 def _problem(node: etree._Element, message: str) -> Problem:
@@ -205,17 +215,19 @@ def _translate_timer(node: etree._Element, kind: str, renames: dict[str, str], p
 def _timer_literal(node: etree._Element, kind: str, text: str, problems: list[Problem]) -> str | None:
     """A bare ISO literal, quoted (the engine evaluates timers as expressions); a cron cycle as an interval."""
     if kind == "timeDuration" and ISO_DURATION.match(text):
-        return repr(text)
+        return f'"{text}"'
     if kind == "timeDate" and _is_datetime(text):
-        return repr(text)
+        return f'"{text}"'
     if kind == "timeCycle":
         if ISO_CYCLE.match(text):
-            return repr(text)
+            return f'"{text}"'
         try:
-            return repr(juel.cron_to_iso(text))
+            return f'"{juel.cron_to_iso(text)}"'
         except juel.JuelRefused as exc:
-            problems.append(_problem(node, f"循环定时器“{text}”无法转换：{exc}。请改为 ISO 8601 重复间隔，"
-                                           "如 \"R/PT1H\"（每小时）、\"R/P1D\"（每天，从定时器开始计时）"))
+            kind_name = "Quartz cron 表达式" if len(text.split()) in (6, 7) else "表达式"
+            problems.append(_problem(node, f"循环定时器“{text}”是{kind_name}，无法转换：{exc}。"
+                                           "请改为 ISO 8601 重复间隔，如 \"R/PT1H\"（每小时）、"
+                                           "\"R/P1D\"（每天，从定时器开始计时）"))
             return None
     what = {"timeDuration": "ISO 8601 时长（如 PT5M）", "timeDate": "ISO 8601 日期时间（如 2027-01-31T09:00:00）"}
     problems.append(_problem(node, f"定时器“{text}”不是 {what.get(kind, 'ISO 8601 表达式')}"))

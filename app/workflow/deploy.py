@@ -102,7 +102,7 @@ def deploy(session: DbSession, bpmn_xml: str | bytes, dmn_xmls: list[str] | None
            comment: str = "", actor: User | None = None, process_key: str | None = None) -> DeployResult:
     """Validate and store a diagram as the next version of its process (no-op when unchanged)."""
     dmn_xmls = dmn_xmls or []
-    text, translated = camunda.translated_text(as_text(bpmn_xml))
+    text, from_camunda = camunda.translated_text(as_text(bpmn_xml))
     text = with_layout(text)
     parsed = check_diagram(session, text, dmn_xmls, process_key)
     sha = content_hash(text, dmn_xmls)
@@ -116,9 +116,9 @@ def deploy(session: DbSession, bpmn_xml: str | bytes, dmn_xmls: list[str] | None
     session.flush()
     audit.record(session, "workflow.deploy", model,
                  summary=f"发布流程 {model.name}（{model.key}）第 {model.version} 版"
-                         + ("（由 Camunda Modeler 流程图转换）" if translated else ""),
+                         + ("（由 Camunda Modeler 流程图转换）" if from_camunda else ""),
                  after={"key": model.key, "version": model.version, "sha256": sha, "source": model.source,
-                        "comment": comment, **({"translated_from": "Camunda Modeler"} if translated else {})})
+                        "comment": comment, **({"translated_from": "Camunda Modeler"} if from_camunda else {})})
     return DeployResult(model, True)
 
 

@@ -90,6 +90,16 @@ def translate(root: etree._Element) -> list[Problem]:
     return problems
 
 
+_QUOTED = re.compile(r"“([^”]*)”")
+
+
+def merge(own: list[Problem], others: list[Problem]) -> list[Problem]:
+    """``own`` (from ``translate``) and the other checks' problems, without those about the same untranslated
+    text of the same element (the sandbox would only add "不能通过安全检查" to the clearer reason)."""
+    quoted = {(p.element_id, text) for p in own for text in _QUOTED.findall(p.message)}
+    return own + [p for p in others if not any((p.element_id, text) in quoted for text in _QUOTED.findall(p.message))]
+
+
 def translated_text(xml: str) -> tuple[str, bool]:
     """The document after ``translate`` (unchanged when nothing needed it) and whether it came from Camunda."""
     root = parse_xml(xml, "BPMN")

@@ -50,7 +50,8 @@ def check_diagram(session: DbSession, bpmn_xml: str | bytes, dmn_xmls: list[str]
                   process_key: str | None = None) -> specs.ParsedModel:
     """Parse and validate a diagram; raise DeploymentRefused listing every problem by element."""
     root = parse_xml(bpmn_xml, "BPMN")
-    problems = camunda.translate(root) + routing.check(session, root) + validation.check(root, known_roles(session))
+    translation = camunda.translate(root)
+    problems = camunda.merge(translation, routing.check(session, root) + validation.check(root, known_roles(session)))
     try:
         parsed = specs.parse_model(bpmn_xml, dmn_xmls or [], process_key)
     except DiagramError as exc:

@@ -25,7 +25,7 @@ from datetime import datetime
 
 from lxml import etree
 
-from app.workflow import juel
+from app.workflow import juel, sandbox
 from app.workflow.validation import NS, Problem
 from app.workflow.xmlsafe import parse_xml, to_text
 
@@ -85,8 +85,10 @@ def translate(root: etree._Element) -> list[Problem]:
                 _translate_timer(node, local, renames, problems)
             elif local == "scriptTask":
                 _check_script_language(node, problems)
-    # One spiffworkflow declaration on the root instead of one on every properties element.
-    etree.cleanup_namespaces(root, top_nsmap={"spiffworkflow": SPIFF})
+    # One spiffworkflow declaration on the root instead of one on every properties element; the Camunda
+    # declarations stay, so the stored diagram is still recognised (and its leftovers reported) when read again.
+    keep = [prefix for prefix, uri in root.nsmap.items() if prefix and uri in (CAMUNDA, ZEEBE)]
+    etree.cleanup_namespaces(root, top_nsmap={"spiffworkflow": SPIFF}, keep_ns_prefixes=keep)
     return problems
 
 
@@ -190,8 +192,9 @@ def _translate_task(node: etree._Element, renames: dict[str, str], problems: lis
     for name in ("formKey", "formRef", "assignee", "candidateGroups", "candidateUsers"):
         node.attrib.pop(f"{{{CAMUNDA}}}{name}", None)
     for zeebe in (zeebe_form, assignment):
-        if zeebe is not None:
-            zeebe.getparent().remove(zeebe)  # type: ignore[union-attr]
+        parent = zeebe.getparent() if zeebe is not None else None
+        if parent is not None:
+            parent.remove(zeebe)
     for name, value in translated.items():
         _set_property(node, name, value)
 
@@ -223,25 +226,36 @@ def _translate_timer(node: etree._Element, kind: str, renames: dict[str, str], p
 
 
 def _timer_literal(node: etree._Element, kind: str, text: str, problems: list[Problem]) -> str | None:
-    """A bare ISO literal, quoted (the engine evaluates timers as expressions); a cron cycle as an interval."""
+    """A bare ISO literal, quoted (the engine evaluates timers as expressions); a cron cycle as an interval;
+    an expression of ours (a translated ``${wait}`` read again) as it is."""
     if kind == "timeDuration" and ISO_DURATION.match(text):
         return f'"{text}"'
     if kind == "timeDate" and _is_datetime(text):
         return f'"{text}"'
-    if kind == "timeCycle":
-        if ISO_CYCLE.match(text):
-            return f'"{text}"'
+    if kind == "timeCycle" and ISO_CYCLE.match(text):
+        return f'"{text}"'
+    if kind == "timeCycle" and len(text.split()) in (6, 7):
         try:
             return f'"{juel.cron_to_iso(text)}"'
         except juel.JuelRefused as exc:
-            kind_name = "Quartz cron 表达式" if len(text.split()) in (6, 7) else "表达式"
-            problems.append(_problem(node, f"循环定时器“{text}”是{kind_name}，无法转换：{exc}。"
+            problems.append(_problem(node, f"循环定时器“{text}”是 Quartz cron 表达式，无法转换：{exc}。"
                                            "请改为 ISO 8601 重复间隔，如 \"R/PT1H\"（每小时）、"
                                            "\"R/P1D\"（每天，从定时器开始计时）"))
             return None
-    what = {"timeDuration": "ISO 8601 时长（如 PT5M）", "timeDate": "ISO 8601 日期时间（如 2027-01-31T09:00:00）"}
-    problems.append(_problem(node, f"定时器“{text}”不是 {what.get(kind, 'ISO 8601 表达式')}"))
+    if _is_expression(text):
+        return text
+    what = {"timeDuration": "ISO 8601 时长（如 PT5M）", "timeDate": "ISO 8601 日期时间（如 2027-01-31T09:00:00）",
+            "timeCycle": "ISO 8601 重复间隔（如 R/PT1H）或 cron 表达式"}
+    problems.append(_problem(node, f"定时器“{text}”不是 {what[kind]}"))
     return None
+
+
+def _is_expression(text: str) -> bool:
+    try:
+        sandbox.parse_expression(text)
+    except SyntaxError:
+        return False
+    return True
 
 
 def _is_datetime(text: str) -> bool:

@@ -10,6 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -46,6 +47,7 @@ def _cli_deploy(runner, tmp_path: Path, *files: Path):
     return runner.invoke(args=["bpmn", "deploy", "--dir", str(folder), "--rules", str(REPO / "rules")])
 
 
+@pytest.mark.db_sensitive  # the inbox queries over further candidates, on PostgreSQL too
 def test_a_camunda_modeler_diagram_uploaded_in_the_designer_runs_to_the_end(login_as):
     designer = login_as("designer01")
     uploaded = designer.post("/designer/upload", data={"file": (io.BytesIO(EXPENSE), "报销.bpmn")},

@@ -66,14 +66,17 @@ def _has_further_candidates(session: DbSession, user: User) -> bool:
         or_(TaskCandidate.user_id == user.id, TaskCandidate.role_code.in_(codes))).limit(1)) is not None
 
 
-def candidate_condition(session: DbSession, user: User, include_owned: bool = True) -> ColumnElement[bool]:
+def candidate_condition(session: DbSession, user: User, include_owned: bool = True,
+                        further: bool | None = None) -> ColumnElement[bool]:
     """Unassigned open tasks of one of the user's roles inside that role's data scope.
 
     ``include_owned=False`` leaves out the "or I own the business object" branch (the 可认领 tab, which
     excludes my own objects anyway), so the condition is a plain index range per role. A task's further
-    candidate roles (``TaskCandidate``) count like its first one.
+    candidate roles (``TaskCandidate``) count like its first one (``further``: whether any exist for the user,
+    looked up when not given).
     """
-    further = _has_further_candidates(session, user)
+    if further is None:
+        further = _has_further_candidates(session, user)
     conditions = []
     for role in user.roles:
         scope = data_scope.scope_for_role(session, user, role)
@@ -87,7 +90,7 @@ def candidate_condition(session: DbSession, user: User, include_owned: bool = Tr
     return and_(WorkflowTask.assignee_id.is_(None), or_(*conditions))
 
 
-def _mine(session: DbSession, user: User) -> ColumnElement[bool]:
+def _mine(user: User, further: bool) -> ColumnElement[bool]:
     # Indexed look-ups joined by UNION ALL: an OR of them lets planners fall back to a full scan.
     own_roles = [role.code for role in user.roles]
     assigned = select(WorkflowTask.id).where(WorkflowTask.assignee_id == user.id,
@@ -95,7 +98,7 @@ def _mine(session: DbSession, user: User) -> ColumnElement[bool]:
     owned = select(WorkflowTask.id).where(WorkflowTask.owner_id == user.id, WorkflowTask.status == TaskStatus.OPEN,
                                           WorkflowTask.assignee_id.is_(None),
                                           WorkflowTask.candidate_role.in_(own_roles))
-    if not _has_further_candidates(session, user):
+    if not further:
         return WorkflowTask.id.in_(union_all(assigned, owned))
     unassigned = (select(WorkflowTask.id).join(TaskCandidate, TaskCandidate.task_id == WorkflowTask.id)
                   .where(WorkflowTask.status == TaskStatus.OPEN, WorkflowTask.assignee_id.is_(None)))
@@ -104,18 +107,18 @@ def _mine(session: DbSession, user: User) -> ColumnElement[bool]:
     return WorkflowTask.id.in_(union_all(assigned, owned, named, owned_further))
 
 
-def _named(session: DbSession, user: User) -> ColumnElement[bool]:
-    """Unassigned tasks naming the user as a candidate user (false without a query when there are none)."""
-    if not _has_further_candidates(session, user):
+def _named(user: User, further: bool) -> ColumnElement[bool]:
+    """Unassigned tasks naming the user as a candidate user."""
+    if not further:
         return false()
     return and_(WorkflowTask.assignee_id.is_(None),
                 WorkflowTask.id.in_(select(TaskCandidate.task_id).where(TaskCandidate.user_id == user.id)))
 
 
-def _group(session: DbSession, user: User) -> ColumnElement[bool]:
+def _group(session: DbSession, user: User, further: bool) -> ColumnElement[bool]:
     not_mine = or_(WorkflowTask.owner_id.is_(None), WorkflowTask.owner_id != user.id)
-    group = and_(candidate_condition(session, user, include_owned=False), not_mine)
-    if not _has_further_candidates(session, user):
+    group = and_(candidate_condition(session, user, include_owned=False, further=further), not_mine)
+    if not further:
         return group
     return and_(group, ~WorkflowTask.id.in_(select(TaskCandidate.task_id).where(TaskCandidate.user_id == user.id)))
 
@@ -125,9 +128,10 @@ def query(session: DbSession, user: User, tab: str, filters: Filters | None = No
     filters = filters or Filters()
     stmt = select(WorkflowTask)
     if tab == "mine":
-        stmt = stmt.where(WorkflowTask.status == TaskStatus.OPEN, _mine(session, user))
+        stmt = stmt.where(WorkflowTask.status == TaskStatus.OPEN, _mine(user, _has_further_candidates(session, user)))
     elif tab == "group":
-        stmt = stmt.where(WorkflowTask.status == TaskStatus.OPEN, _group(session, user))
+        stmt = stmt.where(WorkflowTask.status == TaskStatus.OPEN,
+                          _group(session, user, _has_further_candidates(session, user)))
     elif tab == "delegated":
         stmt = stmt.where(WorkflowTask.status == TaskStatus.OPEN, WorkflowTask.delegated_from_id == user.id)
     elif tab == "done":
@@ -140,16 +144,19 @@ def query(session: DbSession, user: User, tab: str, filters: Filters | None = No
 
 def open_for(session: DbSession, user: User) -> Select[Any]:
     """Every open task the user can act on now: assigned to them or claimable."""
+    further = _has_further_candidates(session, user)
     return (select(WorkflowTask)
             .where(WorkflowTask.status == TaskStatus.OPEN,
-                   or_(WorkflowTask.assignee_id == user.id, candidate_condition(session, user), _named(session, user)))
+                   or_(WorkflowTask.assignee_id == user.id, candidate_condition(session, user, further=further),
+                       _named(user, further)))
             .order_by(WorkflowTask.created_at.desc(), WorkflowTask.id.desc()))
 
 
 def counts(session: DbSession, user: User) -> dict[str, int]:
     """Open-task counts for the menu badge and the tabs."""
+    further = _has_further_candidates(session, user)
     mine = session.scalar(select(func.count()).select_from(WorkflowTask).where(
-        WorkflowTask.status == TaskStatus.OPEN, _mine(session, user))) or 0
+        WorkflowTask.status == TaskStatus.OPEN, _mine(user, further))) or 0
     group = session.scalar(select(func.count()).select_from(WorkflowTask).where(
-        WorkflowTask.status == TaskStatus.OPEN, _group(session, user))) or 0
+        WorkflowTask.status == TaskStatus.OPEN, _group(session, user, further))) or 0
     return {"mine": mine, "group": group, "total": mine + group}

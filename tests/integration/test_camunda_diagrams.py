@@ -155,3 +155,29 @@ def test_untranslatable_juel_and_a_quartz_cron_are_refused_naming_the_elements(l
     assert "未发布任何版本" in result.output
     db.session.rollback()
     assert db.session.scalar(select(ProcessModel).where(ProcessModel.key == "camunda_reminder")) is None
+
+
+def test_a_further_candidate_role_reaches_the_owner_under_mine_once_and_nobody_outside_its_scope(login_as):
+    from app.workflow import deploy, inbox
+
+    text = EXPENSE.decode("utf-8").replace('camunda:candidateGroups="部门主管, finance"',
+                                           'camunda:candidateGroups="部门主管, 坐席"')
+    deploy.deploy(db.session, text, source="tests/data/camunda/expense_claim.bpmn")
+    db.session.commit()
+    instance = _start("300")
+    [approve] = _open_tasks(instance.id)
+    seat = user_named("seat01")
+    mine = db.session.scalars(inbox.query(db.session, seat, "mine")).all()
+    group = db.session.scalars(inbox.query(db.session, seat, "group")).all()
+    assert [t.id for t in mine] == [approve.id] and group == []
+    assert inbox.counts(db.session, seat) == {"mine": 1, "group": 0, "total": 1}
+    assert approve.id in [t.id for t in db.session.scalars(inbox.open_for(db.session, seat))]
+    seat02 = user_named("seat02")  # a seat's scope is their own business
+    for tab in ("mine", "group"):
+        assert approve.id not in [t.id for t in db.session.scalars(inbox.query(db.session, seat02, tab))]
+    assert approve.id not in [t.id for t in db.session.scalars(inbox.open_for(db.session, seat02))]
+    assert login_as("seat02").get(f"/tasks/{approve.id}").status_code == 404
+    assert approve.id in [t.id for t in db.session.scalars(inbox.query(db.session, user_named("head01"), "group"))]
+    workflow.complete_task(db.session, approve.id, seat, {}, outcome="pass", comment="")
+    db.session.commit()
+    assert _instance().status == InstanceStatus.COMPLETED

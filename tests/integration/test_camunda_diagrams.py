@@ -157,6 +157,7 @@ def test_untranslatable_juel_and_a_quartz_cron_are_refused_naming_the_elements(l
     assert db.session.scalar(select(ProcessModel).where(ProcessModel.key == "camunda_reminder")) is None
 
 
+@pytest.mark.db_sensitive  # the UNION ALL branches over task candidates, on PostgreSQL too
 def test_a_further_candidate_role_reaches_the_owner_under_mine_once_and_nobody_outside_its_scope(login_as):
     from app.workflow import deploy, inbox
 

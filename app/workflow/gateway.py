@@ -217,7 +217,7 @@ def task_data(task: WorkflowTask) -> dict[str, Any]:
 
 
 def can_act(session: DbSession, user: User, task: WorkflowTask) -> bool:
-    """Tell whether the user may claim or complete the task: assignee, or candidate role within scope."""
+    """Tell whether the user may claim or complete the task: assignee, or candidate (``routing.is_candidate``)."""
     if task.assignee_id is not None:
         return task.assignee_id == user.id
     return routing.is_candidate(session, user, task)

@@ -75,14 +75,18 @@ def assignee_id(session: DbSession, props: Mapping[str, str], data: Mapping[str,
         value = engine.sandbox.evaluate(expression, data)
     except (engine.sandbox.SandboxError, SyntaxError):
         return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    if isinstance(value, str) and value.strip():
-        found = _active_ids(session, [value.strip()])
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not text or text.isdigit():
+            return int(text) if text else None
+        found = _active_ids(session, [text])
         return found[0] if found else None
-    return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _routing(session: DbSession, lane: str, props: Mapping[str, str]) -> tuple[str, Candidates]:

@@ -182,3 +182,17 @@ def test_a_further_candidate_role_reaches_the_owner_under_mine_once_and_nobody_o
     workflow.complete_task(db.session, approve.id, seat, {}, outcome="pass", comment="")
     db.session.commit()
     assert _instance().status == InstanceStatus.COMPLETED
+
+
+def test_a_literal_camunda_assignee_is_a_username_and_an_unknown_one_leaves_the_task_to_its_candidates(app):
+    from app.workflow import deploy
+
+    for username, expected in (("seat02", "seat02"), ("nobody_here", None)):
+        text = EXPENSE.decode("utf-8").replace('camunda:assignee="${initiator}"', f'camunda:assignee="{username}"')
+        deploy.deploy(db.session, text, source="tests/data/camunda/expense_claim.bpmn")
+        db.session.commit()
+        instance = _start("800")
+        _approve(instance, "reject")
+        [revise] = _open_tasks(instance.id)
+        assert revise.assignee_id == (user_named(expected).id if expected else None), username
+        assert revise.candidate_role == "seat"

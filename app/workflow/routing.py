@@ -181,6 +181,8 @@ def check(session: DbSession, root: etree._Element) -> list[Problem]:
                     if group not in codes:
                         problems.append(Problem(*where, f"候选组“{group}”不是已知角色的名称或编码"))
                 usernames = split_roles(props.get("candidateUsers", ""))
+                if not usernames:
+                    continue
                 known = set(session.scalars(select(User.username).where(User.username.in_(usernames),
                                                                         User.status == UserStatus.ACTIVE)))
                 for name in usernames:

@@ -196,3 +196,19 @@ def test_a_literal_camunda_assignee_is_a_username_and_an_unknown_one_leaves_the_
         [revise] = _open_tasks(instance.id)
         assert revise.assignee_id == (user_named(expected).id if expected else None), username
         assert revise.candidate_role == "seat"
+
+
+def test_unknown_candidate_groups_and_users_and_a_task_nobody_may_take_are_refused_at_deployment(app):
+    from app.workflow import deploy
+
+    text = (EXPENSE.decode("utf-8")
+            .replace('camunda:candidateUsers="finance02"', 'camunda:candidateUsers="finance02,ghost"')
+            .replace('camunda:candidateGroups="dept_head"', 'camunda:candidateGroups="不存在的角色"')
+            .replace(' camunda:candidateGroups="seat"', ""))
+    with pytest.raises(deploy.DeploymentRefused) as refused:
+        deploy.deploy(db.session, text)
+    found = {(p.element_id, p.message) for p in refused.value.problems}
+    assert ("Activity_finance", "候选人“ghost”不是在职用户的用户名") in found
+    assert ("Activity_escalate", "候选组“不存在的角色”不是已知角色的名称或编码") in found
+    assert ("Activity_revise", "人工任务必须放在一个泳道中（泳道名称为角色），或设置候选组/候选人") in found
+    assert len(found) == 3

@@ -15,7 +15,7 @@ from app.auth.models import User
 from app.database import DbSession
 from app.designer.models import DesignDraft, DraftKind
 from app.errors import NotFound, ValidationFailed
-from app.workflow import deploy
+from app.workflow import camunda, deploy
 from app.workflow.models import ProcessModel
 from app.workflow.validation import KEY_PATTERN, KEY_RULE
 from app.workflow.xmlsafe import parse_xml, to_text
@@ -75,6 +75,7 @@ def save_draft(session: DbSession, kind: DraftKind, key: str, xml: str | bytes, 
     key = check_key(key)
     text = _normalised(xml, "BPMN" if kind == DraftKind.BPMN else "DMN")
     if kind == DraftKind.BPMN:
+        text = camunda.translated_text(text)[0]  # the designer shows what the engine will run
         ids = process_ids(text)
         if key not in ids:
             raise ValidationFailed(f"流程图中没有 id 为 {key} 的流程（图中的流程：{'、'.join(ids) or '无'}）",

@@ -16,9 +16,10 @@ from app.designer.access import DESIGN
 from app.designer.models import DraftKind
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
-from app.workflow import deploy
+from app.workflow import camunda, deploy
 from app.workflow.models import ProcessModel
 from app.workflow.validation import KEY_RULE
+from app.workflow.xmlsafe import parse_xml
 from forms.base import first_error
 from forms.designer import NewProcessForm
 
@@ -91,10 +92,11 @@ def _store_upload(key: str, data: bytes) -> Any:
                       base_version=latest.version if latest else None)
     problems = deployment.validate(db.session, key, data)
     db.session.commit()
+    converted = "（已由 Camunda Modeler 格式转换）" if camunda.is_camunda(parse_xml(data, "BPMN")) else ""
     if problems:
-        flash(f"已上传为草稿，但有 {len(problems)} 个问题需要修改后才能发布（已在图中标出）", "warning")
+        flash(f"已上传为草稿{converted}，但有 {len(problems)} 个问题需要修改后才能发布（已在图中标出）", "warning")
     else:
-        flash("已上传为草稿，校验通过", "success")
+        flash(f"已上传为草稿{converted}，校验通过", "success")
     return redirect(url_for("designer.editor", key=key))
 
 

@@ -10,12 +10,13 @@ from lxml import etree
 from sqlalchemy import func, select
 
 from app.audit import services as audit
-from app.auth.models import Role, User
+from app.auth.models import User
 from app.database import DbSession
 from app.errors import NotFound, ValidationFailed
-from app.workflow import layout, specs, validation
+from app.workflow import camunda, layout, routing, specs, validation
 from app.workflow.errors import DiagramError
 from app.workflow.models import DecisionTable, ProcessModel
+from app.workflow.routing import known_roles
 from app.workflow.xmlsafe import XmlRejected, parse_xml, to_text
 
 DMN_NS = {"dmn": "https://www.omg.org/spec/DMN/20191111/MODEL/"}
@@ -39,15 +40,6 @@ class DeployResult:
     created: bool
 
 
-def known_roles(session: DbSession) -> dict[str, str]:
-    """Role codes and names → role code (a lane may be named either way)."""
-    roles: dict[str, str] = {}
-    for code, name in session.execute(select(Role.code, Role.name)):
-        roles[code] = code
-        roles[name] = code
-    return roles
-
-
 def content_hash(bpmn_xml: str, dmn_xmls: list[str]) -> str:
     digest = hashlib.sha256(bpmn_xml.encode("utf-8"))
     for dmn in dmn_xmls:
@@ -60,7 +52,9 @@ def check_diagram(session: DbSession, bpmn_xml: str | bytes, dmn_xmls: list[str]
                   process_key: str | None = None) -> specs.ParsedModel:
     """Parse and validate a diagram; raise DeploymentRefused listing every problem by element."""
     root = parse_xml(bpmn_xml, "BPMN")
-    problems = validation.check(root, known_roles(session), dmn_xmls or [])
+    translation = camunda.translate(root)
+    problems = camunda.merge(translation, routing.check(session, root)
+                             + validation.check(root, known_roles(session), dmn_xmls or []))
     try:
         parsed = specs.parse_model(bpmn_xml, dmn_xmls or [], process_key)
     except DiagramError as exc:
@@ -114,7 +108,8 @@ def deploy(session: DbSession, bpmn_xml: str | bytes, dmn_xmls: list[str] | None
            comment: str = "", actor: User | None = None, process_key: str | None = None) -> DeployResult:
     """Validate and store a diagram as the next version of its process (no-op when unchanged)."""
     dmn_xmls = dmn_xmls or []
-    text = with_layout(as_text(bpmn_xml))
+    text, from_camunda = camunda.translated_text(as_text(bpmn_xml))
+    text = with_layout(text)
     parsed = check_diagram(session, text, dmn_xmls, process_key)
     sha = content_hash(text, dmn_xmls)
     current = latest(session, parsed.process_key)
@@ -126,9 +121,10 @@ def deploy(session: DbSession, bpmn_xml: str | bytes, dmn_xmls: list[str] | None
     session.add(model)
     session.flush()
     audit.record(session, "workflow.deploy", model,
-                 summary=f"发布流程 {model.name}（{model.key}）第 {model.version} 版",
+                 summary=f"发布流程 {model.name}（{model.key}）第 {model.version} 版"
+                         + ("（由 Camunda Modeler 流程图转换）" if from_camunda else ""),
                  after={"key": model.key, "version": model.version, "sha256": sha, "source": model.source,
-                        "comment": comment})
+                        "comment": comment, **({"translated_from": "Camunda Modeler"} if from_camunda else {})})
     return DeployResult(model, True)
 
 

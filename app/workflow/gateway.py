@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,9 +18,8 @@ from app import clock, signals
 from app.auth.models import User, UserStatus
 from app.database import DbSession
 from app.errors import Conflict, NotFound, ValidationFailed
-from app.org import scope as data_scope
-from app.workflow import engine, scripting, serialization, specs, store
-from app.workflow.deploy import known_roles, latest_or_404
+from app.workflow import engine, routing, scripting, serialization, specs, store
+from app.workflow.deploy import latest_or_404
 from app.workflow.models import (
     InstanceEvent,
     InstanceLink,
@@ -91,28 +90,6 @@ def _save(session: DbSession, instance: ProcessInstance, workflow: Any, error: e
     store.save_instance(session, instance, values)
 
 
-def _assignee(props: dict[str, str], data: dict[str, Any]) -> int | None:
-    expression = props.get("assignee", "").strip()
-    if not expression:
-        return None
-    try:
-        value = engine.sandbox.evaluate(expression, data)
-    except (engine.sandbox.SandboxError, SyntaxError):
-        return None
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _roles(session: DbSession) -> dict[str, str]:
-    # Lane → role code, once per session (a request or a job run).
-    cached = session.info.get("workflow_roles")
-    if cached is None:
-        cached = session.info["workflow_roles"] = known_roles(session)
-    return cached
-
-
 @dataclass(frozen=True)
 class _Snapshot:
     """The human tasks and message waits a workflow had before an action, so the projection can be
@@ -126,26 +103,6 @@ class _Snapshot:
     def of(cls, workflow: Any) -> _Snapshot:
         tasks, waits = engine.active_state(workflow)
         return cls(frozenset(engine.task_guid(t) for t in tasks), tuple(waits), tuple(tasks))
-
-
-def _new_task_rows(session: DbSession, instance: ProcessInstance, tasks: list[Any]) -> list[dict[str, Any]]:
-    now = clock.now()
-    roles = _roles(session)
-    rows = []
-    for task in tasks:
-        info = engine.task_info(task)
-        props = info["properties"]
-        due_days = props.get("dueDays", "").strip()
-        rows.append({
-            "instance_id": instance.id, "task_guid": info["guid"], "element_id": info["element_id"],
-            "name": info["name"], "process_key": instance.process_key, "business_key": instance.business_key,
-            "title": instance.title, "lane": info["lane"], "candidate_role": roles.get(info["lane"], info["lane"]),
-            "org_id": instance.org_id, "owner_id": instance.owner_id, "assignee_id": _assignee(props, info["data"]),
-            "form_key": props.get("formKey", ""), "status": TaskStatus.OPEN.value, "created_at": now,
-            "due_at": now + timedelta(days=int(due_days)) if due_days.isdigit() else None,
-            "outcome": "", "comment": "",
-        })
-    return rows
 
 
 def _project(session: DbSession, instance: ProcessInstance, workflow: Any, before: _Snapshot | None,
@@ -174,7 +131,7 @@ def _project(session: DbSession, instance: ProcessInstance, workflow: Any, befor
         store.cancel_open_tasks(session, instance.id, vanished)
     fresh = [t for t in after.tasks if engine.task_guid(t) not in open_guids]
     if fresh:
-        store.add_tasks(session, _new_task_rows(session, instance, fresh))
+        routing.add_tasks(session, instance, fresh)
     if waits_changed:
         store.replace_subscriptions(session, instance.id, after.waits)
 
@@ -260,19 +217,10 @@ def task_data(task: WorkflowTask) -> dict[str, Any]:
 
 
 def can_act(session: DbSession, user: User, task: WorkflowTask) -> bool:
-    """Tell whether the user may claim or complete the task: assignee, or candidate role within scope."""
+    """Tell whether the user may claim or complete the task: assignee, or candidate (``routing.is_candidate``)."""
     if task.assignee_id is not None:
         return task.assignee_id == user.id
-    return is_candidate(session, user, task)
-
-
-def is_candidate(session: DbSession, user: User, task: WorkflowTask) -> bool:
-    for role in user.roles:
-        if role.code == task.candidate_role:
-            scope = data_scope.scope_for_role(session, user, role)
-            if data_scope.covers(session, scope, task.org_id, task.owner_id):
-                return True
-    return False
+    return routing.is_candidate(session, user, task)
 
 
 def get_task(session: DbSession, task_id: int, user: User, *, for_action: bool = False) -> WorkflowTask:
@@ -281,7 +229,7 @@ def get_task(session: DbSession, task_id: int, user: User, *, for_action: bool =
     if task is None:
         raise NotFound("任务不存在或您无权查看")
     visible = (can_act(session, user, task) or task.completed_by_id == user.id
-               or task.delegated_from_id == user.id or (not for_action and is_candidate(session, user, task)))
+               or task.delegated_from_id == user.id or (not for_action and routing.is_candidate(session, user, task)))
     if not visible:
         raise NotFound("任务不存在或您无权查看")
     return task
@@ -523,15 +471,17 @@ def run_action(session: DbSession, instance: ProcessInstance, workflow: Any, act
 
 def refresh_task_rows(session: DbSession, instance: ProcessInstance) -> None:
     """Rewrite open rows from the current spec (names, form keys, lanes change when a version is migrated)."""
-    rows = {row["task_guid"]: row for row in _new_task_rows(session, instance,
-                                                            engine.ready_human_tasks(load_workflow(instance)))}
+    rows, extra = routing.task_rows(session, instance, engine.ready_human_tasks(load_workflow(instance)))
+    by_guid = {row["task_guid"]: row for row in rows}
     for task in session.scalars(select(WorkflowTask).where(WorkflowTask.instance_id == instance.id,
                                                            WorkflowTask.status == TaskStatus.OPEN)):
-        fresh = rows.get(task.task_guid)
+        fresh = by_guid.get(task.task_guid)
         if fresh is not None:
             for key in ("element_id", "name", "lane", "candidate_role", "form_key"):
                 setattr(task, key, fresh[key])
     session.flush()
+    routing.write_candidates(session, {guid: extra.get(guid, routing.Candidates()) for guid in by_guid},
+                             replace=True)
 
 
 def live_instance(session: DbSession, instance_id: int) -> ProcessInstance:

@@ -178,6 +178,22 @@ class WorkflowTask(Base):
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
 
 
+class TaskCandidate(Base):
+    """A further candidate of an open task beyond its ``candidate_role``: another role (a task's
+    ``candidateGroups`` after the first) or a named user (``candidateUsers``). Most tasks have none."""
+
+    __tablename__ = "workflow_task_candidate"
+    __table_args__ = (
+        Index("ix_workflow_task_candidate_user", "user_id", "task_id"),
+        Index("ix_workflow_task_candidate_role", "role_code", "task_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("workflow_task.id", ondelete="CASCADE"), index=True)
+    role_code: Mapped[str] = mapped_column(String(50), default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+
+
 class InstanceEvent(Base):
     """Append-only history of an instance: start, completion, claim, timer, message, cancel, error, migrate."""
 

@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-from app.workflow import dmn
+from app.workflow import camunda, dmn
 from app.workflow.errors import DiagramError
 from app.workflow.validation import library
 from app.workflow.xmlsafe import parse_xml
@@ -33,6 +33,7 @@ def parse_model(bpmn_xml: str | bytes, dmn_xmls: list[str] | None = None, proces
                 filename: str = "diagram.bpmn") -> ParsedModel:
     """Parse BPMN (+ DMN) into an executable spec; raise DiagramError naming the element on failure."""
     root = parse_xml(bpmn_xml, "BPMN")
+    camunda.translate(root)  # what cannot be translated is reported by deploy.check_diagram
     parser = SpiffBpmnParser(validator=BpmnValidator(), dmn_schemas=dmn.LIBRARY_SCHEMAS)
     for index, table in enumerate(dmn_xmls or []):
         dmn.add_dmn(parser, parse_xml(table, "DMN"), f"rules-{index}.dmn")

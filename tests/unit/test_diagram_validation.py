@@ -107,7 +107,7 @@ def test_scripts_in_another_language_or_from_an_external_resource_are_refused():
 def test_schema_errors_name_the_element_and_line():
     [found] = problems_of("schema_error.bpmn")
     assert (found.element_id, found.element_name) == ("end", "结束")
-    assert found.message == "不符合 BPMN 规范（XSD）：第 8 行元素 bpmn:endEvent 的属性 priority：不允许属性 priority"
+    assert found.message == "不符合 BPMN 规范（XSD）：第 7 行元素 bpmn:endEvent 的属性 priority：不允许属性 priority"
 
 
 def test_a_data_store_is_named_in_chinese():

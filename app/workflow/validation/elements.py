@@ -62,11 +62,13 @@ def check_human_tasks(problems: list[Problem], process: etree._Element, known_ro
     for kind in HUMAN_TASKS:
         for task in process.iterfind(f".//bpmn:{kind}", NS):
             lane = lane_of.get(str(task.get("id") or ""))
-            if not lane:
-                problems.append(problem(task, "人工任务必须放在一个泳道中，泳道名称为角色"))
+            props = properties(task)
+            if props.get("candidateGroups") or props.get("candidateUsers"):
+                pass  # candidates replace the lane; app.workflow.routing.check checks them
+            elif not lane:
+                problems.append(problem(task, "人工任务必须放在一个泳道中（泳道名称为角色），或设置候选组/候选人"))
             elif lane not in known_roles:
                 problems.append(problem(task, f"泳道“{lane}”不是已知角色的名称或编码"))
-            props = properties(task)
             form_key = props.get("formKey", "").strip()
             if not form_key:
                 problems.append(problem(task, "人工任务缺少表单（formKey）"))

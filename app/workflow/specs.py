@@ -11,6 +11,7 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
@@ -49,8 +50,39 @@ def parse_model(bpmn_xml: str | bytes, dmn_xmls: list[str] | None = None, proces
         raise DiagramError(f"流程图无效：{exc}", getattr(exc, "id", "") or "") from exc
     except SpiffWorkflowException as exc:
         raise DiagramError(f"流程图无效：{exc}") from exc
+    for process_spec in (spec, *subprocess_specs.values()):
+        link_runtime_connections(process_spec)
     name = spec.description or key
     return ParsedModel(key, name, spec, subprocess_specs, root)
+
+
+def link_runtime_connections(process_spec: Any) -> None:
+    """Make on the freshly parsed spec the links SpiffWorkflow only makes while running a workflow.
+
+    The library connects a loop's or multi-instance's child to its parent (``merge_child``) when it creates
+    the first child, and a message- or signal-triggered event sub-process to the process start and end when
+    the event arrives — on the spec object, not in the workflow state (so even in one worker, every later
+    instance of a cached spec would wait for a triggered sub-process that never starts). A workflow restored in another
+    worker or after a restart runs against a spec parsed afresh that lacks them: finished children never
+    reach their parent, and a triggered event sub-process fails with "No input task connected". The
+    library's own serializer re-creates exactly these links when it restores a stored spec; the same
+    links made once at parse time make the spec-free JSON restore correctly wherever it is loaded.
+    """
+    task_specs = process_spec.task_specs
+    for task_spec in list(task_specs.values()):
+        if isinstance(task_spec, LoopTask):
+            child = task_specs[task_spec.task_spec]
+            if not child.completed_event.is_connected(task_spec.merge_child):
+                child.completed_event.connect(task_spec.merge_child)
+    start = process_spec.start
+    for name in getattr(start, "trigger_specs", ()):
+        triggered = task_specs[name]
+        if start not in triggered.inputs:
+            # Only the inbound half of start → sub-process: as an output of the start it would be predicted in
+            # every new workflow and the end join would wait for it forever. With the start among its inputs,
+            # ``trigger_wf`` finds it connected and leaves the shared spec alone.
+            triggered._connect_notify(start)
+            triggered.connect(process_spec.end)
 
 
 def _main_process_id(root: etree._Element, executable: list[str]) -> str:

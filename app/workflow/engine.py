@@ -280,32 +280,43 @@ def _all_tasks(workflow: BpmnWorkflow) -> Iterator[Task]:
 
 
 def active_state(workflow: BpmnWorkflow) -> tuple[list[Task], list[tuple[str, str]]]:
-    """READY human tasks and message waits in one pass over the tasks (see :func:`message_waits`)."""
+    """READY human tasks and the messages the workflow waits for, in one pass over the tasks.
+
+    A wait is (name, correlation), the correlation computed from the waiting task's data. Convention: a
+    correlation property's retrieval expression names a payload field, and the waiting instance holds a
+    variable of the same name (e.g. ``project_id``). A message-started event sub-process waits as long as
+    the instance runs, correlated with the data of the newest active task.
+    """
     ready: list[Task] = []
     waits: list[tuple[str, str]] = []
+    newest: Task | None = None
     for task in _all_tasks(workflow):
         if not task.has_state(TaskState.READY | TaskState.WAITING):
             continue
+        if newest is None or task.depth > newest.depth:
+            newest = task
         if task.has_state(TaskState.READY):
             if task.task_spec.manual:
                 ready.append(task)
             continue
         for definition in _message_definitions(task):
             waits.append((definition.name, _correlation_value(definition.correlation_properties, task.data)))
+    if newest is not None and workflow.task_tree.has_state(TaskState.COMPLETED):  # only once the process runs
+        for definition in _triggering_messages(workflow):
+            waits.append((definition.name, _correlation_value(definition.correlation_properties, newest.data)))
     return ready, waits
 
 
-def message_waits(workflow: BpmnWorkflow) -> list[tuple[str, str]]:
-    """Messages the workflow waits for: (name, correlation) with correlation computed from the waiting task's data.
-
-    Convention: a correlation property's retrieval expression names a payload field, and the waiting
-    instance holds a variable of the same name (e.g. ``project_id``).
-    """
-    waits = []
-    for task in workflow.get_tasks(state=TaskState.WAITING):
-        for definition in _message_definitions(task):
-            waits.append((definition.name, _correlation_value(definition.correlation_properties, task.data)))
-    return waits
+def _triggering_messages(workflow: BpmnWorkflow) -> list[MessageEventDefinition]:
+    """Message definitions that start an event sub-process of the top process (the library keeps no waiting
+    task for them: it creates the sub-process when the message arrives)."""
+    found = []
+    for name in getattr(workflow.spec.start, "trigger_specs", ()):
+        sub_spec = workflow.subprocess_specs.get(name)
+        for start in getattr(sub_spec, "bpmn_start_events", ()):
+            if isinstance(start.event_definition, MessageEventDefinition):
+                found.append(start.event_definition)
+    return found
 
 
 def _message_definitions(task: Task) -> list[MessageEventDefinition]:
@@ -341,16 +352,11 @@ def outgoing_messages(workflow: BpmnWorkflow) -> list[OutgoingMessage]:
 
 def deliver(workflow: BpmnWorkflow, name: str, payload: dict[str, Any]) -> None:
     """Deliver a message to a waiting workflow and run what follows."""
-    event = None
-    for task in workflow.get_tasks(state=TaskState.WAITING):
-        for definition in _message_definitions(task):
-            if definition.name == name:
-                event = BpmnEvent(definition, payload=payload)
-                break
-        if event is not None:
-            break
-    else:
+    waiting = [d for task in workflow.get_tasks(state=TaskState.WAITING) for d in _message_definitions(task)]
+    definition = next((d for d in [*waiting, *_triggering_messages(workflow)] if d.name == name), None)
+    if definition is None:
         raise EngineError(f"该流程没有在等待消息 {name}")
+    event = BpmnEvent(definition, payload=payload)
     with _library_errors():
         try:
             workflow.send_event(event)

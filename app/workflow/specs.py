@@ -61,12 +61,13 @@ def link_runtime_connections(process_spec: Any) -> None:
 
     The library connects a loop's or multi-instance's child to its parent (``merge_child``) when it creates
     the first child, and a message- or signal-triggered event sub-process to the process start and end when
-    the event arrives — on the spec object, not in the workflow state (so even in one worker, every later
-    instance of a cached spec would wait for a triggered sub-process that never starts). A workflow restored in another
-    worker or after a restart runs against a spec parsed afresh that lacks them: finished children never
-    reach their parent, and a triggered event sub-process fails with "No input task connected". The
-    library's own serializer re-creates exactly these links when it restores a stored spec; the same
-    links made once at parse time make the spec-free JSON restore correctly wherever it is loaded.
+    the event arrives — on the spec object, not in the workflow state. A workflow restored in another worker
+    or after a restart runs against a spec parsed afresh that lacks them: finished children never reach
+    their parent, and a triggered event sub-process fails with "No input task connected". (The library's
+    own serializer stores the spec and reconnects loop children when it restores one, so it has neither
+    problem.) Made once at parse time, the links hold in every worker. The trigger link is made so that the
+    library never changes the shared spec: its own change would make every later instance of the cached
+    spec wait for that sub-process and never complete.
     """
     task_specs = process_spec.task_specs
     for task_spec in list(task_specs.values()):

@@ -32,6 +32,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
 
 from tests.integration.conformance_worker import CONFORMANCE, snapshot
 
@@ -262,3 +263,28 @@ def test_construct_runs_like_spiffworkflow_across_fresh_processes(runs: dict[str
     final = product[LAST_STEP]
     assert final["status"] == case.ends, f"{name} ends {final['status']}: {final['engine']}"
     assert final["next_timer_at"] is None
+
+
+def test_a_triggered_event_subprocess_leaves_the_spec_of_later_instances_alone(deploy_fixture):
+    """SpiffWorkflow connects a message-started event sub-process into the spec when the message arrives;
+    on a cached spec every later instance would then wait for it and never end."""
+    from app import workflow
+    from app.extensions import db
+    from app.workflow.models import InstanceStatus, TaskStatus, WorkflowTask
+    from tests.conftest import user_named
+
+    deploy_fixture("conformance/event_subprocess_interrupting")
+    owner = user_named("seat01")
+
+    def start(key: str) -> Any:
+        return workflow.start(db.session, "conf_event_sub_interrupting", business_key=key, org_id=owner.org_id,
+                              owner_id=owner.id, actor=owner)
+
+    first = start("conf:first")
+    assert workflow.send_message(db.session, "conf_withdraw", {}) == [first.id]
+    later = start("conf:later")
+    [work] = db.session.scalars(select(WorkflowTask).where(WorkflowTask.instance_id == later.id,
+                                                           WorkflowTask.status == TaskStatus.OPEN)).all()
+    workflow.complete_task(db.session, work.id, owner, {}, outcome="submit")
+    db.session.commit()
+    assert later.status == InstanceStatus.COMPLETED

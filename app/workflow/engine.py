@@ -153,6 +153,11 @@ def _spiff_message(exc: Exception) -> str:
         if isinstance(cause, sandbox.SandboxError | EngineError):
             return str(cause)
     text = str(exc)
+    swapped = getattr(exc, "task_spec", None)
+    if isinstance(swapped, str):
+        # Some library checks raise WorkflowException(spec, message), the arguments the wrong way round: the
+        # text would be the spec's repr ("<…SubWorkflowTask object at 0x…>").
+        text = swapped
     notes = getattr(exc, "notes", None) or getattr(exc, "__notes__", None)
     if notes:
         text += "；" + "；".join(str(n) for n in notes)

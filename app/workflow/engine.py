@@ -199,8 +199,9 @@ def error_tasks(workflow: BpmnWorkflow) -> list[Task]:
 
 def retry_errors(workflow: BpmnWorkflow) -> None:
     """Put failed tasks back to READY so the next step runs them again (after a fix or a transient failure)."""
-    for task in error_tasks(workflow):
-        workflow.reset_from_task_id(task.id)
+    with _library_errors():
+        for task in error_tasks(workflow):
+            workflow.reset_from_task_id(task.id)
 
 
 def is_completed(workflow: BpmnWorkflow) -> bool:

@@ -84,6 +84,12 @@ CASES: dict[str, Case] = {
     "mi_sequential_cardinality": Case("mi_sequential.bpmn", "conf_mi_sequential", {"rounds": 3}, {
         1: complete("review", {"verdict": "一审"}), 2: complete("review", {"verdict": "二审"}),
         3: complete("review", {"verdict": "三审"})}),
+    "mi_parallel_cardinality": Case("mi_parallel_cardinality.bpmn", "conf_mi_parallel_cardinality", {"copies": 2}, {
+        1: complete("sign", {"opinion": "第二份已审"}, where={"copy": 1}),
+        2: complete("sign", {"opinion": "第一份已审"}, where={"copy": 0})}),
+    "mi_sequential_collection": Case("mi_sequential_collection.bpmn", "conf_mi_sequential_collection",
+                                     {"reviewers": ["张三", "李四"]}, {
+        1: complete("review", {"verdict": "同意"}), 2: complete("review", {"verdict": "退回"})}),
     "standard_loop": Case("standard_loop.bpmn", "conf_standard_loop", {"reached": False}, {
         1: complete("call", {"reached": False}), 2: complete("call", {"reached": True})}),
     "sub_process": Case("sub_process.bpmn", "conf_sub_process", {"copies": 3},

@@ -8,20 +8,25 @@ Nothing outside ``app.workflow`` imports SpiffWorkflow.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from app.errors import DomainError
 from app.workflow import sandbox, scripting
 from app.workflow.errors import EngineError
 from app.workflow.scripting import SCRIPT_ENGINE
@@ -31,6 +36,10 @@ from app.workflow.specs import ParsedModel
 # SpiffWorkflow's task iterator stops at depth 1000 and the workflow then silently reports completion.
 # Refuse to go on well before that: a back-edge loop (return → resubmit) grows the tree ~2-3 levels a round.
 MAX_TASK_DEPTH = 900
+# Engine work one request or job may do (see _Budget): far above any real diagram's automatic steps.
+MAX_ENGINE_TASKS = 2000
+MAX_CALL_DEPTH = 20
+MAX_ENGINE_SECONDS = 5.0
 
 
 # --- running ---------------------------------------------------------------------------------------
@@ -48,21 +57,90 @@ def _element(task: Task | None) -> str:
     return (task.task_spec.bpmn_id or task.task_spec.name) if task is not None else ""
 
 
-def step(workflow: BpmnWorkflow) -> None:
-    """Run engine tasks until only human tasks, timers and messages remain; refuse runaway loops."""
+class _Budget:
+    """Bounds the engine work of one call: tasks run, call-activity nesting and wall-clock time.
+
+    A diagram can make SpiffWorkflow loop without end (a call activity calling its own process creates
+    a sub-workflow per step, each slower than the last); on SQLite the request would hold the write lock
+    all along. The library calls ``ran`` after each engine task; refusing there turns a runaway diagram
+    into an incident within a bounded time.
+    """
+
+    def __init__(self) -> None:
+        self.tasks = 0
+        self.deadline = time.monotonic() + MAX_ENGINE_SECONDS
+        self.current: Task | None = None
+
+    def starting(self, task: Task) -> None:
+        self.current = task
+
+    def ran(self, task: Task) -> None:
+        self.tasks += 1
+        if getattr(task.workflow, "depth", 0) > MAX_CALL_DEPTH:
+            raise EngineError(f"调用活动嵌套超过 {MAX_CALL_DEPTH} 层（流程可能在调用自身），已停止执行；请修改流程设计",
+                              _element(task))
+        if self.tasks > MAX_ENGINE_TASKS:
+            raise EngineError(f"一次操作中流程自动执行的步骤超过 {MAX_ENGINE_TASKS} 个，已停止执行；"
+                              "请检查流程中是否有无人工环节的循环", _element(task))
+        if time.monotonic() > self.deadline:
+            raise EngineError(f"流程自动执行超过 {MAX_ENGINE_SECONDS:g} 秒，已停止执行；请检查流程设计",
+                              _element(task))
+
+
+@contextmanager
+def _library_errors(task: Task | None = None, budget: _Budget | None = None) -> Iterator[None]:
+    """Turn whatever the library raises into an EngineError with a Chinese message, never an HTTP 500.
+
+    A ``DomainError`` is an operation refusing the step (the caller rolls back and shows it) and passes.
+    """
     try:
-        workflow.do_engine_steps()
-        # A timer that fired during the steps can make more engine tasks ready.
-        workflow.do_engine_steps()
-    except EngineError:
+        yield
+    except (EngineError, DomainError):
         raise
     except sandbox.SandboxError as exc:
-        raise EngineError(str(exc)) from exc
-    except WorkflowException as exc:
-        task = getattr(exc, "task", None)
-        raise EngineError(_spiff_message(exc), _element(task)) from exc
+        raise EngineError(str(exc), _element(_failed(exc, task, budget))) from exc
     except SpiffWorkflowException as exc:
-        raise EngineError(_spiff_message(exc)) from exc
+        raise EngineError(_spiff_message(exc), _element(_failed(exc, task, budget))) from exc
+    except RecursionError as exc:
+        raise EngineError("流程嵌套或递归过深，引擎已停止执行；请检查调用活动或子流程是否调用了自身",
+                          _element(_failed(exc, task, budget))) from exc
+    except Exception as exc:  # noqa: BLE001  (a library bug on some input must become an incident, not a 500)
+        failed = _failed(exc, task, budget)
+        name = f"“{failed.task_spec.bpmn_name or _element(failed)}”" if failed is not None else "此步骤"
+        if failed is not None and isinstance(failed.task_spec, MultiInstanceTask):
+            text = f"多实例环节{name}的输入无效：次数（loopCardinality）须为整数，集合须为列表或字典"
+        else:
+            text = f"流程引擎无法执行{name}"
+        raise EngineError(f"{text}（{type(exc).__name__}：{exc}）", _element(failed)) from exc
+
+
+def _failed(exc: BaseException, task: Task | None, budget: _Budget | None) -> Task | None:
+    """The task that failed: the one the library names, else the innermost task the library was working on
+    when it raised (found in the traceback, only on failure), else the engine task running or the one handled."""
+    named = getattr(exc, "task", None)
+    if isinstance(named, Task):
+        return named
+    innermost = None
+    trace = exc.__traceback__
+    while trace is not None:
+        candidate = trace.tb_frame.f_locals.get("my_task")
+        if isinstance(candidate, Task):
+            innermost = candidate
+        trace = trace.tb_next
+    if innermost is not None:
+        return innermost
+    if budget is not None and budget.current is not None:
+        return budget.current
+    return task
+
+
+def step(workflow: BpmnWorkflow) -> None:
+    """Run engine tasks until only human tasks, timers and messages remain; refuse runaway loops."""
+    budget = _Budget()
+    with _library_errors(budget=budget):
+        workflow.do_engine_steps(budget.starting, budget.ran)
+        # A timer that fired during the steps can make more engine tasks ready.
+        workflow.do_engine_steps(budget.starting, budget.ran)
     for task in _all_tasks(workflow):
         if task.has_state(TaskState.READY | TaskState.WAITING) and task.depth > MAX_TASK_DEPTH:
             raise EngineError(
@@ -75,6 +153,11 @@ def _spiff_message(exc: Exception) -> str:
         if isinstance(cause, sandbox.SandboxError | EngineError):
             return str(cause)
     text = str(exc)
+    swapped = getattr(exc, "task_spec", None)
+    if isinstance(swapped, str):
+        # Some library checks raise WorkflowException(spec, message), the arguments the wrong way round: the
+        # text would be the spec's repr ("<…SubWorkflowTask object at 0x…>").
+        text = swapped
     notes = getattr(exc, "notes", None) or getattr(exc, "__notes__", None)
     if notes:
         text += "；" + "；".join(str(n) for n in notes)
@@ -84,12 +167,8 @@ def _spiff_message(exc: Exception) -> str:
 def run_task(workflow: BpmnWorkflow, task: Task, data: dict[str, Any]) -> None:
     """Complete a READY human task with form data, then run the engine."""
     task.set_data(**data)
-    try:
+    with _library_errors(task):
         task.run()
-    except sandbox.SandboxError as exc:
-        raise EngineError(str(exc), _element(task)) from exc
-    except SpiffWorkflowException as exc:
-        raise EngineError(_spiff_message(exc), _element(task)) from exc
     step(workflow)
 
 
@@ -120,8 +199,9 @@ def error_tasks(workflow: BpmnWorkflow) -> list[Task]:
 
 def retry_errors(workflow: BpmnWorkflow) -> None:
     """Put failed tasks back to READY so the next step runs them again (after a fix or a transient failure)."""
-    for task in error_tasks(workflow):
-        workflow.reset_from_task_id(task.id)
+    with _library_errors():
+        for task in error_tasks(workflow):
+            workflow.reset_from_task_id(task.id)
 
 
 def is_completed(workflow: BpmnWorkflow) -> bool:
@@ -146,26 +226,39 @@ def task_info(task: Task) -> dict[str, Any]:
 
 
 def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
-    """Return when the earliest waiting timer is due (UTC), if any."""
+    """Return when the earliest waiting timer is due (UTC), if any: duration, date and cycle timers, on their
+    own or as a branch of an event-based gateway."""
     due: list[datetime] = []
-    for event in workflow.waiting_events():
-        if "Timer" not in event.event_type:
-            continue
-        value = event.value
-        if isinstance(value, dict):
-            value = value.get("next") or value.get("start")
-        if isinstance(value, str):
-            try:
-                moment = datetime.fromisoformat(value)
-            except ValueError:
-                continue
-            due.append(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    for task in workflow.event_manager.tasks.values():
+        definition = task.task_spec.event_definition
+        branches = definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [definition]
+        if any(isinstance(branch, TimerEventDefinition) for branch in branches):
+            moment = _timer_due(task._get_internal_data("event_value"))
+            if moment is not None:
+                due.append(moment)
     return min(due) if due else None
+
+
+def _timer_due(value: Any) -> datetime | None:
+    """A waiting timer's stored value as a UTC time: an ISO time (duration and date timers, read the way the
+    library reads it, so a time without zone is the server's local time), or a cycle's next run."""
+    if isinstance(value, dict):
+        if value.get("cycles") == 0:
+            return None  # every repetition has run
+        value = value.get("next")
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = TimerEventDefinition.parse_time_or_duration(value)
+    except (ValueError, AttributeError, TypeError):
+        return None
+    return moment if isinstance(moment, datetime) else None
 
 
 def fire_timers(workflow: BpmnWorkflow) -> None:
     """Let due timers fire (the library has no clock of its own) and run what follows."""
-    workflow.refresh_timers()
+    with _library_errors():
+        workflow.refresh_timers()
     step(workflow)
 
 
@@ -193,32 +286,43 @@ def _all_tasks(workflow: BpmnWorkflow) -> Iterator[Task]:
 
 
 def active_state(workflow: BpmnWorkflow) -> tuple[list[Task], list[tuple[str, str]]]:
-    """READY human tasks and message waits in one pass over the tasks (see :func:`message_waits`)."""
+    """READY human tasks and the messages the workflow waits for, in one pass over the tasks.
+
+    A wait is (name, correlation), the correlation computed from the waiting task's data. Convention: a
+    correlation property's retrieval expression names a payload field, and the waiting instance holds a
+    variable of the same name (e.g. ``project_id``). A message-started event sub-process waits as long as
+    the instance runs, correlated with the data of the newest active task.
+    """
     ready: list[Task] = []
     waits: list[tuple[str, str]] = []
+    newest: Task | None = None
     for task in _all_tasks(workflow):
         if not task.has_state(TaskState.READY | TaskState.WAITING):
             continue
+        if newest is None or task.depth > newest.depth:
+            newest = task
         if task.has_state(TaskState.READY):
             if task.task_spec.manual:
                 ready.append(task)
             continue
         for definition in _message_definitions(task):
             waits.append((definition.name, _correlation_value(definition.correlation_properties, task.data)))
+    if newest is not None and workflow.task_tree.has_state(TaskState.COMPLETED):  # only once the process runs
+        for definition in _triggering_messages(workflow):
+            waits.append((definition.name, _correlation_value(definition.correlation_properties, newest.data)))
     return ready, waits
 
 
-def message_waits(workflow: BpmnWorkflow) -> list[tuple[str, str]]:
-    """Messages the workflow waits for: (name, correlation) with correlation computed from the waiting task's data.
-
-    Convention: a correlation property's retrieval expression names a payload field, and the waiting
-    instance holds a variable of the same name (e.g. ``project_id``).
-    """
-    waits = []
-    for task in workflow.get_tasks(state=TaskState.WAITING):
-        for definition in _message_definitions(task):
-            waits.append((definition.name, _correlation_value(definition.correlation_properties, task.data)))
-    return waits
+def _triggering_messages(workflow: BpmnWorkflow) -> list[MessageEventDefinition]:
+    """Message definitions that start an event sub-process of the top process (the library keeps no waiting
+    task for them: it creates the sub-process when the message arrives)."""
+    found = []
+    for name in getattr(workflow.spec.start, "trigger_specs", ()):
+        sub_spec = workflow.subprocess_specs.get(name)
+        for start in getattr(sub_spec, "bpmn_start_events", ()):
+            if isinstance(start.event_definition, MessageEventDefinition):
+                found.append(start.event_definition)
+    return found
 
 
 def _message_definitions(task: Task) -> list[MessageEventDefinition]:
@@ -254,22 +358,16 @@ def outgoing_messages(workflow: BpmnWorkflow) -> list[OutgoingMessage]:
 
 def deliver(workflow: BpmnWorkflow, name: str, payload: dict[str, Any]) -> None:
     """Deliver a message to a waiting workflow and run what follows."""
-    event = None
-    for task in workflow.get_tasks(state=TaskState.WAITING):
-        for definition in _message_definitions(task):
-            if definition.name == name:
-                event = BpmnEvent(definition, payload=payload)
-                break
-        if event is not None:
-            break
-    else:
+    waiting = [d for task in workflow.get_tasks(state=TaskState.WAITING) for d in _message_definitions(task)]
+    definition = next((d for d in [*waiting, *_triggering_messages(workflow)] if d.name == name), None)
+    if definition is None:
         raise EngineError(f"该流程没有在等待消息 {name}")
-    try:
-        workflow.send_event(event)
-    except sandbox.SandboxError as exc:
-        raise EngineError(f"消息 {name} 的关联值无法计算：{exc}") from exc
-    except (WorkflowException, SpiffWorkflowException) as exc:
-        raise EngineError(_spiff_message(exc)) from exc
+    event = BpmnEvent(definition, payload=payload)
+    with _library_errors():
+        try:
+            workflow.send_event(event)
+        except sandbox.SandboxError as exc:
+            raise EngineError(f"消息 {name} 的关联值无法计算：{exc}") from exc
     step(workflow)
 
 

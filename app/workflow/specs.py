@@ -11,6 +11,7 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from app.workflow import camunda, dmn
@@ -56,8 +57,40 @@ def parse_model(bpmn_xml: str | bytes, dmn_xmls: list[str] | None = None, proces
         raise DiagramError("流程图嵌套或串联过深，无法解析：请减少层级，或把一段流程拆成调用活动") from exc
     except Exception as exc:  # the library's parser fails with anything (TypeError, KeyError, …); none may reach a 500
         raise DiagramError(f"流程图无法解析（{type(exc).__name__}：{library.shorten(str(exc))}）") from exc
+    for process_spec in (spec, *subprocess_specs.values()):
+        link_runtime_connections(process_spec)
     name = spec.description or key
     return ParsedModel(key, name, spec, subprocess_specs, root)
+
+
+def link_runtime_connections(process_spec: Any) -> None:
+    """Make on the freshly parsed spec the links SpiffWorkflow only makes while running a workflow.
+
+    The library connects a loop's or multi-instance's child to its parent (``merge_child``) when it creates
+    the first child, and a message- or signal-triggered event sub-process to the process start and end when
+    the event arrives — on the spec object, not in the workflow state. A workflow restored in another worker
+    or after a restart runs against a spec parsed afresh that lacks them: finished children never reach
+    their parent, and a triggered event sub-process fails with "No input task connected". (The library's
+    own serializer stores the spec and reconnects loop children when it restores one, so it has neither
+    problem.) Made once at parse time, the links hold in every worker. The trigger link is made so that the
+    library never changes the shared spec: its own change would make every later instance of the cached
+    spec wait for that sub-process and never complete.
+    """
+    task_specs = process_spec.task_specs
+    for task_spec in list(task_specs.values()):
+        if isinstance(task_spec, LoopTask):
+            child = task_specs[task_spec.task_spec]
+            if not child.completed_event.is_connected(task_spec.merge_child):
+                child.completed_event.connect(task_spec.merge_child)
+    start = process_spec.start
+    for name in getattr(start, "trigger_specs", ()):
+        triggered = task_specs[name]
+        if start not in triggered.inputs:
+            # Only the inbound half of start → sub-process: as an output of the start it would be predicted in
+            # every new workflow and the end join would wait for it forever. With the start among its inputs,
+            # ``trigger_wf`` finds it connected and leaves the shared spec alone.
+            triggered._connect_notify(start)
+            triggered.connect(process_spec.end)
 
 
 def _main_process_id(root: etree._Element, executable: list[str]) -> str:

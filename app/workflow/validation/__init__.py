@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 
 from lxml import etree
 
-from app.workflow.validation import elements, expressions, variables
+from app.workflow.validation import calls, elements, expressions, variables
 from app.workflow.validation.common import (
     KEY_PATTERN,
     KEY_RULE,
@@ -43,6 +43,7 @@ def check(root: etree._Element, known_roles: Mapping[str, str], dmn_xmls: Iterab
     problems: list[Problem] = []
     tables = list(dmn_xmls)
     elements.check_data_stores(problems, root)
+    problems += calls.call_cycle_problems(root)
     for process in executable_processes(root):
         invalid_key = key_problem(process)
         if invalid_key:

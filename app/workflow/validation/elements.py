@@ -20,7 +20,7 @@ from app.workflow.validation.common import (
 from app.workflow.validation.expressions import check_expression
 from forms import registry as form_registry
 
-HUMAN_TASKS = ("userTask", "manualTask")
+HUMAN_TASKS = ("userTask", "manualTask", "task")  # a plain task runs as a manual task
 
 
 def lanes(process: etree._Element) -> dict[str, str]:

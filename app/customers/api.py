@@ -160,8 +160,9 @@ def list_customers() -> Any:
     return jsonify(page_body([customer_json(c, flagged) for c in rows], page, per_page, total))
 
 
+# 404: seat_id names no seat inside the caller's scope (as for /pools/assign).
 spec.operation("post", "/customers", summary="新建客户", tag="客户", request=CUSTOMER_CREATE, response=CUSTOMER,
-               status=201, errors=(403, 409, 422))
+               status=201, errors=(403, 404, 409, 422))
 
 
 @bp.post("/customers")

@@ -101,3 +101,12 @@ def test_creating_a_customer_for_an_unknown_seat_is_a_documented_not_found(api_a
         "name": "新客户", "phones": ["13812345678"], "org_id": 1, "seat_id": 1_000_000})
     assert response.status_code == 404
     assert response.get_json()["error"]["message"] == "坐席不存在或不在您的管理范围内"
+
+
+@pytest.mark.parametrize("username", ["admin", "hr01"])
+def test_creating_a_user_in_an_org_that_does_not_exist_is_refused_alike_for_every_scope(api_as, username):
+    response = api_as(username).post("/api/v1/users", json={
+        "username": "ghost", "work_no": "G0001", "name": "无组织", "org_id": 987654, "password": "Api#Password2026"})
+    assert response.status_code == 422
+    assert response.get_json()["error"] == {"code": "validation_failed", "message": "组织不存在或不在您的数据范围内",
+                                            "details": {"field": "org_id"}}

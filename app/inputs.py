@@ -1,41 +1,54 @@
 """Numbers entering through URLs and JSON bodies stay inside the database's integer range.
 
-SQLite binds integers as signed 64 bits and PostgreSQL's widest integer is BIGINT, so a larger id or
-count can never match a row: passed on, it makes the driver raise (``OverflowError``) and the
-request fail with a 500. URL ids beyond the range are simply not found (404); JSON numbers beyond
-it are refused with a Chinese message (422), the same for every endpoint that reads JSON.
+Every id and count column is an INTEGER, which PostgreSQL holds in 32 bits (SQLite in 64): a larger
+number can never match a row, and passed on it makes the driver or the database raise ("integer out
+of range", ``OverflowError``) so the request fails with a 500. A URL id beyond the range is simply
+not found (404); a JSON integer beyond it is refused with a Chinese message (422), the same for every
+endpoint that reads JSON. Amounts travel as decimal strings, so no legitimate integer is that large.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from app.errors import ValidationFailed
 
-SQL_INT_MAX = 2**63 - 1
-_MAX_DIGITS = len(str(SQL_INT_MAX))
+DB_INT_MAX = 2**31 - 1
+_MAX_DIGITS = len(str(DB_INT_MAX))
 
 
 class DatabaseIntConverter(IntegerConverter):
-    """``<int:…>`` URL parts of at most 18 digits, all of which fit a database integer. The bound is in the
-    pattern, not a ``max``: werkzeug checks methods before converting, so a refused value would turn a
-    GET into a 405 wherever a POST shares the path; a pattern that does not match is a plain 404."""
+    """``<int:…>`` URL parts that fit a database integer. A larger one is a 404 raised here rather than a
+    ``ValidationError``: after that werkzeug would try the other rules and answer a GET with a 405
+    wherever a POST shares the path. The pattern's digit limit keeps int() off huge strings."""
 
-    regex = r"\d{1,18}"
+    regex = rf"\d{{1,{_MAX_DIGITS}}}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if number > DB_INT_MAX:
+            raise NotFound()
+        return number
+
+
+def is_json_int(value: Any) -> TypeGuard[int]:
+    """Tell whether a decoded JSON value is an integer (``true`` is a bool in JSON, not the id 1)."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def json_int(text: str) -> int:
     """Decode one JSON integer literal, refusing those outside the database's integer range."""
     # The length is checked first: int() of thousands of digits is slow, and Python refuses it anyway.
     value = int(text) if len(text.lstrip("-")) <= _MAX_DIGITS else None
-    if value is None or abs(value) > SQL_INT_MAX:
+    if value is None or abs(value) > DB_INT_MAX:
         shown = text if len(text) <= 24 else text[:20] + "…"
-        raise ValidationFailed(f"数值 {shown} 超出允许范围（绝对值不能大于 {SQL_INT_MAX}）",
-                               details={"max": SQL_INT_MAX})
+        raise ValidationFailed(f"数值 {shown} 超出允许范围（整数的绝对值不能大于 {DB_INT_MAX}）",
+                               details={"max": DB_INT_MAX})
     return value
 
 

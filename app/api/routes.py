@@ -13,7 +13,7 @@ from flask import Blueprint, jsonify, request
 
 from app.api import spec
 from app.extensions import csrf
-from app.inputs import SQL_INT_MAX
+from app.inputs import DB_INT_MAX
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Bearer tokens, not cookies, authenticate the API, so cross-site requests carry no credentials.
@@ -31,9 +31,9 @@ def query_int(name: str) -> int | None:
     text = request.args.get(name, "").strip()
     if not _WHOLE_NUMBER.fullmatch(text):
         return None
-    if len(text.lstrip("+-")) > len(str(SQL_INT_MAX)):  # int() of thousands of digits is slow, or refused
-        return -SQL_INT_MAX if text.startswith("-") else SQL_INT_MAX
-    return max(-SQL_INT_MAX, min(SQL_INT_MAX, int(text)))
+    if len(text.lstrip("+-")) > len(str(DB_INT_MAX)):  # int() of thousands of digits is slow, or refused
+        return -DB_INT_MAX if text.startswith("-") else DB_INT_MAX
+    return max(-DB_INT_MAX, min(DB_INT_MAX, int(text)))
 
 
 def page_args() -> tuple[int, int]:

@@ -12,6 +12,8 @@ from app.extensions import db
 
 # Larger than any 64-bit integer: SQLite refuses to bind it (OverflowError → 500 before the fix).
 HUGE = 44306173066198958437564416
+# Fits SQLite, but not PostgreSQL's INTEGER id columns ("integer out of range" → 500 before the fix).
+BEYOND_INT4 = 2**31
 NOT_FOUND = {"error": {"code": "not_found", "message": "页面或数据不存在"}}
 
 
@@ -22,6 +24,8 @@ NOT_FOUND = {"error": {"code": "not_found", "message": "页面或数据不存在
     ("POST", f"/api/v1/customers/{HUGE}/followups"),
     ("GET", f"/api/v1/trades/{HUGE}"),
     ("POST", f"/api/v1/tasks/{HUGE}/complete"),
+    ("GET", f"/api/v1/customers/{BEYOND_INT4}"),
+    ("GET", f"/api/v1/orgs/{BEYOND_INT4}"),
 ])
 def test_an_id_beyond_the_database_range_is_not_found(api_as, method, path):
     response = api_as("admin").request(method, path, json={"kind": "call", "outcome": "pass"})
@@ -34,6 +38,7 @@ def test_an_id_beyond_the_database_range_is_not_found(api_as, method, path):
     ("/api/v1/pools/assign", {"customer_ids": [1], "seat_id": -HUGE}),
     ("/api/v1/pools/public/claim", {"customer_ids": [HUGE]}),
     ("/api/v1/trades", {"customer_id": 1, "project_id": HUGE, "intended_amount": "100"}),
+    ("/api/v1/pools/public/claim", {"customer_ids": [BEYOND_INT4]}),
 ])
 def test_a_json_integer_beyond_the_database_range_is_refused(api_as, path, body):
     response = api_as("admin").post(path, json=body)
@@ -41,7 +46,7 @@ def test_a_json_integer_beyond_the_database_range_is_refused(api_as, path, body)
     error = response.get_json()["error"]
     assert error["code"] == "validation_failed"
     assert error["message"].startswith("数值 ")
-    assert "超出允许范围（绝对值不能大于 9223372036854775807）" in error["message"]
+    assert "超出允许范围（整数的绝对值不能大于 2147483647）" in error["message"]
 
 
 def test_a_customer_update_with_a_huge_category_is_refused_and_changes_nothing(api_as):
@@ -110,3 +115,16 @@ def test_creating_a_user_in_an_org_that_does_not_exist_is_refused_alike_for_ever
     assert response.status_code == 422
     assert response.get_json()["error"] == {"code": "validation_failed", "message": "组织不存在或不在您的数据范围内",
                                             "details": {"field": "org_id"}}
+
+
+@pytest.mark.parametrize(("path", "body", "message"), [
+    ("/api/v1/pools/public/claim", {"customer_ids": [True]}, "customer_ids 应为整数数组"),
+    ("/api/v1/pools/assign", {"customer_ids": [1], "seat_id": True}, "seat_id 应为整数"),
+    ("/api/v1/customers", {"name": "新客户", "phones": ["13812345678"], "org_id": True},
+     "请指定您管理范围内的服务组织 org_id"),
+])
+def test_true_is_not_an_id(api_as, path, body, message):
+    # On PostgreSQL `id IN (true)` is an error (500 before the fix); on SQLite it quietly meant id 1.
+    response = api_as("admin").post(path, json=body)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["message"] == message

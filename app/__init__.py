@@ -28,6 +28,9 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     login_manager.session_protection = None  # the server-side login session is the protection
     csrf.init_app(app)
 
+    from app import inputs
+
+    inputs.register(app)
     _register_blueprints(app)
     _register_request_hooks(app)
     _register_template_helpers(app)

@@ -128,7 +128,8 @@ def _user_body() -> dict[str, Any]:
 def create_user() -> Any:
     body = _user_body()
     scope = data_scope.scope_of(db.session, current_user, USER_MANAGE)
-    if not data_scope.covers(db.session, scope, body["org_id"]):
+    # covers() admits any id for the widest scope, so existence is checked too: same answer for every caller.
+    if db.session.get(Org, body["org_id"]) is None or not data_scope.covers(db.session, scope, body["org_id"]):
         raise ValidationFailed("组织不存在或不在您的数据范围内", details={"field": "org_id"})
     superior = db.session.get(User, body["superior_id"]) if body.get("superior_id") else None
     if body.get("superior_id") and (superior is None or not data_scope.covers(db.session, scope, superior.org_id)):

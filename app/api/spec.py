@@ -107,8 +107,11 @@ def path_param(name: str, description: str = "") -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}, "description": description}
 
 
-def query_param(name: str, description: str = "", type_: str = "string") -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": {"type": type_}, "description": description}
+def query_param(name: str, description: str = "", type_: str = "string",
+                enum: list[str] | None = None) -> dict[str, Any]:
+    """A query parameter; ``enum`` lists the only values the endpoint accepts (others get a 422)."""
+    schema: dict[str, Any] = {"type": type_, **({"enum": enum} if enum else {})}
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 
 
 PAGE_PARAMS = [

@@ -19,6 +19,7 @@ from app.customers.access import CUSTOMERS_EDIT, CUSTOMERS_VIEW
 from app.customers.models import CUSTOMER_TYPE_LABELS, POOL_LABELS, Customer
 from app.errors import ValidationFailed
 from app.extensions import db
+from app.inputs import is_json_int
 from app.org import scope as data_scope
 from app.pools.services import seat_for_assignment
 from rules.identity import ID_TYPE_LABELS
@@ -125,7 +126,7 @@ def _input(body: dict[str, Any], base: Customer | None = None) -> services.Custo
         return _text(body, key, current) if key in body else current
 
     category = body.get("category_id", base.category_id if base else None)
-    if category is not None and not isinstance(category, int):
+    if category is not None and not is_json_int(category):
         raise ValidationFailed("字段 category_id 应为整数")
     return services.CustomerInput(
         name=pick("name", base.name if base else ""), gender=pick("gender", base.gender.value if base else ""),
@@ -160,8 +161,9 @@ def list_customers() -> Any:
     return jsonify(page_body([customer_json(c, flagged) for c in rows], page, per_page, total))
 
 
+# 404: seat_id names no seat inside the caller's scope (as for /pools/assign).
 spec.operation("post", "/customers", summary="新建客户", tag="客户", request=CUSTOMER_CREATE, response=CUSTOMER,
-               status=201, errors=(403, 409, 422))
+               status=201, errors=(403, 404, 409, 422))
 
 
 @bp.post("/customers")
@@ -178,11 +180,11 @@ def create_customer() -> Any:
         org_id, seat_id = current_user.org_id, current_user.id
     else:
         org_id = body.get("org_id")
-        if not isinstance(org_id, int) or org_id not in data_scope.org_ids(db.session, scope):
+        if not is_json_int(org_id) or org_id not in data_scope.org_ids(db.session, scope):
             raise ValidationFailed("请指定您管理范围内的服务组织 org_id")
         seat_id = body.get("seat_id")
         if seat_id is not None:
-            if not isinstance(seat_id, int):
+            if not is_json_int(seat_id):
                 raise ValidationFailed("seat_id 应为整数")
             org_id = seat_for_assignment(db.session, scope, seat_id).org_id
     customer = services.create_customer(db.session, data, org_id=org_id, seat_id=seat_id, actor_id=current_user.id,

@@ -116,17 +116,23 @@ def _monitor_scope() -> data_scope.Scope | None:
     return data_scope.scope_of(db.session, current_user, MONITOR) if can(MONITOR) else None
 
 
+VIEWS = ("mine", "todo", "monitor")
+STATUSES = [s.value for s in ApplicationStatus]
 spec.operation("get", "/oa/applications", summary="申请列表：mine 我的申请 / todo 等待我处理 / monitor 申请监控",
                tag="日常管理", response=spec.page_of(APPLICATION), errors=(403, 422), parameters=[
-                   spec.query_param("view", "mine（默认）| todo | monitor"),
-                   spec.query_param("status", "draft | processing | completed | cancelled"), *spec.PAGE_PARAMS])
+                   spec.query_param("view", "mine（默认）| todo | monitor", enum=list(VIEWS)),
+                   spec.query_param("status", "申请状态", enum=STATUSES), *spec.PAGE_PARAMS])
 
 
 @bp.get("/oa/applications")
 @require(APPLY, HANDLE, MONITOR)
 def list_applications() -> Any:
     page, per_page = page_args()
-    view = request.args.get("view", "mine")
+    view, status = request.args.get("view", "mine"), request.args.get("status", "")
+    if view not in VIEWS:
+        raise ValidationFailed("view 只能是 " + "、".join(VIEWS))
+    if status and status not in STATUSES:
+        raise ValidationFailed("status 只能是 " + "、".join(STATUSES))
     if view == "todo":
         waiting = [application for application, _task in applications.waiting_for(db.session, current_user)]
         chunk = waiting[(page - 1) * per_page:page * per_page]
@@ -135,13 +141,11 @@ def list_applications() -> Any:
         if not can(MONITOR):
             raise Forbidden("您没有申请监控权限")
         stmt = monitoring.query(data_scope.scope_of(db.session, current_user, MONITOR), monitoring.Filters(
-            status=request.args.get("status", "")))
-    elif view == "mine":
-        stmt = applications.mine(current_user)
-        if status := request.args.get("status", ""):
-            stmt = stmt.where(Application.status == status)
+            status=status))
     else:
-        raise ValidationFailed("view 只能是 mine、todo、monitor")
+        stmt = applications.mine(current_user)
+        if status:
+            stmt = stmt.where(Application.status == status)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     rows = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page))
     return jsonify(page_body([application_json(a) for a in rows], page, per_page, total))

@@ -15,6 +15,7 @@ from app.auth.permissions import can, require
 from app.customers.models import Customer, Pool
 from app.errors import ValidationFailed
 from app.extensions import db
+from app.inputs import is_json_int
 from app.org import scope as data_scope
 from app.pools import services
 from app.pools.access import (
@@ -84,7 +85,7 @@ def _pool_query(key: str) -> Select[Any]:
 
 def _ids(body: dict[str, Any], key: str = "customer_ids") -> list[int]:
     ids = body.get(key, [])
-    if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+    if not isinstance(ids, list) or not all(is_json_int(i) for i in ids):
         raise ValidationFailed(f"{key} 应为整数数组")
     return ids
 
@@ -142,7 +143,7 @@ spec.operation("post", "/pools/assign", summary="把未分配的客户分配给�
 def assign() -> Any:
     body = _body()
     seat_id = body.get("seat_id")
-    if not isinstance(seat_id, int):
+    if not is_json_int(seat_id):
         raise ValidationFailed("seat_id 应为整数")
     pools = [Pool.PUBLIC] + [Pool(key) for key in ("department", "city", "head") if can(POOL_PERMISSIONS[key])]
     result = services.assign(db.session, current_user, data_scope.scope_of(db.session, current_user, POOLS_ASSIGN),

@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.api import spec
-from app.api.routes import bp, page_args, page_body
+from app.api.routes import bp, page_args, page_body, query_int
 from app.auth.permissions import current_permissions, require
 from app.errors import ValidationFailed
 from app.extensions import db
@@ -84,10 +84,9 @@ spec.operation("get", "/trades", summary="客户交易列表（数据范围内�
 def trades() -> Any:
     page, per_page = page_args()
     status = request.args.get("status", "")
-    project = request.args.get("project_id", "")
     filters = TradeFilters(text=request.args.get("q", ""),
                            status=TradeStatus(status) if status in {s.value for s in TradeStatus} else None,
-                           project_id=int(project) if project.isdigit() else None)
+                           project_id=query_int("project_id"))
     stmt = services.trade_query(db.session, services.viewing_scope(db.session, current_user, current_permissions()),
                                 filters)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0

@@ -84,8 +84,9 @@ def task_json(task: WorkflowTask) -> dict[str, Any]:
 
 
 spec.operation("get", "/tasks", summary="我的待办（默认：分配给我的和可认领的）", tag="待办",
-               response=spec.page_of(TASK), errors=(403,), parameters=[
-                   spec.query_param("tab", "mine | group | delegated | done；不填为全部可办理任务"),
+               response=spec.page_of(TASK), errors=(403, 422), parameters=[
+                   spec.query_param("tab", "mine | group | delegated | done；不填为全部可办理任务",
+                                    enum=list(inbox.TABS)),
                    spec.query_param("process", "流程标识"), spec.query_param("q", "业务编号或标题"), *spec.PAGE_PARAMS])
 
 

@@ -15,7 +15,7 @@ from app.extensions import db
 from tests.conftest import DEMO_PASSWORD, csrf_token_from, make_app
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-SAMPLE_VALUES = {"IntegerConverter": 1, "UnicodeConverter": "x", "PathConverter": "x", "UUIDConverter":
+SAMPLE_VALUES = {"DatabaseIntConverter": 1, "UnicodeConverter": "x", "PathConverter": "x", "UUIDConverter":
                  "00000000-0000-0000-0000-000000000000"}
 
 

@@ -1,0 +1,66 @@
+"""Numbers entering through URLs and JSON bodies stay inside the database's integer range.
+
+Every id and count column is an INTEGER, which PostgreSQL holds in 32 bits (SQLite in 64): a larger
+number can never match a row, and passed on it makes the driver or the database raise ("integer out
+of range", ``OverflowError``) so the request fails with a 500. A URL id beyond the range is simply
+not found (404); a JSON integer beyond it is refused with a Chinese message (422), the same for every
+endpoint that reads JSON. Amounts travel as decimal strings, so no legitimate integer is that large.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeGuard
+
+from flask import Flask
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
+
+from app.errors import ValidationFailed
+
+DB_INT_MAX = 2**31 - 1
+_MAX_DIGITS = len(str(DB_INT_MAX))
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """``<int:…>`` URL parts that fit a database integer. A larger one is a 404 raised here rather than a
+    ``ValidationError``: after that werkzeug would try the other rules and answer a GET with a 405
+    wherever a POST shares the path. The pattern's digit limit keeps int() off huge strings."""
+
+    regex = rf"\d{{1,{_MAX_DIGITS}}}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if number > DB_INT_MAX:
+            raise NotFound()
+        return number
+
+
+def is_json_int(value: Any) -> TypeGuard[int]:
+    """Tell whether a decoded JSON value is an integer (``true`` is a bool in JSON, not the id 1)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def json_int(text: str) -> int:
+    """Decode one JSON integer literal, refusing those outside the database's integer range."""
+    # The length is checked first: int() of thousands of digits is slow, and Python refuses it anyway.
+    value = int(text) if len(text.lstrip("-")) <= _MAX_DIGITS else None
+    if value is None or abs(value) > DB_INT_MAX:
+        shown = text if len(text) <= 24 else text[:20] + "…"
+        raise ValidationFailed(f"数值 {shown} 超出允许范围（整数的绝对值不能大于 {DB_INT_MAX}）",
+                               details={"max": DB_INT_MAX})
+    return value
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, decoding integers through :func:`json_int` (``request.get_json`` uses it)."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        kwargs.setdefault("parse_int", json_int)
+        return super().loads(s, **kwargs)
+
+
+def register(app: Flask) -> None:
+    """Install the bounded URL converter and JSON decoder; before any blueprint adds its rules."""
+    app.url_map.converters["int"] = DatabaseIntConverter
+    app.json = BoundedJSONProvider(app)

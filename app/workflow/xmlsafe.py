@@ -20,6 +20,33 @@ def _parser() -> etree.XMLParser:
                            huge_tree=False, remove_blank_text=False)
 
 
+# libxml2's English syntax messages, by their start, in the words a designer understands (the line is given too).
+_SYNTAX_MESSAGES = (
+    ("Start tag expected", "缺少开始标签（文件应以 < 开头）"),
+    ("Opening and ending tag mismatch", "开始标签与结束标签不匹配"),
+    ("Premature end of data", "文件不完整：有标签没有结束"),
+    ("EndTag: '</' not found", "文件不完整：有标签没有结束"),
+    ("Extra content at the end of the document", "文档末尾有多余内容"),
+    ("Couldn't find end of Start Tag", "开始标签没有正确结束"),
+    ("attributes construct error", "属性写法有误（属性值须加引号）"),
+    ("AttValue: \" or ' expected", "属性值须加引号"),
+    ("Unescaped '<' not allowed in attributes values", "属性值中的 < 须写成 &lt;"),
+    ("xmlParseEntityRef: no name", "“&”后缺少实体名（文本中的 & 须写成 &amp;）"),
+    ("EntityRef: expecting ';'", "实体引用缺少分号（文本中的 & 须写成 &amp;）"),
+    ("Namespace prefix", "使用了未声明的命名空间前缀"),
+    ("Document is empty", "文件为空"),
+    ("Input is not proper UTF-8", "文件编码不是 UTF-8"),
+)
+
+
+def syntax_message(english: str) -> str:
+    """A libxml2 syntax error in Chinese, keeping the original for what has no translation."""
+    for start, chinese in _SYNTAX_MESSAGES:
+        if english.startswith(start):
+            return f"{chinese}（{english}）"
+    return f"语法错误（{english}）"
+
+
 _DTD = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
@@ -47,7 +74,7 @@ def parse_xml(data: bytes | str, what: str = "BPMN") -> etree._Element:
     try:
         root = etree.fromstring(raw, _parser())
     except etree.XMLSyntaxError as exc:
-        raise XmlRejected(f"{what} 文件不是有效的 XML：第 {exc.lineno} 行，{exc.msg}") from exc
+        raise XmlRejected(f"{what} 文件不是有效的 XML：第 {exc.lineno} 行，{syntax_message(exc.msg)}") from exc
     tree = root.getroottree()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         raise XmlRejected(f"{what} 文件包含 DOCTYPE/实体声明，出于安全原因（XXE、实体炸弹）拒绝导入")

@@ -1,6 +1,10 @@
 """Shared fixtures: a fresh migrated database per test (SQLite copy or PostgreSQL template), clients
 logged in as demo users, an OpenAPI-validating API client, and a live server for Playwright.
 
+The clock is pinned for the whole session (every xdist worker, the template databases, the live server
+thread): it starts at LICAI_TEST_NOW (ISO 8601 with offset; default a mid-month weekday morning in
+Asia/Shanghai) and runs on from there, so the suite gives the same answers on any calendar day.
+
 Set TEST_DATABASE_URL (e.g. postgresql+psycopg://127.0.0.1:5432/test) to run on PostgreSQL; each
 test session then creates its own databases next to that one and drops them afterwards.
 """
@@ -12,11 +16,13 @@ import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -29,6 +35,38 @@ REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data"
 DEMO_PASSWORD = "Licai@demo2026"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+DEFAULT_TEST_NOW = "2026-06-17T10:00:00+08:00"  # a Wednesday mid-month in business hours, no public holiday
+_TRAVELLER = pytest.StashKey[Any]()
+
+
+def pinned_now() -> datetime:
+    """Return the moment the test session starts at: LICAI_TEST_NOW or the default."""
+    text = os.environ.get("LICAI_TEST_NOW") or DEFAULT_TEST_NOW
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise pytest.UsageError(f"LICAI_TEST_NOW={text!r} needs a UTC offset, e.g. 2028-02-29T10:00:00+08:00")
+    return moment
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Pin the clock before anything is collected or built; xdist workers run this hook too."""
+    # tick=True: time still flows (timeouts, ordering by created_at), only the starting day is fixed.
+    traveller = time_machine.travel(pinned_now(), tick=True)
+    traveller.start()
+    config.stash[_TRAVELLER] = traveller
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Give the real clock back."""
+    traveller = config.stash.get(_TRAVELLER, None)
+    if traveller is not None:
+        traveller.stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say which day the suite runs on."""
+    return f"clock pinned at {pinned_now().isoformat()} (LICAI_TEST_NOW)"
+
 
 BASE_CONFIG: dict[str, Any] = {
     "TESTING": True,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -71,7 +72,6 @@ def pytest_report_header(config: pytest.Config) -> str:
 BASE_CONFIG: dict[str, Any] = {
     "TESTING": True,
     "SECRET_KEY": "test-secret-key",
-    "WTF_CSRF_ENABLED": False,
     "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",  # cheap KDF cost for speed; policy checks are unchanged
     "NODE_MODULES": str(REPO / "node_modules"),
     "SCHEDULER_ENABLED": False,
@@ -213,9 +213,12 @@ def _dataset(request: pytest.FixtureRequest) -> str:
 
 
 def make_app(url: str, instance: Path, **overrides: Any) -> Flask:
-    """Create an app bound to ``url`` with the test configuration."""
+    """Create an app bound to ``url`` with the test configuration (CSRF protection on, as in production)."""
     params.clear_cache()
-    return create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **overrides}, instance_path=str(instance))
+    application = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **overrides},
+                             instance_path=str(instance))
+    application.test_client_class = BrowserClient
+    return application
 
 
 @pytest.fixture
@@ -226,7 +229,50 @@ def database_url(databases: Any, request: pytest.FixtureRequest, tmp_path: Path)
     databases.drop(url)
 
 
-class CommittingClient(FlaskClient):
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CSRF_FIELD = "csrf_token"
+CSRF_HEADERS = ("X-CSRFToken", "X-CSRF-Token")
+
+
+class BrowserClient(FlaskClient):
+    """Sends the CSRF token with every state-changing request outside the API, as the pages do: a form post
+    carries the ``csrf_token`` field, a post without form data (htmx, fetch, JSON) the ``X-CSRFToken``
+    header. A request that brings its own token (field or header) is left alone; ``csrf=False`` sends none.
+    The token is the one a page would render for this client's own session."""
+
+    def open(self, *args: Any, csrf: bool = True, **kwargs: Any) -> Any:
+        if csrf and self._needs_token(args, kwargs):
+            token = self.csrf_token()
+            data = kwargs.get("data")
+            if isinstance(data, dict):
+                kwargs["data"] = {**data, CSRF_FIELD: token} if CSRF_FIELD not in data else data
+            else:
+                kwargs["headers"] = {**dict(kwargs.get("headers") or {}), CSRF_HEADERS[0]: token}
+        return super().open(*args, **kwargs)
+
+    def _needs_token(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+        """Tell whether a browser would send a token with this request (an unsafe method outside /api/)."""
+        if not args or not isinstance(args[0], str):  # a redirect being followed, or a prepared request
+            return False
+        if str(kwargs.get("method", "GET")).upper() not in UNSAFE_METHODS or args[0].startswith("/api/"):
+            return False
+        data, headers = kwargs.get("data"), dict(kwargs.get("headers") or {})
+        return not (isinstance(data, dict) and CSRF_FIELD in data) and not any(h in headers for h in CSRF_HEADERS)
+
+    def csrf_token(self) -> str:
+        """Return the signed CSRF token a page served now to this client would carry."""
+        from itsdangerous import URLSafeTimedSerializer
+
+        app = self.application
+        with self.session_transaction() as session:
+            # Flask-WTF keeps a raw token in the session and renders it signed; log-in starts a fresh session,
+            # and the first page after it puts a new raw token there, as generate_csrf() does.
+            raw = session.setdefault(CSRF_FIELD, secrets.token_hex(20))
+        secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+        return str(URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw))
+
+
+class CommittingClient(BrowserClient):
     """Ends the test's own transaction before each request: on SQLite the test's open transaction
     would otherwise hold the write lock the request needs, and the request should see what the
     test wrote."""
@@ -281,8 +327,9 @@ def runner(app: Flask) -> Any:
 
 
 def login(client: FlaskClient, username: str, password: str = DEMO_PASSWORD) -> FlaskClient:
-    """Log a test client in through the real log-in form."""
-    response = client.post("/login", data={"username": username, "password": password})
+    """Log a test client in through the real log-in form, with the token the log-in page gave it."""
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"username": username, "password": password, CSRF_FIELD: token})
     assert response.status_code == 302, f"login as {username} failed: {response.status_code}"
     return client
 

@@ -12,7 +12,7 @@ from app import clock
 from app.audit.models import AuditLog
 from app.auth.models import LoginSession, User
 from app.extensions import db
-from tests.conftest import DEMO_PASSWORD, csrf_token_from, login, make_app
+from tests.conftest import DEMO_PASSWORD, csrf_token_from, login
 
 
 def _user(username: str) -> User:
@@ -75,18 +75,14 @@ def test_lockout_expires(client):
         assert login(client, "seat02")
 
 
-def test_login_without_csrf_token_is_rejected(database_url, tmp_path):
-    # No app context around the requests: a shared one would share ``g`` (and its cached CSRF token).
-    app = make_app(database_url, tmp_path / "csrf", WTF_CSRF_ENABLED=True)
-    client = app.test_client()
-    response = client.post("/login", data={"username": "seat01", "password": DEMO_PASSWORD})
+def test_login_without_csrf_token_is_rejected(client):
+    response = client.post("/login", data={"username": "seat01", "password": DEMO_PASSWORD}, csrf=False)
     assert response.status_code == 400
-    assert "CSRF" in response.get_data(as_text=True)
+    assert "CSRF 校验失败" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302  # not logged in
     token = csrf_token_from(client.get("/login").get_data(as_text=True))
     ok = client.post("/login", data={"username": "seat01", "password": DEMO_PASSWORD, "csrf_token": token})
     assert ok.status_code == 302
-    with app.app_context():
-        db.engine.dispose()
 
 
 def test_logout_invalidates_the_old_cookie_server_side(client):

@@ -14,7 +14,6 @@ from app.oa.models import CalendarEntry, CalendarPeriod
 from tests.conftest import user_named
 
 
-
 def _wednesday() -> date:
     """A Wednesday about nine weeks after today: the demo entries (yesterday to next week) stay outside its feed."""
     later = clock.today() + timedelta(weeks=9)

@@ -474,8 +474,9 @@ def live_server(database_url: str, tmp_path: Path) -> Iterator[str]:
 
     from werkzeug.serving import make_server
 
-    # CSRF on, as in production: browser journeys prove the pages send their tokens.
-    application = make_app(database_url, tmp_path / "live-instance", WTF_CSRF_ENABLED=True)
+    # CSRF is on, as in production: browser journeys prove the pages send their tokens. The thread shares
+    # the session's pinned clock (time-machine patches the process, not a thread).
+    application = make_app(database_url, tmp_path / "live-instance")
     server = make_server("127.0.0.1", 0, application, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -500,7 +501,12 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, live_server: str) -> Iterator[Any]:
-    context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 1400, "height": 900})
+    context = browser.new_context(base_url=live_server, locale="zh-CN", timezone_id="Asia/Shanghai",
+                                  viewport={"width": 1400, "height": 900})
+    # The page's clock starts where the server's pinned clock is (and runs on), so "today" agrees on both sides.
+    from app import clock
+
+    context.clock.install(time=clock.now())
     pg = context.new_page()
     pg.set_default_timeout(15_000)
     yield pg

@@ -15,6 +15,7 @@ import os
 import re
 import secrets
 import shutil
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -62,6 +63,19 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     traveller = config.stash.get(_TRAVELLER, None)
     if traveller is not None:
         traveller.stop()
+
+
+# A child process (the real scheduler) gets its own clock: start it where the test's clock is now, running on.
+_CHILD_ON_PINNED_CLOCK = ("import runpy, sys, time_machine; "
+                          "time_machine.travel(float(sys.argv.pop(1)), tick=True).start(); "
+                          "runpy.run_module(sys.argv.pop(1), run_name='__main__', alter_sys=True)")
+
+
+def python_module_argv(module: str, *args: str) -> list[str]:
+    """Return the argv running ``python -m module args`` in a child whose clock starts at the test's now."""
+    from app import clock
+
+    return [sys.executable, "-c", _CHILD_ON_PINNED_CLOCK, str(clock.now().timestamp()), module, *args]
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -47,6 +47,7 @@ def test_unknown_user_gets_the_same_message(client):
     assert "用户名或密码错误" in response.get_data(as_text=True)
 
 
+@pytest.mark.date_sensitive
 def test_lockout_after_repeated_failures_even_with_right_password(client):
     for _ in range(5):
         client.post("/login", data={"username": "seat02", "password": "not-the-password"})
@@ -59,6 +60,7 @@ def test_lockout_after_repeated_failures_even_with_right_password(client):
     assert "auth.locked" in actions
 
 
+@pytest.mark.date_sensitive
 @pytest.mark.db_sensitive
 def test_lockout_counts_across_separate_clients(app):
     # Separate clients stand in for separate gunicorn workers: the count lives in the database.
@@ -68,6 +70,7 @@ def test_lockout_counts_across_separate_clients(app):
     assert "账户已锁定" in response.get_data(as_text=True)
 
 
+@pytest.mark.date_sensitive
 def test_lockout_expires(client):
     for _ in range(5):
         client.post("/login", data={"username": "seat02", "password": "not-the-password"})
@@ -126,6 +129,7 @@ def test_short_password_is_refused(login_as):
     assert login(client.application.test_client(), "seat01")  # old password still works
 
 
+@pytest.mark.date_sensitive
 def test_idle_session_expires(client):
     login(client, "seat01")
     assert client.get("/").status_code == 200

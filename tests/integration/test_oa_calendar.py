@@ -13,6 +13,8 @@ from app.oa import calendar
 from app.oa.models import CalendarEntry, CalendarPeriod
 from tests.conftest import user_named
 
+pytestmark = pytest.mark.date_sensitive
+
 
 def _wednesday() -> date:
     """A Wednesday about nine weeks after today: the demo entries (yesterday to next week) stay outside its feed."""

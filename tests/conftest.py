@@ -27,6 +27,7 @@ import sqlalchemy as sa
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.datastructures import MultiDict
 
 from app import create_app
 from app.admin import params
@@ -258,8 +259,11 @@ class BrowserClient(FlaskClient):
         if csrf and self._needs_token(args, kwargs):
             token = self.csrf_token()
             data = kwargs.get("data")
-            if isinstance(data, dict):
-                kwargs["data"] = {**data, CSRF_FIELD: token} if CSRF_FIELD not in data else data
+            if isinstance(data, MultiDict):  # keep every value of a repeated field
+                kwargs["data"] = data.copy()
+                kwargs["data"][CSRF_FIELD] = token
+            elif isinstance(data, dict):
+                kwargs["data"] = {**data, CSRF_FIELD: token}
             else:
                 kwargs["headers"] = {**dict(kwargs.get("headers") or {}), CSRF_HEADERS[0]: token}
         return super().open(*args, **kwargs)

@@ -7,8 +7,11 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PG_TEST_URL ?= postgresql+psycopg://127.0.0.1:5432/test
 PYTEST_ARGS ?=
+# Moments (Asia/Shanghai) the date-sensitive tests run at again: a month end, a year end, 29 February and the
+# Spring Festival week. The main run uses tests/conftest.py's default moment (LICAI_TEST_NOW overrides it).
+TEST_DATES ?= 2027-01-31T23:30:00+08:00 2026-12-31T23:30:00+08:00 2028-02-29T10:00:00+08:00 2027-02-08T10:00:00+08:00
 
-.PHONY: setup run serve db test test-sqlite test-pg lint typecheck check bench clean
+.PHONY: setup run serve db test test-sqlite test-dates test-pg lint typecheck check bench clean
 
 $(VENV)/.installed: setup.cfg
 	$(PYTHON) -m venv $(VENV)
@@ -51,10 +54,17 @@ serve: setup
 	$(FLASK) bpmn deploy
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-4} --threads 4 'app:create_app()'
 
-test: test-sqlite test-pg
+test: test-sqlite test-dates test-pg
 
 test-sqlite: setup
 	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+# The date-sensitive tests again with the clock at each of TEST_DATES; each run prints its own duration.
+test-dates: setup
+	@for moment in $(TEST_DATES); do \
+		echo "== date-sensitive tests at LICAI_TEST_NOW=$$moment"; \
+		LICAI_TEST_NOW=$$moment $(BIN)/pytest -q -n 2 --dist loadgroup -m date_sensitive $(PYTEST_ARGS) || exit 1; \
+	done
 
 # The database-sensitive tests (races, locking, set-based SQL) again on PostgreSQL, when it answers.
 test-pg: setup

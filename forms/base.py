@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import cached_property
 from typing import Any
 
+from flask import current_app, has_request_context
 from flask_wtf import FlaskForm
 from wtforms.meta import DefaultMeta
+
+from app.api.auth import is_api_request
 
 
 class Form(FlaskForm):
@@ -14,6 +18,14 @@ class Form(FlaskForm):
 
     class Meta:
         locales = ("zh",)
+
+        @cached_property
+        def csrf(self) -> bool:
+            # CSRF guards a browser's cookies. The JSON API is authenticated by a Bearer token, never by cookies
+            # (app.api.auth), so a forged cross-site request carries no credentials and its forms need no token, as
+            # the API blueprint is exempt; a form built outside any request (a job, the CLI) has no browser at all.
+            enabled = bool(current_app.config.get("WTF_CSRF_ENABLED", True))
+            return enabled and has_request_context() and not is_api_request()
 
         def get_translations(self, form: Any) -> Any:
             # Flask-WTF only translates through Flask-Babel; until the app has it, use WTForms' own catalogue.

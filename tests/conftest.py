@@ -1,6 +1,10 @@
 """Shared fixtures: a fresh migrated database per test (SQLite copy or PostgreSQL template), clients
 logged in as demo users, an OpenAPI-validating API client, and a live server for Playwright.
 
+The clock is pinned for the whole session (every xdist worker, the template databases, the live server
+thread): it starts at LICAI_TEST_NOW (ISO 8601 with offset; default a mid-month weekday morning in
+Asia/Shanghai) and runs on from there, so the suite gives the same answers on any calendar day.
+
 Set TEST_DATABASE_URL (e.g. postgresql+psycopg://127.0.0.1:5432/test) to run on PostgreSQL; each
 test session then creates its own databases next to that one and drops them afterwards.
 """
@@ -9,16 +13,21 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
+import sys
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.datastructures import MultiDict
 
 from app import create_app
 from app.admin import params
@@ -29,11 +38,55 @@ REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data"
 DEMO_PASSWORD = "Licai@demo2026"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+DEFAULT_TEST_NOW = "2026-06-17T10:00:00+08:00"  # a Wednesday mid-month in business hours, no public holiday
+_TRAVELLER = pytest.StashKey[Any]()
+
+
+def pinned_now() -> datetime:
+    """Return the moment the test session starts at: LICAI_TEST_NOW or the default."""
+    text = os.environ.get("LICAI_TEST_NOW") or DEFAULT_TEST_NOW
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise pytest.UsageError(f"LICAI_TEST_NOW={text!r} needs a UTC offset, e.g. 2028-02-29T10:00:00+08:00")
+    return moment
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Pin the clock before anything is collected or built; xdist workers run this hook too."""
+    # tick=True: time still flows (timeouts, ordering by created_at), only the starting day is fixed.
+    traveller = time_machine.travel(pinned_now(), tick=True)
+    traveller.start()
+    config.stash[_TRAVELLER] = traveller
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Give the real clock back."""
+    traveller = config.stash.get(_TRAVELLER, None)
+    if traveller is not None:
+        traveller.stop()
+
+
+# A child process (the real scheduler) gets its own clock: start it where the test's clock is now, running on.
+_CHILD_ON_PINNED_CLOCK = ("import runpy, sys, time_machine; "
+                          "time_machine.travel(float(sys.argv.pop(1)), tick=True).start(); "
+                          "runpy.run_module(sys.argv.pop(1), run_name='__main__', alter_sys=True)")
+
+
+def python_module_argv(module: str, *args: str) -> list[str]:
+    """Return the argv running ``python -m module args`` in a child whose clock starts at the test's now."""
+    from app import clock
+
+    return [sys.executable, "-c", _CHILD_ON_PINNED_CLOCK, str(clock.now().timestamp()), module, *args]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say which day the suite runs on."""
+    return f"clock pinned at {pinned_now().isoformat()} (LICAI_TEST_NOW)"
+
 
 BASE_CONFIG: dict[str, Any] = {
     "TESTING": True,
     "SECRET_KEY": "test-secret-key",
-    "WTF_CSRF_ENABLED": False,
     "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",  # cheap KDF cost for speed; policy checks are unchanged
     "NODE_MODULES": str(REPO / "node_modules"),
     "SCHEDULER_ENABLED": False,
@@ -175,9 +228,12 @@ def _dataset(request: pytest.FixtureRequest) -> str:
 
 
 def make_app(url: str, instance: Path, **overrides: Any) -> Flask:
-    """Create an app bound to ``url`` with the test configuration."""
+    """Create an app bound to ``url`` with the test configuration (CSRF protection on, as in production)."""
     params.clear_cache()
-    return create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **overrides}, instance_path=str(instance))
+    application = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **overrides},
+                             instance_path=str(instance))
+    application.test_client_class = BrowserClient
+    return application
 
 
 @pytest.fixture
@@ -188,7 +244,53 @@ def database_url(databases: Any, request: pytest.FixtureRequest, tmp_path: Path)
     databases.drop(url)
 
 
-class CommittingClient(FlaskClient):
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CSRF_FIELD = "csrf_token"
+CSRF_HEADERS = ("X-CSRFToken", "X-CSRF-Token")
+
+
+class BrowserClient(FlaskClient):
+    """Sends the CSRF token with every state-changing request outside the API, as the pages do: a form post
+    carries the ``csrf_token`` field, a post without form data (htmx, fetch, JSON) the ``X-CSRFToken``
+    header. A request that brings its own token (field or header) is left alone; ``csrf=False`` sends none.
+    The token is the one a page would render for this client's own session."""
+
+    def open(self, *args: Any, csrf: bool = True, **kwargs: Any) -> Any:
+        if csrf and self._needs_token(args, kwargs):
+            token = self.csrf_token()
+            data = kwargs.get("data")
+            if isinstance(data, MultiDict):  # keep every value of a repeated field
+                kwargs["data"] = data.copy()
+                kwargs["data"][CSRF_FIELD] = token
+            elif isinstance(data, dict):
+                kwargs["data"] = {**data, CSRF_FIELD: token}
+            else:
+                kwargs["headers"] = {**dict(kwargs.get("headers") or {}), CSRF_HEADERS[0]: token}
+        return super().open(*args, **kwargs)
+
+    def _needs_token(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+        """Tell whether a browser would send a token with this request (an unsafe method outside /api/)."""
+        if not args or not isinstance(args[0], str):  # a redirect being followed, or a prepared request
+            return False
+        if str(kwargs.get("method", "GET")).upper() not in UNSAFE_METHODS or args[0].startswith("/api/"):
+            return False
+        data, headers = kwargs.get("data"), dict(kwargs.get("headers") or {})
+        return not (isinstance(data, dict) and CSRF_FIELD in data) and not any(h in headers for h in CSRF_HEADERS)
+
+    def csrf_token(self) -> str:
+        """Return the signed CSRF token a page served now to this client would carry."""
+        from itsdangerous import URLSafeTimedSerializer
+
+        app = self.application
+        with self.session_transaction() as session:
+            # Flask-WTF keeps a raw token in the session and renders it signed; log-in starts a fresh session,
+            # and the first page after it puts a new raw token there, as generate_csrf() does.
+            raw = session.setdefault(CSRF_FIELD, secrets.token_hex(20))
+        secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+        return str(URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw))
+
+
+class CommittingClient(BrowserClient):
     """Ends the test's own transaction before each request: on SQLite the test's open transaction
     would otherwise hold the write lock the request needs, and the request should see what the
     test wrote."""
@@ -243,8 +345,9 @@ def runner(app: Flask) -> Any:
 
 
 def login(client: FlaskClient, username: str, password: str = DEMO_PASSWORD) -> FlaskClient:
-    """Log a test client in through the real log-in form."""
-    response = client.post("/login", data={"username": username, "password": password})
+    """Log a test client in through the real log-in form, with the token the log-in page gave it."""
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"username": username, "password": password, CSRF_FIELD: token})
     assert response.status_code == 302, f"login as {username} failed: {response.status_code}"
     return client
 
@@ -389,8 +492,9 @@ def live_server(database_url: str, tmp_path: Path) -> Iterator[str]:
 
     from werkzeug.serving import make_server
 
-    # CSRF on, as in production: browser journeys prove the pages send their tokens.
-    application = make_app(database_url, tmp_path / "live-instance", WTF_CSRF_ENABLED=True)
+    # CSRF is on, as in production: browser journeys prove the pages send their tokens. The thread shares
+    # the session's pinned clock (time-machine patches the process, not a thread).
+    application = make_app(database_url, tmp_path / "live-instance")
     server = make_server("127.0.0.1", 0, application, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -415,7 +519,12 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, live_server: str) -> Iterator[Any]:
-    context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 1400, "height": 900})
+    context = browser.new_context(base_url=live_server, locale="zh-CN", timezone_id="Asia/Shanghai",
+                                  viewport={"width": 1400, "height": 900})
+    # The page's clock starts where the server's pinned clock is (and runs on), so "today" agrees on both sides.
+    from app import clock
+
+    context.clock.install(time=clock.now())
     pg = context.new_page()
     pg.set_default_timeout(15_000)
     yield pg

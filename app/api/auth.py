@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Request
+from flask import Request, has_request_context, request
 from sqlalchemy import update
 
 from app import clock
@@ -16,9 +16,18 @@ from app.extensions import db, login_manager
 TOUCH_INTERVAL = timedelta(minutes=5)
 
 
+API_PREFIX = "/api/"
+
+
+def is_api_request() -> bool:
+    """Tell whether the current request is for the JSON API, which only a Bearer token authenticates."""
+    return has_request_context() and request.path.startswith(API_PREFIX)
+
+
 @login_manager.request_loader
 def load_user_from_bearer(request: Request) -> User | None:
-    if not request.path.startswith("/api/"):
+    """Return the user whose API token the request carries (API requests only)."""
+    if not request.path.startswith(API_PREFIX):
         return None
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")

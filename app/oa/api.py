@@ -160,7 +160,7 @@ def _details(type_code: str, raw: Any) -> dict[str, Any]:
         raise ValidationFailed("details 必须是对象", details={"field": "details"})
     formdata = MultiDict({key: "" if value is None else ("y" if value is True else str(value))
                           for key, value in raw.items() if value is not False})
-    form = cls(formdata=formdata, meta={"csrf": False})
+    form = cls(formdata=formdata)
     if not form.validate():
         errors = {name: [str(m) for m in messages] for name, messages in form.errors.items()}
         raise ValidationFailed("申请字段有误：" + "；".join(m for ms in errors.values() for m in ms), details=errors)

@@ -15,8 +15,8 @@ from app.api.routes import bp, page_args, page_body
 from app.auth.permissions import can, require
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
-from app.workflow import gateway, inbox, views
-from app.workflow.access import INBOX, MONITOR, START
+from app.workflow import gateway, inbox, launch, views
+from app.workflow.access import INBOX, LAUNCH, MONITOR
 from app.workflow.models import ProcessInstance, TaskStatus, WorkflowTask
 from forms import registry as form_registry
 
@@ -145,28 +145,38 @@ def complete_task(task_id: int) -> Any:
     task = workflow.get_task(db.session, task_id, current_user)
     if task.status != TaskStatus.OPEN:
         raise Conflict(workflow.TASK_TAKEN)
-    raw = body.get("data") or {}
-    if not isinstance(raw, dict):
-        raise ValidationFailed("data 必须是对象")
-    formdata = MultiDict({key: "" if value is None else ("y" if value is True else str(value))
-                          for key, value in raw.items() if value is not False})
+    formdata = _formdata(body.get("data"))
     formdata["comment"] = str(body.get("comment") or "")
     try:
         form = views.build_form(db.session, task.form_key, formdata, None, task=task, user=current_user)
     except form_registry.UnknownForm as exc:
         raise ValidationFailed(f"任务表单 {task.form_key} 不存在") from exc
     outcome = str(body.get("outcome") or "")
-    errors = form.check_outcome(outcome, formdata["comment"])
-    if not form.validate() or errors:
-        details = {name: [str(m) for m in messages] for name, messages in form.errors.items()}
-        if errors:
-            details["outcome"] = errors
-        raise ValidationFailed("表单数据有误：" + "；".join(m for ms in details.values() for m in ms), details=details)
+    _check(form, form.check_outcome(outcome, formdata["comment"]))
     done = workflow.complete_task(db.session, task_id, current_user, form.task_data(), outcome=outcome,
                                   comment=formdata["comment"].strip(),
                                   outcome_label=dict(form.outcomes).get(outcome, ""))
     db.session.commit()
     return jsonify(task_json(done))
+
+
+def _formdata(raw: Any) -> MultiDict[str, Any]:
+    """Read a JSON object of form values as a form post would send them (true → "y", false → absent)."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ValidationFailed("data 必须是对象")
+    return MultiDict({key: "" if value is None else ("y" if value is True else str(value))
+                      for key, value in raw.items() if value is not False})
+
+
+def _check(form: Any, errors: list[str]) -> None:
+    """Refuse with 422 naming every field error, as the task page shows them."""
+    if not form.validate() or errors:
+        details = {name: [str(m) for m in messages] for name, messages in form.errors.items()}
+        if errors:
+            details["outcome"] = errors
+        raise ValidationFailed("表单数据有误：" + "；".join(m for ms in details.values() for m in ms), details=details)
 
 
 START_REQUEST = spec.schema("ProcessStart", {
@@ -177,22 +187,30 @@ START_REQUEST = spec.schema("ProcessStart", {
         "data": {"type": "object", "additionalProperties": True},
     },
 })
-spec.operation("post", "/process-instances", summary="发起流程（最新版本；业务归属为调用者及其组织）", tag="流程",
-               response=INSTANCE, status=201, request=START_REQUEST, errors=(403, 404, 422))
+spec.operation("post", "/process-instances", tag="流程", response=INSTANCE, status=201, request=START_REQUEST,
+               errors=(403, 404, 422),
+               summary="发起流程（最新版本；与“发起流程”页面同一规则：调用者须持有开始事件的可发起角色；"
+                       "有开始表单时 data 按表单校验；业务归属为调用者及其组织）")
 
 
 @bp.post("/process-instances")
-@require(START)
+@require(LAUNCH)
 def start_instance() -> Any:
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("process_key"), str):
         raise ValidationFailed("请求体必须包含 process_key")
-    data = body.get("data") or {}
-    if not isinstance(data, dict):
+    startable = launch.get_startable(db.session, current_user, body["process_key"])
+    raw = body.get("data") or {}
+    data = dict(raw) if isinstance(raw, dict) else {}
+    if startable.form_key:
+        # The start form checks and types the values, as it does on the screen.
+        form = views.build_form(db.session, startable.form_key, _formdata(raw), None)
+        _check(form, [])
+        data = form.task_data()
+    elif not isinstance(raw, dict):
         raise ValidationFailed("data 必须是对象")
-    instance = workflow.start(db.session, body["process_key"], business_key=str(body.get("business_key") or ""),
-                              title=str(body.get("title") or ""), org_id=current_user.org_id,
-                              owner_id=current_user.id, data=data, actor=current_user)
+    instance = launch.launch(db.session, startable, current_user, current_user, data, LAUNCH,
+                             business_key=str(body.get("business_key") or ""), title=str(body.get("title") or ""))
     db.session.commit()
     return jsonify(_instance_json(instance)), 201
 

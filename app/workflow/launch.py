@@ -1,12 +1,15 @@
-"""发起流程: processes a user may start from the screen, and starting one.
+"""发起流程: who may start which process, and starting one — the one rule for the screen and the API.
 
-A process is startable when the start event of its latest version carries the spiff property
-``startRoles`` (role codes or names, comma-separated); users holding one of those roles (and admins)
-may start it. An optional ``formKey`` on the start event is the start form: its typed values become
-the start data. The starter picks the business owner (业务归属人, themselves by default, or a user in
-their data scope); the instance belongs to the owner and the owner's org, so lanes route tasks as they
-do for domain processes. ``initiator_id`` and ``owner_id`` are in the start data for assignee
-expressions.
+A user may start a process iff the start event of its latest version carries the spiff property
+``startRoles`` (可发起角色: role codes or names, comma-separated) and the user holds one of those roles
+(admins hold every role). A process without ``startRoles`` is started only by domain code (a trade starts
+its review, an OA application its handling), never by a person through the screen or the API.
+
+An optional ``formKey`` on the start event is the start form: its typed values become the start data
+(on the API too). The starter picks the business owner (业务归属人, themselves by default, or a user in
+their data scope; the API starts for the caller); the instance belongs to the owner and the owner's org,
+so lanes route tasks as they do for domain processes. ``initiator_id`` and ``owner_id`` are in the start
+data for assignee expressions.
 """
 
 from __future__ import annotations
@@ -17,13 +20,13 @@ from typing import Any
 from sqlalchemy import select
 
 from app import clock
-from app.auth.models import User, UserStatus
+from app.auth.models import Role, User, UserStatus
 from app.auth.permissions import ADMIN_ROLE
 from app.database import DbSession
-from app.errors import Forbidden, NotFound, ValidationFailed
+from app.errors import Forbidden, ValidationFailed
 from app.org import scope as data_scope
 from app.workflow import gateway, validation
-from app.workflow.deploy import known_roles, latest_models
+from app.workflow.deploy import known_roles, latest_models, latest_or_404
 from app.workflow.models import ProcessInstance, ProcessModel
 
 START_ROLES = "startRoles"
@@ -57,7 +60,8 @@ def start_settings(session: DbSession, model: ProcessModel) -> Startable | None:
     return None
 
 
-def _may_start(user: User, startable: Startable) -> bool:
+def may_start(user: User, startable: Startable) -> bool:
+    """Tell whether the user holds one of the process's start roles (admins hold every role)."""
     codes = {role.code for role in user.roles}
     return ADMIN_ROLE in codes or bool(codes & set(startable.roles))
 
@@ -67,18 +71,22 @@ def startable_for(session: DbSession, user: User) -> list[Startable]:
     found = []
     for model in sorted(latest_models(session), key=lambda m: m.name):
         settings = start_settings(session, model)
-        if settings is not None and _may_start(user, settings):
+        if settings is not None and may_start(user, settings):
             found.append(settings)
     return found
 
 
 def get_startable(session: DbSession, user: User, key: str) -> Startable:
-    """The latest version of ``key`` if the user may start it; otherwise it looks missing."""
-    model = session.scalar(select(ProcessModel).where(ProcessModel.key == key)
-                           .order_by(ProcessModel.version.desc()).limit(1))
-    settings = start_settings(session, model) if model is not None else None
-    if settings is None or not _may_start(user, settings):
-        raise NotFound("流程不存在或您无权发起")
+    """The latest version of ``key`` if the user may start it; NotFound or Forbidden saying why not."""
+    model = latest_or_404(session, key)
+    settings = start_settings(session, model)
+    if settings is None:
+        raise Forbidden(f"流程“{model.name}”由系统在业务办理中自动发起，不能手工发起（未设置可发起角色）")
+    if not may_start(user, settings):
+        rows = session.execute(select(Role.code, Role.name).where(Role.code.in_(settings.roles)))
+        names = {code: name for code, name in rows}
+        allowed = "、".join(names.get(code, code) for code in settings.roles)
+        raise Forbidden(f"您的角色不能发起“{model.name}”：可发起角色为 {allowed}")
     return settings
 
 
@@ -92,7 +100,7 @@ def owner_choices(session: DbSession, user: User, permission: str) -> list[User]
 
 
 def launch(session: DbSession, startable: Startable, user: User, owner: User, data: dict[str, Any],
-           permission: str) -> ProcessInstance:
+           permission: str, *, business_key: str = "", title: str = "") -> ProcessInstance:
     """Start the process for ``owner`` with the start form's data."""
     if owner.id not in {u.id for u in owner_choices(session, user, permission)}:
         raise Forbidden("不能为数据范围以外的人员发起流程")
@@ -100,6 +108,6 @@ def launch(session: DbSession, startable: Startable, user: User, owner: User, da
         raise ValidationFailed("业务归属人已离职")
     start_data = {**data, "initiator_id": user.id, "owner_id": owner.id}
     when = clock.local(clock.now())
-    title = f"{startable.model.name} · {owner.name}{f' · {when:%m-%d %H:%M}' if when else ''}"
-    return gateway.start_model(session, startable.model, title=title, org_id=owner.org_id, owner_id=owner.id,
-                               data=start_data, actor=user)
+    title = title or f"{startable.model.name} · {owner.name}{f' · {when:%m-%d %H:%M}' if when else ''}"
+    return gateway.start_model(session, startable.model, business_key=business_key, title=title,
+                               org_id=owner.org_id, owner_id=owner.id, data=start_data, actor=user)

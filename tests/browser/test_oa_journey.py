@@ -109,6 +109,7 @@ def test_a_type_chosen_before_the_page_scripts_ran_still_brings_its_fields(page)
     page.get_by_label("请假类别").wait_for()
 
 
+@pytest.mark.date_sensitive
 def test_work_calendar_month_view_and_a_new_plan(page):
     page.emulate_media(reduced_motion="reduce")
     browser_login(page, "seat01")

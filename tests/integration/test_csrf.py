@@ -6,13 +6,17 @@ The rules are enumerated from the URL map, so a screen added later is covered wi
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 from werkzeug.routing import Rule
 
+from app import clock
 from app.extensions import db
-from tests.conftest import DEMO_PASSWORD, csrf_token_from, make_app
+from app.oa.models import Todo
+from tests.conftest import csrf_token_from, user_named
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 SAMPLE_VALUES = {"DatabaseIntConverter": 1, "UnicodeConverter": "x", "PathConverter": "x", "UUIDConverter":
@@ -31,17 +35,10 @@ def sample_url(app: Any, rule: Rule) -> str:
 
 
 @pytest.fixture
-def csrf_client(database_url, tmp_path):
-    """An admin logged in to an app with CSRF protection on, as in production."""
-    # No app context is pushed around the requests: each gets its own ``g``, as under gunicorn.
-    app = make_app(database_url, tmp_path / "csrf", WTF_CSRF_ENABLED=True)
-    client = app.test_client()
-    token = csrf_token_from(client.get("/login").get_data(as_text=True))
-    logged_in = client.post("/login", data={"username": "admin", "password": DEMO_PASSWORD, "csrf_token": token})
-    assert logged_in.status_code == 302
-    yield app, client
-    with app.app_context():
-        db.engine.dispose()
+def csrf_client(app, login_as):
+    """An admin logged in; CSRF protection is on for the whole suite, as in production."""
+    assert app.config["WTF_CSRF_ENABLED"] is not False
+    return app, login_as("admin")
 
 
 def test_every_state_changing_screen_url_requires_a_csrf_token(csrf_client):
@@ -57,7 +54,7 @@ def test_every_state_changing_screen_url_requires_a_csrf_token(csrf_client):
     for rule in rules:
         url = sample_url(app, rule)
         for method in sorted(rule.methods & UNSAFE):
-            response = client.open(url, method=method, data={"name": "x"})
+            response = client.open(url, method=method, data={"name": "x"}, csrf=False)
             assert response.status_code == 400, f"{method} {url} answered {response.status_code} without a CSRF token"
             assert "CSRF 校验失败" in response.get_data(as_text=True), f"{method} {url}"
             forged = client.open(url, method=method, data={"name": "x", "csrf_token": "forged"})
@@ -66,6 +63,30 @@ def test_every_state_changing_screen_url_requires_a_csrf_token(csrf_client):
     assert len(checked) >= 30
     # Still logged in and nothing changed: the refusals happened before any view ran.
     assert client.get("/").status_code == 200
+
+
+def test_a_form_posted_without_a_token_is_refused_in_chinese_and_changes_nothing(login_as):
+    head = login_as("head01")
+    todo = {"assignee_id": str(user_named("seat01").id), "title": "回访张先生", "urgency": "urgent",
+            "content": "下午三点前", "due_date": (clock.today() + timedelta(days=2)).isoformat()}
+    before = db.session.scalar(select(func.count()).select_from(Todo))
+    refused = head.post("/oa/todos/new", data=todo, csrf=False)
+    assert refused.status_code == 400
+    assert "页面已过期或请求来源无效（CSRF 校验失败），请刷新页面后重试" in refused.get_data(as_text=True)
+    assert head.post("/oa/todos/new", data={**todo, "csrf_token": "forged"}).status_code == 400
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(Todo)) == before
+    # The same form with the token its page carries (the test client posts it, as the browser does) is saved.
+    assert head.post("/oa/todos/new", data=todo).status_code == 302
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(Todo)) == before + 1
+
+
+def test_an_htmx_post_without_the_token_header_is_refused_as_json(login_as):
+    seat = login_as("seat01")
+    refused = seat.post("/admin/params/refresh-cache", headers={"Accept": "application/json"}, csrf=False)
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["code"] == "csrf_failed"
 
 
 def test_a_real_token_is_accepted(csrf_client):

@@ -47,6 +47,7 @@ def test_a_connected_call_long_enough_is_a_valid_phone_follow_up(login_as):
     assert "介绍产品" in page and "有效" in page and "客户来公司面谈" in page
 
 
+@pytest.mark.date_sensitive
 def test_bad_follow_ups_are_refused_in_chinese_and_not_counted(login_as):
     customer = make_customer("跟进乙", seat="seat01", phones=["13722220002"])
     client = login_as("seat01")
@@ -67,6 +68,7 @@ def test_a_follow_up_can_update_the_customer_type(login_as):
     assert _customer(customer.id).type == CustomerType.VALID
 
 
+@pytest.mark.date_sensitive
 def test_appointments_show_per_day_and_on_the_home_page(login_as):
     customer = make_customer("预约客户", seat="seat01")
     client = login_as("seat01")
@@ -92,6 +94,7 @@ def test_appointments_show_per_day_and_on_the_home_page(login_as):
     assert "预约时间必须晚于现在" in client.get("/").get_data(as_text=True)
 
 
+@pytest.mark.date_sensitive
 def test_another_seats_appointment_cannot_be_closed(login_as):
     customer = make_customer("他人预约", seat="seat01")
     login_as("seat01").post(f"/followups/customers/{customer.id}/appointments", data={

@@ -185,6 +185,7 @@ def test_wrong_columns_and_empty_files_fail_with_a_message(login_as):
     assert "文件中没有数据行" in _wait(_job().id).message
 
 
+@pytest.mark.date_sensitive
 def test_uploads_in_the_same_second_get_their_own_batch_numbers(login_as):
     head01, head11 = login_as("head01"), login_as("head11")
     empty = xlsx_bytes([])

@@ -12,7 +12,7 @@ from app import clock
 from app.audit.models import AuditLog
 from app.auth.models import LoginSession, User
 from app.extensions import db
-from tests.conftest import DEMO_PASSWORD, csrf_token_from, login, make_app
+from tests.conftest import DEMO_PASSWORD, csrf_token_from, login
 
 
 def _user(username: str) -> User:
@@ -47,6 +47,7 @@ def test_unknown_user_gets_the_same_message(client):
     assert "用户名或密码错误" in response.get_data(as_text=True)
 
 
+@pytest.mark.date_sensitive
 def test_lockout_after_repeated_failures_even_with_right_password(client):
     for _ in range(5):
         client.post("/login", data={"username": "seat02", "password": "not-the-password"})
@@ -59,6 +60,7 @@ def test_lockout_after_repeated_failures_even_with_right_password(client):
     assert "auth.locked" in actions
 
 
+@pytest.mark.date_sensitive
 @pytest.mark.db_sensitive
 def test_lockout_counts_across_separate_clients(app):
     # Separate clients stand in for separate gunicorn workers: the count lives in the database.
@@ -68,6 +70,7 @@ def test_lockout_counts_across_separate_clients(app):
     assert "账户已锁定" in response.get_data(as_text=True)
 
 
+@pytest.mark.date_sensitive
 def test_lockout_expires(client):
     for _ in range(5):
         client.post("/login", data={"username": "seat02", "password": "not-the-password"})
@@ -75,18 +78,14 @@ def test_lockout_expires(client):
         assert login(client, "seat02")
 
 
-def test_login_without_csrf_token_is_rejected(database_url, tmp_path):
-    # No app context around the requests: a shared one would share ``g`` (and its cached CSRF token).
-    app = make_app(database_url, tmp_path / "csrf", WTF_CSRF_ENABLED=True)
-    client = app.test_client()
-    response = client.post("/login", data={"username": "seat01", "password": DEMO_PASSWORD})
+def test_login_without_csrf_token_is_rejected(client):
+    response = client.post("/login", data={"username": "seat01", "password": DEMO_PASSWORD}, csrf=False)
     assert response.status_code == 400
-    assert "CSRF" in response.get_data(as_text=True)
+    assert "CSRF 校验失败" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302  # not logged in
     token = csrf_token_from(client.get("/login").get_data(as_text=True))
     ok = client.post("/login", data={"username": "seat01", "password": DEMO_PASSWORD, "csrf_token": token})
     assert ok.status_code == 302
-    with app.app_context():
-        db.engine.dispose()
 
 
 def test_logout_invalidates_the_old_cookie_server_side(client):
@@ -130,6 +129,7 @@ def test_short_password_is_refused(login_as):
     assert login(client.application.test_client(), "seat01")  # old password still works
 
 
+@pytest.mark.date_sensitive
 def test_idle_session_expires(client):
     login(client, "seat01")
     assert client.get("/").status_code == 200

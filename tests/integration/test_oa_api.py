@@ -58,6 +58,7 @@ def test_scope_and_validation(api_as):
     assert seat.post("/api/v1/oa/applications", json={"type_code": "leave"}).status_code == 422
 
 
+@pytest.mark.date_sensitive
 def test_todos(api_as):
     seat01, head01 = user_named("seat01"), user_named("head01")
     db.session.add(Todo(title="API 回访", due_date=clock.today() + timedelta(days=1), urgency=TodoUrgency.URGENT,

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from app import clock
 from app.extensions import db
 from app.hr.models import AttendanceDay, AttendanceKind
 from app.oa.models import Application, ApplicationStatus
@@ -107,18 +108,21 @@ def test_forward_needs_a_next_handler_from_the_allowed_people(login_as):
     assert _application(application_id).hops[0].handled_at is None
 
 
+@pytest.mark.date_sensitive
 def test_approved_leave_marks_attendance(login_as):
     seat = login_as("seat01")
+    # Today and the next two days: across the month or year end when make test-dates sets the clock there.
+    first, last = clock.today(), clock.today() + timedelta(days=2)
     application_id = _new_application(seat, type_code="leave", **{
-        "details-leave_kind": "annual", "details-start_date": "2026-12-01", "details-end_date": "2026-12-03"})
-    assert _application(application_id).details == {"leave_kind": "annual", "start_date": "2026-12-01",
-                                                     "end_date": "2026-12-03"}
+        "details-leave_kind": "annual", "details-start_date": first.isoformat(), "details-end_date": last.isoformat()})
+    assert _application(application_id).details == {"leave_kind": "annual", "start_date": first.isoformat(),
+                                                     "end_date": last.isoformat()}
     seat.post(f"/oa/applications/{application_id}/submit")
     _handle(login_as("head01"), application_id, "complete", "同意休假")
     seat01 = user_named("seat01")
     days = db.session.scalars(select(AttendanceDay).where(AttendanceDay.user_id == seat01.id)
                               .order_by(AttendanceDay.day)).all()
-    assert [(d.day, d.kind) for d in days] == [(date(2026, 12, d), AttendanceKind.LEAVE) for d in (1, 2, 3)]
+    assert [(d.day, d.kind) for d in days] == [(first + timedelta(days=n), AttendanceKind.LEAVE) for n in (0, 1, 2)]
     assert days[0].source == f"oa_application:{application_id}"
 
 

@@ -52,6 +52,7 @@ def _invite(client, activity_id: int, name: str, phone: str, customer_id: str = 
                        data={"name": name, "phone": phone, "customer_id": customer_id})
 
 
+@pytest.mark.date_sensitive
 @pytest.mark.db_sensitive
 def test_plan_invite_within_capacity_and_who_sees_invitees(login_as):
     activity_id = _activity(login_as("head01"))
@@ -78,6 +79,7 @@ def test_plan_invite_within_capacity_and_who_sees_invitees(login_as):
     assert login_as("seat01").get("/oa/activities/new").status_code == 403
 
 
+@pytest.mark.date_sensitive
 def test_attendance_is_recorded_and_announced_to_the_customers_domain(login_as):
     activity_id = _activity(login_as("head01"), hours=1)
     seat = login_as("seat01")

@@ -3,21 +3,34 @@ direct subordinates."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
+from app import clock
 from app.extensions import db
 from app.oa import calendar
 from app.oa.models import CalendarEntry, CalendarPeriod
 from tests.conftest import user_named
 
-FEED = "/oa/calendar/events.json?start=2026-11-30&end=2027-01-11"
+pytestmark = pytest.mark.date_sensitive
+
+
+def _wednesday() -> date:
+    """A Wednesday about nine weeks after today: the demo entries (yesterday to next week) stay outside its feed."""
+    later = clock.today() + timedelta(weeks=9)
+    return later - timedelta(days=later.weekday()) + timedelta(days=2)
+
+
+def _feed() -> str:
+    """The six-week feed FullCalendar's month view asks for around that Wednesday."""
+    monday = _wednesday() - timedelta(days=2)
+    return f"/oa/calendar/events.json?start={monday - timedelta(weeks=1)}&end={monday + timedelta(weeks=5)}"
 
 
 def _add(client, **values) -> int:
-    data = {"kind": "plan", "period": "day", "day": "2026-12-02", "title": "拜访三位客户", "content": "上午两位",
-            **values}
+    data = {"kind": "plan", "period": "day", "day": _wednesday().isoformat(), "title": "拜访三位客户",
+            "content": "上午两位", **values}
     response = client.post("/oa/calendar/entries", data=data)
     assert response.status_code == 302
     db.session.commit()
@@ -37,9 +50,12 @@ def test_own_entries_appear_in_the_feed(login_as):
     seat = login_as("seat01")
     _add(seat)
     _add(seat, kind="report", period="week", title="本周汇报")
-    events = seat.get(FEED).get_json()
+    events = seat.get(_feed()).get_json()
+    wednesday = _wednesday()
+    monday, next_monday, thursday = (wednesday + timedelta(days=d) for d in (-2, 5, 1))
     assert [(e["title"], e["start"], e["end"]) for e in events] == [
-        ("[汇报] 本周汇报", "2026-11-30", "2026-12-07"), ("[计划] 拜访三位客户", "2026-12-02", "2026-12-03")]
+        ("[汇报] 本周汇报", monday.isoformat(), next_monday.isoformat()),
+        ("[计划] 拜访三位客户", wednesday.isoformat(), thursday.isoformat())]
     assert all(e["extendedProps"]["editable"] for e in events)
     assert "/vendor/fullcalendar.min.js" in seat.get("/oa/calendar/").get_data(as_text=True)
     bundle = seat.get("/vendor/fullcalendar.min.js")
@@ -54,17 +70,17 @@ def test_superior_and_subordinates_see_each_other_and_nobody_else_does(login_as)
     seat01, head01 = user_named("seat01"), user_named("head01")
     _add(login_as("head01"), title="部门例会")
     # head01 is seat01's direct superior: both ways work, read-only for the other.
-    head_view = login_as("head01").get(f"{FEED}&user={seat01.id}")
+    head_view = login_as("head01").get(f"{_feed()}&user={seat01.id}")
     assert head_view.status_code == 200 and [e["extendedProps"]["editable"] for e in head_view.get_json()] == [False]
-    assert seat.get(f"{FEED}&user={head01.id}").get_json()[0]["title"] == "[计划] 部门例会"
+    assert seat.get(f"{_feed()}&user={head01.id}").get_json()[0]["title"] == "[计划] 部门例会"
     assert seat.get(f"/oa/calendar/?user={head01.id}").status_code == 200
     # A colleague with the same superior, the superior's superior, another department: 404.
     for other in ("seat02", "manager01", "seat11", "head11"):
         client = login_as(other)
-        assert client.get(f"{FEED}&user={seat01.id}").status_code == 404, other
+        assert client.get(f"{_feed()}&user={seat01.id}").status_code == 404, other
         assert client.get(f"/oa/calendar/?user={seat01.id}").status_code == 404, other
     # An admin's data scope covers everyone, but the calendar rule is superior/subordinate only.
-    assert login_as("admin").get(f"{FEED}&user={seat01.id}").status_code == 404
+    assert login_as("admin").get(f"{_feed()}&user={seat01.id}").status_code == 404
 
 
 def test_only_the_owner_changes_an_entry(login_as):

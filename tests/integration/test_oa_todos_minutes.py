@@ -12,6 +12,8 @@ from app.extensions import db
 from app.oa.models import Minutes, Todo, TodoUrgency
 from tests.conftest import user_named
 
+pytestmark = pytest.mark.date_sensitive
+
 
 def _assign(client, assignee: str = "seat01", days: int = 2, title: str = "回访张先生", urgency: str = "urgent"):
     return client.post("/oa/todos/new", data={

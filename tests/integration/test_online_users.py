@@ -32,6 +32,7 @@ def test_online_list_shows_who_is_logged_in_from_where(login_as):
         assert text in page
 
 
+@pytest.mark.date_sensitive
 def test_idle_sessions_are_not_listed(login_as):
     login_as("seat01")
     with time_machine.travel(clock.now() + timedelta(minutes=20), tick=False):

@@ -58,6 +58,7 @@ def test_seat_extracts_from_the_public_pool_and_sees_full_phones(login_as):
     assert "今日已提取 2/20" in client.get("/pools/public").get_data(as_text=True)
 
 
+@pytest.mark.date_sensitive
 def test_daily_extraction_limit_and_owned_cap_are_parameters(login_as):
     ids = public_customers(6)
     _set(services.DAILY_EXTRACT_LIMIT, 2)
@@ -144,6 +145,7 @@ def test_seat_gives_up_and_head_releases_to_the_public_pool(login_as):
     assert _history(dept.id)[-1].reason == MoveReason.RELEASE
 
 
+@pytest.mark.date_sensitive
 def test_city_pool_is_for_city_managers_only(login_as):
     customer = make_customer("过期客户", org_code="SH-LC2", pool=Pool.CITY)
     assert "过期客户" in login_as("manager01").get("/pools/city").get_data(as_text=True)
@@ -167,6 +169,7 @@ def _red_flagged_to_head(login_as, name: str, seat: str = "seat01") -> Customer:
     return moved
 
 
+@pytest.mark.date_sensitive
 def test_red_flag_applications_are_limited_to_two_a_month(login_as):
     customers = [_red_flagged_to_head(login_as, f"标红{i}") for i in range(3)]
     seat = login_as("seat01")
@@ -211,6 +214,7 @@ def test_head_approves_returns_or_rejects(login_as):
     assert statuses == {approved.id: ApplicationStatus.APPROVED, rejected.id: ApplicationStatus.REJECTED}
 
 
+@pytest.mark.date_sensitive
 def test_leaving_employee_hands_every_customer_to_the_public_pool(login_as):
     from app.org import services as org_services
 

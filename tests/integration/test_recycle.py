@@ -1,6 +1,8 @@
 """Timed recycling, each rule proven with a clock the test controls; the preview, the reminder and the job.
 
-Customers are assigned at a fixed moment (time_machine), then the sweep runs at chosen later moments.
+Customers are assigned at a moment the test holds still (time_machine): the session's pinned "now", so
+`make test-dates` proves the day counts across a month end, a year end and 29 February. The sweep then runs at
+chosen later moments.
 """
 
 from __future__ import annotations
@@ -24,9 +26,9 @@ from app.pools.models import MoveReason, PoolHistory
 from scheduler.registry import JOBS
 from tests.customer_helpers import deferred_reads, fresh, make_customer, user
 
-pytestmark = [pytest.mark.db_sensitive, pytest.mark.usefixtures(deferred_reads.__name__)]
+pytestmark = [pytest.mark.db_sensitive, pytest.mark.date_sensitive, pytest.mark.usefixtures(deferred_reads.__name__)]
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=clock.SHANGHAI)  # the moment test customers are assigned
+T0 = clock.local(clock.now()).replace(second=0, microsecond=0)  # the moment test customers are assigned
 SETTINGS = recycle.RecycleSettings(no_call_days=7, max_followups=5, check_days=30, required_followups=3,
                                    red_flag_days=3, city_after_recycles=3)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
@@ -16,16 +15,17 @@ from app.extensions import db
 from app.workflow import deploy
 from app.workflow.models import InstanceEvent, TaskStatus, WorkflowTask
 from scheduler.models import ScheduledJob, SchedulerLease
-from tests.conftest import DATA, REPO, user_named
+from tests.conftest import DATA, REPO, python_module_argv, user_named
 
-pytestmark = [pytest.mark.db_sensitive, pytest.mark.slow]
+pytestmark = [pytest.mark.db_sensitive, pytest.mark.slow, pytest.mark.date_sensitive]
 
 
 def _spawn(database_url: str, tmp_path, name: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "LICAI_DATABASE_URL": database_url, "LICAI_SECRET_KEY": "test-secret-key",
            "PYTHONPATH": str(REPO)}
     with open(tmp_path / f"{name}.log", "wb") as log:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "scheduler", "run"], cwd=REPO,
+        # The scheduler runs on the test session's pinned clock, so the timers it fires are due by that clock.
+        return subprocess.Popen(python_module_argv("flask", "--app", "app", "scheduler", "run"), cwd=REPO,
                                 env=env, stdout=log, stderr=subprocess.STDOUT)
 
 

@@ -87,13 +87,15 @@ def test_incident_retry_from_the_monitor(login_as, deploy_fixture):
 
 
 def test_api_starts_a_process_and_refuses_unknown_ones(api_as, deploy_fixture):
-    deploy_fixture("approval")
+    deploy_fixture("care_callback")  # startRoles: seat, process_designer
     designer = api_as("designer01")
-    created = designer.post("/api/v1/process-instances", json={"process_key": "test_approval",
-                                                                "business_key": "api:1", "data": {"amount": 5}})
+    created = designer.post("/api/v1/process-instances", json={"process_key": "test_care_callback",
+                                                                "business_key": "api:1",
+                                                                "data": {"customer_name": "王五"}})
     assert created.status_code == 201
     body = created.get_json()
-    assert body["status"] == "running" and [t["name"] for t in body["current_tasks"]] == ["填写申请"]
+    assert body["status"] == "running" and [t["name"] for t in body["current_tasks"]] == ["电话回访"]
     missing = designer.post("/api/v1/process-instances", json={"process_key": "nope"})
     assert missing.status_code == 404 and "尚未部署" in missing.get_json()["error"]["message"]
-    assert api_as("seat01").post("/api/v1/process-instances", json={"process_key": "test_approval"}).status_code == 403
+    refused = api_as("finance01").post("/api/v1/process-instances", json={"process_key": "test_care_callback"})
+    assert refused.status_code == 403

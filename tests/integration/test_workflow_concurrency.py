@@ -76,6 +76,7 @@ def test_two_people_completing_the_same_task_one_wins(app, deploy_fixture):
     assert open_names == ["财务审核"]
 
 
+@pytest.mark.date_sensitive
 def test_two_schedulers_never_fire_one_timer_twice(app, deploy_fixture):
     deploy_fixture("timer_escalation")
     seat = user_named("seat01")
@@ -94,6 +95,7 @@ def test_two_schedulers_never_fire_one_timer_twice(app, deploy_fixture):
         assert names == ["主管跟进"]
 
 
+@pytest.mark.date_sensitive
 def test_only_one_scheduler_leads(app):
     first, second = LeaderLease(db.engine, "scheduler-a", 30), LeaderLease(db.engine, "scheduler-b", 30)
     try:

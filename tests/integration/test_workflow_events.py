@@ -86,6 +86,7 @@ def _start_timer_instance(deploy_fixture):
     return instance
 
 
+@pytest.mark.date_sensitive
 def test_boundary_timer_is_fired_by_the_scheduler_job(deploy_fixture):
     instance = _start_timer_instance(deploy_fixture)
     [call_back] = _open(instance)
@@ -102,6 +103,7 @@ def test_boundary_timer_is_fired_by_the_scheduler_job(deploy_fixture):
     assert instance.next_timer_at is None and instance.lock_owner is None
 
 
+@pytest.mark.date_sensitive
 def test_timers_due_during_downtime_fire_once_after_restart(deploy_fixture):
     instance = _start_timer_instance(deploy_fixture)
     with time_machine.travel(clock.now() + timedelta(days=30), tick=False):
@@ -112,6 +114,7 @@ def test_timers_due_during_downtime_fire_once_after_restart(deploy_fixture):
     assert len(_open(instance)) == 1
 
 
+@pytest.mark.date_sensitive
 def test_completing_before_the_timer_cancels_it(deploy_fixture):
     instance = _start_timer_instance(deploy_fixture)
     [call_back] = _open(instance)
@@ -122,6 +125,7 @@ def test_completing_before_the_timer_cancels_it(deploy_fixture):
         assert advance_workflow_timers(db.session, clock.now()).startswith("到期 0 个")
 
 
+@pytest.mark.date_sensitive
 def test_failing_timer_backs_off_then_becomes_an_incident(deploy_fixture, monkeypatch):
     instance = _start_timer_instance(deploy_fixture)
     from app.workflow import engine

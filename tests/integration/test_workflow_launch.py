@@ -28,9 +28,15 @@ def test_only_users_holding_a_start_role_see_and_start_the_process(login_as, dep
     assert 'data-key="test_care_callback"' in listing and "test_approval" not in listing
     finance = login_as("finance01")
     assert 'data-key="test_care_callback"' not in finance.get("/workflow/start/").get_data(as_text=True)
-    assert finance.get("/workflow/start/test_care_callback").status_code == 404
-    assert finance.post("/workflow/start/test_care_callback", data={"customer_name": "王五"}).status_code == 404
-    assert seat.get("/workflow/start/test_approval").status_code == 404
+    # The same rule and message as the API (app.workflow.launch.get_startable).
+    refused = finance.get("/workflow/start/test_care_callback")
+    assert refused.status_code == 403
+    assert "您的角色不能发起“客户回访”：可发起角色为 流程设计、坐席" in refused.get_data(as_text=True)
+    assert finance.post("/workflow/start/test_care_callback", data={"customer_name": "王五"}).status_code == 403
+    assert instances() == []
+    system_only = seat.get("/workflow/start/test_approval")
+    assert system_only.status_code == 403 and "不能手工发起" in system_only.get_data(as_text=True)
+    assert seat.get("/workflow/start/nope").status_code == 404
     assert login_as("admin").get("/workflow/start/test_care_callback").status_code == 200
 
 

@@ -75,7 +75,8 @@ def save_draft(session: DbSession, kind: DraftKind, key: str, xml: str | bytes, 
     key = check_key(key)
     text = _normalised(xml, "BPMN" if kind == DraftKind.BPMN else "DMN")
     if kind == DraftKind.BPMN:
-        text = camunda.translated_text(text)[0]  # the designer shows what the engine will run
+        # The designer shows what the engine will run, laid out when the file has no coordinates (as deployment does).
+        text = deploy.with_layout(camunda.translated_text(text)[0])
         ids = process_ids(text)
         if key not in ids:
             raise ValidationFailed(f"流程图中没有 id 为 {key} 的流程（图中的流程：{'、'.join(ids) or '无'}）",

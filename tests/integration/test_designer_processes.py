@@ -262,6 +262,9 @@ def test_an_upload_becomes_a_draft_and_its_problems_are_reported(login_as, deplo
     fresh = _upload(client, "/designer/upload", (DATA / "timer_escalation.bpmn").read_bytes(), "t.bpmn")
     assert fresh.headers["Location"].endswith("/designer/processes/test_timer")
     assert draft("test_timer") is not None
+    # The file had no coordinates: the draft is laid out, so the modeler draws every element.
+    assert "BPMNShape" not in (DATA / "timer_escalation.bpmn").read_text(encoding="utf-8")
+    assert all(f'bpmnElement="{element}"' in draft("test_timer").xml for element in ("call_back", "too_late", "escalate"))
     # With a sender and a receiver in one file, the draft belongs to the first executable process.
     both = _upload(client, "/designer/upload", (DATA / "message_wait.bpmn").read_bytes(), "m.bpmn")
     assert both.headers["Location"].endswith("/designer/processes/test_waiter")

@@ -25,7 +25,7 @@ from app.auth.permissions import ADMIN_ROLE
 from app.database import DbSession
 from app.errors import Forbidden, ValidationFailed
 from app.org import scope as data_scope
-from app.workflow import gateway, validation
+from app.workflow import gateway, subjects, validation
 from app.workflow.deploy import known_roles, latest_models, latest_or_404
 from app.workflow.models import ProcessInstance, ProcessModel
 
@@ -106,6 +106,9 @@ def launch(session: DbSession, startable: Startable, user: User, owner: User, da
         raise Forbidden("不能为数据范围以外的人员发起流程")
     if owner.status != UserStatus.ACTIVE:
         raise ValidationFailed("业务归属人已离职")
+    if subjects.names_domain_object(business_key):
+        # The task page would show that object to whoever gets the task, outside the object's own data scope.
+        raise ValidationFailed(f"业务编号“{business_key}”是业务对象的编号，由系统在业务办理中关联，发起流程时不能指定")
     start_data = {**data, "initiator_id": user.id, "owner_id": owner.id}
     when = clock.local(clock.now())
     title = title or f"{startable.model.name} · {owner.name}{f' · {when:%m-%d %H:%M}' if when else ''}"

@@ -31,3 +31,9 @@ def summarise(session: DbSession, business_key: str) -> Subject | None:
     prefix, _, ident = business_key.partition(":")
     summariser = _summarisers.get(prefix)
     return summariser(session, ident) if summariser and ident else None
+
+
+def names_domain_object(business_key: str) -> bool:
+    """Tell whether a business key names a domain object (``trade:42``) whose summary the task page shows."""
+    prefix, _, ident = business_key.partition(":")
+    return bool(ident) and prefix in _summarisers

@@ -108,3 +108,15 @@ def test_the_api_refuses_a_start_the_screen_would_refuse(api_as, deploy_fixture)
     missing = api_as("seat01").post("/api/v1/process-instances", json={"process_key": "nope"})
     assert missing.status_code == 404 and "尚未部署" in missing.get_json()["error"]["message"]
     assert _care_instances() == []
+
+
+def test_a_start_cannot_borrow_a_trade_as_its_business_object(api_as, deploy_fixture):
+    """The task page shows the object a business key names: a seat may not attach another department's trade."""
+    deploy_fixture("care_callback")
+    borrowed = api_as("seat01").post("/api/v1/process-instances", json={
+        "process_key": "test_care_callback", "business_key": "trade:1",
+        "data": {"customer_name": "王五", "callback_on": clock.today().isoformat()}})
+    assert borrowed.status_code == 422
+    assert borrowed.get_json()["error"]["message"] == ("业务编号“trade:1”是业务对象的编号，由系统在业务办理中关联，"
+                                                       "发起流程时不能指定")
+    assert _care_instances() == []

@@ -11,9 +11,10 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-from app.workflow import dmn, sandbox
+from app.workflow import dmn
 from app.workflow.errors import DiagramError
 from app.workflow.validation import Problem
+from app.workflow.validation.expressions import expression_verdict
 from app.workflow.xmlsafe import parse_xml
 
 # A "?" outside quotes stands for the input value (e.g. "1 < ? < 5"), as in SpiffWorkflow's DMN engine.
@@ -31,23 +32,15 @@ def _text(node: etree._Element) -> str:
     return ""
 
 
-def _expression_ok(expression: str) -> str:
-    """Return "" when the sandbox accepts the expression, else the reason."""
-    try:
-        sandbox.parse_expression(expression)
-    except SyntaxError as exc:
-        return exc.msg or str(exc)
-    return ""
-
-
 def _entry_ok(entry: str) -> str:
     """An input entry is a value to compare with ("gold", 5), a comparison ("> 100") or uses "?"."""
     entry = _PLACEHOLDER.sub("dmninputexpr", entry)
     if "dmninputexpr" in entry:
-        return _expression_ok(entry)
-    if not _expression_ok(entry):
-        return ""
-    return _expression_ok(f"v {entry}")
+        return expression_verdict(entry)
+    alone = expression_verdict(entry)
+    if not alone.startswith("不是"):
+        return alone  # a value: accepted, or Python the sandbox refuses
+    return expression_verdict(f"v {entry}")  # a comparison such as "> 100"
 
 
 def check_table(dmn_xml: str | bytes) -> list[Problem]:
@@ -69,10 +62,11 @@ def check_table(dmn_xml: str | bytes) -> list[Problem]:
             for expression in column:
                 if _local(expression) == "inputExpression":
                     text = _text(expression)
-                    reason = _expression_ok(text) if text else "输入表达式为空"
-                    if reason:
+                    if not text:
+                        problems.append(Problem(column.get("id", ""), column.get("label", ""), "输入表达式为空"))
+                    elif verdict := expression_verdict(text):
                         problems.append(Problem(column.get("id", ""), column.get("label", ""),
-                                                f"输入表达式“{text}”不能通过安全检查：{reason}"))
+                                                f"输入表达式“{text}”{verdict}"))
         for rule in (child for child in table if _local(child) == "rule"):
             for cell in rule:
                 kind = _local(cell)
@@ -81,9 +75,9 @@ def check_table(dmn_xml: str | bytes) -> list[Problem]:
                 text = _text(cell)
                 if not text or text == "-":
                     continue
-                reason = _entry_ok(text) if kind == "inputEntry" else _expression_ok(text)
-                if reason:
+                verdict = _entry_ok(text) if kind == "inputEntry" else expression_verdict(text)
+                if verdict:
                     what = "条件" if kind == "inputEntry" else "结果"
                     problems.append(Problem(cell.get("id", "") or rule.get("id", ""), "",
-                                            f"规则 {rule.get('id', '')} 的{what}“{text}”不能通过安全检查：{reason}"))
+                                            f"规则 {rule.get('id', '')} 的{what}“{text}”{verdict}"))
     return problems

@@ -20,8 +20,17 @@ def test_unsafe_or_broken_cells_are_reported_by_id():
     problems = {p.element_id: p.message for p in check_table(bad)}
     assert set(problems) == {"r1_in", "r2_out"}
     assert "不能通过安全检查" in problems["r1_in"]
+    assert "不能通过安全检查" in problems["r2_out"]
     broken = grade_table().replace("<text>amount</text>", "<text>amount +</text>")
-    assert [p.element_id for p in check_table(broken)] == ["in_amount"]
+    assert [(p.element_id, p.message) for p in check_table(broken)] == [
+        ("in_amount", "输入表达式“amount +”不是 Python 表达式（语法错误）")]
+
+
+def test_a_feel_range_is_told_it_is_not_python():
+    feel = grade_table().replace("&gt;= 1000000", "[1000000..5000000]")
+    [problem] = check_table(feel)
+    assert problem.element_id == "r1_in"
+    assert problem.message.startswith("规则 r1 的条件“[1000000..5000000]”不是 Python 表达式")
 
 
 def test_not_a_table_or_unsafe_xml():

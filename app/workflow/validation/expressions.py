@@ -23,18 +23,26 @@ def _syntax_detail(exc: SyntaxError) -> str:
     return f"第 {exc.offset} 个字符附近有语法错误" if exc.offset else "语法错误"
 
 
-def check_expression(problems: list[Problem], node: etree._Element, expression: str, what: str) -> None:
-    """Report an expression that is not Python, or is Python the sandbox refuses (forbidden constructs)."""
+def expression_verdict(expression: str) -> str:
+    """Return "" for an expression the sandbox accepts, else why not: not Python at all, or Python it refuses."""
     try:
         ast.parse(expression.strip(), mode="eval")
     except SyntaxError as exc:
-        problems.append(problem(node, f"{what}“{expression}”不是 Python 表达式（{_syntax_detail(exc)}）；"
-                                      "请用 Python 写，例如 amount > 1000、outcome == \"pass\""))
-        return
+        return f"不是 Python 表达式（{_syntax_detail(exc)}）"
     try:
         sandbox.parse_expression(expression)
     except SyntaxError as exc:
-        problems.append(problem(node, f"{what}“{expression}”不能通过安全检查：{exc.msg}"))
+        return f"不能通过安全检查：{exc.msg or exc}"
+    return ""
+
+
+def check_expression(problems: list[Problem], node: etree._Element, expression: str, what: str) -> None:
+    """Report an expression that is not Python, or is Python the sandbox refuses (forbidden constructs)."""
+    verdict = expression_verdict(expression)
+    if verdict.startswith("不是"):
+        verdict += "；请用 Python 写，例如 amount > 1000、outcome == \"pass\""
+    if verdict:
+        problems.append(problem(node, f"{what}“{expression}”{verdict}"))
 
 
 def check_script(problems: list[Problem], node: etree._Element, script: str, what: str) -> None:

@@ -233,3 +233,20 @@ def test_builtin_permissions_cannot_be_renamed_or_deleted(login_as):
     deleted = client.post(f"/admin/permissions/{builtin.id}/delete")
     assert deleted.status_code == 409 and "内置权限不能删除" in deleted.get_data(as_text=True)
     assert permission("users.view").name == "用户查询"
+
+
+def test_a_retired_builtin_permission_leaves_the_catalogue_and_every_role(runner):
+    """``workflow.start`` (API-only start, retired by the one start rule) lingers in older databases."""
+    admin_role = role("admin")
+    retired = Permission(code="workflow.start", name="通过接口发起流程", kind="action", section="流程中心",
+                         builtin=True)
+    custom = Permission(code="custom.report", name="自定义报表", kind="action", section="报表", builtin=False)
+    admin_role.permissions.extend([retired, custom])
+    db.session.commit()
+    result = runner.invoke(args=["seed", "base"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    codes = {p.code for p in db.session.scalars(select(Permission))}
+    assert "workflow.start" not in codes and "custom.report" in codes  # what an admin created stays
+    assert "workflow.start" not in {p.code for p in role("admin").permissions}
+    assert "custom.report" in {p.code for p in role("admin").permissions}

@@ -125,11 +125,10 @@ def sync_catalogue(session: DbSession) -> tuple[int, int]:
     """Write declared permissions and built-in roles; grant new codes to built-in roles once; drop built-in
     codes the code no longer declares (a retired permission must not linger in 权限维护 or in roles)."""
     existing = {perm.code: perm for perm in session.scalars(select(Permission))}
-    for code, perm in list(existing.items()):
-        if perm.builtin and code not in CATALOGUE:
-            session.execute(role_permissions.delete().where(role_permissions.c.permission_id == perm.id))
-            session.delete(perm)
-            del existing[code]
+    for code in [code for code, held in existing.items() if held.builtin and code not in CATALOGUE]:
+        retired = existing.pop(code)
+        session.execute(role_permissions.delete().where(role_permissions.c.permission_id == retired.id))
+        session.delete(retired)
     new_codes: set[str] = set()
     for spec in CATALOGUE.values():
         perm = existing.get(spec.code)

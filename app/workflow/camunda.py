@@ -83,8 +83,6 @@ def translate(root: etree._Element) -> list[Problem]:
                 _translate_condition(node, renames, problems)
             elif local in ("timeDuration", "timeDate", "timeCycle"):
                 _translate_timer(node, local, renames, problems)
-            elif local == "scriptTask":
-                _check_script_language(node, problems)
     # One spiffworkflow declaration on the root instead of one on every properties element; the Camunda
     # declarations stay, so the stored diagram is still recognised (and its leftovers reported) when read again.
     keep = [prefix for prefix, uri in root.nsmap.items() if prefix and uri in (CAMUNDA, ZEEBE)]
@@ -264,12 +262,6 @@ def _is_datetime(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _check_script_language(node: etree._Element, problems: list[Problem]) -> None:
-    language = (node.get("scriptFormat") or "").strip().lower()
-    if language and language not in ("python", "python3", "text/x-python"):
-        problems.append(_problem(node, f"脚本语言 {node.get('scriptFormat')} 不支持，本系统只运行 Python 脚本"))
 
 
 # --- helpers ----------------------------------------------------------------------------------------

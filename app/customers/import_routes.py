@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app import background
 from app.auth.permissions import ADMIN_ROLE, require
-from app.customers import imports
+from app.customers import import_rows, imports
 from app.customers.access import CUSTOMERS_IMPORT
 from app.customers.models import ImportJob
 from app.errors import ValidationFailed
@@ -31,13 +31,13 @@ def index() -> Any:
     jobs = db.session.scalars(select(ImportJob).where(ImportJob.user_id == current_user.id)
                               .order_by(ImportJob.id.desc()).limit(30)).all()
     return render_template("customers/imports.html", form=ImportForm(), jobs=jobs,
-                           orgs=imports.importable_orgs(db.session, current_user), max_rows=imports.MAX_ROWS)
+                           orgs=import_rows.importable_orgs(db.session, current_user), max_rows=import_rows.MAX_ROWS)
 
 
 @bp.get("/template")
 @require(CUSTOMERS_IMPORT)
 def template() -> Any:
-    return xlsx_download("客户导入模板", imports.template_bytes(db.session, current_user), stamp=False)
+    return xlsx_download("客户导入模板", import_rows.template_bytes(db.session, current_user), stamp=False)
 
 
 @bp.post("/")

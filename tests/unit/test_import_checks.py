@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from app.customers.imports import RowContext, check_in_file, check_workbook_file, map_header, parse_row, remember
+from app.customers.import_rows import RowContext, check_in_file, map_header, parse_row, remember
+from app.customers.imports import check_workbook_file
 from app.errors import ValidationFailed
 from tests.customer_helpers import xlsx_bytes
 

@@ -17,6 +17,7 @@ from sqlalchemy import insert
 from app import clock
 from app.auth.models import User
 from app.customers import services
+from app.customers.categories import create_category
 from app.customers.models import (
     AddressKind,
     Customer,
@@ -190,9 +191,9 @@ def load_demo_customers(session: DbSession, ctx: DemoContext) -> None:
     plan = FULL if ctx.size == "full" else SMALL
     categories: list[int | None] = []
     for name, children in CATEGORIES:
-        parent = services.create_category(session, name, None)
+        parent = create_category(session, name, None)
         categories.append(parent.id)
-        categories.extend(services.create_category(session, child, parent.id).id for child in children)
+        categories.extend(create_category(session, child, parent.id).id for child in children)
     maker = _Maker(session, rng, categories)
     lc1, lc2 = ctx.orgs["SH-LC1"].id, ctx.orgs["SH-LC2"].id
     seats = [ctx.users["seat01"], ctx.users["seat02"], ctx.users["seat11"]]

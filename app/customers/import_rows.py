@@ -20,6 +20,7 @@ from app.admin import dictionaries
 from app.auth.models import User
 from app.customers import services
 from app.customers.access import CUSTOMER_GRADE, CUSTOMER_SOURCE, CUSTOMERS_IMPORT
+from app.customers.categories import category_labels
 from app.customers.models import Customer, CustomerPhone, Gender
 from app.database import DbSession
 from app.errors import ValidationFailed
@@ -99,7 +100,7 @@ def build_context(session: DbSession, user: User) -> RowContext:
         orgs.setdefault(org.name.lower(), org.id)
     categories: dict[str, int] = {}
     leaves: dict[str, list[int]] = {}
-    for cid, label in services.category_labels(session).items():
+    for cid, label in category_labels(session).items():
         categories[_squash(label)] = cid
         leaves.setdefault(_squash(label.split(" / ")[-1]), []).append(cid)
     for leaf, ids in leaves.items():
@@ -377,7 +378,7 @@ def template_bytes(session: DbSession, user: User) -> bytes:
     guide.column_dimensions["C"].width = 100
     lists = wb.create_sheet("组织与分类")
     lists.append(["组织编码", "组织名称", "", "客户分类", "", "客户来源", "", "客户等级", "", "证件类型"])
-    categories = list(services.category_labels(session).values())
+    categories = list(category_labels(session).values())
     sources = [label for _code, label in dictionaries.choices(session, CUSTOMER_SOURCE)]
     grades = [code for code, _label in dictionaries.choices(session, CUSTOMER_GRADE)]
     id_types = list(ID_TYPE_LABELS.values())

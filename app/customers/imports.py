@@ -34,6 +34,7 @@ from app import clock
 from app.audit import services as audit
 from app.auth.models import User
 from app.customers import services
+from app.customers.categories import category_labels
 from app.customers.import_rows import (
     COLUMNS,
     MAX_ROWS,
@@ -427,7 +428,7 @@ def error_report(session: DbSession, job: ImportJob) -> bytes:
     """The refused rows with their reasons, as an .xlsx to fix and re-import."""
     headers = ["行号", "错误原因"] + [c.label for c in COLUMNS]
     orgs = dict(session.execute(select(Org.id, Org.code)).all())
-    categories = services.category_labels(session)
+    categories = category_labels(session)
 
     def cells(row: ImportRow) -> list[Any]:
         if row.raw is not None:

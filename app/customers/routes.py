@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from app.admin import dictionaries
@@ -21,7 +21,6 @@ from app.customers import processes as _processes  # noqa: F401  (registers the 
 from app.customers.access import (
     BLACKLIST_MANAGE,
     BLACKLIST_MARK,
-    CATEGORIES_MANAGE,
     CUSTOMER_GRADE,
     CUSTOMER_SOURCE,
     CUSTOMERS_EDIT,
@@ -29,6 +28,7 @@ from app.customers.access import (
     CUSTOMERS_VIEW,
     WORKBENCH,
 )
+from app.customers.categories import category_label, category_labels
 from app.customers.models import (
     CUSTOMER_TYPE_LABELS,
     POOL_LABELS,
@@ -44,7 +44,7 @@ from app.org import scope as data_scope
 from app.org.models import Org
 from app.pools.services import seat_for_assignment
 from forms.base import first_error
-from forms.customers import AddressForm, BlacklistMarkForm, CategoryForm, CustomerForm, NewCustomerForm, PhoneForm
+from forms.customers import AddressForm, BlacklistMarkForm, CustomerForm, NewCustomerForm, PhoneForm
 from rules import phones as phone_rules
 from rules.identity import ID_TYPE_LABELS
 
@@ -94,7 +94,7 @@ def blacklisted_on(customers: list[Customer]) -> set[str]:
 
 def list_context(customers: list[Customer]) -> dict[str, Any]:
     """What the shared customer table needs besides the rows."""
-    return {"blacklisted": blacklisted_on(customers), "category_labels": services.category_labels(db.session),
+    return {"blacklisted": blacklisted_on(customers), "category_labels": category_labels(db.session),
             "mask": phone_rules.mask}
 
 
@@ -112,7 +112,7 @@ EXPORT_HEADERS = ["客户编号", "姓名", "性别", "出生日期", "证件类
 
 def export_rows(stmt: Select[Any], masked: bool = False) -> Iterator[list[Any]]:
     """Stream customer rows for an .xlsx export, 1,000 at a time."""
-    categories = services.category_labels(db.session)
+    categories = category_labels(db.session)
     users = dict(db.session.execute(select(User.id, User.name)).all())
     orgs = dict(db.session.execute(select(Org.id, Org.name)).all())
     sources = dict(dictionaries.choices(db.session, CUSTOMER_SOURCE))
@@ -131,7 +131,7 @@ def export_rows(stmt: Select[Any], masked: bool = False) -> Iterator[list[Any]]:
 
 
 def _choices(form: CustomerForm) -> None:
-    form.category_id.choices = [(0, "（未分类）")] + list(services.category_labels(db.session).items())
+    form.category_id.choices = [(0, "（未分类）")] + list(category_labels(db.session).items())
     form.grade.choices = dictionaries.choices(db.session, CUSTOMER_GRADE, blank="（未评级）")
     form.source.choices = dictionaries.choices(db.session, CUSTOMER_SOURCE, blank="（未填写）")
 
@@ -211,7 +211,7 @@ def detail(customer_id: int) -> Any:
     category = db.session.get(CustomerCategory, customer.category_id) if customer.category_id else None
     return render_template(
         "customers/detail.html", customer=customer, sections=shown,
-        category_label=services.category_label(db.session, category) if category else "",
+        category_label=category_label(db.session, category) if category else "",
         blacklisted=blacklisted_on([customer]), phone_form=PhoneForm(), address_form=AddressForm(),
         mark_form=BlacklistMarkForm(), source_label=dictionaries.label(db.session, CUSTOMER_SOURCE, customer.source),
         aliases=_aliases(customer.id), id_type_labels=ID_TYPE_LABELS,
@@ -440,58 +440,6 @@ def blacklist_clear(phone: str) -> Any:
     db.session.commit()
     flash(f"已解除，删除标记 {removed} 条", "success")
     return redirect(url_for("customers.blacklist_page"))
-
-
-# --- classification tree (客户分类维护) --------------------------------------------------------------
-
-
-@bp.get("/categories")
-@require(CATEGORIES_MANAGE)
-def categories() -> Any:
-    tree = services.category_tree(db.session)
-    counts = dict(db.session.execute(select(Customer.category_id, func.count()).group_by(Customer.category_id))
-                  .all())
-    form = CategoryForm()
-    form.parent_id.choices = [(0, "（顶级分类）")] + list(services.category_labels(db.session).items())
-    return render_template("customers/categories.html", tree=tree, counts=counts, form=form)
-
-
-@bp.post("/categories")
-@require(CATEGORIES_MANAGE)
-def category_create() -> Any:
-    form = CategoryForm()
-    form.parent_id.choices = [(0, "")] + list(services.category_labels(db.session).items())
-    if not form.validate_on_submit():
-        raise ValidationFailed(first_error(form))
-    category = services.create_category(db.session, form.name.data or "", form.parent_id.data or None)
-    db.session.commit()
-    flash(f"已新建分类“{category.name}”", "success")
-    return redirect(url_for("customers.categories"))
-
-
-def _category(category_id: int) -> CustomerCategory:
-    category = db.session.get(CustomerCategory, category_id)
-    if category is None:
-        abort(404)
-    return category
-
-
-@bp.post("/categories/<int:category_id>/rename")
-@require(CATEGORIES_MANAGE)
-def category_rename(category_id: int) -> Any:
-    services.rename_category(db.session, _category(category_id), request.form.get("name", ""))
-    db.session.commit()
-    flash("分类已改名", "success")
-    return redirect(url_for("customers.categories"))
-
-
-@bp.post("/categories/<int:category_id>/delete")
-@require(CATEGORIES_MANAGE)
-def category_delete(category_id: int) -> Any:
-    services.delete_category(db.session, _category(category_id))
-    db.session.commit()
-    flash("分类已删除", "success")
-    return redirect(url_for("customers.categories"))
 
 
 # --- the seat's work platform (工作平台) ------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Mining conditions (挖掘条件): saved condition specs, and customer indexes the condition engine counts with
 
 Revision ID: c1d2e3f4a5b6
-Revises: b7e4c2d91a05
+Revises: a5b6c7d8e9f0
 Create Date: 2026-12-03 11:00:00.000000
 
 Self-contained: creates its own table and indexes (down_revision may be re-pointed when merged).
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c1d2e3f4a5b6'
-down_revision = 'b7e4c2d91a05'
+down_revision = 'a5b6c7d8e9f0'
 branch_labels = None
 depends_on = None
 

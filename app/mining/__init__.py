@@ -1,1 +1,1 @@
-"""Data mining (数据挖掘): saved customer conditions (挖掘条件) and what is built on them."""
+"""数据挖掘: mining conditions, mining tasks, distribution rules and their runs (seed 000 §2.11–2.19)."""

@@ -13,6 +13,7 @@ from app.auth.permissions import require
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.mining import conditions
+from app.mining import demo as _demo  # noqa: F401  (registers the demo loader, after the customers')
 from app.mining.access import MINING_CONDITIONS
 from app.mining.catalogue import catalogue
 from app.mining.models import MiningCondition

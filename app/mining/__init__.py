@@ -1,1 +1,2 @@
-"""Data mining (数据挖掘): the invalid-customer pool, conditions, tasks, distribution rules and runs."""
+"""数据挖掘: mining conditions, mining tasks, distribution rules and their runs, the invalid-customer pool
+(seed 000 §2.11–2.19)."""

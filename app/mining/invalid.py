@@ -31,6 +31,7 @@ from app.customers.models import Customer, CustomerType, Pool
 from app.database import DbSession, UTCDateTime
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.followups.models import Appointment, AppointmentStatus
+from app.mining import conditions
 from app.mining.invalid_access import INVALID_REASON
 from app.org import scope as data_scope
 from app.org.models import Org
@@ -124,12 +125,25 @@ class InvalidFilter:
     marked_to: date | None = None
     marked_by_id: int | None = None
     org_id: int | None = None
-    condition: ColumnElement[bool] | None = None  # a saved mining condition (挖掘条件), compiled
+    condition_id: int | None = None  # a saved mining condition (挖掘条件) …
+    condition: ColumnElement[bool] | None = None  # … compiled by apply_condition
 
     @property
     def active(self) -> bool:
         return bool(self.q or self.reason or self.marked_from or self.marked_to or self.marked_by_id or self.org_id
                     or self.condition is not None)
+
+
+def apply_condition(session: DbSession, f: InvalidFilter, scope: data_scope.Scope) -> InvalidFilter:
+    """Compile the saved condition ``f.condition_id`` names (404 when outside ``scope``) into ``f.condition``."""
+    if f.condition_id:
+        saved = conditions.saved(session, f.condition_id, scope)
+        f.condition = conditions.matches(session, saved.spec, clock.now())
+    return f
+
+
+def condition_choices(session: DbSession, scope: data_scope.Scope) -> list[tuple[int, str]]:
+    return [(c.id, c.name) for c in session.scalars(conditions.saved_query(scope).limit(200))]
 
 
 def _day_start(day: date) -> datetime:

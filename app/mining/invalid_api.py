@@ -18,6 +18,7 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.inputs import is_json_int
 from app.mining import invalid
+from app.mining.access import MINING_CONDITIONS
 from app.mining.invalid_access import MINING_INVALID
 from app.org import scope as data_scope
 
@@ -90,16 +91,22 @@ def _text(body: dict[str, Any], key: str) -> str:
 
 
 spec.operation("get", "/pools/invalid", summary="无效客户池（数据范围内）", tag="数据池",
-               response=spec.page_of(INVALID_CUSTOMER), errors=(401, 403),
+               response=spec.page_of(INVALID_CUSTOMER), errors=(401, 403, 404, 422),
                parameters=[spec.query_param("q", "客户编号、姓名、电话"),
-                           spec.query_param("reason", "无效原因代码"), *spec.PAGE_PARAMS])
+                           spec.query_param("reason", "无效原因代码"),
+                           spec.query_param("condition_id", "按已保存的挖掘条件筛选", "integer"), *spec.PAGE_PARAMS])
 
 
 @bp.get("/pools/invalid")
 @require(MINING_INVALID)
 def invalid_pool() -> Any:
     page, per_page = page_args()
-    f = invalid.InvalidFilter(q=request.args.get("q", "").strip()[:100], reason=request.args.get("reason", "")[:30])
+    condition_id = request.args.get("condition_id", "")
+    if condition_id and not (condition_id.isdigit() and len(condition_id) < 10):
+        raise ValidationFailed("condition_id 应为挖掘条件的编号")
+    f = invalid.InvalidFilter(q=request.args.get("q", "").strip()[:100], reason=request.args.get("reason", "")[:30],
+                              condition_id=int(condition_id) if condition_id else None)
+    invalid.apply_condition(db.session, f, data_scope.scope_of(db.session, current_user, MINING_CONDITIONS))
     stmt = invalid.invalid_pool(data_scope.scope_of(db.session, current_user, MINING_INVALID), f)
     total = invalid.count(db.session, stmt)
     rows = db.session.scalars(stmt.options(selectinload(Customer.phones))

@@ -22,6 +22,7 @@ from app.errors import NotFound
 from app.extensions import db
 from app.inputs import DB_INT_MAX
 from app.mining import invalid
+from app.mining.access import MINING_CONDITIONS
 from app.mining.invalid_access import MINING_INVALID
 from app.org import scope as data_scope
 from app.org.models import Org
@@ -30,11 +31,16 @@ from rules import phones as phone_rules
 bp = Blueprint("mining_invalid", __name__, url_prefix="/mining/invalid")
 
 PER_PAGE = 50
-FILTER_FIELDS = ("q", "reason", "from", "to", "marker", "org")
+FILTER_FIELDS = ("q", "reason", "from", "to", "marker", "org", "condition")
 
 
 def _scope() -> data_scope.Scope:
     return data_scope.scope_of(db.session, current_user, MINING_INVALID)
+
+
+def _condition_scope() -> data_scope.Scope:
+    """Whose saved mining conditions (挖掘条件) the user may apply: as on the conditions screen."""
+    return data_scope.scope_of(db.session, current_user, MINING_CONDITIONS)
 
 
 def filter_from(args: MultiDict[str, str]) -> invalid.InvalidFilter:
@@ -49,9 +55,10 @@ def filter_from(args: MultiDict[str, str]) -> invalid.InvalidFilter:
         except ValueError:
             return None
 
-    return invalid.InvalidFilter(q=(args.get("q", "") or "").strip()[:100], reason=(args.get("reason") or "")[:30],
-                                 marked_from=_day("from"), marked_to=_day("to"), marked_by_id=_int("marker"),
-                                 org_id=_int("org"))
+    f = invalid.InvalidFilter(q=(args.get("q", "") or "").strip()[:100], reason=(args.get("reason") or "")[:30],
+                              marked_from=_day("from"), marked_to=_day("to"), marked_by_id=_int("marker"),
+                              org_id=_int("org"), condition_id=_int("condition"))
+    return invalid.apply_condition(db.session, f, _condition_scope())
 
 
 @bp.get("/")
@@ -70,6 +77,7 @@ def index() -> Any:
     return render_template("mining/invalid.html", page=page, filters=f, orgs=orgs, reasons=reasons,
                            reason_labels=dict(reasons), markers=invalid.markers(db.session, sc),
                            seats=customer_services.seat_choices(db.session, sc),
+                           conditions=invalid.condition_choices(db.session, _condition_scope()),
                            filter_args={k: v for k, v in request.args.items() if k in FILTER_FIELDS and v},
                            mask=phone_rules.mask)
 

@@ -1,7 +1,7 @@
 """Invalid-customer pool (无效客户池): why, when and by whom a customer was marked 无效
 
 Revision ID: d2e3f4a5b6c7
-Revises: b7e4c2d91a05
+Revises: c1d2e3f4a5b6
 Create Date: 2026-12-03 11:00:00.000000
 
 Adds customer.invalid_reason / invalid_note / invalid_at / invalid_by_id and an index on (pool, invalid_at).
@@ -20,7 +20,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd2e3f4a5b6c7'
-down_revision = 'b7e4c2d91a05'
+down_revision = 'c1d2e3f4a5b6'
 branch_labels = None
 depends_on = None
 

@@ -15,7 +15,7 @@ from app import clock
 from app.admin import params
 from app.customers.models import Customer, CustomerType, Pool
 from app.extensions import db
-from app.mining import invalid
+from app.mining import conditions, invalid
 from app.org import scope as data_scope
 from app.pools import recycle
 from app.pools import services as pool_services
@@ -182,6 +182,33 @@ def test_invalid_customers_never_show_in_the_public_or_department_pools_and_recy
     assert _customer(cid).pool == Pool.INVALID
 
 
+def test_a_saved_mining_condition_filters_the_pool_and_the_revive_of_all_matching(login_as, api_as, marked):
+    picked = [marked("seat01", f"批次客户{i}") for i in range(2)]
+    left = marked("seat02", "别的客户")
+    fresh()
+    for cid in picked:
+        db.session.get(Customer, cid).import_batch = "INV-TEST-01"  # type: ignore[union-attr]
+    condition = conditions.create(db.session, user("head01"), "无效测试批次", {
+        "op": "and", "items": [{"field": "import_batch", "cmp": "in", "value": ["INV-TEST-01"]}]})
+    db.session.commit()
+    head = login_as("head01")
+    page = head.get("/mining/invalid/", query_string={"condition": condition.id}).get_data(as_text=True)
+    assert "按挖掘条件筛选" in page and "无效测试批次" in page
+    assert "批次客户0" in page and "别的客户" not in page and "全选符合条件的 2 个客户" in page
+    listing = api_as("head01").get("/api/v1/pools/invalid", query_string={"condition_id": condition.id}).get_json()
+    assert sorted(row["id"] for row in listing["items"]) == sorted(picked)
+    head.post("/mining/invalid/revive", data={"all": "1", "condition": condition.id, "target": "public"},
+              headers={"Referer": "/mining/invalid/"})
+    assert [_customer(cid).pool for cid in picked] == [Pool.PUBLIC, Pool.PUBLIC]
+    assert _customer(left).pool == Pool.INVALID
+    # head11's conditions are not head01's to apply.
+    fresh()
+    theirs = conditions.create(db.session, user("head11"), "二部条件", {
+        "op": "and", "items": [{"field": "import_batch", "cmp": "in", "value": ["INV-TEST-01"]}]})
+    db.session.commit()
+    assert head.get("/mining/invalid/", query_string={"condition": theirs.id}).status_code == 404
+
+
 def test_demo_data_fills_head01s_invalid_pool(login_as):
     page = login_as("head01").get("/mining/invalid/").get_data(as_text=True)
     assert page.count('name="customer_id"') >= 4 and "空号/停机" in page
@@ -332,8 +359,9 @@ def test_api_marks_lists_and_revives_invalid_customers(api_as, marked):
     response = head.post("/api/v1/pools/invalid/revive",
                          json={"customer_ids": [customer.id, theirs], "target": "seat", "seat_id": user("seat02").id})
     assert response.status_code == 200
-    assert response.get_json() == {"moved": 1, "skipped": 1,
-                                   "message": "已激活 1 个无效客户到陈坐席（S0002）；1 个客户已被他人处理或不在您的管理范围内，未激活"}
+    assert response.get_json() == {
+        "moved": 1, "skipped": 1,
+        "message": "已激活 1 个无效客户到陈坐席（S0002）；1 个客户已被他人处理或不在您的管理范围内，未激活"}
     assert _customer(customer.id).service_seat_id == user("seat02").id
     response = seat.post(f"/api/v1/customers/{theirs}/invalid", json={"reason": "other"})
     assert response.status_code == 404

@@ -56,10 +56,19 @@ class Plan:
     city: int
     head: int
     duplicates: int
+    invalid: int
 
 
-FULL = Plan(seat_customers=130, public=1200, department=600, city=150, head=8, duplicates=12)
-SMALL = Plan(seat_customers=8, public=12, department=6, city=2, head=1, duplicates=1)
+FULL = Plan(seat_customers=130, public=1200, department=600, city=150, head=8, duplicates=12, invalid=40)
+SMALL = Plan(seat_customers=8, public=12, department=6, city=2, head=1, duplicates=1, invalid=4)
+# 无效客户池 demo: (reason code of the invalid_reason dictionary, label, remark)
+INVALID_MARKS = [
+    ("empty_number", "空号/停机", "连续三天拨打均提示空号"),
+    ("refused", "明确拒绝", "客户表示不需要理财服务"),
+    ("wrong_number", "号码错误", ""),
+    ("not_owner", "非本人", "接听者称不认识此人"),
+    ("other", "其他", "客户已移居外地"),
+]
 
 
 class _Maker:
@@ -88,7 +97,8 @@ class _Maker:
 
     def add(self, pool: Pool, org: int, seat: User | None, type_: CustomerType, *, assigned_days: float | None = None,
             batch: str = "", reason: MoveReason = MoveReason.CREATE, recycle_count: int = 0,
-            red_flag_days: float | None = None, prev_seat: User | None = None, same_as: int | None = None) -> int:
+            red_flag_days: float | None = None, prev_seat: User | None = None, same_as: int | None = None,
+            invalid: tuple[str, str, str] | None = None) -> int:
         name, gender, born, person_id = self.person()
         id_number: str | None = person_id
         phones = [self.phone()] + ([self.phone()] if self.rng.random() < 0.3 else [])
@@ -120,6 +130,9 @@ class _Maker:
             "red_flag_at": flagged,
             "red_flag_reason": "高意向客户，请尽快回访" if red_flag_days is not None else "",
             "red_flag_by_id": None, "created_by_id": None, "created_at": created, "updated_at": created,
+            "invalid_reason": invalid[0] if invalid else "", "invalid_note": invalid[2] if invalid else "",
+            "invalid_at": changed if invalid else None,
+            "invalid_by_id": prev_seat.id if invalid and prev_seat else None,
         })
         self.phones.append(phones)
         self.addresses.append(f"{self.rng.choice(DISTRICTS)}{self.rng.randrange(1, 999)}号"
@@ -130,8 +143,10 @@ class _Maker:
                            "from_pool": Pool.PERSONAL if prev_seat else None,
                            "to_pool": pool, "from_seat_id": prev_seat.id if prev_seat else None,
                            "to_seat_id": seat.id if seat else None, "org_id": self.customers[index]["service_org_id"],
-                           "reason": reason, "actor_id": seat.id if seat and reason == MoveReason.EXTRACT else None,
-                           "note": f"导入编号 {batch}" if batch else ""})
+                           "reason": reason, "actor_id": seat.id if seat and reason == MoveReason.EXTRACT else (
+                               prev_seat.id if invalid and prev_seat else None),
+                           "note": f"导入编号 {batch}" if batch else (
+                               invalid[1] + (f"：{invalid[2]}" if invalid[2] else "") if invalid else "")})
         return index
 
     def follow(self, index: int, seat: User, count: int, valid_calls: int, within_days: float) -> None:
@@ -236,6 +251,9 @@ def load_demo_customers(session: DbSession, ctx: DemoContext) -> None:
     for _ in range(plan.head):
         maker.add(Pool.HEAD, lc1, None, CustomerType.VALID, reason=MoveReason.RED_FLAG, red_flag_days=5,
                   prev_seat=ctx.users["seat02"])
+    for i in range(plan.invalid):  # marked 无效 by head01's seats: the 无效客户池 screen is not empty
+        maker.add(Pool.INVALID, lc1, None, CustomerType.INVALID, reason=MoveReason.INVALID,
+                  prev_seat=seats[i % 2], invalid=INVALID_MARKS[i % len(INVALID_MARKS)])
     originals = [i for i, row in enumerate(maker.customers) if row["pool"] == Pool.PERSONAL][: plan.duplicates]
     for index in originals:
         maker.add(Pool.DEPARTMENT, lc1, None, CustomerType.NEW, batch="IMP-DEMO-01", reason=MoveReason.IMPORT,

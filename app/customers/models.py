@@ -69,13 +69,17 @@ class Gender(StrEnum):
 
 
 class Pool(StrEnum):
-    """The information pool (信息池) a customer is in; only PERSONAL has a service seat."""
+    """The information pool (信息池) a customer is in; only PERSONAL has a service seat.
+
+    INVALID (无效客户池) holds customers marked 无效: out of every seat's pool and cap until revived.
+    """
 
     PERSONAL = "personal"
     DEPARTMENT = "department"
     PUBLIC = "public"
     CITY = "city"
     HEAD = "head"
+    INVALID = "invalid"
 
     @property
     def label(self) -> str:
@@ -88,6 +92,7 @@ POOL_LABELS = {
     Pool.PUBLIC: "公共信息池",
     Pool.CITY: "城市经理公共池",
     Pool.HEAD: "主管标红池",
+    Pool.INVALID: "无效客户池",
 }
 
 
@@ -127,6 +132,7 @@ class Customer(Audited, Base):
         Index("ix_customer_pool_org", "pool", "service_org_id"),
         Index("ix_customer_pool_assigned", "pool", "assigned_at"),
         Index("ix_customer_pool_changed", "pool", "pool_changed_at"),
+        Index("ix_customer_pool_invalid_at", "pool", "invalid_at"),
         # Partial: most rows were never moved in bulk, and planners then know the index is selective.
         Index("ix_customer_pool_move_batch", "pool_move_batch", sqlite_where=text("pool_move_batch IS NOT NULL"),
               postgresql_where=text("pool_move_batch IS NOT NULL")),
@@ -171,6 +177,11 @@ class Customer(Audited, Base):
     red_flag_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     red_flag_reason: Mapped[str] = mapped_column(String(200), default="")
     red_flag_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # 标记无效: why (dictionary invalid_reason), a remark, when and by whom; cleared when revived (激活).
+    invalid_reason: Mapped[str] = mapped_column(String(30), default="")
+    invalid_note: Mapped[str] = mapped_column(String(200), default="")
+    invalid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    invalid_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
@@ -180,6 +191,7 @@ class Customer(Audited, Base):
     service_seat: Mapped[User | None] = relationship(foreign_keys=[service_seat_id])
     service_org: Mapped[Org] = relationship()
     prev_seat: Mapped[User | None] = relationship(foreign_keys=[prev_seat_id])
+    invalid_by: Mapped[User | None] = relationship(foreign_keys=[invalid_by_id])
     phones: Mapped[list[CustomerPhone]] = relationship(
         back_populates="customer", order_by="CustomerPhone.is_primary.desc(), CustomerPhone.id",
         cascade="all, delete-orphan")

@@ -196,6 +196,8 @@ def create_customer(session: DbSession, data: CustomerInput, *, org_id: int, sea
         kind = CustomerType(data.type) if data.type else CustomerType.NEW
     except ValueError as exc:
         raise ValidationFailed("客户类型无效") from exc
+    if kind == CustomerType.INVALID:
+        raise ValidationFailed("新建客户不能直接设为无效；" + INVALID_NEEDS_REASON)
     now = clock.now()
     pool = Pool.PERSONAL if seat_id else Pool.DEPARTMENT
     customer = Customer(
@@ -235,12 +237,26 @@ def update_customer(session: DbSession, customer: Customer, data: CustomerInput)
     session.flush()
 
 
+INVALID_NEEDS_REASON = "标记无效须选择无效原因：请在客户 360 页使用“标记无效”"
+
+
 def set_type(session: DbSession, customer: Customer, new_type: str | CustomerType) -> None:
-    """Change the customer type (提交意向, 标为有效/无效 …)."""
+    """Change the customer type (提交意向, 标为有效, 成交 …).
+
+    无效 is not a plain type change: marking a customer invalid needs a reason and moves it to the
+    invalid-customer pool (app.mining.invalid.mark_invalid); leaving that pool is a revive (激活).
+    """
     try:
-        customer.type = CustomerType(new_type)
+        kind = CustomerType(new_type)
     except ValueError as exc:
         raise ValidationFailed("客户类型无效") from exc
+    if kind == customer.type:
+        return
+    if kind == CustomerType.INVALID:
+        raise ValidationFailed(INVALID_NEEDS_REASON)
+    if customer.pool == Pool.INVALID and kind != CustomerType.DEALT:
+        raise ValidationFailed("该客户在无效客户池中，须由部门主管或城市经理激活后才能修改客户类型")
+    customer.type = kind
     session.flush()
 
 

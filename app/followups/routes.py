@@ -15,7 +15,7 @@ from app.auth.permissions import require
 from app.customers import links, sections
 from app.customers import routes as customer_screens
 from app.customers.access import CUSTOMERS_VIEW
-from app.customers.models import CUSTOMER_TYPE_LABELS, Customer
+from app.customers.models import CUSTOMER_TYPE_LABELS, Customer, CustomerType
 from app.database import DbSession
 from app.errors import NotFound, ValidationFailed
 from app.exports import xlsx_response
@@ -38,7 +38,9 @@ def follow_up_form(customer: Customer) -> FollowUpForm:
     form = FollowUpForm()
     form.phone.choices = [(p.phone, f"{p.phone}（{p.kind_label}）") for p in customer.phones]
     form.result.choices = dictionaries.choices(db.session, FOLLOWUP_RESULT, blank="（请选择）")
-    form.new_type.choices = [("", "（不变）")] + list(CUSTOMER_TYPE_LABELS.items())
+    # 无效 needs a reason and moves the customer to the invalid pool: it has its own form (标记无效).
+    form.new_type.choices = [("", "（不变）")] + [(k, v) for k, v in CUSTOMER_TYPE_LABELS.items()
+                                                 if k != CustomerType.INVALID]
     return form
 
 

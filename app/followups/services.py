@@ -12,7 +12,7 @@ from app import clock, signals
 from app.admin import dictionaries, params
 from app.auth.models import User
 from app.customers import services as customer_services
-from app.customers.models import Customer, Pool
+from app.customers.models import Customer, CustomerType, Pool
 from app.database import DbSession, UTCDateTime
 from app.errors import Conflict, ValidationFailed
 from app.followups.access import FOLLOWUP_RESULT
@@ -67,6 +67,8 @@ def log_follow_up(session: DbSession, customer: Customer, user: User, data: Foll
         kind = FollowUpKind(data.kind)
     except ValueError as exc:
         raise ValidationFailed("跟进方式无效") from exc
+    if data.new_type == CustomerType.INVALID.value:
+        raise ValidationFailed(customer_services.INVALID_NEEDS_REASON)
     now = clock.now()
     at = _check_time(data.at, now)
     if data.result and data.result not in {code for code, _ in dictionaries.choices(session, FOLLOWUP_RESULT)}:

@@ -32,6 +32,8 @@ class MoveReason(StrEnum):
     USER_LEFT = "user_left"
     MERGE = "merge"
     DISTRIBUTE = "distribute"
+    INVALID = "invalid"
+    REVIVE = "revive"
 
     @property
     def label(self) -> str:
@@ -57,6 +59,8 @@ MOVE_REASON_LABELS = {
     MoveReason.USER_LEFT: "员工离职交接",
     MoveReason.MERGE: "客户合并",
     MoveReason.DISTRIBUTE: "数据挖掘分配",
+    MoveReason.INVALID: "标记无效",
+    MoveReason.REVIVE: "无效客户激活",
 }
 RULE_REASONS = frozenset({MoveReason.RECYCLE_NO_CALL, MoveReason.RECYCLE_MAX_FOLLOWUPS,
                           MoveReason.RECYCLE_FEW_FOLLOWUPS, MoveReason.RED_FLAG})

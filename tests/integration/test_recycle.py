@@ -20,6 +20,7 @@ from app.audit.models import AuditLog
 from app.customers.models import Customer, CustomerType, Pool
 from app.extensions import db
 from app.followups import services as followups
+from app.mining import invalid
 from app.org import scope as data_scope
 from app.pools import recycle, services
 from app.pools.models import MoveReason, PoolHistory
@@ -166,9 +167,16 @@ def test_a_customer_that_expired_with_several_seats_goes_to_the_city_managers_po
 
 def test_dealt_and_invalid_customers_are_never_recycled(at_t0):
     dealt = _assigned("已成交", type_="dealt")
-    invalid = _assigned("无效客户", type_="invalid")
+    legacy = _assigned("无效客户")
+    legacy.type = CustomerType.INVALID  # typed 无效 in a seat's pool: data from before the invalid pool
+    marked = _assigned("标记无效客户")
+    db.session.commit()
+    seat = user("seat01")
+    invalid.mark_invalid(db.session, seat, data_scope.scope_of(db.session, seat, "customers.edit"), marked.id, "other")
+    db.session.commit()
     _sweep(T0 + timedelta(days=60))
-    assert _customer(dealt.id).pool == Pool.PERSONAL and _customer(invalid.id).pool == Pool.PERSONAL
+    assert _customer(dealt.id).pool == Pool.PERSONAL and _customer(legacy.id).pool == Pool.PERSONAL
+    assert _customer(marked.id).pool == Pool.INVALID
 
 
 def test_disabled_rules_move_nothing(at_t0):

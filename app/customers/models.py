@@ -76,6 +76,7 @@ class Pool(StrEnum):
     PUBLIC = "public"
     CITY = "city"
     HEAD = "head"
+    HANDOVER = "handover"  # a leaver's customers waiting for the head to hand them over (离职待交接)
 
     @property
     def label(self) -> str:
@@ -88,6 +89,7 @@ POOL_LABELS = {
     Pool.PUBLIC: "公共信息池",
     Pool.CITY: "城市经理公共池",
     Pool.HEAD: "主管标红池",
+    Pool.HANDOVER: "离职待交接",
 }
 
 

@@ -31,6 +31,10 @@ class MoveReason(StrEnum):
     RED_FLAG_RETURN = "red_flag_return"
     USER_LEFT = "user_left"
     MERGE = "merge"
+    HANDOVER = "handover"
+    HANDOVER_OVERDUE = "handover_overdue"
+    TRANSFER = "transfer"
+    RECOVERY = "recovery"
 
     @property
     def label(self) -> str:
@@ -55,6 +59,10 @@ MOVE_REASON_LABELS = {
     MoveReason.RED_FLAG_RETURN: "标红客户返还坐席",
     MoveReason.USER_LEFT: "员工离职交接",
     MoveReason.MERGE: "客户合并",
+    MoveReason.HANDOVER: "离职交接给继任坐席",
+    MoveReason.HANDOVER_OVERDUE: "离职逾期未交接，转城市经理池",
+    MoveReason.TRANSFER: "客户转移",
+    MoveReason.RECOVERY: "客户数据回收",
 }
 RULE_REASONS = frozenset({MoveReason.RECYCLE_NO_CALL, MoveReason.RECYCLE_MAX_FOLLOWUPS,
                           MoveReason.RECYCLE_FEW_FOLLOWUPS, MoveReason.RED_FLAG})

@@ -1,7 +1,7 @@
 """Leaving-employee hand-over (离职交接): the handover table
 
 Revision ID: f4a5b6c7d8e9
-Revises: b7e4c2d91a05
+Revises: c1d2e3f4a5b6
 Create Date: 2026-12-03 12:00:00.000000
 
 Self-contained: only creates and drops its own table (down_revision may be re-pointed when merged).
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f4a5b6c7d8e9'
-down_revision = 'b7e4c2d91a05'
+down_revision = 'c1d2e3f4a5b6'
 branch_labels = None
 depends_on = None
 

@@ -25,10 +25,13 @@ from app.customers.models import Customer, CustomerType, Pool
 from app.database import DbSession
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.followups.models import Appointment, AppointmentStatus
+from app.mining import distribution
+from app.mining.run_models import DistributionRunTarget, RunKind
 from app.org import scope as data_scope
 from app.pools import bulk, services
 from app.pools.handover_models import Handover, HandoverStatus
 from app.pools.models import ApplicationStatus, MoveReason, RedFlagApplication
+from rules.distribution import Method
 
 HANDOVER_DAYS = params.define("pools.handover_days", "int", 7, "离职交接期限（天）",
                               "离职员工的客户须在此天数内由部门主管交接给其他坐席，逾期未交接的转入城市经理公共池",
@@ -195,6 +198,71 @@ def hand_to_seat(session: DbSession, actor: User, scope: data_scope.Scope, hando
     result = HandoverResult(handover, seat, moved.count, moved_dealt, left, owned, cap)
     audit.record(session, "pools.handover", summary=f"{handover.leaver.name}（{handover.leaver.work_no}）离职交接："
                  + result.message(), object_type="handover", object_id=handover.id)
+    return result
+
+
+# --- spreading over several seats with the distribution engine --------------------------------------
+
+
+@dataclass(frozen=True)
+class SpreadResult:
+    handover: Handover
+    run_id: int
+    moved: int
+    left: int
+    per_seat: list[tuple[str, int]]
+
+    def message(self) -> str:
+        shares = "、".join(f"{label} {n} 个" for label, n in self.per_seat)
+        text = f"已将 {self.moved} 个客户平均交接给 {len(self.per_seat)} 个坐席：{shares}（分配记录 #{self.run_id}）"
+        if self.left:
+            text += (f"；{self.left} 个客户未交接（继任坐席已达个人客户数上限，或为无效、黑名单客户），"
+                     f"仍在离职待交接中，{clock.local(self.handover.deadline):%Y-%m-%d %H:%M} 后转入城市经理公共池")
+        return text
+
+
+def spread(session: DbSession, actor: User, scope: data_scope.Scope, handover_id: int, seat_ids: list[int],
+           note: str = "") -> SpreadResult:
+    """Spread a leaver's pending customers evenly over several seats with the one distribution engine.
+
+    The engine plans the run (平均, 成交 customers included, each seat's owned-customer cap respected) and
+    moves exactly that plan set-based, with history rows naming the run. What does not fit stays pending.
+    """
+    handover = get(session, scope, handover_id, lock=True)
+    if handover.status != HandoverStatus.PENDING:
+        raise Conflict(f"该离职交接已处理（{handover.status.label}）")
+    wanted = list(dict.fromkeys(seat_ids))
+    if not wanted:
+        raise ValidationFailed("请至少选择一个继任坐席")
+    targets = distribution.seat_targets(session, scope, wanted)
+    pending = pending_condition(handover.leaver_id)
+    if not session.scalar(select(func.count()).where(pending)):
+        raise Conflict("该离职员工的客户已全部交接")
+    leaver = handover.leaver
+    note = (note or "").strip()
+    title = f"离职交接：{leaver.name}（{leaver.work_no}）平均分给 {len(targets)} 个坐席" + (f"；{note}" if note else "")
+    run = distribution.plan(session, kind=RunKind.HANDOVER, method=Method.AVERAGE, targets=targets,
+                            source=select(Customer.id).where(pending), actor_id=actor.id, title=title,
+                            include_dealt=True)
+    run = distribution.execute(session, run, actor.id, reason=MoveReason.HANDOVER)
+    per_seat = [(label, int(moved)) for label, moved in session.execute(
+        select(DistributionRunTarget.label, DistributionRunTarget.moved)
+        .where(DistributionRunTarget.run_id == run.id).order_by(DistributionRunTarget.position))]
+    handover = get(session, scope, handover_id)
+    left = int(session.scalar(select(func.count()).where(pending)) or 0)
+    now = clock.now()
+    handover.handed += run.moved
+    handover.successor_id = targets[-1].seat_id
+    handover.done_by_id = actor.id
+    if note:
+        handover.note = note[:500]
+    if left == 0:
+        handover.status = HandoverStatus.DONE
+        handover.done_at = now
+    session.flush()
+    result = SpreadResult(handover, run.id, run.moved, left, per_seat)
+    audit.record(session, "pools.handover", summary=f"{leaver.name}（{leaver.work_no}）离职交接：" + result.message(),
+                 object_type="handover", object_id=handover.id)
     return result
 
 

@@ -84,13 +84,17 @@ HANDOVER = spec.schema("Handover", {
     },
 })
 HANDOVER_ACTION = spec.schema("HandoverAction", {
-    "type": "object", "required": ["seat_id"],
-    "properties": {"seat_id": {"type": "integer", "description": "继任坐席"},
+    "type": "object", "description": "seat_id（交给一个继任坐席）或 seat_ids（用分配引擎平均分给多个坐席）二选一",
+    "properties": {"seat_id": {"type": "integer",
+                               "description": "继任坐席：成交客户全部交接，其余受个人客户数上限限制"},
+                   "seat_ids": {"type": "array", "items": {"type": "integer"}, "maxItems": 100,
+                                "description": "平均分给这些坐席（每个坐席受个人客户数上限限制）"},
                    "note": {"type": "string", "maxLength": 200}},
 })
 HANDOVER_RESULT = spec.schema("HandoverResult", {
-    "type": "object", "required": ["moved", "dealt", "left", "message", "handover"],
-    "properties": {"moved": {"type": "integer"}, "dealt": {"type": "integer"},
+    "type": "object", "required": ["moved", "left", "message", "handover"],
+    "properties": {"moved": {"type": "integer"}, "dealt": {"type": "integer", "description": "交给继任坐席时"},
+                   "run_id": {"type": "integer", "description": "平均分给多个坐席时的分配记录"},
                    "left": {"type": "integer", "description": "因个人客户数上限未交接、仍待交接的客户数"},
                    "message": {"type": "string"}, "handover": {"$ref": HANDOVER}},
 })
@@ -202,7 +206,7 @@ def handovers() -> Any:
 
 
 spec.operation("post", "/pools/handovers/{handover_id}",
-               summary="离职交接：交给继任坐席（成交客户全部交接，其余受个人客户数上限限制）", tag="数据挖掘",
+               summary="离职交接：交给继任坐席，或用分配引擎平均分给多个坐席", tag="数据挖掘",
                request=HANDOVER_ACTION, response=HANDOVER_RESULT, errors=(403, 404, 409, 422),
                parameters=[spec.path_param("handover_id", "离职交接编号")])
 
@@ -215,6 +219,14 @@ def hand_over(handover_id: int) -> Any:
     if not isinstance(note, str):
         raise ValidationFailed("note 应为文字")
     scope = data_scope.scope_of(db.session, current_user, MINING_HANDOVER)
+    if "seat_ids" in body and body["seat_ids"] is not None:
+        seat_ids = body["seat_ids"]
+        if not isinstance(seat_ids, list) or not all(is_json_int(i) for i in seat_ids) or len(seat_ids) > 100:
+            raise ValidationFailed("seat_ids 应为整数数组（最多 100 个坐席）")
+        spread = handover.spread(db.session, current_user, scope, handover_id, seat_ids, note[:200])
+        db.session.commit()
+        return jsonify({"moved": spread.moved, "run_id": spread.run_id, "left": spread.left,
+                        "message": spread.message(), "handover": handover_json(spread.handover)})
     result = handover.hand_to_seat(db.session, current_user, scope, handover_id, _int(body, "seat_id", "继任坐席"),
                                    note[:200])
     db.session.commit()

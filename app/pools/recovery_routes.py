@@ -163,11 +163,17 @@ def handover_detail(handover_id: int) -> Any:
 @bp.post("/handovers/<int:handover_id>")
 @require(MINING_HANDOVER)
 def hand_over(handover_id: int) -> Any:
+    note = request.form.get("note", "")[:200]
+    if request.form.get("mode") == "spread":
+        seat_ids = _digits(request.form.getlist("seat_ids"))
+        spread = handover.spread(db.session, current_user, _scope(MINING_HANDOVER), handover_id, seat_ids, note)
+        db.session.commit()
+        flash(spread.message(), "warning" if spread.left else "success")
+        return redirect(url_for("pools_recovery.handover_detail", handover_id=handover_id))
     seat = request.form.get("seat_id", "")
     if not seat.isdigit():
         raise ValidationFailed("请选择继任坐席")
-    result = handover.hand_to_seat(db.session, current_user, _scope(MINING_HANDOVER), handover_id, int(seat),
-                                   request.form.get("note", "")[:200])
+    result = handover.hand_to_seat(db.session, current_user, _scope(MINING_HANDOVER), handover_id, int(seat), note)
     db.session.commit()
     flash(result.message(), "warning" if result.left else "success")
     return redirect(url_for("pools_recovery.handover_detail", handover_id=handover_id))

@@ -146,6 +146,30 @@ def test_successor_cap_hands_every_dealt_customer_and_says_what_stayed(login_as,
     assert [h["id"] for h in listed["items"]] == [record.id]
 
 
+@pytest.mark.db_sensitive
+def test_head_spreads_a_hand_over_evenly_with_the_distribution_engine(login_as):
+    ids, record = _leave(login_as)
+    [extra] = make_seats(1, org_code="SH-LC1-A", prefix="even")
+    _set(services.OWNED_CAP, 5000)
+    seat01 = user("seat01").id
+    response = login_as("head01").post(f"/mining/handovers/{record.id}", data={
+        "mode": "spread", "seat_ids": [seat01, extra]})
+    assert response.status_code == 302
+    fresh()
+    movable = [cid for cid in ids if _customer(cid).type != CustomerType.INVALID]
+    owners = [_customer(cid).service_seat_id for cid in movable]
+    assert set(owners) == {seat01, extra} and abs(owners.count(seat01) - owners.count(extra)) <= 1
+    move = _history(movable[0])[-1]
+    assert (move.reason, move.from_pool) == (MoveReason.HANDOVER, Pool.HANDOVER)
+    assert move.run_id is not None and "离职交接：陈坐席（S0002）平均分给 2 个坐席" in move.note
+    assert _customer(movable[0]).prev_seat_id == user("seat02").id
+    fresh()
+    done = db.session.get(Handover, record.id)
+    left = db.session.scalar(select(func.count()).where(handover.pending_condition(user("seat02").id)))
+    assert done.handed + left == len(ids) and done.handed >= len(movable)
+    assert "平均交接给 2 个坐席" in audit_rows("pools.handover")[-1].summary
+
+
 def test_a_successor_or_hand_over_outside_the_scope_is_404_and_nothing_moves(login_as, api_as):
     ids, record = _leave(login_as)
     outside = login_as("head01").post(f"/mining/handovers/{record.id}", data={"seat_id": user("seat11").id})

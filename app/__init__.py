@@ -50,7 +50,7 @@ SCREEN_MODULES = ("app.assets", "app.auth.routes", "app.home.routes", "app.org.r
                   "app.auth.role_routes", "app.auth.online_routes", "app.admin.routes",
                   "app.admin.dictionary_routes", "app.audit.routes", "app.customers.routes",
                   "app.customers.category_routes", "app.customers.import_routes", "app.customers.merge_routes",
-                  "app.followups.routes",
+                  "app.followups.routes", "app.pools.recovery_routes",
                   "app.pools.routes", "app.workflow.task_routes", "app.workflow.monitor_routes",
                   "app.workflow.launch_routes", "app.designer.routes", "app.designer.rule_routes",
                   "app.designer.form_routes", "app.scheduling.routes", "app.oa.application_routes",
@@ -61,9 +61,10 @@ SCREEN_MODULES = ("app.assets", "app.auth.routes", "app.home.routes", "app.org.r
                   "app.mining.condition_routes", "app.mining.invalid_routes")
 API_MODULES = ("app.api.auth", "app.api.core", "app.customers.api", "app.followups.api", "app.pools.api",
                "app.workflow.api", "app.designer.api", "app.oa.api", "app.products.api", "app.trades.api",
-               "app.mining.condition_api", "app.mining.invalid_api")
+               "app.pools.recovery_api", "app.mining.condition_api", "app.mining.invalid_api")
 # Modules that register scheduler jobs (scheduler.registry.job) and service-task operations.
-JOB_MODULES = ("scheduler.workflow_timers", "scheduler.pool_recycle", "app.products.lifecycle", "app.trades.review")
+JOB_MODULES = ("scheduler.workflow_timers", "scheduler.pool_recycle", "scheduler.pool_handover",
+               "app.products.lifecycle", "app.trades.review")
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -14,6 +14,7 @@ from app.mining import run_models as mining_run_models  # noqa: F401
 from app.notices import models as notices_models  # noqa: F401
 from app.oa import models as oa_models  # noqa: F401
 from app.org import models as org_models  # noqa: F401
+from app.pools import handover_models  # noqa: F401
 from app.pools import models as pool_models  # noqa: F401
 from app.products import models as product_models  # noqa: F401
 from app.trades import models as trade_models  # noqa: F401

@@ -80,6 +80,7 @@ class Pool(StrEnum):
     CITY = "city"
     HEAD = "head"
     INVALID = "invalid"
+    HANDOVER = "handover"  # a leaver's customers waiting for the head to hand them over (离职待交接)
 
     @property
     def label(self) -> str:
@@ -93,6 +94,7 @@ POOL_LABELS = {
     Pool.CITY: "城市经理公共池",
     Pool.HEAD: "主管标红池",
     Pool.INVALID: "无效客户池",
+    Pool.HANDOVER: "离职待交接",
 }
 
 

@@ -47,8 +47,12 @@ def new_batch(session: DbSession) -> int:
     return allocate(session, MOVE_BATCH_SEQUENCE)
 
 
-def record_batch(session: DbSession, batch: int, at: datetime, from_pool: Pool, actor_id: int | None) -> int:
+def record_batch(session: DbSession, batch: int, at: datetime, from_pool: Pool, actor_id: int | None,
+                 note: str = "") -> int:
     """Write one history row per customer a set-based UPDATE just moved and marked with ``batch``.
+
+    The new seat (if the move gave the customer one) is the row's service seat; ``note`` names the
+    successor, the transfer reason or the recovery run.
 
     The UPDATE sets ``pool_move_batch``, ``pool_reason`` and keeps the old seat in ``prev_seat_id``;
     its rows stay locked by this transaction until commit, so this INSERT … SELECT sees exactly
@@ -56,8 +60,8 @@ def record_batch(session: DbSession, batch: int, at: datetime, from_pool: Pool, 
     """
     source = select(
         Customer.id, literal(at, UTCDateTime()), literal(from_pool.value), Customer.pool, Customer.prev_seat_id,
-        null(), Customer.service_org_id, Customer.pool_reason, literal(actor_id, Integer()) if actor_id else null(),
-        literal(""),
+        Customer.service_seat_id, Customer.service_org_id, Customer.pool_reason,
+        literal(actor_id, Integer()) if actor_id else null(), literal(note[:200]),
     ).where(Customer.pool_move_batch == batch)
     columns = ["customer_id", "at", "from_pool", "to_pool", "from_seat_id", "to_seat_id", "org_id", "reason",
                "actor_id", "note"]

@@ -34,6 +34,10 @@ class MoveReason(StrEnum):
     DISTRIBUTE = "distribute"
     INVALID = "invalid"
     REVIVE = "revive"
+    HANDOVER = "handover"
+    HANDOVER_OVERDUE = "handover_overdue"
+    TRANSFER = "transfer"
+    RECOVERY = "recovery"
 
     @property
     def label(self) -> str:
@@ -61,6 +65,10 @@ MOVE_REASON_LABELS = {
     MoveReason.DISTRIBUTE: "数据挖掘分配",
     MoveReason.INVALID: "标记无效",
     MoveReason.REVIVE: "无效客户激活",
+    MoveReason.HANDOVER: "离职交接给继任坐席",
+    MoveReason.HANDOVER_OVERDUE: "离职逾期未交接，转城市经理池",
+    MoveReason.TRANSFER: "客户转移",
+    MoveReason.RECOVERY: "客户数据回收",
 }
 RULE_REASONS = frozenset({MoveReason.RECYCLE_NO_CALL, MoveReason.RECYCLE_MAX_FOLLOWUPS,
                           MoveReason.RECYCLE_FEW_FOLLOWUPS, MoveReason.RED_FLAG})

@@ -1,4 +1,6 @@
-"""Pool operations: extract (提取), assign (分配), release, red flags (标红) and the leaving-employee hand-over.
+"""Pool operations: extract (提取), assign (分配), release and red flags (标红).
+
+The leaving-employee hand-over (离职交接) lives in app/pools/handover.py.
 
 Every claim is one conditional UPDATE (``… WHERE service_seat_id IS NULL AND pool = …``): of two
 seats claiming the same customer, the database lets exactly one UPDATE match and the other
@@ -15,14 +17,13 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, func, literal, select, update
 
-from app import clock, signals
+from app import clock
 from app.admin import params
 from app.audit import services as audit
 from app.auth.models import Role, User, UserStatus, user_roles
 from app.customers.models import Customer, CustomerType, Pool
 from app.database import DbSession, is_postgres
 from app.errors import Conflict, NotFound, ValidationFailed
-from app.followups.models import Appointment, AppointmentStatus
 from app.org import scope as data_scope
 from app.pools import history
 from app.pools.models import ApplicationStatus, MoveReason, PoolHistory, RedFlagApplication
@@ -411,43 +412,6 @@ def decide_application(session: DbSession, actor: User, scope: data_scope.Scope,
     application.decision_note = (note or "").strip()[:500]
     session.flush()
     return application
-
-
-# --- leaving employees (离职交接) -----------------------------------------------------------------
-
-
-def hand_over_leaver(session: DbSession, user: User) -> int:
-    """Move every customer of a leaving employee to the public pool; return how many moved."""
-    now = clock.now()
-    actor = audit.current_actor()
-    batch = history.new_batch(session)
-    moved = session.execute(
-        update(Customer).where(Customer.service_seat_id == user.id)
-        .values({**_to_pool_values(Pool.PUBLIC, MoveReason.USER_LEFT, now), Customer.pool_move_batch: batch}),
-        execution_options={"synchronize_session": False},
-    ).rowcount  # type: ignore[attr-defined]
-    history.record_batch(session, batch, now, Pool.PERSONAL, actor.id)
-    session.execute(
-        update(RedFlagApplication)
-        .where(RedFlagApplication.seat_id == user.id, RedFlagApplication.status == ApplicationStatus.PENDING)
-        .values(status=ApplicationStatus.REJECTED, decided_at=now, decision_note="申请人已离职"),
-        execution_options={"synchronize_session": False})
-    session.execute(
-        update(Appointment)
-        .where(Appointment.user_id == user.id, Appointment.status == AppointmentStatus.PENDING)
-        .values(status=AppointmentStatus.CANCELLED, closed_at=now),
-        execution_options={"synchronize_session": False})
-    if moved:
-        audit.record(session, "pools.user_left", user,
-                     summary=f"{user.name}（{user.work_no}）离职，{moved} 个客户转入公共信息池")
-    return int(moved)
-
-
-def _on_user_left(session: DbSession, user: User, **_: Any) -> None:
-    hand_over_leaver(session, user)
-
-
-signals.user_left.connect(_on_user_left)
 
 
 def history_of(session: DbSession, customer_id: int, limit: int = 200) -> list[Any]:

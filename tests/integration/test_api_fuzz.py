@@ -35,12 +35,15 @@ from sqlalchemy import Select, select
 from app.admin import dictionaries
 from app.auth import services
 from app.auth.models import User
+from app.customers import services as customer_services
 from app.customers.models import Customer
 from app.extensions import db
 from app.mining.models import MiningCondition
 from app.oa.applications import TYPES as APPLICATION_TYPES
 from app.oa.models import Application
+from app.org import services as org_services
 from app.org.models import Org
+from app.pools.handover_models import Handover
 from app.products.models import Project
 from app.trades.models import Trade
 from app.workflow.models import ProcessInstance, ProcessModel, TaskStatus, WorkflowTask
@@ -76,6 +79,7 @@ ID_SOURCES: dict[str, Select[Any]] = {
     "task_id": select(WorkflowTask.id).where(WorkflowTask.status == TaskStatus.OPEN),
     "project_id": select(Project.id), "trade_id": select(Trade.id), "process_key": select(ProcessModel.key),
     "condition_id": select(MiningCondition.id),
+    "handover_id": select(Handover.id),
 }
 # Values the endpoints accept, so that some cases get past validation into the engine and the services.
 ACCEPTED_VALUES: dict[str, list[Any]] = {
@@ -96,12 +100,27 @@ def csrf_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+def _a_hand_over() -> None:
+    """The demo data has no leaver: disable a seat of the fuzz's own with two customers (离职交接 gets a record)."""
+    if db.session.scalar(select(Handover.id).limit(1)) is not None:
+        return
+    group = db.session.scalar(select(Org).where(Org.code == "SH-LC1-A"))
+    assert group is not None
+    leaver = org_services.create_user(db.session, username="fuzzleaver", work_no="Z0001", name="离职坐席",
+                                      org_id=group.id, password="Licai@demo2026", role_codes=["seat"])
+    for i in range(2):
+        customer_services.create_customer(db.session, customer_services.CustomerInput(
+            name=f"离职客户{i}", phones=[f"1860000900{i}"]), org_id=group.id, seat_id=leaver.id, actor_id=None)
+    org_services.mark_left(db.session, leaver)
+
+
 def _setup(app: Flask, username: str) -> tuple[str, dict[str, list[Any]]]:
     """Create an API token for ``username``; collect the ids and keys that exist, and accepted values."""
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == username))
         assert user is not None, f"no demo user {username}"
         _record, token = services.create_api_token(db.session, user, "fuzz")
+        _a_hand_over()
         known = {name: sorted(set(db.session.scalars(query))) for name, query in ID_SOURCES.items()}
         known["type_code"] = [item.code for item in dictionaries.items(db.session, APPLICATION_TYPES)]
         known.update(ACCEPTED_VALUES)

@@ -215,7 +215,8 @@ def test_head_approves_returns_or_rejects(login_as):
 
 
 @pytest.mark.date_sensitive
-def test_leaving_employee_hands_every_customer_to_the_public_pool(login_as):
+def test_leaving_employee_puts_every_customer_in_pending_hand_over(login_as):
+    """Disabling an account no longer releases its customers: they wait in 离职待交接 (app/pools/handover.py)."""
     from app.org import services as org_services
 
     kept = [make_customer(f"离职客户{i}", seat="seat02", type_=t) for i, t in enumerate(("new", "valid", "dealt"))]
@@ -230,16 +231,16 @@ def test_leaving_employee_hands_every_customer_to_the_public_pool(login_as):
     assert services.owned_count(db.session, leaver.id) == 0
     for customer in kept:
         moved = _customer(customer.id)
-        assert moved.pool == Pool.PUBLIC and moved.prev_seat_id == leaver.id
+        assert moved.pool == Pool.HANDOVER and moved.prev_seat_id == leaver.id and moved.service_seat_id is None
         move = _history(customer.id)[-1]
-        assert (move.reason, move.from_seat_id, move.to_pool) == (MoveReason.USER_LEFT, leaver.id, Pool.PUBLIC)
-    assert _customer(kept[0].id).type == CustomerType.INTENT  # the public pool holds intent customers
+        assert (move.reason, move.from_seat_id, move.to_pool) == (MoveReason.USER_LEFT, leaver.id, Pool.HANDOVER)
+    assert _customer(kept[0].id).type == CustomerType.NEW  # not released, so not turned into an intent customer
     moved_rows = db.session.scalar(select(func.count()).where(PoolHistory.reason == MoveReason.USER_LEFT))
     assert moved_rows == owned
     assert db.session.scalar(select(Appointment.status).where(Appointment.customer_id == kept[0].id)) == \
         AppointmentStatus.CANCELLED
     audit = db.session.scalar(select(AuditLog).where(AuditLog.action == "pools.user_left"))
-    assert audit is not None and f"{owned} 个客户转入公共信息池" in audit.summary
+    assert audit is not None and f"{owned} 个客户转入离职待交接" in audit.summary
 
 
 def test_pools_api_lists_claims_and_assigns(api_as):

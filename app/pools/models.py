@@ -31,6 +31,7 @@ class MoveReason(StrEnum):
     RED_FLAG_RETURN = "red_flag_return"
     USER_LEFT = "user_left"
     MERGE = "merge"
+    MINING_TASK = "mining_task"
 
     @property
     def label(self) -> str:
@@ -55,6 +56,7 @@ MOVE_REASON_LABELS = {
     MoveReason.RED_FLAG_RETURN: "标红客户返还坐席",
     MoveReason.USER_LEFT: "员工离职交接",
     MoveReason.MERGE: "客户合并",
+    MoveReason.MINING_TASK: "数据挖掘任务",
 }
 RULE_REASONS = frozenset({MoveReason.RECYCLE_NO_CALL, MoveReason.RECYCLE_MAX_FOLLOWUPS,
                           MoveReason.RECYCLE_FEW_FOLLOWUPS, MoveReason.RED_FLAG})

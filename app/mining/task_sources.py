@@ -12,9 +12,7 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime
-from types import ModuleType
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, Select, and_, delete, exists, insert, literal, null, or_, select, update
@@ -25,6 +23,9 @@ from app.auth.models import Role, User, UserStatus, user_roles
 from app.customers.models import Customer
 from app.database import DbSession, UTCDateTime
 from app.errors import NotFound, ValidationFailed
+from app.mining import conditions, distribution
+from app.mining.models import MiningCondition
+from app.mining.run_models import RunKind
 from app.mining.task_models import (
     ItemStatus,
     MiningTask,
@@ -37,6 +38,8 @@ from app.mining.task_models import (
 )
 from app.org import scope as data_scope
 from app.org.models import Org
+from app.pools.models import MoveReason
+from rules.distribution import Method
 
 # --- who executes ---------------------------------------------------------------------------------
 
@@ -62,21 +65,11 @@ def is_target(session: DbSession, task_id: int, seat_id: int) -> bool:
     return bool(session.scalar(select(exists().where(User.id == seat_id, User.id.in_(target_seat_ids(task_id))))))
 
 
-# --- the condition engine and the distribution engine (other modules of app.mining) ---------------------
+# --- the condition engine (app.mining.conditions) ----------------------------------------------------
 
 
-def _module(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError:
-        return None
-
-
-def saved_condition(session: DbSession, condition_id: int, scope: data_scope.Scope) -> Any:
+def saved_condition(session: DbSession, condition_id: int, scope: data_scope.Scope) -> MiningCondition:
     """The saved mining condition (挖掘条件), 404 when out of scope."""
-    conditions = _module("app.mining.conditions")
-    if conditions is None:
-        raise ValidationFailed("挖掘条件功能尚未启用，请使用固定选择来源")
     return conditions.saved(session, condition_id, scope)
 
 
@@ -84,10 +77,7 @@ def condition_source(session: DbSession, task: MiningTask, scope: data_scope.Sco
     """SELECT of the customer ids the task's condition matches now, inside the scope."""
     assert task.condition_id is not None
     condition = saved_condition(session, task.condition_id, scope)
-    conditions = _module("app.mining.conditions")
-    assert conditions is not None
-    stmt: Select[Any] = conditions.customer_ids(session, condition.spec, scope, now)
-    return stmt
+    return conditions.customer_ids(session, condition.spec, scope, now)
 
 
 # --- filling the source -------------------------------------------------------------------------------
@@ -138,26 +128,24 @@ def _give_to_owners(session: DbSession, task: MiningTask, now: datetime) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def _distribute(session: DbSession, task: MiningTask, actor: User) -> str:
-    """Plan and move the unseated source customers to the target seats with the distribution engine."""
-    engine = _module("app.mining.distribution")
-    if engine is None:
-        return "分配引擎尚未启用，未分配的来源客户等待下次生成"
+def _distribute(session: DbSession, task: MiningTask, actor: User) -> int:
+    """Plan and move the unseated source customers to the target seats with the one distribution engine.
+
+    The run (kind 挖掘任务分配) places them in the seats' personal pools with history naming the task and
+    the run; the owned-customer cap and the blacklist are the engine's. Returns how many moved.
+    """
     seats = list(session.scalars(select(User).where(User.id.in_(target_seat_ids(task.id))).order_by(User.id)))
-    if not seats:
-        return "执行目标中没有在职坐席"
     unseated = select(MiningTaskItem.customer_id).where(
         MiningTaskItem.task_id == task.id, MiningTaskItem.seat_id.is_(None), MiningTaskItem.status == ItemStatus.OPEN)
-    if not session.scalar(select(exists(unseated))):
-        return ""
-    run_models = _module("app.mining.run_models")
-    kind = getattr(engine, "RunKind", None) or getattr(run_models, "RunKind", None)
-    targets = [engine.Target(seat_id=s.id, org_id=s.org_id, weight=max(0, s.weight or 0),
-                             label=f"{s.name}（{s.work_no}）") for s in seats]
-    run = engine.start_run(session, kind.TASK if kind is not None else "task", actor, engine.Method(task.method),
-                           targets, unseated, note=f"数据挖掘任务“{task.name}”")
-    engine.execute(session, run)
-    return ""
+    if not seats or not session.scalar(select(exists(unseated))):
+        return 0
+    targets = [distribution.Target(s.id, s.org_id, max(0, s.weight or 0), f"{s.name}（{s.work_no}）") for s in seats]
+    run = distribution.plan(session, kind=RunKind.TASK, method=Method(task.method), targets=targets,
+                            source=unseated, actor_id=actor.id, title=f"数据挖掘任务“{task.name}”")
+    if not run.planned:
+        distribution.discard(session, run)
+        return 0
+    return distribution.execute(session, run, actor.id, reason=MoveReason.MINING_TASK).moved
 
 
 def generate(session: DbSession, task: MiningTask, now: datetime, *, actor: User,
@@ -223,10 +211,5 @@ signals.customers_merged.connect(_on_merge)
 
 
 def condition_choices(session: DbSession, scope: data_scope.Scope) -> list[tuple[int, str]]:
-    """Saved mining conditions (挖掘条件) in scope, for the task form; empty until that module is installed."""
-    models = _module("app.mining.models")
-    condition = getattr(models, "MiningCondition", None)
-    if condition is None:
-        return []
-    stmt = data_scope.apply(select(condition.id, condition.name), scope, condition.org_id, condition.created_by_id)
-    return [(int(cid), str(name)) for cid, name in session.execute(stmt.order_by(condition.name))]
+    """Saved mining conditions (挖掘条件) in scope, for the task form."""
+    return [(c.id, c.name) for c in session.scalars(conditions.saved_query(scope).limit(500))]

@@ -1,7 +1,7 @@
 """Mining task categories and mining tasks (数据挖掘任务分类, 数据挖掘任务): tasks, targets, fixed picks, items
 
 Revision ID: e3f4a5b6c7d8
-Revises: b7e4c2d91a05
+Revises: c1d2e3f4a5b6
 Create Date: 2026-12-03 12:00:00.000000
 
 Self-contained: only creates and drops its own tables (down_revision may be re-pointed when merged).
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e3f4a5b6c7d8'
-down_revision = 'b7e4c2d91a05'
+down_revision = 'c1d2e3f4a5b6'
 branch_labels = None
 depends_on = None
 

@@ -173,7 +173,7 @@ def _visible(task_id: int) -> MiningTask:
 
 
 spec.operation("get", "/mining/tasks", summary="数据挖掘任务列表（主管：管理范围内；坐席：分配给自己的）", tag=TAG,
-               response=spec.page_of(MINING_TASK), errors=(403,),
+               response=spec.page_of(MINING_TASK), errors=(403, 422),
                parameters=[spec.query_param("status", "任务状态", enum=[s.value for s in TaskStatus]),
                            *spec.PAGE_PARAMS])
 
@@ -237,7 +237,7 @@ def get_mining_task(mining_task_id: int) -> Any:
 
 spec.operation("get", "/mining/tasks/{mining_task_id}/items",
                summary="任务客户（主管：全部；坐席：自己的，及主动抽取任务可挑选的来源）", tag=TAG,
-               response=spec.page_of(MINING_TASK_ITEM),
+               response=spec.page_of(MINING_TASK_ITEM), errors=(403, 404, 422),
                parameters=[*TASK_PARAM, spec.query_param("status", "状态", enum=[s.value for s in ItemStatus]),
                            *spec.PAGE_PARAMS])
 

@@ -137,8 +137,9 @@ def _distribute(session: DbSession, task: MiningTask, actor: User) -> int:
     seats = list(session.scalars(select(User).where(User.id.in_(target_seat_ids(task.id))).order_by(User.id)))
     unseated = select(MiningTaskItem.customer_id).where(
         MiningTaskItem.task_id == task.id, MiningTaskItem.seat_id.is_(None), MiningTaskItem.status == ItemStatus.OPEN)
-    if not seats or not session.scalar(select(exists(unseated))):
-        return 0
+    movable = exists().where(Customer.id.in_(unseated), Customer.service_seat_id.is_(None), distribution.eligible())
+    if not seats or not session.scalar(select(movable)):
+        return 0  # nothing the engine could move (e.g. only blacklisted or invalid customers left): no empty run
     targets = [distribution.Target(s.id, s.org_id, max(0, s.weight or 0), f"{s.name}（{s.work_no}）") for s in seats]
     run = distribution.plan(session, kind=RunKind.TASK, method=Method(task.method), targets=targets,
                             source=unseated, actor_id=actor.id, title=f"数据挖掘任务“{task.name}”")
@@ -157,8 +158,11 @@ def generate(session: DbSession, task: MiningTask, now: datetime, *, actor: User
         _give_to_owners(session, task, now)
         _distribute(session, task, actor)
         _give_to_owners(session, task, now)  # the customers the engine just moved into seats' pools
-    task.source_generated_at = now
-    session.flush()
+    # Core UPDATE: a regeneration every half hour is no edit of the task (no audit row, updated_at kept).
+    session.execute(update(MiningTask).where(MiningTask.id == task.id)
+                    .values(source_generated_at=now, updated_at=MiningTask.updated_at),
+                    execution_options={"synchronize_session": False})
+    session.expire(task, ["source_generated_at"])
     return added
 
 

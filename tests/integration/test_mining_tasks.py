@@ -437,3 +437,30 @@ def test_demo_task_lets_seat01_draw_until_the_max_execution_count(login_as):
     stopped = seat.post(f"/mining/my-tasks/{task.id}/draw", headers={"Referer": f"/mining/my-tasks/{task.id}"},
                         follow_redirects=True).get_data(as_text=True)
     assert "达到最大执行数量 3，请先执行" in stopped
+
+
+def test_every_screen_renders(login_as):
+    head = user("head01")
+    condition = conditions.create(db.session, head, "意向客户",
+                                  {"op": "and", "items": [{"field": "type", "cmp": "in", "value": ["intent"]}]})
+    db.session.commit()
+    dynamic = _task("动态草稿", source="dynamic", condition_id=condition.id, publish=False)
+    active = _task("主动挑选", type_="active", customers=_unassigned(2, prefix="挑选"))
+    fixed_draft = _task("固定草稿", customers=_unassigned(1, prefix="草稿"), publish=False)
+    manager = login_as("head01")
+    form = manager.get("/mining/tasks/new").get_data(as_text=True)
+    assert "意向客户" in form and "S0001" in form and "理财一部" in form
+    assert "动态草稿" in manager.get(f"/mining/tasks/{dynamic.id}/edit").get_data(as_text=True)
+    assert "动态条件来源" in manager.get(f"/mining/tasks/{dynamic.id}").get_data(as_text=True)
+    assert "已选来源客户（1）" in manager.get(f"/mining/tasks/{fixed_draft.id}").get_data(as_text=True)
+    for status in ("", "open", "drawn", "done"):
+        assert manager.get(f"/mining/tasks/{active.id}?status={status}").status_code == 200
+    seat = login_as("seat01")
+    page = seat.get(f"/mining/my-tasks/{active.id}").get_data(as_text=True)
+    assert 'id="pickable-table"' in page and "挑选0" in page and "*" in page  # phones masked before picking
+    item_ids = [str(i.id) for i in _items(active.id)]
+    assert seat.post(f"/mining/my-tasks/{active.id}/pick", data={"item_id": item_ids[:1]}).status_code == 302
+    page = seat.get(f"/mining/my-tasks/{active.id}?status=drawn").get_data(as_text=True)
+    assert "保存执行结果" in page and "已联系有意向" in page
+    assert "主动挑选" in seat.get("/mining/my-tasks?closed=1").get_data(as_text=True)
+    assert "待执行" in seat.get("/").get_data(as_text=True)

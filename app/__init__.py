@@ -58,10 +58,10 @@ SCREEN_MODULES = ("app.assets", "app.auth.routes", "app.home.routes", "app.org.r
                   "app.oa.activity_routes", "app.notices.routes", "app.notices.admin_routes", "app.chat.routes",
                   "app.products.category_routes", "app.products.project_routes", "app.trades.trade_routes",
                   "app.trades.admin_routes", "app.trades.income_routes", "app.trades.payout_routes",
-                  "app.mining.task_routes")
+                  "app.mining.condition_routes", "app.mining.task_routes")
 API_MODULES = ("app.api.auth", "app.api.core", "app.customers.api", "app.followups.api", "app.pools.api",
                "app.workflow.api", "app.designer.api", "app.oa.api", "app.products.api", "app.trades.api",
-               "app.mining.task_api")
+               "app.mining.condition_api", "app.mining.task_api")
 # Modules that register scheduler jobs (scheduler.registry.job) and service-task operations.
 JOB_MODULES = ("scheduler.workflow_timers", "scheduler.pool_recycle", "app.products.lifecycle", "app.trades.review",
                "scheduler.mining_tasks")

@@ -133,7 +133,7 @@ class Customer(Audited, Base):
         # Mining conditions (挖掘条件) filter by type with a date, by source, and by org with type.
         Index("ix_customer_type_last_valid_call", "type", "last_valid_call_at"),
         Index("ix_customer_type_created", "type", "created_at"),
-        Index("ix_customer_source_type", "source", "type"),
+        Index("ix_customer_source_type_created", "source", "type", "created_at"),
         Index("ix_customer_org_type", "service_org_id", "type"),
     )
 

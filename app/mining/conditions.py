@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from app import clock
 from app.admin.models import BaseDataItem
@@ -26,6 +27,7 @@ from app.mining.models import MiningCondition
 from app.org import scope as data_scope
 from app.org.models import Org
 from app.org.scope import Scope
+from rules import phones as phone_rules
 
 MAX_DEPTH = 5
 MAX_ITEMS = 100
@@ -207,8 +209,8 @@ def count(session: DbSession, spec: dict[str, Any], scope: Scope, now: datetime)
 
 def preview(session: DbSession, spec: dict[str, Any], scope: Scope, now: datetime, limit: int = 20) -> list[Customer]:
     """The first customers (by number) that match, for the editor's preview."""
-    stmt = (select(Customer).where(Customer.id.in_(customer_ids(session, spec, scope, now)))
-            .order_by(Customer.number).limit(limit))
+    stmt = (select(Customer).options(selectinload(Customer.phones))
+            .where(Customer.id.in_(customer_ids(session, spec, scope, now))).order_by(Customer.number).limit(limit))
     return list(session.scalars(stmt))
 
 
@@ -288,3 +290,17 @@ def summaries(session: DbSession, conditions: list[MiningCondition]) -> dict[int
     """Chinese summaries of several saved conditions (lists)."""
     return {c.id: describe(session, c.spec) for c in conditions}
 
+
+
+def preview_rows(session: DbSession, spec: dict[str, Any], scope: Scope, now: datetime,
+                 limit: int = 20) -> list[dict[str, Any]]:
+    """The first matching customers as the editor and the API show them: phones masked, codes as labels."""
+    customers = preview(session, spec, scope, now, limit)
+    seat_ids = {c.service_seat_id for c in customers if c.service_seat_id}
+    seats = dict(session.execute(select(User.id, User.name).where(User.id.in_(seat_ids))).all()) if seat_ids else {}
+    orgs = dict(session.execute(select(Org.id, Org.name).where(
+        Org.id.in_({c.service_org_id for c in customers}))).all()) if customers else {}
+    return [{"id": c.id, "number": c.number, "name": c.name, "phone": phone_rules.mask(c.primary_phone),
+             "type": c.type.value, "type_label": c.type.label, "pool": c.pool.value, "pool_label": c.pool.label,
+             "seat": seats.get(c.service_seat_id, "") if c.service_seat_id else "",
+             "org": orgs.get(c.service_org_id, "")} for c in customers]

@@ -18,7 +18,7 @@ depends_on = None
 CUSTOMER_INDEXES = (
     ('ix_customer_type_last_valid_call', ['type', 'last_valid_call_at']),
     ('ix_customer_type_created', ['type', 'created_at']),
-    ('ix_customer_source_type', ['source', 'type']),
+    ('ix_customer_source_type_created', ['source', 'type', 'created_at']),
     ('ix_customer_org_type', ['service_org_id', 'type']),
 )
 

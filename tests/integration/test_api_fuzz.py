@@ -37,6 +37,7 @@ from app.auth import services
 from app.auth.models import User
 from app.customers.models import Customer
 from app.extensions import db
+from app.mining.models import MiningCondition
 from app.mining.task_models import MiningTask, MiningTaskItem
 from app.oa.applications import TYPES as APPLICATION_TYPES
 from app.oa.models import Application
@@ -75,6 +76,7 @@ ID_SOURCES: dict[str, Select[Any]] = {
     "org_id": select(Org.id), "application_id": select(Application.id), "instance_id": select(ProcessInstance.id),
     "task_id": select(WorkflowTask.id).where(WorkflowTask.status == TaskStatus.OPEN),
     "project_id": select(Project.id), "trade_id": select(Trade.id), "process_key": select(ProcessModel.key),
+    "condition_id": select(MiningCondition.id),
     "mining_task_id": select(MiningTask.id), "item_id": select(MiningTaskItem.id),
 }
 # Values the endpoints accept, so that some cases get past validation into the engine and the services.

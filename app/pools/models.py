@@ -38,6 +38,7 @@ class MoveReason(StrEnum):
     HANDOVER_OVERDUE = "handover_overdue"
     TRANSFER = "transfer"
     RECOVERY = "recovery"
+    MINING_TASK = "mining_task"
 
     @property
     def label(self) -> str:
@@ -69,6 +70,7 @@ MOVE_REASON_LABELS = {
     MoveReason.HANDOVER_OVERDUE: "离职逾期未交接，转城市经理池",
     MoveReason.TRANSFER: "客户转移",
     MoveReason.RECOVERY: "客户数据回收",
+    MoveReason.MINING_TASK: "数据挖掘任务",
 }
 RULE_REASONS = frozenset({MoveReason.RECYCLE_NO_CALL, MoveReason.RECYCLE_MAX_FOLLOWUPS,
                           MoveReason.RECYCLE_FEW_FOLLOWUPS, MoveReason.RED_FLAG})

@@ -39,6 +39,7 @@ from app.customers import services as customer_services
 from app.customers.models import Customer
 from app.extensions import db
 from app.mining.models import MiningCondition
+from app.mining.task_models import MiningTask, MiningTaskItem
 from app.oa.applications import TYPES as APPLICATION_TYPES
 from app.oa.models import Application
 from app.org import services as org_services
@@ -80,6 +81,7 @@ ID_SOURCES: dict[str, Select[Any]] = {
     "project_id": select(Project.id), "trade_id": select(Trade.id), "process_key": select(ProcessModel.key),
     "condition_id": select(MiningCondition.id),
     "handover_id": select(Handover.id),
+    "mining_task_id": select(MiningTask.id), "item_id": select(MiningTaskItem.id),
 }
 # Values the endpoints accept, so that some cases get past validation into the engine and the services.
 ACCEPTED_VALUES: dict[str, list[Any]] = {

@@ -31,6 +31,7 @@ class MoveReason(StrEnum):
     RED_FLAG_RETURN = "red_flag_return"
     USER_LEFT = "user_left"
     MERGE = "merge"
+    DISTRIBUTE = "distribute"
 
     @property
     def label(self) -> str:
@@ -55,6 +56,7 @@ MOVE_REASON_LABELS = {
     MoveReason.RED_FLAG_RETURN: "标红客户返还坐席",
     MoveReason.USER_LEFT: "员工离职交接",
     MoveReason.MERGE: "客户合并",
+    MoveReason.DISTRIBUTE: "数据挖掘分配",
 }
 RULE_REASONS = frozenset({MoveReason.RECYCLE_NO_CALL, MoveReason.RECYCLE_MAX_FOLLOWUPS,
                           MoveReason.RECYCLE_FEW_FOLLOWUPS, MoveReason.RED_FLAG})
@@ -85,6 +87,7 @@ class PoolHistory(Base):
     reason: Mapped[MoveReason] = mapped_column(str_enum(MoveReason, 30))
     actor_id: Mapped[int | None] = mapped_column(Integer)  # None: a rule moved it
     note: Mapped[str] = mapped_column(String(200), default="")
+    run_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the distribution run (分配记录) that moved it
 
     customer: Mapped[Customer] = relationship()
     from_seat: Mapped[User | None] = relationship(primaryjoin="foreign(PoolHistory.from_seat_id) == User.id",

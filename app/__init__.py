@@ -57,11 +57,14 @@ SCREEN_MODULES = ("app.assets", "app.auth.routes", "app.home.routes", "app.org.r
                   "app.oa.calendar_routes", "app.oa.todo_routes", "app.oa.minutes_routes", "app.oa.branch_routes",
                   "app.oa.activity_routes", "app.notices.routes", "app.notices.admin_routes", "app.chat.routes",
                   "app.products.category_routes", "app.products.project_routes", "app.trades.trade_routes",
-                  "app.trades.admin_routes", "app.trades.income_routes", "app.trades.payout_routes")
+                  "app.trades.admin_routes", "app.trades.income_routes", "app.trades.payout_routes",
+                  "app.mining.rule_routes", "app.mining.run_routes")
 API_MODULES = ("app.api.auth", "app.api.core", "app.customers.api", "app.followups.api", "app.pools.api",
-               "app.workflow.api", "app.designer.api", "app.oa.api", "app.products.api", "app.trades.api")
+               "app.workflow.api", "app.designer.api", "app.oa.api", "app.products.api", "app.trades.api",
+               "app.mining.rule_api")
 # Modules that register scheduler jobs (scheduler.registry.job) and service-task operations.
-JOB_MODULES = ("scheduler.workflow_timers", "scheduler.pool_recycle", "app.products.lifecycle", "app.trades.review")
+JOB_MODULES = ("scheduler.workflow_timers", "scheduler.pool_recycle", "app.products.lifecycle", "app.trades.review",
+               "scheduler.mining_distribution")
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -90,7 +90,8 @@ def preview() -> Any:
     return render_template("mining/rules/preview.html", runs=runs, items=item_page(runs),
                            charts={r.id: chart_of(r) for r in runs}, starters=starters,
                            pending=[r for r in runs if r.status == RunStatus.PREVIEWED],
-                           running=any(r.status == RunStatus.RUNNING for r in runs))
+                           running=any(r.status == RunStatus.RUNNING for r in runs),
+                           over_cap=lambda run: rules.over_cap(db.session, run))
 
 
 @bp.get("/<int:run_id>")

@@ -130,6 +130,11 @@ class Customer(Audited, Base):
         # Partial: most rows were never moved in bulk, and planners then know the index is selective.
         Index("ix_customer_pool_move_batch", "pool_move_batch", sqlite_where=text("pool_move_batch IS NOT NULL"),
               postgresql_where=text("pool_move_batch IS NOT NULL")),
+        # Mining conditions (挖掘条件) filter by type with a date, by source, and by org with type.
+        Index("ix_customer_type_last_valid_call", "type", "last_valid_call_at"),
+        Index("ix_customer_type_created", "type", "created_at"),
+        Index("ix_customer_source_type", "source", "type"),
+        Index("ix_customer_org_type", "service_org_id", "type"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

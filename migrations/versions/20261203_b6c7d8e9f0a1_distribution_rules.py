@@ -1,7 +1,7 @@
 """Distribution rules (客户数据挖掘分配规则) and their targets
 
 Revision ID: b6c7d8e9f0a1
-Revises: a5b6c7d8e9f0
+Revises: c1d2e3f4a5b6
 Create Date: 2026-12-03 11:00:00.000000
 
 Self-contained: only creates and drops its own tables. It needs mining_condition (the condition
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b6c7d8e9f0a1'
-down_revision = 'a5b6c7d8e9f0'
+down_revision = 'c1d2e3f4a5b6'
 branch_labels = None
 depends_on = None
 

@@ -44,8 +44,7 @@ def _scope(permission: str) -> Scope:
 
 def condition_choices(scope: Scope) -> list[MiningCondition]:
     """The saved mining conditions a user may use (their org's subtree, and their own)."""
-    stmt = data_scope.apply(select(MiningCondition), scope, MiningCondition.org_id, MiningCondition.created_by_id)
-    return list(db.session.scalars(stmt.order_by(MiningCondition.name)))
+    return list(db.session.scalars(conditions.saved_query(scope)))
 
 
 def org_choices(scope: Scope) -> list[Org]:

@@ -97,7 +97,7 @@ def preview() -> Any:
 @bp.get("/<int:run_id>")
 @require(*RUN_VIEWERS)
 def detail(run_id: int) -> Any:
-    return redirect(url_for("mining_runs.preview", run=[run_id], **request.args))
+    return redirect(url_for("mining_runs.preview", run=[run_id], page=page_number()))
 
 
 @bp.get("/progress")

@@ -238,7 +238,7 @@ spec.operation("post", "/mining/runs/{run_id}/execute", summary="执行已预览
 def run_execute(run_id: int) -> Any:
     scope = _scope(MINING_RUNS)
     run = rules.get_run(db.session, scope, run_id)
-    rules.execute_runs(db.session, current_user, [run])
+    rules.execute_previews(db.session, current_user, [run])
     db.session.commit()
     run = rules.get_run(db.session, scope, run_id)
     return jsonify(run_json(run, rules.result_message(db.session, [run])))

@@ -4,19 +4,23 @@ them to 张坐席 (seat01, 权重 2) and 陈坐席 (seat02, 权重 1) — the ac
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
 from sqlalchemy import insert, select
 
 from app import clock
 from app.audit import services as audit
+from app.customers import demo as _customer_demo  # noqa: F401  (its loader registers, and so runs, before ours)
 from app.customers import services as customer_services
 from app.customers.models import Customer, CustomerPhone, CustomerType, Pool
 from app.database import DbSession, table_of
 from app.demo import DemoContext, loader
-from app.mining import conditions
+from app.mining import conditions, distribution
 from app.mining.models import MiningCondition
 from app.mining.rule_models import DistributionRule, DistributionRuleTarget, RuleKind, TimeField
+from app.mining.run_models import RunKind
+from app.org import scope as data_scope
 from app.pools import history
 from app.pools.models import MoveReason
 from rules.distribution import Method
@@ -71,3 +75,15 @@ def load_demo_rules(session: DbSession, ctx: DemoContext) -> None:
                      DistributionRuleTarget(seat_id=seat02.id, position=1)])
         session.add(rule)
         session.flush()
+        _manual_preview(session, ctx)
+
+
+def _manual_preview(session: DbSession, ctx: DemoContext) -> None:
+    """A 手动分配 head01 previewed and has not executed yet: two imported customers to seat01 and seat02."""
+    head = ctx.users["head01"]
+    waiting = (select(Customer.id).where(Customer.import_batch == "IMP-DEMO-01", Customer.pool == Pool.DEPARTMENT)
+               .order_by(Customer.id).limit(2))
+    scope = data_scope.scope_of(session, head)
+    targets = distribution.seat_targets(session, scope, [ctx.users["seat01"].id, ctx.users["seat02"].id])
+    distribution.plan(session, kind=RunKind.MANUAL, method=Method.AVERAGE, targets=targets, source=waiting,
+                      actor_id=head.id, title=f"{head.name} 手动分配", rng=random.Random(2026))  # noqa: S311

@@ -20,7 +20,7 @@ from app.audit import services as audit
 from app.auth.models import DataScope, User
 from app.customers.models import Customer, Pool
 from app.database import DbSession
-from app.errors import NotFound, ValidationFailed
+from app.errors import Conflict, NotFound, ValidationFailed
 from app.mining import conditions, distribution
 from app.mining.rule_models import RULE_POOLS, DistributionRule, DistributionRuleTarget, RuleKind, TimeField
 from app.mining.run_models import DistributionItem, DistributionRun, RunKind, RunStatus
@@ -267,6 +267,14 @@ def execute_runs(session: DbSession, actor: User | None, runs: Sequence[Distribu
                 rule.last_run_at = now
     session.flush()
     return list(runs)
+
+
+def execute_previews(session: DbSession, actor: User, runs: Sequence[DistributionRun]) -> list[DistributionRun]:
+    """执行 from a screen or the API: only 半自动 and 手动 previews; other kinds belong to their own screens."""
+    for run in runs:
+        if run.kind not in (RunKind.SEMI, RunKind.MANUAL):
+            raise Conflict(f"{run.kind.label}的分配记录不能在此执行")
+    return execute_runs(session, actor, runs)
 
 
 def manual_preview(session: DbSession, actor: User, scope: Scope, seat_ids: Sequence[int], method: str,

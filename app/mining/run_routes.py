@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from app.auth.models import User
 from app.auth.permissions import require
 from app.customers.models import Customer
-from app.errors import ValidationFailed
+from app.errors import Conflict, ValidationFailed
 from app.extensions import db
 from app.mining import distribution, rules
 from app.mining.rule_access import MINING_MANUAL, MINING_RULES, MINING_RUNS, MINING_SEMI
@@ -114,7 +114,7 @@ def progress() -> Any:
 def execute() -> Any:
     """执行: move exactly the previewed plans, in order."""
     runs = _runs(_ids(request.form))
-    rules.execute_runs(db.session, current_user, runs)
+    rules.execute_previews(db.session, current_user, runs)
     db.session.commit()
     runs = _runs(_ids(request.form))
     flash(rules.result_message(db.session, runs), "success")
@@ -127,6 +127,8 @@ def discard() -> Any:
     """放弃: drop previews that will not be executed."""
     runs = _runs(_ids(request.form))
     for run in runs:
+        if run.kind not in (RunKind.SEMI, RunKind.MANUAL):
+            raise Conflict(f"{run.kind.label}的分配记录不能在此放弃")
         distribution.discard(db.session, run)
     db.session.commit()
     flash("已放弃本次预览，没有客户被移动", "info")

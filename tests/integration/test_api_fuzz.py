@@ -37,6 +37,9 @@ from app.auth import services
 from app.auth.models import User
 from app.customers.models import Customer
 from app.extensions import db
+from app.mining.models import MiningCondition
+from app.mining.rule_models import DistributionRule
+from app.mining.run_models import DistributionRun
 from app.oa.applications import TYPES as APPLICATION_TYPES
 from app.oa.models import Application
 from app.org.models import Org
@@ -74,6 +77,8 @@ ID_SOURCES: dict[str, Select[Any]] = {
     "org_id": select(Org.id), "application_id": select(Application.id), "instance_id": select(ProcessInstance.id),
     "task_id": select(WorkflowTask.id).where(WorkflowTask.status == TaskStatus.OPEN),
     "project_id": select(Project.id), "trade_id": select(Trade.id), "process_key": select(ProcessModel.key),
+    "rule_id": select(DistributionRule.id), "run_id": select(DistributionRun.id),
+    "condition_id": select(MiningCondition.id),
 }
 # Values the endpoints accept, so that some cases get past validation into the engine and the services.
 ACCEPTED_VALUES: dict[str, list[Any]] = {

@@ -183,6 +183,7 @@ def test_another_departments_rule_is_invisible(login_as, api_as):
 # --- runs -------------------------------------------------------------------------------------------
 
 
+@pytest.mark.db_sensitive
 def test_semi_automatic_preview_is_what_the_run_moves_by_weight(login_as):
     head = login_as("head01")
     rule = _demo_rule()
@@ -214,6 +215,7 @@ def test_semi_automatic_preview_is_what_the_run_moves_by_weight(login_as):
     assert "半自动分配" in runs_page and "已完成" in runs_page
 
 
+@pytest.mark.db_sensitive
 def test_a_semi_batch_never_plans_one_customer_twice(login_as, api_as):
     api = api_as("head01")
     second = api.post("/api/v1/mining/rules", json={
@@ -230,6 +232,7 @@ def test_a_semi_batch_never_plans_one_customer_twice(login_as, api_as):
     assert "没有可分配的客户" not in page and "同一批次平均" in page
 
 
+@pytest.mark.db_sensitive
 def test_manual_distribution_to_several_seats(login_as):
     head = login_as("head01")
     condition = _condition_id()
@@ -259,6 +262,7 @@ def test_manual_distribution_refuses_a_seat_of_another_department(login_as):
 # --- the scheduler job ------------------------------------------------------------------------------
 
 
+@pytest.mark.db_sensitive
 def test_the_job_runs_only_enabled_automatic_rules(api_as):
     api = api_as("head01")
     base = {"kind": "to_people", "method": "average", "condition_id": _condition_id(), "seat_work_nos": ["S0001"]}
@@ -304,6 +308,7 @@ def test_admin_changes_the_period_in_the_scheduling_centre(login_as):
 # --- API --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.db_sensitive
 def test_api_crud_preview_and_execute(api_as):
     api = api_as("head01")
     created = api.post("/api/v1/mining/rules", json={
@@ -357,3 +362,18 @@ def test_rule_scope_is_its_orgs_subtree(app):
     rule = _demo_rule()
     scope = rules.rule_scope(db.session, rule)
     assert scope.subtree_path == org("SH-LC1").path and Pool.DEPARTMENT.value in rule.pools
+
+
+def test_a_preview_can_be_discarded_and_other_departments_runs_stay_hidden(login_as):
+    head = login_as("head01")
+    listing = head.get("/mining/runs/").get_data(as_text=True)
+    assert "李主管 手动分配" in listing and "待执行（已预览）" in listing
+    fresh()
+    run_id = db.session.scalar(select(DistributionRun.id).where(DistributionRun.kind == RunKind.MANUAL))
+    planned = list(db.session.scalars(select(DistributionItem.customer_id).where(DistributionItem.run_id == run_id)))
+    assert len(planned) == 2
+    assert login_as("head11").get(f"/mining/runs/preview?run={run_id}").status_code == 404
+    assert head.post("/mining/runs/discard", data={"run": str(run_id)}).status_code == 302
+    fresh()
+    assert db.session.get(DistributionRun, run_id).status == RunStatus.DISCARDED
+    assert all(v is None for v in _owners(planned).values())

@@ -39,6 +39,8 @@ from app.customers import services as customer_services
 from app.customers.models import Customer
 from app.extensions import db
 from app.mining.models import MiningCondition
+from app.mining.rule_models import DistributionRule
+from app.mining.run_models import DistributionRun
 from app.mining.task_models import MiningTask, MiningTaskItem
 from app.oa.applications import TYPES as APPLICATION_TYPES
 from app.oa.models import Application
@@ -82,6 +84,7 @@ ID_SOURCES: dict[str, Select[Any]] = {
     "condition_id": select(MiningCondition.id),
     "handover_id": select(Handover.id),
     "mining_task_id": select(MiningTask.id), "item_id": select(MiningTaskItem.id),
+    "rule_id": select(DistributionRule.id), "run_id": select(DistributionRun.id),
 }
 # Values the endpoints accept, so that some cases get past validation into the engine and the services.
 ACCEPTED_VALUES: dict[str, list[Any]] = {

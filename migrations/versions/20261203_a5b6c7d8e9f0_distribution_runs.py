@@ -5,9 +5,8 @@ Revises: b7e4c2d91a05
 Create Date: 2026-12-03 19:06:16.332717
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a5b6c7d8e9f0'

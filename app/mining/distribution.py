@@ -230,13 +230,12 @@ def execute(session: DbSession, run: DistributionRun, actor_id: int | None, *,
         first = last + 1
         if after_chunk is not None and first <= run.planned:
             after_chunk(run)
-    for position, moved in session.execute(
-            select(DistributionItem.position, func.count()).where(DistributionItem.run_id == run.id,
-                                                                  DistributionItem.moved.is_(True))
-            .group_by(DistributionItem.position)).all():
-        session.execute(update(DistributionRunTarget).where(DistributionRunTarget.run_id == run.id,
-                                                            DistributionRunTarget.position == position)
-                        .values(moved=moved))
+    counts = [{"run_id": run.id, "position": position, "moved": moved} for position, moved in session.execute(
+        select(DistributionItem.position, func.count()).where(DistributionItem.run_id == run.id,
+                                                              DistributionItem.moved.is_(True))
+        .group_by(DistributionItem.position)).all()]
+    if counts:
+        session.execute(update(DistributionRunTarget), counts)
     run.status = RunStatus.DONE
     run.finished_at = clock.now()
     session.flush()
@@ -251,8 +250,9 @@ def _lock_for_execution(session: DbSession, seat_ids: list[int]) -> None:
         session.execute(select(User.id).where(User.id.in_(sorted(seat_ids))).order_by(User.id).with_for_update())
 
 
-def _allow_within_room(session: DbSession, run: DistributionRun, first: int, last: int) -> None:
-    """Set each target's ``allowed`` upper sequence number for this chunk: a seat gets only what still fits."""
+def _allow_within_room(session: DbSession, run: DistributionRun, first: int, last: int) -> bool:
+    """Set each target's ``allowed`` upper sequence number for this chunk (a seat gets only what still fits);
+    tell whether any target is held back, i.e. whether the move must consult the limits at all."""
     target = DistributionRunTarget
     targets = session.execute(select(target.position, target.seat_id, target.lo, target.hi)
                               .where(target.run_id == run.id, target.lo <= last, target.hi >= first)).all()
@@ -262,21 +262,25 @@ def _allow_within_room(session: DbSession, run: DistributionRun, first: int, las
     owned = _owned(session, seats)
     limits = [{"run_id": run.id, "position": t.position, "allowed": t.hi if t.seat_id is None
                else min(t.hi, max(t.lo, first) + cap - owned.get(t.seat_id, 0) - 1)} for t in targets]
-    if limits:
+    ranges = {t.position: t.hi for t in targets}
+    held = [row for row in limits if row["allowed"] < ranges[row["position"]]]
+    if held:
         session.execute(update(target), limits)
+    return bool(held)
 
 
 def _execute_chunk(session: DbSession, run: DistributionRun, first: int, last: int, actor_id: int | None,
                    reason: MoveReason) -> None:
     item, target = DistributionItem, DistributionRunTarget
-    _allow_within_room(session, run, first, last)
+    held_back = _allow_within_room(session, run, first, last)
     now = clock.now()
     batch = history.new_batch(session)
+    where = [item.run_id == run.id, item.seq.between(first, last), item.customer_id == Customer.id,
+             Customer.pool == item.from_pool, Customer.service_seat_id.is_not_distinct_from(item.from_seat_id)]
+    if held_back:  # only then does the move read the targets' limits
+        where += [target.run_id == run.id, target.position == item.position, item.seq <= target.allowed]
     moved = session.execute(
-        update(Customer)
-        .where(item.run_id == run.id, item.seq.between(first, last), item.customer_id == Customer.id,
-               target.run_id == run.id, target.position == item.position, item.seq <= target.allowed,
-               Customer.pool == item.from_pool, Customer.service_seat_id.is_not_distinct_from(item.from_seat_id))
+        update(Customer).where(*where)
         .values({
             Customer.prev_seat_id: func.coalesce(Customer.service_seat_id, Customer.prev_seat_id),
             Customer.service_seat_id: item.seat_id,
@@ -294,15 +298,16 @@ def _execute_chunk(session: DbSession, run: DistributionRun, first: int, last: i
         execution_options={"synchronize_session": False},
     ).rowcount  # type: ignore[attr-defined]
     if moved:
-        in_batch = exists().where(Customer.id == item.customer_id, Customer.pool_move_batch == batch)
-        session.execute(update(item).where(item.run_id == run.id, item.seq.between(first, last), in_batch)
+        in_batch = select(Customer.id).where(Customer.pool_move_batch == batch)
+        session.execute(update(item).where(item.run_id == run.id, item.seq.between(first, last),
+                                           item.customer_id.in_(in_batch))
                         .values(moved=True), execution_options={"synchronize_session": False})
         note = f"{run.title}（分配记录 #{run.id}）"[:200]
-        rows = (select(item.customer_id, literal(now, UTCDateTime()), item.from_pool, Customer.pool,
-                       item.from_seat_id, item.seat_id, item.org_id, literal(reason.value),
-                       literal(actor_id, Integer()), literal(note), literal(run.id, Integer()))
-                .join(Customer, and_(Customer.id == item.customer_id, Customer.pool_move_batch == batch))
-                .where(item.run_id == run.id, item.seq.between(first, last)))
+        to_pool = case((item.seat_id.is_(None), literal(Pool.DEPARTMENT.value)), else_=literal(Pool.PERSONAL.value))
+        rows = (select(item.customer_id, literal(now, UTCDateTime()), item.from_pool, to_pool, item.from_seat_id,
+                       item.seat_id, item.org_id, literal(reason.value), literal(actor_id, Integer()), literal(note),
+                       literal(run.id, Integer()))
+                .where(item.run_id == run.id, item.seq.between(first, last), item.moved.is_(True)))
         session.execute(insert(PoolHistory).from_select(
             ["customer_id", "at", "from_pool", "to_pool", "from_seat_id", "to_seat_id", "org_id", "reason",
              "actor_id", "note", "run_id"], rows))

@@ -151,7 +151,7 @@ def update_condition(condition_id: int) -> Any:
 
 
 openapi.operation("delete", "/mining/conditions/{condition_id}", summary="删除挖掘条件", tag=TAG, response=None,
-                  status=204, parameters=[CONDITION_ID], errors=(403, 404))
+                  status=204, parameters=[CONDITION_ID], errors=(403, 404, 409))
 
 
 @bp.delete("/mining/conditions/<int:condition_id>")

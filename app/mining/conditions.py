@@ -24,6 +24,8 @@ from app.errors import Conflict, ValidationFailed
 from app.mining.catalogue import collect_values, describe_item, describe_spec
 from app.mining.fields import FIELDS, Compiler, Field, Kind, clean_value, compile_item, moment
 from app.mining.models import MiningCondition
+from app.mining.rule_models import DistributionRule
+from app.mining.task_models import MiningTask
 from app.org import scope as data_scope
 from app.org.models import Org
 from app.org.scope import Scope
@@ -281,7 +283,13 @@ def update(session: DbSession, condition: MiningCondition, name: Any, spec: Any,
 
 
 def delete(session: DbSession, condition: MiningCondition) -> None:
-    """Delete a saved condition."""
+    """Delete a saved condition that no distribution rule or mining task uses."""
+    rule = session.scalar(select(DistributionRule.name).where(DistributionRule.condition_id == condition.id).limit(1))
+    if rule is not None:
+        raise Conflict(f"分配规则“{rule}”正在使用该挖掘条件，不能删除")
+    task = session.scalar(select(MiningTask.name).where(MiningTask.condition_id == condition.id).limit(1))
+    if task is not None:
+        raise Conflict(f"数据挖掘任务“{task}”正在使用该挖掘条件，不能删除")
     session.delete(condition)
     session.flush()
 

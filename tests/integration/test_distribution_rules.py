@@ -180,6 +180,18 @@ def test_another_departments_rule_is_invisible(login_as, api_as):
     assert "二部规则" in login_as("manager01").get("/mining/rules").get_data(as_text=True)  # the city manager's branch
 
 
+def test_a_condition_a_rule_uses_cannot_be_deleted(login_as, api_as):
+    fresh()
+    condition_id = db.session.scalar(select(MiningCondition.id).where(MiningCondition.name == CONDITION_NAME))
+    refused = api_as("head01").delete(f"/api/v1/mining/conditions/{condition_id}")
+    assert refused.status_code == 409
+    assert f"分配规则“{RULE_NAME}”正在使用该挖掘条件" in refused.get_json()["error"]["message"]
+    page = login_as("head01").post(f"/mining/conditions/{condition_id}/delete", follow_redirects=True)
+    assert "正在使用该挖掘条件，不能删除" in page.get_data(as_text=True)
+    fresh()
+    assert db.session.get(MiningCondition, condition_id) is not None
+
+
 # --- runs -------------------------------------------------------------------------------------------
 
 

@@ -94,9 +94,9 @@ def build(url: str, customers: int) -> Any:
         db.session.execute(sa.text(
             "INSERT INTO customer (number, name, gender, id_type, type, grade, source, import_batch, tags, remark, "
             "service_org_id, pool, pool_reason, pool_changed_at, followup_count, valid_call_count, recycle_count, "
-            "red_flag_reason, created_at, updated_at) "
+            "red_flag_reason, invalid_reason, invalid_note, created_at, updated_at) "
             f"SELECT 'D' || i, '客户' || i, 'unknown', 'id_card', 'intent', '', '', '', '', '', :org, 'public', "
-            f"'release', :now, 0, 0, 0, '', :now, :now FROM {rows}").bindparams(
+            f"'release', :now, 0, 0, 0, '', '', '', :now, :now FROM {rows}").bindparams(
                 sa.bindparam("now", type_=UTCDateTime())), {"n": customers, "org": org_id, "now": now})
         db.session.commit()
         if db.engine.dialect.name == "postgresql":

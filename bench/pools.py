@@ -117,12 +117,12 @@ def generate(customers: int, public: int, org_id: int, first_seat: int) -> None:
     params = {"n": customers, "p": public, "org": org_id, "seat0": first_seat, "seats": SEATS, "now": now}
     columns = ("number, name, gender, id_type, type, grade, source, import_batch, tags, remark, service_seat_id, "
                "service_org_id, pool, pool_reason, pool_changed_at, assigned_at, followup_count, valid_call_count, "
-               "recycle_count, red_flag_reason, red_flag_at, created_at, updated_at")
+               "recycle_count, red_flag_reason, invalid_reason, invalid_note, red_flag_at, created_at, updated_at")
     # Shapes: assigned 0–34 days ago; 2 % never validly called; 1.7 % at 12 follow-ups; 1 % red-flagged.
     personal_cases = """
         CASE WHEN i % 10 = 0 THEN 'dealt' WHEN i % 10 = 1 THEN 'new' WHEN i % 10 = 2 THEN 'valid' ELSE 'intent' END,
         '', '', '', '', '', :seat0 + i % :seats, :org, 'personal', 'assign', {assigned}, {assigned},
-        CASE WHEN i % 60 = 0 THEN 12 ELSE i % 10 END, CASE WHEN i % 50 = 0 THEN 0 ELSE 1 END, i % 3, '',
+        CASE WHEN i % 60 = 0 THEN 12 ELSE i % 10 END, CASE WHEN i % 50 = 0 THEN 0 ELSE 1 END, i % 3, '', '', '',
         CASE WHEN i % 100 = 0 THEN {flagged} END, {assigned}, {assigned}"""
     if db.engine.dialect.name == "postgresql":
         assigned = "CAST(:now AS timestamptz) - (i % 35) * interval '1 day' - (i % 24) * interval '1 hour'"
@@ -134,7 +134,7 @@ def generate(customers: int, public: int, org_id: int, first_seat: int) -> None:
         db.session.execute(sa.text(
             f"INSERT INTO customer ({columns}) SELECT 'P' || lpad(i::text, 9, '0'), '公共' || i, 'unknown', "
             "'id_card', 'intent', '', '', '', '', '', NULL, :org, 'public', 'release', "
-            "CAST(:now AS timestamptz) - i * interval '1 second', NULL, 0, 0, 1, '', NULL, :now, :now "
+            "CAST(:now AS timestamptz) - i * interval '1 second', NULL, 0, 0, 1, '', '', '', NULL, :now, :now "
             "FROM generate_series(1, :p) AS i"), params)
     else:
         stamp = now.astimezone(clock.UTC).strftime("%Y-%m-%d %H:%M:%S")
@@ -149,7 +149,7 @@ def generate(customers: int, public: int, org_id: int, first_seat: int) -> None:
             f"WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < :p) "
             f"INSERT INTO customer ({columns}) SELECT 'P' || printf('%09d', i), '公共' || i, 'unknown', 'id_card', "
             "'intent', '', '', '', '', '', NULL, :org, 'public', 'release', "
-            "strftime('%Y-%m-%d %H:%M:%f000', :stamp, '-' || i || ' seconds'), NULL, 0, 0, 1, '', NULL, :stamp, "
+            "strftime('%Y-%m-%d %H:%M:%f000', :stamp, '-' || i || ' seconds'), NULL, 0, 0, 1, '', '', '', NULL, :stamp, "
             ":stamp FROM s"), params)
 
 

@@ -298,9 +298,10 @@ def _execute_chunk(session: DbSession, run: DistributionRun, first: int, last: i
         execution_options={"synchronize_session": False},
     ).rowcount  # type: ignore[attr-defined]
     if moved:
-        in_batch = select(Customer.id).where(Customer.pool_move_batch == batch)
-        session.execute(update(item).where(item.run_id == run.id, item.seq.between(first, last),
-                                           item.customer_id.in_(in_batch))
+        # Driven by the batch's customers, each probing the plan's primary key (run_id, customer_id): a fresh
+        # batch number has no statistics, and a plan driven by the chunk's sequence range would rescan it.
+        session.execute(update(item).where(item.run_id == run.id, item.customer_id == Customer.id,
+                                           Customer.pool_move_batch == batch)
                         .values(moved=True), execution_options={"synchronize_session": False})
         note = f"{run.title}（分配记录 #{run.id}）"[:200]
         to_pool = case((item.seat_id.is_(None), literal(Pool.DEPARTMENT.value)), else_=literal(Pool.PERSONAL.value))

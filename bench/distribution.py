@@ -37,18 +37,21 @@ from rules.distribution import Method, Slot, shares  # noqa: E402
 
 SEATS = 500
 
-# The same plan and moves as the engine, written by hand: targets with ranges, shuffled numbered source,
+# The same plan and moves as the engine, written by hand: targets with ranges expanded into slots, the shuffled
+# numbered source joined to them,
 # the plan rows, one UPDATE … FROM the plan, one INSERT … SELECT of history.
 BASELINE = [
     """INSERT INTO distribution_item (run_id, customer_id, seq, position, seat_id, org_id, from_pool, from_seat_id,
                                       moved)
-       SELECT :run, n.id, n.seq,
-              (SELECT t.position FROM distribution_run_target t WHERE t.run_id = :run AND t.hi >= n.seq
-               ORDER BY t.hi, t.position LIMIT 1) AS position, NULL, :org, n.pool, n.service_seat_id, FALSE
+       WITH RECURSIVE slots(position, seq, hi) AS (
+           SELECT position, lo, hi FROM distribution_run_target WHERE run_id = :run AND quota > 0
+           UNION ALL SELECT position, seq + 1, hi FROM slots WHERE seq < hi)
+       SELECT :run, n.id, n.seq, slots.position, NULL, :org, n.pool, n.service_seat_id, FALSE
        FROM (SELECT c.id, c.pool, c.service_seat_id, row_number() OVER (ORDER BY random()) AS seq
              FROM customer c WHERE c.pool = 'public' AND c.type <> 'invalid'
                AND NOT EXISTS (SELECT 1 FROM customer_phone p WHERE p.customer_id = c.id AND p.phone IN (
-                   SELECT phone FROM phone_blacklist_mark GROUP BY phone HAVING count(*) >= 3))) AS n""",
+                   SELECT phone FROM phone_blacklist_mark GROUP BY phone HAVING count(*) >= 3))) AS n
+       JOIN slots ON slots.seq = n.seq""",
     """UPDATE distribution_item SET seat_id = (SELECT t.seat_id FROM distribution_run_target t
                                               WHERE t.run_id = :run AND t.position = distribution_item.position)
        WHERE run_id = :run""",

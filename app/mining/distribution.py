@@ -172,18 +172,18 @@ def plan(session: DbSession, *, kind: RunKind, method: Method, targets: Sequence
 
 
 def _write_items(session: DbSession, run: DistributionRun, candidates: Any) -> None:
-    """One INSERT … SELECT: shuffle the candidates, number them, and give number n to the target whose
-    range holds it (an index seek per customer on (run_id, hi))."""
+    """One INSERT … SELECT: shuffle and number the candidates, and join number n to the slot n of the target
+    whose range lo..hi holds it — the slots come from a recursive CTE over the targets, so placing a customer
+    is an equi-join, not a search among the targets per customer."""
     numbered = candidates.add_columns(func.row_number().over(order_by=func.random()).label("seq")).subquery("n")
     target = DistributionRunTarget
-    position = (select(target.position).where(target.run_id == run.id, target.hi >= numbered.c.seq)
-                .order_by(target.hi, target.position).limit(1).scalar_subquery())
-    placed = (select(numbered.c.id, numbered.c.pool, numbered.c.service_seat_id, numbered.c.seq,
-                     position.label("position"))
-              .where(numbered.c.seq <= run.planned).subquery("placed"))
-    rows = (select(literal(run.id, Integer()), placed.c.id, placed.c.seq, placed.c.position, target.seat_id,
-                   target.org_id, placed.c.pool, placed.c.service_seat_id, false())
-            .join(target, and_(target.run_id == run.id, target.position == placed.c.position)))
+    first = (select(target.position.label("position"), target.lo.label("seq"), target.hi.label("hi"))
+             .where(target.run_id == run.id, target.quota > 0).cte("slots", recursive=True))
+    slots = first.union_all(select(first.c.position, first.c.seq + 1, first.c.hi).where(first.c.seq < first.c.hi))
+    rows = (select(literal(run.id, Integer()), numbered.c.id, numbered.c.seq, slots.c.position, target.seat_id,
+                   target.org_id, numbered.c.pool, numbered.c.service_seat_id, false())
+            .join(slots, slots.c.seq == numbered.c.seq)
+            .join(target, and_(target.run_id == run.id, target.position == slots.c.position)))
     session.execute(insert(DistributionItem).from_select(
         ["run_id", "customer_id", "seq", "position", "seat_id", "org_id", "from_pool", "from_seat_id", "moved"],
         rows))

@@ -83,7 +83,8 @@ def generate(customers: int, orgs: list[int], seats: list[int]) -> None:
     source_case = "CASE i % 7 " + " ".join(f"WHEN {k} THEN '{s}'" for k, s in enumerate(SOURCES)) + " END"
     columns = ("number, name, gender, id_type, type, grade, source, import_batch, tags, remark, service_seat_id, "
                "service_org_id, pool, pool_reason, pool_changed_at, assigned_at, followup_count, valid_call_count, "
-               "last_valid_call_at, recycle_count, red_flag_reason, invalid_reason, invalid_note, created_at, updated_at")
+               "last_valid_call_at, recycle_count, red_flag_reason, invalid_reason, invalid_note, created_at, "
+               "updated_at")
     cases = f"""
         CASE i % 5 WHEN 0 THEN 'new' WHEN 1 THEN 'intent' WHEN 2 THEN 'valid' WHEN 3 THEN 'invalid' ELSE 'dealt' END,
         CASE i % 3 WHEN 0 THEN 'A' WHEN 1 THEN 'B' ELSE 'C' END, {source_case},

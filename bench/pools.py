@@ -149,8 +149,8 @@ def generate(customers: int, public: int, org_id: int, first_seat: int) -> None:
             f"WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < :p) "
             f"INSERT INTO customer ({columns}) SELECT 'P' || printf('%09d', i), '公共' || i, 'unknown', 'id_card', "
             "'intent', '', '', '', '', '', NULL, :org, 'public', 'release', "
-            "strftime('%Y-%m-%d %H:%M:%f000', :stamp, '-' || i || ' seconds'), NULL, 0, 0, 1, '', '', '', NULL, :stamp, "
-            ":stamp FROM s"), params)
+            "strftime('%Y-%m-%d %H:%M:%f000', :stamp, '-' || i || ' seconds'), NULL, 0, 0, 1, '', '', '', NULL, "
+            ":stamp, :stamp FROM s"), params)
 
 
 def timed_in_rollback(work: Any, runs: int) -> tuple[float, int]:

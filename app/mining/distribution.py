@@ -1,4 +1,4 @@
-"""The one distribution engine (分配引擎): rules, manual distribution, recovery, hand-over and mining tasks use it.
+"""The one distribution engine (分配引擎): rule runs, manual distribution, hand-over spreads and mining tasks use it.
 
 A run has two steps. :func:`plan` counts the eligible customers of a source query, works out each
 target's share (``rules.distribution``) and writes the plan in two set-based statements: one row per

@@ -7,7 +7,6 @@ workers would be. Runs on SQLite and, with TEST_DATABASE_URL, on PostgreSQL.
 from __future__ import annotations
 
 import random
-import threading
 from pathlib import Path
 
 import pytest
@@ -19,8 +18,8 @@ from app.customers.models import Customer, Pool
 from app.extensions import db
 from app.pools import services
 from app.pools.models import MoveReason, PoolHistory
-from tests.conftest import make_app
 from tests.customer_helpers import deferred_reads, fresh, make_seats, public_customers
+from tests.race import at_once
 
 pytestmark = [pytest.mark.db_sensitive, pytest.mark.usefixtures(deferred_reads.__name__)]
 
@@ -29,33 +28,9 @@ POOL_SIZE = 1000
 
 
 def _race(database_url: str, tmp_path: Path, seat_ids: list[int], work) -> dict[int, list[int]]:
-    """Start one thread per seat on a separate app (its own engine and pool) behind a barrier."""
-    racing = make_app(database_url, tmp_path / "race",
-                      SQLALCHEMY_ENGINE_OPTIONS={"pool_size": CLAIMERS + 2, "max_overflow": 0, "pool_timeout": 60})
-    barrier = threading.Barrier(len(seat_ids))
-    won: dict[int, list[int]] = {}
-    errors: list[BaseException] = []
-
-    def claimer(seat_id: int) -> None:
-        try:
-            with racing.app_context():
-                seat = db.session.get(User, seat_id)
-                db.session.rollback()
-                barrier.wait(timeout=60)
-                won[seat_id] = work(seat_id, seat)
-                db.session.remove()
-        except BaseException as exc:  # noqa: BLE001  (reported below)
-            errors.append(exc)
-
-    threads = [threading.Thread(target=claimer, args=(sid,)) for sid in seat_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    with racing.app_context():
-        db.engine.dispose()
-    assert not errors, errors[:3]
-    return won
+    """Every seat claims in its own thread and app, all at once; ``work(seat_id, seat)`` returns what it won."""
+    return at_once(database_url, tmp_path / "race", seat_ids, work,
+                   prepare=lambda seat_id: db.session.get(User, seat_id))
 
 
 def _check_no_double_claims(won: dict[int, list[int]]) -> list[int]:

@@ -4,7 +4,6 @@ the run, and two overlapping runs executed at once never give a customer to two 
 from __future__ import annotations
 
 import random
-import threading
 from pathlib import Path
 
 import pytest
@@ -23,8 +22,8 @@ from app.pools import services as pools
 from app.pools.access import POOLS_ASSIGN
 from app.pools.models import MoveReason, PoolHistory
 from rules.distribution import Method
-from tests.conftest import make_app
 from tests.customer_helpers import deferred_reads, fresh, make_seats, public_customers, user
+from tests.race import at_once
 
 pytestmark = pytest.mark.db_sensitive
 
@@ -169,31 +168,12 @@ def test_two_overlapping_runs_at_once_never_give_a_customer_two_seats(database_u
     runs = [_plan(ids[:300], distribution.seat_targets(db.session, scope, seats[:3])).id,
             _plan(ids[100:], distribution.seat_targets(db.session, scope, seats[3:]), Method.RANDOM).id]
     db.session.commit()
-    racing = make_app(database_url, tmp_path / "race")
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
 
-    def run_it(run_id: int) -> None:
-        try:
-            with racing.app_context():
-                run = distribution.get_run(db.session, run_id)
-                db.session.rollback()
-                barrier.wait(timeout=30)
-                distribution.execute(db.session, distribution.get_run(db.session, run_id), None, chunk_size=50)
-                db.session.commit()
-                db.session.remove()
-                assert run is not None
-        except BaseException as exc:  # noqa: BLE001  (reported below)
-            errors.append(exc)
+    def run_it(run_id: int, _: None) -> None:
+        distribution.execute(db.session, distribution.get_run(db.session, run_id), None, chunk_size=50)
+        db.session.commit()
 
-    threads = [threading.Thread(target=run_it, args=(rid,)) for rid in runs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    with racing.app_context():
-        db.engine.dispose()
-    assert not errors, errors
+    at_once(database_url, tmp_path / "race", runs, run_it)
     fresh()
     owners = _owners(ids)
     assert all(owners[cid] is not None for cid in ids)  # every customer is with exactly one seat

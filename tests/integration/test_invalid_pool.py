@@ -4,7 +4,6 @@ invalid customers of their scope to the public pool, a department or a seat, set
 from __future__ import annotations
 
 import re
-import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from sqlalchemy import func, select
 
 from app import clock
 from app.admin import params
+from app.auth.models import User
 from app.customers.models import Customer, CustomerType, Pool
 from app.extensions import db
 from app.mining import conditions, invalid
@@ -20,8 +20,9 @@ from app.org import scope as data_scope
 from app.pools import recycle
 from app.pools import services as pool_services
 from app.pools.models import MoveReason, PoolHistory
-from tests.conftest import audit_rows, make_app
+from tests.conftest import audit_rows
 from tests.customer_helpers import deferred_reads, fresh, make_customer, org, user
+from tests.race import at_once
 
 pytestmark = pytest.mark.usefixtures(deferred_reads.__name__)
 
@@ -287,36 +288,21 @@ def test_revive_everything_matching_the_search_to_a_department_pool(login_as, ma
 @pytest.mark.db_sensitive
 def test_two_heads_reviving_the_same_customer_at_once_move_it_once(app, database_url, tmp_path: Path, marked):
     ids = [marked("seat01", f"争抢客户{i}") for i in range(20)]
-    racing = make_app(database_url, tmp_path / "race",
-                      SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 4, "max_overflow": 0, "pool_timeout": 60})
-    barrier = threading.Barrier(2)
-    results: dict[str, invalid.ReviveResult] = {}
-    errors: list[BaseException] = []
     targets = {"head01": invalid.ReviveTarget(invalid.TargetKind.PUBLIC),
                "manager01": invalid.ReviveTarget(invalid.TargetKind.DEPARTMENT, org_id=org("SH-LC1").id)}
     fresh()
 
-    def reviver(username: str) -> None:
-        try:
-            with racing.app_context():
-                actor = user(username)
-                scope = data_scope.scope_of(db.session, actor, "mining.invalid")
-                db.session.rollback()
-                barrier.wait(timeout=30)
-                results[username] = invalid.revive(db.session, actor, scope, targets[username], ids=ids)
-                db.session.commit()
-                db.session.remove()
-        except BaseException as exc:  # noqa: BLE001  (reported below)
-            errors.append(exc)
+    def prepare(username: str) -> tuple[User, data_scope.Scope]:
+        actor = user(username)
+        return actor, data_scope.scope_of(db.session, actor, "mining.invalid")
 
-    threads = [threading.Thread(target=reviver, args=(name,)) for name in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    with racing.app_context():
-        db.engine.dispose()
-    assert not errors, errors
+    def reviver(username: str, prepared: tuple[User, data_scope.Scope]) -> invalid.ReviveResult:
+        actor, scope = prepared
+        result = invalid.revive(db.session, actor, scope, targets[username], ids=ids)
+        db.session.commit()
+        return result
+
+    results = at_once(database_url, tmp_path / "race", list(targets), reviver, prepare=prepare)
     assert results["head01"].moved + results["manager01"].moved == len(ids)
     assert results["head01"].skipped == results["manager01"].moved
     fresh()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,8 +20,8 @@ from app.mining.task_models import ItemStatus, MiningTask, MiningTaskItem, Minin
 from app.pools import services as pool_services
 from app.pools.models import MoveReason, PoolHistory
 from scheduler.mining_tasks import generate_task_sources
-from tests.conftest import make_app
 from tests.customer_helpers import deferred_reads, fresh, make_customer, make_seats, public_customers, user
+from tests.race import at_once
 
 pytestmark = pytest.mark.usefixtures(deferred_reads.__name__)
 
@@ -282,38 +281,19 @@ def test_seats_drawing_at_once_never_get_the_same_item(database_url, tmp_path: P
     db.session.commit()
     task_id = task.id  # read here: the threads must not touch the test's session
     fresh()
-    racing = make_app(database_url, tmp_path / "race",
-                      SQLALCHEMY_ENGINE_OPTIONS={"pool_size": len(seat_ids) + 2, "max_overflow": 0})
-    barrier = threading.Barrier(len(seat_ids))
-    won: dict[int, list[int]] = {}
-    errors: list[BaseException] = []
 
-    def drawer(seat_id: int) -> None:
-        try:
-            with racing.app_context():
-                seat = db.session.get(User, seat_id)
+    def drawer(_seat_id: int, seat: User) -> list[int]:
+        mine = []
+        for _ in range(6):
+            try:
+                mine.append(task_draws.draw_random(db.session, seat, task_id).id)
+                db.session.commit()
+            except ValidationFailed:
                 db.session.rollback()
-                barrier.wait(timeout=60)
-                mine = []
-                for _ in range(6):
-                    try:
-                        mine.append(task_draws.draw_random(db.session, seat, task_id).id)
-                        db.session.commit()
-                    except ValidationFailed:
-                        db.session.rollback()
-                won[seat_id] = mine
-                db.session.remove()
-        except BaseException as exc:  # noqa: BLE001  (reported below)
-            errors.append(exc)
+        return mine
 
-    threads = [threading.Thread(target=drawer, args=(sid,)) for sid in seat_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    with racing.app_context():
-        db.engine.dispose()
-    assert not errors, errors[:3]
+    won = at_once(database_url, tmp_path / "race", seat_ids, drawer,
+                  prepare=lambda seat_id: db.session.get(User, seat_id))
     drawn = [i for ids in won.values() for i in ids]
     assert len(drawn) == len(set(drawn)) == 60  # every item drawn once, the source is used up
     items = {i.id: i for i in _items(task_id)}

@@ -4,7 +4,6 @@ exactly what its preview showed and never a dealt customer; two heads at once mo
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -24,8 +23,9 @@ from app.pools.handover_models import Handover, HandoverStatus
 from app.pools.models import MoveReason, PoolHistory
 from app.pools.recovery_access import MINING_HANDOVER, MINING_RECOVERY
 from scheduler.registry import JOBS
-from tests.conftest import audit_rows, make_app
+from tests.conftest import audit_rows
 from tests.customer_helpers import deferred_reads, fresh, make_customer, make_seats, org, user
+from tests.race import at_once
 
 pytestmark = pytest.mark.usefixtures(deferred_reads.__name__)
 
@@ -319,37 +319,18 @@ def test_recovery_by_silence_to_a_seat_and_bad_requests(api_as, login_as):
 
 
 def _race(database_url: str, tmp_path: Path, usernames: list[str], work: Any) -> dict[str, Any]:
-    """Run ``work(user)`` for each user in its own thread, app and session, all released by one barrier."""
-    racing = make_app(database_url, tmp_path / "race", SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 4, "max_overflow": 0})
-    barrier = threading.Barrier(len(usernames))
-    results: dict[str, Any] = {}
-    errors: list[BaseException] = []
-
-    def run(username: str) -> None:
+    """Run ``work(user)`` for each user at once; a refusal (Conflict) is that user's result."""
+    def attempt(_username: str, actor: User) -> Any:
         try:
-            with racing.app_context():
-                actor = db.session.scalar(select(User).where(User.username == username))
-                db.session.rollback()
-                barrier.wait(timeout=60)
-                try:
-                    results[username] = work(actor)
-                    db.session.commit()
-                except Conflict as exc:
-                    db.session.rollback()
-                    results[username] = exc
-                db.session.remove()
-        except BaseException as exc:  # noqa: BLE001  (reported below)
-            errors.append(exc)
+            result = work(actor)
+            db.session.commit()
+            return result
+        except Conflict as exc:
+            db.session.rollback()
+            return exc
 
-    threads = [threading.Thread(target=run, args=(name,)) for name in usernames]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    with racing.app_context():
-        db.engine.dispose()
-    assert not errors, errors[:3]
-    return results
+    return at_once(database_url, tmp_path / "race", usernames, attempt,
+                   prepare=lambda username: db.session.scalar(select(User).where(User.username == username)))
 
 
 def _moves_per_customer(ids: list[int], reason: MoveReason) -> dict[int, int]:

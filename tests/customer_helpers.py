@@ -20,6 +20,7 @@ from app.customers.models import Customer, Pool
 from app.database import write_intent
 from app.extensions import db
 from app.org.models import Org
+from app.pools.models import PoolHistory
 from rules.identity import check_char
 
 _serial = count(1)
@@ -45,6 +46,21 @@ def fresh() -> None:
     snapshot older than the last commit ("database is locked").
     """
     db.session.rollback()
+
+
+def reloaded(customer_id: int) -> Customer:
+    """The customer as requests committed it."""
+    fresh()
+    found = db.session.get(Customer, customer_id)
+    assert found is not None
+    return found
+
+
+def pool_history(customer_id: int) -> list[PoolHistory]:
+    """The customer's pool moves (流转记录) as requests committed them, oldest first."""
+    fresh()
+    return list(db.session.scalars(select(PoolHistory).where(PoolHistory.customer_id == customer_id)
+                                   .order_by(PoolHistory.id)))
 
 
 def user(username: str) -> User:

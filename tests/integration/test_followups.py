@@ -10,19 +10,13 @@ import time_machine
 from sqlalchemy import select
 
 from app import clock
-from app.customers.models import Customer, CustomerType
+from app.customers.models import CustomerType
 from app.extensions import db
 from app.followups.models import Appointment, AppointmentStatus, FollowUp
-from tests.customer_helpers import deferred_reads, fresh, make_customer
+from tests.customer_helpers import deferred_reads, fresh, make_customer, reloaded
 
 pytestmark = pytest.mark.usefixtures(deferred_reads.__name__)
 
-
-def _customer(customer_id: int) -> Customer:
-    fresh()
-    found = db.session.get(Customer, customer_id)
-    assert found is not None
-    return found
 
 
 def test_a_connected_call_long_enough_is_a_valid_phone_follow_up(login_as):
@@ -40,7 +34,7 @@ def test_a_connected_call_long_enough_is_a_valid_phone_follow_up(login_as):
     rows = db.session.scalars(select(FollowUp).where(FollowUp.customer_id == customer.id).order_by(FollowUp.id)).all()
     assert [(r.kind.value, r.connected, r.valid) for r in rows] == [
         ("call", True, True), ("call", True, False), ("call", False, False), ("visit", False, True)]
-    current = _customer(customer.id)
+    current = reloaded(customer.id)
     assert current.followup_count == 4 and current.valid_call_count == 1
     assert current.last_valid_call_at == rows[0].at
     page = client.get(f"/customers/{customer.id}").get_data(as_text=True)
@@ -58,14 +52,14 @@ def test_bad_follow_ups_are_refused_in_chinese_and_not_counted(login_as):
     future = (clock.local(clock.now()) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     client.post(f"/followups/customers/{customer.id}", data={"kind": "visit", "at": future}, headers=referer)
     assert "跟进时间不能晚于现在" in client.get(f"/customers/{customer.id}").get_data(as_text=True)
-    assert _customer(customer.id).followup_count == 0
+    assert reloaded(customer.id).followup_count == 0
 
 
 def test_a_follow_up_can_update_the_customer_type(login_as):
     customer = make_customer("跟进丙", seat="seat01", type_="new")
     login_as("seat01").post(f"/followups/customers/{customer.id}", data={
         "kind": "invitation", "content": "邀约参加沙龙", "new_type": "valid"})
-    assert _customer(customer.id).type == CustomerType.VALID
+    assert reloaded(customer.id).type == CustomerType.VALID
 
 
 @pytest.mark.date_sensitive
@@ -148,4 +142,4 @@ def test_attending_an_activity_is_a_salon_follow_up(app):
     rows = db.session.scalars(select(FollowUp).where(FollowUp.customer_id == customer.id)).all()
     head = user("head01").id
     assert [(r.kind.value, r.content, r.user_id) for r in rows] == [("salon", "参加活动：周末稳健理财沙龙", head)]
-    assert _customer(customer.id).followup_count == 1
+    assert reloaded(customer.id).followup_count == 1

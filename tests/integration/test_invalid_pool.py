@@ -21,23 +21,12 @@ from app.pools import recycle
 from app.pools import services as pool_services
 from app.pools.models import MoveReason, PoolHistory
 from tests.conftest import audit_rows
-from tests.customer_helpers import deferred_reads, fresh, make_customer, org, user
+from tests.customer_helpers import deferred_reads, fresh, make_customer, org, pool_history, reloaded, user
 from tests.race import at_once
 
 pytestmark = pytest.mark.usefixtures(deferred_reads.__name__)
 
 
-def _customer(customer_id: int) -> Customer:
-    fresh()
-    found = db.session.get(Customer, customer_id)
-    assert found is not None
-    return found
-
-
-def _history(customer_id: int) -> list[PoolHistory]:
-    fresh()
-    return list(db.session.scalars(select(PoolHistory).where(PoolHistory.customer_id == customer_id)
-                                   .order_by(PoolHistory.id)))
 
 
 def _set_cap(value: int) -> None:
@@ -59,7 +48,7 @@ def marked(login_as):
     def _make(seat: str, name: str, reason: str = "empty_number", note: str = "") -> int:
         customer = make_customer(name, seat=seat)
         _mark(login_as(seat), customer.id, reason, note)
-        assert _customer(customer.id).pool == Pool.INVALID
+        assert reloaded(customer.id).pool == Pool.INVALID
         return customer.id
     return _make
 
@@ -74,14 +63,14 @@ def test_marking_invalid_needs_a_reason_from_the_dictionary_and_changes_nothing_
     assert "请选择无效原因" in page
     page = _mark(client, customer.id, reason="no_such_reason")
     assert "无效原因不存在" in page
-    after = _customer(customer.id)
+    after = reloaded(customer.id)
     assert (after.pool, after.service_seat_id, after.type) == (Pool.PERSONAL, user("seat01").id, CustomerType.INTENT)
-    assert [m.reason for m in _history(customer.id)] == [MoveReason.CREATE]
+    assert [m.reason for m in pool_history(customer.id)] == [MoveReason.CREATE]
     # A plain type change to 无效 (type buttons, edit form, follow-up) is refused with the same hint.
     response = client.post(f"/customers/{customer.id}/type", data={"type": "invalid"},
                            headers={"Referer": f"/customers/{customer.id}"})
     assert "标记无效须选择无效原因" in client.get(response.headers["Location"]).get_data(as_text=True)
-    assert _customer(customer.id).type == CustomerType.INTENT
+    assert reloaded(customer.id).type == CustomerType.INTENT
 
 
 def test_marking_invalid_moves_the_customer_out_of_the_seats_pool_and_cap_with_history(login_as):
@@ -92,23 +81,23 @@ def test_marking_invalid_moves_the_customer_out_of_the_seats_pool_and_cap_with_h
     spare = make_customer("部门客户", org_code="SH-LC1-A")
     head = login_as("head01")
     head.post("/pools/assign", data={"customer_id": [spare.id], "seat_id": seat.id}, headers={"Referer": "/"})
-    assert _customer(spare.id).service_seat_id is None  # refused: cap reached
+    assert reloaded(spare.id).service_seat_id is None  # refused: cap reached
 
     page = _mark(login_as("seat01"), customer.id, "empty_number", "连续三天空号")
     assert "已将 空号客户" in page and "移入无效客户池" in page
-    after = _customer(customer.id)
+    after = reloaded(customer.id)
     assert (after.pool, after.service_seat_id, after.prev_seat_id, after.service_org_id, after.type) == (
         Pool.INVALID, None, seat.id, seat.org_id, CustomerType.INVALID)
     assert (after.invalid_reason, after.invalid_note, after.invalid_by_id) == ("empty_number", "连续三天空号", seat.id)
     assert after.invalid_at is not None and abs(after.invalid_at - clock.now()) < timedelta(minutes=1)
-    move = _history(customer.id)[-1]
+    move = pool_history(customer.id)[-1]
     assert (move.reason, move.from_pool, move.to_pool, move.from_seat_id, move.to_seat_id, move.actor_id) == (
         MoveReason.INVALID, Pool.PERSONAL, Pool.INVALID, seat.id, None, seat.id)
     assert move.reason.label == "标记无效" and "空号/停机" in move.note
     assert audit_rows("mining.invalid_mark", after)
     assert pool_services.owned_count(db.session, seat.id) == owned  # the cap counts it no more
     head.post("/pools/assign", data={"customer_id": [spare.id], "seat_id": seat.id}, headers={"Referer": "/"})
-    assert _customer(spare.id).service_seat_id == seat.id  # so the freed place can be filled
+    assert reloaded(spare.id).service_seat_id == seat.id  # so the freed place can be filled
     assert customer.number not in login_as("seat01").get("/pools/personal").get_data(as_text=True)
 
 
@@ -116,11 +105,11 @@ def test_dealt_customers_cannot_be_marked_invalid_and_a_second_mark_conflicts(lo
     dealt = make_customer("成交客户", seat="seat01", type_="dealt")
     client = login_as("head01")
     assert "成交客户不能标记为无效" in _mark(client, dealt.id)
-    assert _customer(dealt.id).pool == Pool.PERSONAL
+    assert reloaded(dealt.id).pool == Pool.PERSONAL
     other = make_customer("重复客户", seat="seat01")
     _mark(client, other.id, "duplicate")
     assert "该客户已在无效客户池中" in _mark(client, other.id, "duplicate")
-    assert len([m for m in _history(other.id) if m.reason == MoveReason.INVALID]) == 1
+    assert len([m for m in pool_history(other.id) if m.reason == MoveReason.INVALID]) == 1
 
 
 def test_follow_up_and_api_patch_cannot_set_invalid_without_a_reason(api_as, login_as):
@@ -130,7 +119,7 @@ def test_follow_up_and_api_patch_cannot_set_invalid_without_a_reason(api_as, log
     response = api_as("seat01").post(f"/api/v1/customers/{customer.id}/followups",
                                      json={"kind": "visit", "content": "上门", "new_type": "invalid"})
     assert response.status_code == 422
-    assert _customer(customer.id).type == CustomerType.INTENT
+    assert reloaded(customer.id).type == CustomerType.INTENT
     assert 'value="invalid"' not in login_as("seat01").get(f"/customers/{customer.id}").get_data(as_text=True) \
         .split('id="follow-up-new-type"')[-1].split("</select>")[0]
 
@@ -157,11 +146,11 @@ def test_head_sees_the_invalid_pool_of_his_scope_only_and_seats_get_403(login_as
     assert head.get(f"/customers/{theirs}").status_code == 404
     response = head.post("/mining/invalid/revive", data={"customer_id": [theirs], "target": "public"},
                          headers={"Referer": "/mining/invalid/"})
-    assert response.status_code == 404 and _customer(theirs).pool == Pool.INVALID
+    assert response.status_code == 404 and reloaded(theirs).pool == Pool.INVALID
     response = head.post("/mining/invalid/revive", data={"customer_id": [theirs, mine], "target": "public"},
                          headers={"Referer": "/mining/invalid/"})
     assert "已激活 1 个无效客户到公共信息池；1 个客户" in head.get("/mining/invalid/").get_data(as_text=True)
-    assert _customer(theirs).pool == Pool.INVALID and _customer(mine).pool == Pool.PUBLIC
+    assert reloaded(theirs).pool == Pool.INVALID and reloaded(mine).pool == Pool.PUBLIC
     seat = login_as("seat01")
     assert seat.get("/mining/invalid/").status_code == 403
     assert seat.post("/mining/invalid/revive", data={"customer_id": [theirs], "target": "public"}).status_code == 403
@@ -180,7 +169,7 @@ def test_invalid_customers_never_show_in_the_public_or_department_pools_and_recy
     fresh()
     recycle.sweep(db.session, clock.now() + timedelta(days=60))
     db.session.commit()
-    assert _customer(cid).pool == Pool.INVALID
+    assert reloaded(cid).pool == Pool.INVALID
 
 
 def test_a_saved_mining_condition_filters_the_pool_and_the_revive_of_all_matching(login_as, api_as, marked):
@@ -200,8 +189,8 @@ def test_a_saved_mining_condition_filters_the_pool_and_the_revive_of_all_matchin
     assert sorted(row["id"] for row in listing["items"]) == sorted(picked)
     head.post("/mining/invalid/revive", data={"all": "1", "condition": condition.id, "target": "public"},
               headers={"Referer": "/mining/invalid/"})
-    assert [_customer(cid).pool for cid in picked] == [Pool.PUBLIC, Pool.PUBLIC]
-    assert _customer(left).pool == Pool.INVALID
+    assert [reloaded(cid).pool for cid in picked] == [Pool.PUBLIC, Pool.PUBLIC]
+    assert reloaded(left).pool == Pool.INVALID
     # head11's conditions are not head01's to apply.
     fresh()
     theirs = conditions.create(db.session, user("head11"), "二部条件", {
@@ -223,10 +212,10 @@ def test_revive_to_the_public_pool_makes_the_customer_an_intent_one(login_as, ma
     head = login_as("head01")
     head.post("/mining/invalid/revive", data={"customer_id": [cid], "target": "public"},
               headers={"Referer": "/mining/invalid/"})
-    after = _customer(cid)
+    after = reloaded(cid)
     assert (after.pool, after.type, after.service_seat_id, after.invalid_reason, after.invalid_at) == (
         Pool.PUBLIC, CustomerType.INTENT, None, "", None)
-    move = _history(cid)[-1]
+    move = pool_history(cid)[-1]
     assert (move.reason, move.from_pool, move.to_pool, move.actor_id) == (
         MoveReason.REVIVE, Pool.INVALID, Pool.PUBLIC, user("head01").id)
     assert move.reason.label == "无效客户激活"
@@ -244,14 +233,14 @@ def test_bulk_revive_to_a_seat_respects_the_owned_customer_cap(login_as, marked)
               headers={"Referer": "/mining/invalid/"})
     page = head.get("/mining/invalid/").get_data(as_text=True)
     assert f"陈坐席 已有 {owned} 个客户，再激活 3 个将超过个人客户数上限 {owned + 2}" in page
-    assert all(_customer(cid).pool == Pool.INVALID for cid in ids)
+    assert all(reloaded(cid).pool == Pool.INVALID for cid in ids)
     head.post("/mining/invalid/revive", data={"customer_id": ids[:2], "target": "seat", "seat_id": seat02.id},
               headers={"Referer": "/mining/invalid/"})
     for cid in ids[:2]:
-        after = _customer(cid)
+        after = reloaded(cid)
         assert (after.pool, after.service_seat_id, after.type) == (Pool.PERSONAL, seat02.id, CustomerType.NEW)
         assert after.assigned_at is not None and after.followup_count == 0
-        move = _history(cid)[-1]
+        move = pool_history(cid)[-1]
         assert (move.reason, move.from_pool, move.to_pool, move.from_seat_id, move.to_seat_id) == (
             MoveReason.REVIVE, Pool.INVALID, Pool.PERSONAL, None, seat02.id)
     assert pool_services.owned_count(db.session, seat02.id) == owned + 2
@@ -259,7 +248,7 @@ def test_bulk_revive_to_a_seat_respects_the_owned_customer_cap(login_as, marked)
     response = head.post("/mining/invalid/revive", data={"customer_id": ids[2:], "target": "seat",
                                                          "seat_id": user("seat11").id})
     assert response.status_code == 404 and "坐席不存在或不在您的管理范围内" in response.get_data(as_text=True)
-    assert _customer(ids[2]).pool == Pool.INVALID
+    assert reloaded(ids[2]).pool == Pool.INVALID
 
 
 def test_revive_everything_matching_the_search_to_a_department_pool(login_as, marked):
@@ -274,15 +263,15 @@ def test_revive_everything_matching_the_search_to_a_department_pool(login_as, ma
                                                                 Customer.invalid_reason == "refused"))
     assert demo_refused == 0
     for cid in refused:
-        after = _customer(cid)
+        after = reloaded(cid)
         assert (after.pool, after.service_org_id, after.type, after.service_seat_id) == (
             Pool.DEPARTMENT, group.id, CustomerType.NEW, None)
-    assert _customer(other).pool == Pool.INVALID
+    assert reloaded(other).pool == Pool.INVALID
     # A department outside the scope is refused.
     response = head.post("/mining/invalid/revive", data={"customer_id": [other], "target": "department",
                                                          "org_id": org("SH-LC2").id})
     assert response.status_code == 404 and "部门不存在或不在您的管理范围内" in response.get_data(as_text=True)
-    assert _customer(other).pool == Pool.INVALID
+    assert reloaded(other).pool == Pool.INVALID
 
 
 @pytest.mark.db_sensitive
@@ -333,13 +322,13 @@ def test_api_marks_lists_and_revives_invalid_customers(api_as, marked):
     head = api_as("head01")
     listing = head.get("/api/v1/pools/invalid", query_string={"per_page": 200}).get_json()
     numbers = {row["number"] for row in listing["items"]}
-    assert customer.number in numbers and _customer(theirs).number not in numbers
+    assert customer.number in numbers and reloaded(theirs).number not in numbers
     assert listing["total"] == len(listing["items"])
     assert head.get("/api/v1/pools/invalid", query_string={"reason": "not_owner", "q": "接口客户"}).get_json()[
         "total"] == 1
 
     response = head.post("/api/v1/pools/invalid/revive", json={"customer_ids": [theirs], "target": "public"})
-    assert response.status_code == 404 and _customer(theirs).pool == Pool.INVALID
+    assert response.status_code == 404 and reloaded(theirs).pool == Pool.INVALID
     response = head.post("/api/v1/pools/invalid/revive", json={"customer_ids": [customer.id], "target": "seat"})
     assert response.status_code == 422 and "请选择要激活到的坐席" in response.get_json()["error"]["message"]
     response = head.post("/api/v1/pools/invalid/revive",
@@ -348,7 +337,7 @@ def test_api_marks_lists_and_revives_invalid_customers(api_as, marked):
     assert response.get_json() == {
         "moved": 1, "skipped": 1,
         "message": "已激活 1 个无效客户到陈坐席（S0002）；1 个客户已被他人处理或不在您的管理范围内，未激活"}
-    assert _customer(customer.id).service_seat_id == user("seat02").id
+    assert reloaded(customer.id).service_seat_id == user("seat02").id
     response = seat.post(f"/api/v1/customers/{theirs}/invalid", json={"reason": "other"})
     assert response.status_code == 404
 

@@ -17,16 +17,10 @@ from app.extensions import db
 from app.followups.models import Appointment, AppointmentStatus
 from app.pools import services
 from app.pools.models import ApplicationStatus, MoveReason, PoolHistory, RedFlagApplication
-from tests.customer_helpers import deferred_reads, fresh, make_customer, public_customers, user
+from tests.customer_helpers import deferred_reads, fresh, make_customer, pool_history, public_customers, reloaded, user
 
 pytestmark = pytest.mark.usefixtures(deferred_reads.__name__)
 
-
-def _customer(customer_id: int) -> Customer:
-    fresh()
-    found = db.session.get(Customer, customer_id)
-    assert found is not None
-    return found
 
 
 def _set(key: str, value: int) -> None:
@@ -34,11 +28,6 @@ def _set(key: str, value: int) -> None:
     params.set_value(db.session, key, str(value))
     db.session.commit()
 
-
-def _history(customer_id: int) -> list[PoolHistory]:
-    fresh()
-    return list(db.session.scalars(select(PoolHistory).where(PoolHistory.customer_id == customer_id)
-                                   .order_by(PoolHistory.id)))
 
 
 def test_seat_extracts_from_the_public_pool_and_sees_full_phones(login_as):
@@ -49,10 +38,10 @@ def test_seat_extracts_from_the_public_pool_and_sees_full_phones(login_as):
     response = client.post("/pools/public/extract", data={"customer_id": ids[:2]})
     assert response.status_code == 302
     for cid in ids[:2]:
-        customer = _customer(cid)
+        customer = reloaded(cid)
         assert customer.pool == Pool.PERSONAL and customer.service_seat_id == user("seat02").id
         assert customer.service_org_id == user("seat02").org_id and customer.assigned_at is not None
-        move = _history(cid)[-1]
+        move = pool_history(cid)[-1]
         assert (move.reason, move.from_pool, move.to_pool, move.actor_id) == (
             MoveReason.EXTRACT, Pool.PUBLIC, Pool.PERSONAL, user("seat02").id)
     assert "今日已提取 2/20" in client.get("/pools/public").get_data(as_text=True)
@@ -77,7 +66,7 @@ def test_daily_extraction_limit_and_owned_cap_are_parameters(login_as):
     _set(services.OWNED_CAP, owned + 1)
     client.post("/pools/public/extract", data={"customer_id": ids[2:4]}, headers={"Referer": "/pools/public"})
     assert "个人客户上限" in client.get("/pools/public").get_data(as_text=True)
-    assert _customer(ids[2]).pool == Pool.PUBLIC
+    assert reloaded(ids[2]).pool == Pool.PUBLIC
 
 
 def test_take_next_gives_the_longest_waiting_customer(login_as):
@@ -96,8 +85,8 @@ def test_a_claimed_customer_cannot_be_claimed_again(login_as):
     client = login_as("seat02")
     client.post("/pools/public/extract", data={"customer_id": ids})
     assert "1 个客户已被他人处理" in client.get("/pools/public").get_data(as_text=True)
-    assert _customer(ids[0]).service_seat_id == user("seat01").id
-    assert sum(1 for m in _history(ids[0]) if m.reason == MoveReason.EXTRACT) == 1
+    assert reloaded(ids[0]).service_seat_id == user("seat01").id
+    assert sum(1 for m in pool_history(ids[0]) if m.reason == MoveReason.EXTRACT) == 1
 
 
 def test_head_assigns_department_pool_customers_to_own_seats_only(login_as):
@@ -108,9 +97,9 @@ def test_head_assigns_department_pool_customers_to_own_seats_only(login_as):
     response = client.post("/pools/assign", data={"customer_id": [first.id, second.id],
                                                    "seat_id": user("seat02").id})
     assert response.status_code == 302
-    assigned = _customer(first.id)
+    assigned = reloaded(first.id)
     assert assigned.service_seat_id == user("seat02").id and assigned.pool == Pool.PERSONAL
-    move = _history(first.id)[-1]
+    move = pool_history(first.id)[-1]
     assert (move.reason, move.from_pool, move.actor_id) == (MoveReason.ASSIGN, Pool.DEPARTMENT, user("head01").id)
     # A seat of another department is out of the head's scope.
     third = make_customer("待分配三", org_code="SH-LC1")
@@ -121,7 +110,7 @@ def test_head_assigns_department_pool_customers_to_own_seats_only(login_as):
     other.post("/pools/assign", data={"customer_id": [third.id], "seat_id": user("seat11").id},
                headers={"Referer": "/pools/department"})
     assert "未分配" in other.get("/pools/department").get_data(as_text=True)
-    assert _customer(third.id).pool == Pool.DEPARTMENT
+    assert reloaded(third.id).pool == Pool.DEPARTMENT
 
 
 def test_assignment_respects_the_seats_cap(login_as):
@@ -136,13 +125,13 @@ def test_assignment_respects_the_seats_cap(login_as):
 def test_seat_gives_up_and_head_releases_to_the_public_pool(login_as):
     mine = make_customer("放弃客户", seat="seat01", type_="new")
     login_as("seat01").post("/pools/personal/give-up", data={"customer_id": [mine.id]})
-    released = _customer(mine.id)
+    released = reloaded(mine.id)
     assert released.pool == Pool.PUBLIC and released.service_seat_id is None
     assert released.prev_seat_id == user("seat01").id and released.type == CustomerType.INTENT
     dept = make_customer("释放客户", org_code="SH-LC1")
     login_as("head01").post("/pools/release", data={"customer_id": [dept.id], "to": "public"})
-    assert _customer(dept.id).pool == Pool.PUBLIC
-    assert _history(dept.id)[-1].reason == MoveReason.RELEASE
+    assert reloaded(dept.id).pool == Pool.PUBLIC
+    assert pool_history(dept.id)[-1].reason == MoveReason.RELEASE
 
 
 @pytest.mark.date_sensitive
@@ -152,7 +141,7 @@ def test_city_pool_is_for_city_managers_only(login_as):
     assert login_as("head11").get("/pools/city").status_code == 403
     assert "过期客户" not in login_as("head11").get("/pools/department").get_data(as_text=True)
     login_as("manager01").post("/pools/release", data={"customer_id": [customer.id], "to": "department"})
-    assert _customer(customer.id).pool == Pool.DEPARTMENT
+    assert reloaded(customer.id).pool == Pool.DEPARTMENT
 
 
 def _red_flagged_to_head(login_as, name: str, seat: str = "seat01") -> Customer:
@@ -164,7 +153,7 @@ def _red_flagged_to_head(login_as, name: str, seat: str = "seat01") -> Customer:
     fresh()
     recycle.sweep(db.session, clock.now() + timedelta(days=4))
     db.session.commit()
-    moved = _customer(customer.id)
+    moved = reloaded(customer.id)
     assert moved.pool == Pool.HEAD and moved.prev_seat_id == user(seat).id
     return moved
 
@@ -205,11 +194,11 @@ def test_head_approves_returns_or_rejects(login_as):
     head.post(f"/pools/red-flags/applications/{by_customer[rejected.id]}", data={"decision": "reject",
                                                                                  "note": "未见跟进计划"})
     head.post(f"/pools/red-flags/customers/{returned.id}/return")
-    back = _customer(approved.id)
+    back = reloaded(approved.id)
     assert back.pool == Pool.PERSONAL and back.service_seat_id == user("seat01").id and back.red_flag_at is None
-    assert _history(approved.id)[-1].reason == MoveReason.RED_FLAG_RETURN
-    assert _customer(rejected.id).pool == Pool.HEAD
-    assert _customer(returned.id).service_seat_id == user("seat01").id
+    assert pool_history(approved.id)[-1].reason == MoveReason.RED_FLAG_RETURN
+    assert reloaded(rejected.id).pool == Pool.HEAD
+    assert reloaded(returned.id).service_seat_id == user("seat01").id
     statuses = {a.customer_id: a.status for a in db.session.scalars(select(RedFlagApplication))}
     assert statuses == {approved.id: ApplicationStatus.APPROVED, rejected.id: ApplicationStatus.REJECTED}
 
@@ -230,11 +219,11 @@ def test_leaving_employee_puts_every_customer_in_pending_hand_over(login_as):
     fresh()
     assert services.owned_count(db.session, leaver.id) == 0
     for customer in kept:
-        moved = _customer(customer.id)
+        moved = reloaded(customer.id)
         assert moved.pool == Pool.HANDOVER and moved.prev_seat_id == leaver.id and moved.service_seat_id is None
-        move = _history(customer.id)[-1]
+        move = pool_history(customer.id)[-1]
         assert (move.reason, move.from_seat_id, move.to_pool) == (MoveReason.USER_LEFT, leaver.id, Pool.HANDOVER)
-    assert _customer(kept[0].id).type == CustomerType.NEW  # not released, so not turned into an intent customer
+    assert reloaded(kept[0].id).type == CustomerType.NEW  # not released, so not turned into an intent customer
     moved_rows = db.session.scalar(select(func.count()).where(PoolHistory.reason == MoveReason.USER_LEFT))
     assert moved_rows == owned
     assert db.session.scalar(select(Appointment.status).where(Appointment.customer_id == kept[0].id)) == \
@@ -270,4 +259,4 @@ def test_assigning_a_red_flagged_customer_elsewhere_settles_the_application(logi
     fresh()
     application = db.session.scalar(select(RedFlagApplication).where(RedFlagApplication.customer_id == customer.id))
     assert application.status == ApplicationStatus.REJECTED and application.decision_note == "主管已另行分配"
-    assert _customer(customer.id).service_seat_id == user("seat02").id
+    assert reloaded(customer.id).service_seat_id == user("seat02").id

@@ -24,7 +24,7 @@ from app.pools.models import MoveReason, PoolHistory
 from app.pools.recovery_access import MINING_HANDOVER, MINING_RECOVERY
 from scheduler.registry import JOBS
 from tests.conftest import audit_rows
-from tests.customer_helpers import deferred_reads, fresh, make_customer, make_seats, org, user
+from tests.customer_helpers import deferred_reads, fresh, make_customer, make_seats, org, pool_history, reloaded, user
 from tests.race import at_once
 
 pytestmark = pytest.mark.usefixtures(deferred_reads.__name__)
@@ -32,17 +32,6 @@ pytestmark = pytest.mark.usefixtures(deferred_reads.__name__)
 TYPES = ("dealt", "dealt", "valid", "intent", "new")
 
 
-def _customer(customer_id: int) -> Customer:
-    fresh()
-    found = db.session.get(Customer, customer_id)
-    assert found is not None
-    return found
-
-
-def _history(customer_id: int) -> list[PoolHistory]:
-    fresh()
-    return list(db.session.scalars(select(PoolHistory).where(PoolHistory.customer_id == customer_id)
-                                   .order_by(PoolHistory.id)))
 
 
 def _set(key: str, value: int) -> None:
@@ -79,13 +68,13 @@ def test_disabling_a_seat_puts_its_customers_in_pending_hand_over_never_public(l
     leaver = user("seat02")
     pools = dict(db.session.execute(select(Customer.id, Customer.pool).where(Customer.id.in_(ids))).all())
     assert set(pools.values()) == {Pool.HANDOVER}
-    assert all(_customer(cid).prev_seat_id == leaver.id and _customer(cid).service_seat_id is None for cid in ids)
+    assert all(reloaded(cid).prev_seat_id == leaver.id and reloaded(cid).service_seat_id is None for cid in ids)
     assert record.status == HandoverStatus.PENDING and record.total == len(ids)
     assert record.counts["dealt"] >= 2 and sum(record.counts.values()) == len(ids)
     assert record.org_id == leaver.org_id
     assert record.deadline == record.created_at + timedelta(days=7)
-    dealt = [cid for cid in ids if _customer(cid).type == CustomerType.DEALT]
-    assert dealt and not any(move.to_pool == Pool.PUBLIC for cid in dealt for move in _history(cid))
+    dealt = [cid for cid in ids if reloaded(cid).type == CustomerType.DEALT]
+    assert dealt and not any(move.to_pool == Pool.PUBLIC for cid in dealt for move in pool_history(cid))
     [audit] = audit_rows("pools.user_left")
     assert f"{len(ids)} 个客户转入离职待交接" in audit.summary
 
@@ -107,9 +96,9 @@ def test_head_hands_everything_to_a_successor_with_history_and_audit(login_as):
                                                                                 "note": "由张坐席接手"})
     assert response.status_code == 302
     for cid in ids:
-        customer = _customer(cid)
+        customer = reloaded(cid)
         assert (customer.pool, customer.service_seat_id) == (Pool.PERSONAL, seat01.id)
-        move = _history(cid)[-1]
+        move = pool_history(cid)[-1]
         assert (move.reason, move.from_pool, move.to_pool, move.from_seat_id, move.to_seat_id, move.actor_id) == (
             MoveReason.HANDOVER, Pool.HANDOVER, Pool.PERSONAL, user("seat02").id, seat01.id, user("head01").id)
         assert "张坐席" in move.note and "由张坐席接手" in move.note
@@ -133,10 +122,10 @@ def test_successor_cap_hands_every_dealt_customer_and_says_what_stayed(login_as,
     assert result["moved"] == dealt + 1 and result["dealt"] == dealt and result["left"] == len(ids) - dealt - 1
     assert f"{result['left']} 个客户未交接" in result["message"] and "个人客户数上限" in result["message"]
     assert result["handover"]["status"] == "pending" and sum(result["handover"]["pending"].values()) == result["left"]
-    assert all(_customer(cid).service_seat_id == user("seat01").id
-               for cid in ids if _customer(cid).type == CustomerType.DEALT)
+    assert all(reloaded(cid).service_seat_id == user("seat01").id
+               for cid in ids if reloaded(cid).type == CustomerType.DEALT)
     # The valid customer goes before intent and new ones.
-    assert any(_customer(cid).type == CustomerType.VALID and _customer(cid).pool == Pool.PERSONAL for cid in ids)
+    assert any(reloaded(cid).type == CustomerType.VALID and reloaded(cid).pool == Pool.PERSONAL for cid in ids)
     full = head.post(f"/api/v1/pools/handovers/{record.id}", json={"seat_id": user("seat01").id})
     assert full.status_code == 422 and "达到个人客户数上限" in full.get_json()["error"]["message"]
     [extra] = make_seats(1, org_code="SH-LC1-A", prefix="succ")
@@ -156,13 +145,13 @@ def test_head_spreads_a_hand_over_evenly_with_the_distribution_engine(login_as):
         "mode": "spread", "seat_ids": [seat01, extra]})
     assert response.status_code == 302
     fresh()
-    movable = [cid for cid in ids if _customer(cid).type != CustomerType.INVALID]
-    owners = [_customer(cid).service_seat_id for cid in movable]
+    movable = [cid for cid in ids if reloaded(cid).type != CustomerType.INVALID]
+    owners = [reloaded(cid).service_seat_id for cid in movable]
     assert set(owners) == {seat01, extra} and abs(owners.count(seat01) - owners.count(extra)) <= 1
-    move = _history(movable[0])[-1]
+    move = pool_history(movable[0])[-1]
     assert (move.reason, move.from_pool) == (MoveReason.HANDOVER, Pool.HANDOVER)
     assert move.run_id is not None and "离职交接：陈坐席（S0002）平均分给 2 个坐席" in move.note
-    assert _customer(movable[0]).prev_seat_id == user("seat02").id
+    assert reloaded(movable[0]).prev_seat_id == user("seat02").id
     fresh()
     done = db.session.get(Handover, record.id)
     left = db.session.scalar(select(func.count()).where(handover.pending_condition(user("seat02").id)))
@@ -178,7 +167,7 @@ def test_a_successor_or_hand_over_outside_the_scope_is_404_and_nothing_moves(log
     assert foreign.status_code == 404
     assert api_as("head11").get("/api/v1/pools/handovers").get_json()["items"] == []
     fresh()
-    assert {_customer(cid).pool for cid in ids} == {Pool.HANDOVER}
+    assert {reloaded(cid).pool for cid in ids} == {Pool.HANDOVER}
 
 
 @pytest.mark.date_sensitive
@@ -192,15 +181,15 @@ def test_overdue_hand_overs_go_to_the_city_pool_after_the_parameter_days(login_a
     before = record.created_at + timedelta(days=3) - timedelta(minutes=1)
     assert job.func(db.session, before) == "没有逾期未交接的离职客户"
     db.session.commit()
-    assert {_customer(cid).pool for cid in ids} == {Pool.HANDOVER}
+    assert {reloaded(cid).pool for cid in ids} == {Pool.HANDOVER}
     fresh()
     summary = job.func(db.session, clock.now() + timedelta(days=3, minutes=1))
     db.session.commit()
     assert summary == f"1 个离职交接逾期，{len(ids)} 个客户转入城市经理公共池"
     for cid in ids:
-        customer = _customer(cid)
+        customer = reloaded(cid)
         assert customer.pool == Pool.CITY and customer.service_seat_id is None
-        move = _history(cid)[-1]
+        move = pool_history(cid)[-1]
         assert (move.reason, move.from_pool, move.to_pool, move.actor_id) == (
             MoveReason.HANDOVER_OVERDUE, Pool.HANDOVER, Pool.CITY, None)
     fresh()
@@ -220,7 +209,7 @@ def test_transfer_needs_a_reason_and_respects_the_cap(login_as, api_as):
     head = login_as("head01")
     refused = head.post("/mining/transfer", data={**form, "reason": "  "})
     assert refused.status_code == 422 and "请填写转移原因" in refused.get_data(as_text=True)
-    assert {_customer(cid).service_seat_id for cid in picked} == {user("seat02").id}
+    assert {reloaded(cid).service_seat_id for cid in picked} == {user("seat02").id}
     _set(services.OWNED_CAP, _owned("seat01") + 2)
     over = head.post("/mining/transfer", data={**form, "reason": "客户要求更换"})
     assert over.status_code == 422 and "超过个人客户数上限" in over.get_data(as_text=True)
@@ -229,8 +218,8 @@ def test_transfer_needs_a_reason_and_respects_the_cap(login_as, api_as):
     done = head.post("/mining/transfer", data={**form, "reason": "客户要求更换"})
     assert done.status_code == 302
     for cid in picked:
-        assert _customer(cid).service_seat_id == user("seat01").id
-        move = _history(cid)[-1]
+        assert reloaded(cid).service_seat_id == user("seat01").id
+        move = pool_history(cid)[-1]
         assert (move.reason, move.from_seat_id, move.to_seat_id) == (MoveReason.TRANSFER, user("seat02").id,
                                                                      user("seat01").id)
         assert "原因：客户要求更换" in move.note
@@ -277,14 +266,14 @@ def test_recovery_preview_is_what_the_move_takes_and_dealt_customers_stay(api_as
     moved = set(db.session.scalars(select(Customer.id).where(Customer.pool_move_batch == done["batch"])))
     assert moved == expected
     for cid in old:
-        customer = _customer(cid)
+        customer = reloaded(cid)
         assert (customer.pool, customer.service_seat_id, customer.service_org_id) == (
             Pool.DEPARTMENT, None, org("SH-LC1").id)
-        move = _history(cid)[-1]
+        move = pool_history(cid)[-1]
         assert (move.reason, move.from_seat_id, move.actor_id) == (MoveReason.RECOVERY, user("seat01").id,
                                                                    user("head01").id)
         assert "理财一部的部门信息池" in move.note
-    assert all(_customer(cid).service_seat_id == user("seat01").id for cid in dealt_old + recent)
+    assert all(reloaded(cid).service_seat_id == user("seat01").id for cid in dealt_old + recent)
     assert db.session.scalar(select(func.count()).where(PoolHistory.reason == MoveReason.RECOVERY)) == len(expected)
     assert f"客户数据回收 {len(expected)} 个客户" in audit_rows("pools.recovery")[-1].summary
 
@@ -297,8 +286,8 @@ def test_recovery_by_silence_to_a_seat_and_bad_requests(api_as, login_as):
     assert preview["total"] >= 2 and preview["conditions"] == ["10 天内无有效跟进"]
     done = login_as("head01").post("/mining/recovery", data=body)
     assert done.status_code == 302
-    assert all(_customer(cid).service_seat_id == user("seat01").id for cid in quiet)
-    assert _history(quiet[0])[-1].to_seat_id == user("seat01").id
+    assert all(reloaded(cid).service_seat_id == user("seat01").id for cid in quiet)
+    assert pool_history(quiet[0])[-1].to_seat_id == user("seat01").id
     for bad, message in (({"seat_ids": [user("seat01").id]}, "请至少设置一个时间条件"),
                          ({"assigned_days": 3}, "请选择要回收客户的坐席或组织"),
                          ({"seat_ids": [user("seat01").id], "assigned_days": 3, "assigned_before": "2026-01-01"},
@@ -356,7 +345,7 @@ def test_two_heads_handing_over_at_once_move_each_customer_once(login_as, databa
     moved = [r for r in results.values() if isinstance(r, int)]
     assert sum(moved) == len(ids)
     assert _moves_per_customer(ids, MoveReason.HANDOVER) == {cid: 1 for cid in ids}
-    owners = {_customer(cid).service_seat_id for cid in ids}
+    owners = {reloaded(cid).service_seat_id for cid in ids}
     assert len(owners) == 1 and owners <= set(successors.values())  # one head won the whole hand-over
     fresh()
     assert db.session.get(Handover, record.id).status == HandoverStatus.DONE
@@ -382,4 +371,4 @@ def test_two_heads_recovering_the_same_customers_at_once_move_each_once(app, dat
     results = _race(database_url, tmp_path, list(targets), recover)
     assert sum(results.values()) == len(matching)
     assert _moves_per_customer(sorted(matching), MoveReason.RECOVERY) == {cid: 1 for cid in matching}
-    assert {_customer(cid).pool for cid in ids} == {Pool.DEPARTMENT}
+    assert {reloaded(cid).pool for cid in ids} == {Pool.DEPARTMENT}

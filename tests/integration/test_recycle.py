@@ -25,7 +25,7 @@ from app.org import scope as data_scope
 from app.pools import recycle, services
 from app.pools.models import MoveReason, PoolHistory
 from scheduler.registry import JOBS
-from tests.customer_helpers import deferred_reads, fresh, make_customer, user
+from tests.customer_helpers import deferred_reads, fresh, make_customer, reloaded, user
 
 pytestmark = [pytest.mark.db_sensitive, pytest.mark.date_sensitive, pytest.mark.usefixtures(deferred_reads.__name__)]
 
@@ -40,12 +40,6 @@ def at_t0(app) -> Iterator[None]:
         yield
 
 
-def _customer(customer_id: int) -> Customer:
-    fresh()
-    found = db.session.get(Customer, customer_id)
-    assert found is not None
-    return found
-
 
 def _assigned(name: str, seat: str = "seat01", type_: str = "intent") -> Customer:
     """A customer assigned to a seat at the current (travelled) time."""
@@ -56,7 +50,7 @@ def _assigned(name: str, seat: str = "seat01", type_: str = "intent") -> Custome
 def _call(customer: Customer, seat: str = "seat01", valid: bool = True, when: datetime | None = None) -> None:
     fresh()
     with time_machine.travel(when or clock.now(), tick=False):
-        followups.log_follow_up(db.session, _customer(customer.id), user(seat), followups.FollowUpInput(
+        followups.log_follow_up(db.session, reloaded(customer.id), user(seat), followups.FollowUpInput(
             kind="call", connected=valid, duration_seconds=120 if valid else 0))
         db.session.commit()
 
@@ -82,17 +76,17 @@ def test_no_valid_phone_follow_up_within_n_days_returns_to_the_public_pool(at_t0
     _call(called, when=T0 + timedelta(days=2))
     _call(unanswered, valid=False, when=T0 + timedelta(days=2))
     _sweep(T0 + timedelta(days=6, hours=23))
-    assert _customer(silent.id).pool == Pool.PERSONAL  # not yet: one hour before the seventh day ends
+    assert reloaded(silent.id).pool == Pool.PERSONAL  # not yet: one hour before the seventh day ends
     _sweep(T0 + timedelta(days=7, minutes=1))
-    moved = _customer(silent.id)
+    moved = reloaded(silent.id)
     assert moved.pool == Pool.PUBLIC and moved.service_seat_id is None and moved.prev_seat_id == user("seat01").id
     assert moved.type == CustomerType.INTENT and moved.recycle_count == 1
     history = _moves(silent.id)[-1]
     assert (history.reason, history.from_pool, history.to_pool, history.from_seat_id, history.actor_id) == (
         MoveReason.RECYCLE_NO_CALL, Pool.PERSONAL, Pool.PUBLIC, user("seat01").id, None)
     assert history.at == T0 + timedelta(days=7, minutes=1)
-    assert _customer(called.id).pool == Pool.PERSONAL
-    assert _customer(unanswered.id).pool == Pool.PUBLIC  # unanswered calls are not valid follow-ups
+    assert reloaded(called.id).pool == Pool.PERSONAL
+    assert reloaded(unanswered.id).pool == Pool.PUBLIC  # unanswered calls are not valid follow-ups
 
 
 def test_reaching_the_maximum_follow_ups_returns_the_customer(at_t0):
@@ -103,9 +97,9 @@ def test_reaching_the_maximum_follow_ups_returns_the_customer(at_t0):
     for day in range(1, 5):
         _call(four, when=T0 + timedelta(days=day))
     _sweep(T0 + timedelta(days=6))
-    assert _customer(busy.id).pool == Pool.PUBLIC
+    assert reloaded(busy.id).pool == Pool.PUBLIC
     assert _moves(busy.id)[-1].reason == MoveReason.RECYCLE_MAX_FOLLOWUPS
-    assert _customer(four.id).pool == Pool.PERSONAL
+    assert reloaded(four.id).pool == Pool.PERSONAL
 
 
 def test_too_few_follow_ups_within_m_days_returns_the_customer(at_t0):
@@ -116,26 +110,26 @@ def test_too_few_follow_ups_within_m_days_returns_the_customer(at_t0):
     for day in (1, 10, 20):
         _call(diligent, when=T0 + timedelta(days=day))
     _sweep(T0 + timedelta(days=29))
-    assert _customer(lazy.id).pool == Pool.PERSONAL
+    assert reloaded(lazy.id).pool == Pool.PERSONAL
     _sweep(T0 + timedelta(days=30, minutes=1))
-    assert _customer(lazy.id).pool == Pool.PUBLIC
+    assert reloaded(lazy.id).pool == Pool.PUBLIC
     assert _moves(lazy.id)[-1].reason == MoveReason.RECYCLE_FEW_FOLLOWUPS
-    assert _customer(diligent.id).pool == Pool.PERSONAL
+    assert reloaded(diligent.id).pool == Pool.PERSONAL
 
 
 def test_follow_ups_before_the_current_assignment_do_not_count(at_t0):
     customer = _assigned("重新提取")
     _call(customer, when=T0 + timedelta(days=1))
     _sweep(T0 + timedelta(days=31))  # two follow-ups short of three: back to the public pool
-    assert _customer(customer.id).pool == Pool.PUBLIC
+    assert reloaded(customer.id).pool == Pool.PUBLIC
     fresh()
     with time_machine.travel(T0 + timedelta(days=32), tick=False):
         assert services.extract(db.session, user("seat02"), [customer.id]).moved == [customer.id]
         db.session.commit()
-    again = _customer(customer.id)
+    again = reloaded(customer.id)
     assert again.followup_count == 0 and again.valid_call_count == 0
     _sweep(T0 + timedelta(days=32 + 7, minutes=1))
-    assert _customer(customer.id).pool == Pool.PUBLIC  # the old valid call did not protect it
+    assert reloaded(customer.id).pool == Pool.PUBLIC  # the old valid call did not protect it
 
 
 def test_unhandled_red_flag_goes_to_the_heads_pool_and_a_valid_call_clears_it(at_t0):
@@ -146,21 +140,21 @@ def test_unhandled_red_flag_goes_to_the_heads_pool_and_a_valid_call_clears_it(at
         services.flag_red(db.session, user("head01"), db.session.get(Customer, customer.id), "重点客户")
     db.session.commit()
     _call(handled, when=T0 + timedelta(days=1))
-    assert _customer(handled.id).red_flag_at is None
+    assert reloaded(handled.id).red_flag_at is None
     _sweep(T0 + timedelta(days=3, minutes=1))
-    flagged = _customer(ignored.id)
+    flagged = reloaded(ignored.id)
     assert flagged.pool == Pool.HEAD and flagged.red_flag_at is not None and flagged.recycle_count == 0
     assert _moves(ignored.id)[-1].reason == MoveReason.RED_FLAG
-    assert _customer(handled.id).pool == Pool.PERSONAL
+    assert reloaded(handled.id).pool == Pool.PERSONAL
 
 
 def test_a_customer_that_expired_with_several_seats_goes_to_the_city_managers_pool(at_t0):
     tired = _assigned("第三次回收")
     fresh()
-    _customer(tired.id).recycle_count = 2
+    reloaded(tired.id).recycle_count = 2
     db.session.commit()
     _sweep(T0 + timedelta(days=8))
-    moved = _customer(tired.id)
+    moved = reloaded(tired.id)
     assert moved.pool == Pool.CITY and moved.recycle_count == 3
     assert _moves(tired.id)[-1].to_pool == Pool.CITY
 
@@ -175,15 +169,15 @@ def test_dealt_and_invalid_customers_are_never_recycled(at_t0):
     invalid.mark_invalid(db.session, seat, data_scope.scope_of(db.session, seat, "customers.edit"), marked.id, "other")
     db.session.commit()
     _sweep(T0 + timedelta(days=60))
-    assert _customer(dealt.id).pool == Pool.PERSONAL and _customer(legacy.id).pool == Pool.PERSONAL
-    assert _customer(marked.id).pool == Pool.INVALID
+    assert reloaded(dealt.id).pool == Pool.PERSONAL and reloaded(legacy.id).pool == Pool.PERSONAL
+    assert reloaded(marked.id).pool == Pool.INVALID
 
 
 def test_disabled_rules_move_nothing(at_t0):
     silent = _assigned("规则关闭")
     off = recycle.RecycleSettings(0, 0, 0, 0, 0, 0)
     assert _sweep(T0 + timedelta(days=90), off).total == 0
-    assert _customer(silent.id).pool == Pool.PERSONAL
+    assert reloaded(silent.id).pool == Pool.PERSONAL
 
 
 def test_the_preview_lists_exactly_what_the_sweep_then_moves(at_t0):

@@ -1,8 +1,17 @@
-"""Follow-up (有效跟进) and appointment (预约) forms."""
+"""Follow-up (有效跟进) and appointment (预约) forms, and the basic-information forms of the 有效跟进 page."""
 
-from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.customers.models import Gender
 from app.followups.models import FOLLOW_UP_KIND_LABELS
 from forms.base import Form, fixed_choices
 
@@ -25,3 +34,18 @@ class AppointmentForm(Form):
     at = DateTimeLocalField("预约时间", id="appointment-at", format="%Y-%m-%dT%H:%M",
                             validators=[DataRequired("请选择预约时间")])
     content = StringField("预约内容", id="appointment-content", validators=[Optional(), Length(max=500)])
+
+
+class RescheduleForm(Form):
+    new_at = DateTimeLocalField("改期到", format="%Y-%m-%dT%H:%M", validators=[DataRequired("请选择新的预约时间")])
+
+
+class BasicInfoForm(Form):
+    name = StringField("客户姓名", id="basic-name", validators=[DataRequired("请填写客户姓名"), Length(max=50)])
+    gender = SelectField("性别", id="basic-gender", choices=fixed_choices((g.value, g.label) for g in Gender))
+    birthday = DateField("出生日期", id="basic-birthday", validators=[Optional()])
+    grade = SelectField("客户等级", id="basic-grade", default="")
+
+
+class PhoneFixForm(Form):
+    phone = StringField("正确号码", validators=[DataRequired("请填写电话号码"), Length(max=30)])

@@ -1,11 +1,12 @@
-"""有效跟进 and 预约提醒 screens; the follow-up and appointment sections of 客户 360; the home-page panel."""
+"""跟进记录 and 预约提醒 screens, the follow-up and appointment actions (from 客户 360 and the 有效跟进 page), the
+follow-up and appointment sections of 客户 360 and the home-page panel. The 有效跟进 page is in work_routes."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -15,33 +16,22 @@ from app.auth.permissions import require
 from app.customers import links, sections
 from app.customers import routes as customer_screens
 from app.customers.access import CUSTOMERS_VIEW
-from app.customers.models import CUSTOMER_TYPE_LABELS, Customer, CustomerType
+from app.customers.models import Customer
 from app.database import DbSession
 from app.errors import NotFound, ValidationFailed
 from app.exports import xlsx_response
 from app.extensions import db
-from app.followups import services
+from app.followups import bp, services
 from app.followups.access import FOLLOWUP_RESULT, FOLLOWUPS_RECORD, FOLLOWUPS_VIEW
 from app.followups.models import FOLLOW_UP_KIND_LABELS, Appointment, AppointmentStatus, FollowUp
+from app.followups.work_routes import answer, follow_up_form, refusals
 from app.home import panels
 from app.org import scope as data_scope
 from forms.base import first_error
-from forms.followups import AppointmentForm, FollowUpForm
-
-bp = Blueprint("followups", __name__, url_prefix="/followups")
+from forms.followups import AppointmentForm, RescheduleForm
 
 links.register("跟进记录", FollowUp.__table__.c.customer_id)
 links.register("预约", Appointment.__table__.c.customer_id)
-
-
-def follow_up_form(customer: Customer) -> FollowUpForm:
-    form = FollowUpForm()
-    form.phone.choices = [(p.phone, f"{p.phone}（{p.kind_label}）") for p in customer.phones]
-    form.result.choices = dictionaries.choices(db.session, FOLLOWUP_RESULT, blank="（请选择）")
-    # 无效 needs a reason and moves the customer to the invalid pool: it has its own form (标记无效).
-    form.new_type.choices = [("", "（不变）")] + [(k, v) for k, v in CUSTOMER_TYPE_LABELS.items()
-                                                 if k != CustomerType.INVALID]
-    return form
 
 
 def _follow_up_section(session: DbSession, customer: Customer) -> dict[str, Any]:
@@ -75,8 +65,9 @@ def _customer(customer_id: int) -> Customer:
 
 @bp.post("/customers/<int:customer_id>")
 @require(FOLLOWUPS_RECORD)
+@refusals("#work-follow_up-error")
 def record(customer_id: int) -> Any:
-    """Log a follow-up (记录跟进) from 客户 360."""
+    """Log a follow-up (记录跟进) from 客户 360 or the 有效跟进 page."""
     customer = _customer(customer_id)
     form = follow_up_form(customer)
     if not form.validate_on_submit():
@@ -86,13 +77,13 @@ def record(customer_id: int) -> Any:
         kind=form.kind.data or "", at=at, phone=form.phone.data or "", connected=bool(form.connected.data),
         duration_seconds=form.duration_seconds.data or 0, result=form.result.data or "",
         content=form.content.data or "", new_type=form.new_type.data or ""))
-    db.session.commit()
-    flash("跟进已记录", "success")
-    return redirect(url_for("customers.detail", customer_id=customer.id) + "#section-follow_ups")
+    return answer(customer.id, "follow_up", "跟进已记录",
+                  fallback=url_for("customers.detail", customer_id=customer.id) + "#section-follow_ups")
 
 
 @bp.post("/customers/<int:customer_id>/appointments")
 @require(FOLLOWUPS_RECORD)
+@refusals("#work-appointments-error")
 def book(customer_id: int) -> Any:
     customer = _customer(customer_id)
     form = AppointmentForm()
@@ -100,28 +91,35 @@ def book(customer_id: int) -> Any:
         raise ValidationFailed(first_error(form))
     appointment = services.book_appointment(db.session, customer, current_user, clock.from_local(form.at.data),
                                             form.content.data or "")
-    db.session.commit()
-    flash(f"已预约 {clock.local(appointment.at):%Y-%m-%d %H:%M}", "success")
-    return redirect(url_for("customers.detail", customer_id=customer.id) + "#section-appointments")
-
-
-def _appointment(appointment_id: int) -> Appointment:
-    appointment = db.session.get(Appointment, appointment_id)
-    if appointment is None or appointment.user_id != current_user.id:
-        raise NotFound("预约不存在")
-    return appointment
+    return answer(customer.id, "appointments", f"已预约 {clock.local(appointment.at):%Y-%m-%d %H:%M}",
+                  fallback=url_for("customers.detail", customer_id=customer.id) + "#section-appointments")
 
 
 @bp.post("/appointments/<int:appointment_id>/<action>")
 @require(FOLLOWUPS_RECORD)
+@refusals("#work-appointments-error")
 def close(appointment_id: int, action: str) -> Any:
+    """完成 or 取消 an own appointment (预约提醒, 客户 360, 有效跟进)."""
     if action not in ("done", "cancel"):
         raise NotFound("操作不存在")
-    appointment = _appointment(appointment_id)
+    appointment = services.own_appointment(db.session, current_user, appointment_id)
     services.close_appointment(db.session, appointment, done=action == "done")
-    db.session.commit()
-    flash("预约已完成" if action == "done" else "预约已取消", "success")
-    return redirect(request.referrer or url_for("followups.reminders"))
+    return answer(appointment.customer_id, "appointments", "预约已完成" if action == "done" else "预约已取消",
+                  fallback=request.referrer or url_for("followups.reminders"))
+
+
+@bp.post("/appointments/<int:appointment_id>/reschedule")
+@require(FOLLOWUPS_RECORD)
+@refusals("#work-appointments-error")
+def reschedule(appointment_id: int) -> Any:
+    """改期: move an own pending appointment to another time."""
+    appointment = services.own_appointment(db.session, current_user, appointment_id)
+    form = RescheduleForm()
+    if not form.validate_on_submit():
+        raise ValidationFailed(first_error(form))
+    services.reschedule_appointment(db.session, appointment, clock.from_local(form.new_at.data))
+    return answer(appointment.customer_id, "appointments", f"预约已改到 {clock.local(appointment.at):%Y-%m-%d %H:%M}",
+                  fallback=request.referrer or url_for("followups.reminders"))
 
 
 def _filters() -> services.FollowUpFilter:
@@ -143,13 +141,14 @@ def _scope() -> data_scope.Scope:
     return data_scope.scope_of(db.session, current_user, FOLLOWUPS_VIEW)
 
 
-@bp.get("/")
+@bp.get("/records")
 @require(FOLLOWUPS_VIEW)
-def index() -> Any:
+def records() -> Any:
+    """跟进记录: every follow-up in scope, with search and export."""
     f = _filters()
     page = db.paginate(services.follow_ups_query(_scope(), f), per_page=50, error_out=False)
     results = dict(dictionaries.choices(db.session, FOLLOWUP_RESULT))
-    return render_template("followups/index.html", page=page, filters=f, kinds=FOLLOW_UP_KIND_LABELS,
+    return render_template("followups/records.html", page=page, filters=f, kinds=FOLLOW_UP_KIND_LABELS,
                            results=results)
 
 

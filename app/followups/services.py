@@ -14,7 +14,7 @@ from app.auth.models import User
 from app.customers import services as customer_services
 from app.customers.models import Customer, CustomerType, Pool
 from app.database import DbSession, UTCDateTime
-from app.errors import Conflict, ValidationFailed
+from app.errors import Conflict, NotFound, ValidationFailed
 from app.followups.access import FOLLOWUP_RESULT
 from app.followups.models import Appointment, AppointmentStatus, FollowUp, FollowUpKind
 from app.org import scope as data_scope
@@ -25,6 +25,8 @@ VALID_CALL_SECONDS = params.define("followups.valid_call_seconds", "int", 60, "�
 MAX_BACKDATE_DAYS = 30
 MAX_CALL_SECONDS = 24 * 3600
 CLOCK_SKEW = timedelta(minutes=5)
+MAX_BOOKING_DAYS = 366
+BLANK_FOLLOW_UP = "请填写跟进结果或跟进内容"
 
 
 @dataclass
@@ -94,6 +96,9 @@ def log_follow_up(session: DbSession, customer: Customer, user: User, data: Foll
             raise ValidationFailed("未接通的电话不能记为有效通话")
         else:
             valid = bool(data.valid)
+    if not data.result and not content:
+        # A blank follow-up would still count towards the recycle rules (three blank clicks would do).
+        raise ValidationFailed(BLANK_FOLLOW_UP)
     record = FollowUp(customer_id=customer.id, user_id=user.id, kind=kind, at=at, phone=phone, connected=connected,
                       valid=valid, duration_seconds=duration, result=data.result, content=content, created_at=now)
     session.add(record)
@@ -184,18 +189,23 @@ def follow_ups_query(scope: data_scope.Scope, f: FollowUpFilter) -> Select[Any]:
 # --- appointments (预约) ----------------------------------------------------------------------------
 
 
-def book_appointment(session: DbSession, customer: Customer, user: User, at: datetime | None,
-                     content: str) -> Appointment:
-    """Book an appointment with a customer at a future time."""
-    now = clock.now()
+def _check_appointment_time(at: datetime | None, now: datetime) -> datetime:
     if at is None:
         raise ValidationFailed("请选择预约时间")
     if at.tzinfo is None:
         raise ValidationFailed("预约时间缺少时区")
     if at <= now:
         raise ValidationFailed("预约时间必须晚于现在")
-    if at > now + timedelta(days=366):
+    if at > now + timedelta(days=MAX_BOOKING_DAYS):
         raise ValidationFailed("只能预约一年以内的时间")
+    return at
+
+
+def book_appointment(session: DbSession, customer: Customer, user: User, at: datetime | None,
+                     content: str) -> Appointment:
+    """Book an appointment with a customer at a future time."""
+    now = clock.now()
+    at = _check_appointment_time(at, now)
     content = (content or "").strip()
     if len(content) > 500:
         raise ValidationFailed("预约内容不能超过 500 字")
@@ -205,12 +215,31 @@ def book_appointment(session: DbSession, customer: Customer, user: User, at: dat
     return appointment
 
 
-def close_appointment(session: DbSession, appointment: Appointment, done: bool) -> None:
-    """Mark an appointment done (已完成) or cancelled (已取消)."""
+def own_appointment(session: DbSession, user: User, appointment_id: int) -> Appointment:
+    """Load one of the user's own appointments; anyone else's looks missing."""
+    appointment = session.get(Appointment, appointment_id)
+    if appointment is None or appointment.user_id != user.id:
+        raise NotFound("预约不存在")
+    return appointment
+
+
+def _check_pending(appointment: Appointment) -> None:
     if appointment.status != AppointmentStatus.PENDING:
         raise Conflict("该预约已处理")
+
+
+def close_appointment(session: DbSession, appointment: Appointment, done: bool) -> None:
+    """Mark an appointment done (已完成) or cancelled (已取消)."""
+    _check_pending(appointment)
     appointment.status = AppointmentStatus.DONE if done else AppointmentStatus.CANCELLED
     appointment.closed_at = clock.now()
+    session.flush()
+
+
+def reschedule_appointment(session: DbSession, appointment: Appointment, at: datetime | None) -> None:
+    """Move a pending appointment to another future time (改期)."""
+    _check_pending(appointment)
+    appointment.at = _check_appointment_time(at, clock.now())
     session.flush()
 
 

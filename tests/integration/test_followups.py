@@ -103,9 +103,9 @@ def test_follow_up_list_and_export_are_scoped(login_as):
     other = make_customer("清单乙", seat="seat11")
     login_as("seat01").post(f"/followups/customers/{own.id}", data={"kind": "visit", "content": "甲的跟进"})
     login_as("seat11").post(f"/followups/customers/{other.id}", data={"kind": "visit", "content": "乙的跟进"})
-    page = login_as("seat01").get("/followups/").get_data(as_text=True)
+    page = login_as("seat01").get("/followups/records").get_data(as_text=True)
     assert "甲的跟进" in page and "乙的跟进" not in page
-    assert "乙的跟进" in login_as("head11").get("/followups/").get_data(as_text=True)
+    assert "乙的跟进" in login_as("head11").get("/followups/records").get_data(as_text=True)
     export = login_as("seat01").get("/followups/export")
     assert export.status_code == 200 and export.mimetype.endswith("sheet")
 

@@ -195,7 +195,8 @@ def test_random_draw_stops_at_max_execution_count_and_moves_the_customer(login_a
     assert len(history) == 1 and "随机抽取" in history[0].note
     assert MoveReason.MINING_TASK.label == "数据挖掘任务"
     executed = seat.post(f"/mining/my-items/{mine[0].id}/execute", data={
-        "outcome": "no_answer", "note": "无人接听", "record_followup": "1", "kind": "call", "duration_seconds": "0"})
+        "outcome": "no_answer", "note": "无人接听", "record_followup": "1", "kind": "call", "duration_seconds": "0",
+        "result": "no_answer"})
     assert executed.status_code == 302
     done = next(i for i in _items(task.id) if i.id == mine[0].id)
     assert done.status == ItemStatus.DONE and done.outcome == "no_answer" and done.followup_id
@@ -212,7 +213,8 @@ def test_execute_links_the_latest_follow_up_logged_after_drawing(app):
     from app.followups import services as followups
 
     customer = db.session.get(Customer, item.customer_id)
-    record = followups.log_follow_up(db.session, customer, seat, followups.FollowUpInput(kind="visit"))
+    record = followups.log_follow_up(db.session, customer, seat,
+                                     followups.FollowUpInput(kind="visit", content="上门拜访"))
     task_draws.execute(db.session, seat, item.id, "interested")
     db.session.commit()
     assert item.followup_id == record.id
@@ -383,7 +385,7 @@ def test_api_create_publish_draw_execute_close(api_as):
     assert [i["id"] for i in mine["items"]] == [item["id"]]
     executed = seat.post(f"/api/v1/mining/tasks/items/{item['id']}/execute", json={
         "outcome": "interested", "note": "约了面谈", "followup": {"kind": "call", "connected": True,
-                                                                 "duration_seconds": 120}})
+                                                                 "duration_seconds": 120, "result": "interested"}})
     assert executed.status_code == 200 and executed.get_json()["followup_id"]
     assert api_as("seat11").get(f"/api/v1/mining/tasks/{task_id}").status_code == 404
     assert api_as("head11").get(f"/api/v1/mining/tasks/{task_id}").status_code == 404

@@ -51,7 +51,8 @@ def _call(customer: Customer, seat: str = "seat01", valid: bool = True, when: da
     fresh()
     with time_machine.travel(when or clock.now(), tick=False):
         followups.log_follow_up(db.session, reloaded(customer.id), user(seat), followups.FollowUpInput(
-            kind="call", connected=valid, duration_seconds=120 if valid else 0))
+            kind="call", connected=valid, duration_seconds=120 if valid else 0,
+            result="interested" if valid else "no_answer"))
         db.session.commit()
 
 

@@ -17,6 +17,7 @@ from app.database import DbSession
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.followups.models import Appointment, AppointmentStatus
 from app.org import scope as data_scope
+from rules import phones as phone_rules
 
 
 class WorkStatus(StrEnum):
@@ -89,7 +90,7 @@ def work_customers(scope: data_scope.Scope, f: WorkFilter) -> Select[Any]:
 
 def clean_phone_tail(raw: str) -> str:
     """The digits a seat typed to find a customer by a masked phone; refuse fewer than three."""
-    digits = "".join(ch for ch in raw if ch.isdigit())[-11:]
+    digits = "".join(ch for ch in phone_rules.clean(raw) if ch in "0123456789")[-11:]
     if raw.strip() and len(digits) < MIN_PHONE_TAIL:
         raise ValidationFailed(f"电话尾号至少输入 {MIN_PHONE_TAIL} 位数字")
     return digits

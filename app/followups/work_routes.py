@@ -190,7 +190,7 @@ def save_basic(customer_id: int) -> Any:
         raise ValidationFailed(first_error(form))
     work.save_basic_info(db.session, customer, name=form.name.data or "", gender=form.gender.data or "",
                          birthday=form.birthday.data, grade=form.grade.data or "")
-    return answer(customer.id, "basic", "基础信息已保存")
+    return answer(customer.id, "basic", "基本信息已保存")
 
 
 @bp.post("/customers/<int:customer_id>/work-phones")

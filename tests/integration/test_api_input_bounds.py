@@ -24,10 +24,15 @@ NOT_FOUND = {"error": {"code": "not_found", "message": "页面或数据不存在
     ("PATCH", f"/api/v1/customers/{HUGE}"),
     ("GET", f"/api/v1/customers/{HUGE}/followups"),
     ("POST", f"/api/v1/customers/{HUGE}/followups"),
+    ("GET", f"/api/v1/customers/{HUGE}/appointments"),
+    ("POST", f"/api/v1/customers/{HUGE}/appointments"),
+    ("PATCH", f"/api/v1/appointments/{HUGE}"),
+    ("POST", f"/api/v1/appointments/{HUGE}/done"),
     ("GET", f"/api/v1/trades/{HUGE}"),
     ("POST", f"/api/v1/tasks/{HUGE}/complete"),
     pytest.param("GET", f"/api/v1/customers/{BEYOND_INT4}", marks=ON_POSTGRESQL_TOO),
     pytest.param("GET", f"/api/v1/orgs/{BEYOND_INT4}", marks=ON_POSTGRESQL_TOO),
+    pytest.param("PATCH", f"/api/v1/appointments/{BEYOND_INT4}", marks=ON_POSTGRESQL_TOO),
 ])
 def test_an_id_beyond_the_database_range_is_not_found(api_as, method, path):
     response = api_as("admin").request(method, path, json={"kind": "call", "outcome": "pass"})

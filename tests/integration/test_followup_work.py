@@ -182,6 +182,7 @@ def test_another_seats_customer_is_not_found_on_the_page(login_as):
 
 
 @pytest.mark.date_sensitive
+@pytest.mark.db_sensitive
 def test_the_list_searches_by_name_number_phone_tail_type_and_status(login_as):
     called = make_customer("搜索甲", seat="seat01", phones=["13722235678"], type_="valid")
     quiet = make_customer("搜索乙", seat="seat01", phones=["13722239999"], type_="intent")
@@ -224,6 +225,7 @@ def test_clicking_a_reminders_customer_number_makes_it_the_current_customer(logi
 
 
 @pytest.mark.date_sensitive
+@pytest.mark.db_sensitive
 def test_the_api_books_reschedules_and_closes_appointments_and_lists_the_customers_to_work(api_as):
     customer = make_customer("接口预约", seat="seat01", phones=["13722230041"])
     api = api_as("seat01")

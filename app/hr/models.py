@@ -9,14 +9,18 @@ whether a type counts as complete on the task calendar (不计入考勤，视为
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import clock
 from app.audit.models import Audited
 from app.database import UTCDateTime
 from app.extensions import Base
+
+if TYPE_CHECKING:
+    from app.auth.models import User
 
 
 class AttendanceDay(Audited, Base):
@@ -32,6 +36,8 @@ class AttendanceDay(Audited, Base):
     source: Mapped[str] = mapped_column(String(60), default="")
     note: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
 
 
 class AttendanceTypeRule(Audited, Base):

@@ -37,7 +37,8 @@ class AttendanceType:
 
 def all_types(session: DbSession, include_inactive: bool = False) -> list[AttendanceType]:
     """Return the attendance types in dictionary order with their calendar rule."""
-    rules = dict(session.execute(select(AttendanceTypeRule.type_code, AttendanceTypeRule.excused)).tuples())
+    rules: dict[str, bool] = {code: excused for code, excused in session.execute(
+        select(AttendanceTypeRule.type_code, AttendanceTypeRule.excused))}
     return [AttendanceType(item.code, item.label, item.active, rules.get(item.code, False))
             for item in dictionaries.items(session, ATTENDANCE_TYPE, include_inactive=include_inactive)]
 

@@ -62,7 +62,7 @@ def _form() -> AttendanceForm:
     form = AttendanceForm()
     form.user_id.choices = [(0, "请选择员工")] + [
         (u.id, f"{u.name}（{u.work_no} · {u.org.name}）") for u in attendance.users_in_scope(db.session, _scope())]
-    form.type_code.choices = [(t.code, t.label) for t in types.all_types(db.session)]
+    form.type_code.choices = [("", "请选择")] + [(t.code, t.label) for t in types.all_types(db.session)]
     return form
 
 

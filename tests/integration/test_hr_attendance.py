@@ -188,3 +188,31 @@ def test_the_hr_menu_is_for_hr(login_as, username):
 def test_hr_sees_its_menu(login_as):
     home = login_as("hr01").get("/").get_data(as_text=True)
     assert "人事管理" in home and "用户考勤维护" in home and "公休假期维护" in home and "考勤类型设置" not in home
+
+
+# --- API -------------------------------------------------------------------------------------------------
+
+
+def test_the_attendance_api_records_lists_and_keeps_the_scope(api_as):
+    outsider = _outsider()
+    api = api_as("hr01")
+    seat02 = user_named("seat02").id
+    recorded = api.post("/api/v1/hr/attendance", json={"user_id": seat02, "start": "2026-06-08",
+                                                       "end": "2026-06-09", "type": "sick", "note": "住院"})
+    assert recorded.status_code == 200 and recorded.get_json()["days"] == 2
+    listed = api.get(f"/api/v1/hr/attendance?user_id={seat02}&from=2026-06-01&to=2026-06-30").get_json()
+    assert [(d["day"], d["type_label"], d["excused"]) for d in listed["items"]] == [
+        ("2026-06-09", "病假", True), ("2026-06-08", "病假", True)]
+    assert listed["total"] == 2
+    out = api.post("/api/v1/hr/attendance", json={"user_id": outsider, "start": "2026-06-08", "type": "sick"})
+    assert out.status_code == 422
+    future = api.post("/api/v1/hr/attendance", json={"user_id": seat02, "start": "2027-06-08", "type": "sick"})
+    assert future.status_code == 422 and "最多可提前 31 天登记" in future.get_json()["error"]["message"]
+    for bad in ({"user_id": "x", "start": "2026-06-08", "type": "sick"},
+                {"user_id": seat02, "start": "8 June", "type": "sick"},
+                {"user_id": seat02, "start": "2026-06-08", "type": "holiday_trip"}):
+        assert api.post("/api/v1/hr/attendance", json=bad).status_code == 422
+    assert _rows("seat02") == [(date(2026, 6, 8), "sick", "住院"), (date(2026, 6, 9), "sick", "住院")]
+    types_ = api.get("/api/v1/hr/attendance/types").get_json()
+    assert {t["label"]: t["excused"] for t in types_}["旷工"] is False
+    assert api_as("seat01").get("/api/v1/hr/attendance").status_code == 403

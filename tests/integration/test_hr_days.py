@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import event
 
 from app.extensions import db
 from app.hr import attendance, days, types
 from app.hr.models import PublicHoliday
 from tests.conftest import user_named
+
+pytestmark = [pytest.mark.db_sensitive]
 
 
 def test_holidays_excuse_everyone_and_excused_attendance_types_their_user(app):

@@ -21,6 +21,15 @@ from app.org.models import Org, OrgKind
 from tests.conftest import audit_rows, user_named
 
 
+def day(offset: int) -> date:
+    """A day counted from six weeks ago: in the past whatever the pinned clock, clear of the demo leave (3 days ago)."""
+    return clock.today() - timedelta(days=40) + timedelta(days=offset)
+
+
+def iso(offset: int) -> str:
+    return day(offset).isoformat()
+
+
 def _rows(username: str) -> list[tuple[date, str, str]]:
     user = user_named(username)
     return [(d.day, d.type_code, d.note) for d in db.session.scalars(
@@ -90,7 +99,7 @@ def test_attendance_beyond_the_future_limit_is_refused_and_nothing_is_written(lo
 
 
 @pytest.mark.parametrize(("form", "message"), [
-    ({"start": "2026-06-10", "end": "2026-06-09"}, "结束日期不能早于开始日期"),
+    ({"start": iso(9), "end": iso(8)}, "结束日期不能早于开始日期"),
     ({"type_code": "vacation"}, "考勤类型"),
     ({"start": ""}, "请选择考勤日期"),
     ({"note": "很长" * 101}, "备注"),
@@ -98,7 +107,7 @@ def test_attendance_beyond_the_future_limit_is_refused_and_nothing_is_written(lo
 ])
 def test_bad_input_is_refused_in_chinese_with_nothing_written(login_as, form, message):
     hr = login_as("hr01")
-    data = {"user_id": str(user_named("seat02").id), "start": "2026-06-10", "end": "", "type_code": "sick",
+    data = {"user_id": str(user_named("seat02").id), "start": iso(9), "end": "", "type_code": "sick",
             "note": "", **form}
     response = hr.post("/hr/attendance/", data=data)
     assert response.status_code == 422 and message in response.get_data(as_text=True)
@@ -108,21 +117,21 @@ def test_bad_input_is_refused_in_chinese_with_nothing_written(login_as, form, me
 def test_hr_sees_and_records_only_inside_its_scope(login_as):
     outsider = _outsider()
     seat02 = user_named("seat02")
-    attendance.mark_range(db.session, outsider, date(2026, 6, 1), date(2026, 6, 1), "sick", source="test")
-    attendance.mark_range(db.session, seat02.id, date(2026, 6, 1), date(2026, 6, 1), "late", source="test")
+    attendance.mark_range(db.session, outsider, day(0), day(0), "sick", source="test")
+    attendance.mark_range(db.session, seat02.id, day(0), day(0), "late", source="test")
     db.session.commit()
     hr = login_as("hr01")
-    listed = hr.get("/hr/attendance/?from=2026-06-01&to=2026-06-01").get_data(as_text=True)
+    listed = hr.get(f"/hr/attendance/?from={iso(0)}&to={iso(0)}").get_data(as_text=True)
     assert "陈坐席" in listed and "北京坐席" not in listed
     assert "北京坐席" not in hr.get("/hr/attendance/").get_data(as_text=True)  # not offered in the form either
-    refused = hr.post("/hr/attendance/", data={"user_id": str(outsider), "start": "2026-06-02", "end": "",
+    refused = hr.post("/hr/attendance/", data={"user_id": str(outsider), "start": iso(1), "end": "",
                                                "type_code": "sick", "note": ""})
     assert refused.status_code == 422 and "请选择" in refused.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(AttendanceDay)
                              .where(AttendanceDay.user_id == outsider)) == 1
-    export = load_workbook(io.BytesIO(hr.get("/hr/attendance/export?from=2026-06-01&to=2026-06-01").data)).active
+    export = load_workbook(io.BytesIO(hr.get(f"/hr/attendance/export?from={iso(0)}&to={iso(0)}").data)).active
     assert [row[2] for row in export.iter_rows(min_row=2, values_only=True)] == ["陈坐席"]
-    assert "北京坐席" in login_as("admin").get("/hr/attendance/?from=2026-06-01&to=2026-06-01").get_data(as_text=True)
+    assert "北京坐席" in login_as("admin").get(f"/hr/attendance/?from={iso(0)}&to={iso(0)}").get_data(as_text=True)
     for username in ("seat01", "head01"):
         assert login_as(username).get("/hr/attendance/").status_code == 403
         assert login_as(username).get("/hr/attendance/export").status_code == 403
@@ -130,32 +139,32 @@ def test_hr_sees_and_records_only_inside_its_scope(login_as):
 
 def test_the_list_filters_and_the_export_escapes_formulas(login_as):
     hr = login_as("hr01")
-    assert _record(hr, "seat02", date(2026, 6, 3), None, "sick", "=HYPERLINK(\"http://x\")").status_code == 302
-    assert _record(hr, "seat01", date(2026, 6, 4), None, "late").status_code == 302
-    assert _record(hr, "seat11", date(2026, 5, 4), None, "absent").status_code == 302
+    assert _record(hr, "seat02", day(2), None, "sick", "=HYPERLINK(\"http://x\")").status_code == 302
+    assert _record(hr, "seat01", day(3), None, "late").status_code == 302
+    assert _record(hr, "seat11", day(-28), None, "absent").status_code == 302
     group = db.session.scalar(select(Org).where(Org.code == "SH-LC1-A"))
 
     def names(query: str) -> list[str]:
         sheet = load_workbook(io.BytesIO(hr.get(f"/hr/attendance/export?{query}").data)).active
         return [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)]
 
-    assert names("from=2026-05-01&to=2026-06-05") == ["张坐席", "陈坐席", "刘坐席"]
-    assert names(f"from=2026-05-01&to=2026-06-05&org={group.id}") == ["张坐席", "陈坐席"]
-    assert names("from=2026-05-01&to=2026-06-05&type=late") == ["张坐席"]
-    assert names(f"from=2026-05-01&to=2026-06-05&user={user_named('seat11').id}") == ["刘坐席"]
-    sheet = load_workbook(io.BytesIO(hr.get("/hr/attendance/export?from=2026-06-03&to=2026-06-03").data)).active
+    assert names(f"from={iso(-31)}&to={iso(4)}") == ["张坐席", "陈坐席", "刘坐席"]
+    assert names(f"from={iso(-31)}&to={iso(4)}&org={group.id}") == ["张坐席", "陈坐席"]
+    assert names(f"from={iso(-31)}&to={iso(4)}&type=late") == ["张坐席"]
+    assert names(f"from={iso(-31)}&to={iso(4)}&user={user_named('seat11').id}") == ["刘坐席"]
+    sheet = load_workbook(io.BytesIO(hr.get(f"/hr/attendance/export?from={iso(2)}&to={iso(2)}").data)).active
     header, row = list(sheet.iter_rows(values_only=True))
     assert header[:6] == ("日期", "工号", "姓名", "组织", "考勤类型", "视为完成")
     assert row[1:6] == ("S0002", "陈坐席", "理财一部A组", "病假", "是") and row[6].startswith("'=")
-    page = hr.get("/hr/attendance/?from=2026-06-01&to=2026-06-05&type=sick").get_data(as_text=True)
+    page = hr.get(f"/hr/attendance/?from={iso(0)}&to={iso(4)}&type=sick").get_data(as_text=True)
     assert "陈坐席" in page and "张坐席</td>" not in page
 
 
 def test_admins_decide_which_types_count_as_complete(login_as):
     seat02 = user_named("seat02")
     hr = login_as("hr01")
-    assert _record(hr, "seat02", date(2026, 6, 3), None, "late").status_code == 302
-    assert days.excused(db.session, [seat02.id], date(2026, 6, 3), date(2026, 6, 3)) == {}
+    assert _record(hr, "seat02", day(2), None, "late").status_code == 302
+    assert days.excused(db.session, [seat02.id], day(2), day(2)) == {}
     assert hr.get("/hr/attendance/types").status_code == 403
     admin = login_as("admin")
     page = admin.get("/hr/attendance/types").get_data(as_text=True)
@@ -163,8 +172,7 @@ def test_admins_decide_which_types_count_as_complete(login_as):
     response = admin.post("/hr/attendance/types/late", data={"excused": "1"})
     assert "“迟到”已设为不计入考勤，任务日历视为完成" in admin.get(response.headers["Location"]).get_data(as_text=True)
     db.session.commit()
-    assert days.excused(db.session, [seat02.id], date(2026, 6, 3), date(2026, 6, 3)) == {
-        (seat02.id, date(2026, 6, 3)): "迟到"}
+    assert days.excused(db.session, [seat02.id], day(2), day(2)) == {(seat02.id, day(2)): "迟到"}
     refused = admin.post("/hr/attendance/types/normal", data={"excused": "1"},
                          headers={"Referer": "/hr/attendance/types"})
     assert refused.status_code == 302
@@ -197,22 +205,22 @@ def test_the_attendance_api_records_lists_and_keeps_the_scope(api_as):
     outsider = _outsider()
     api = api_as("hr01")
     seat02 = user_named("seat02").id
-    recorded = api.post("/api/v1/hr/attendance", json={"user_id": seat02, "start": "2026-06-08",
-                                                       "end": "2026-06-09", "type": "sick", "note": "住院"})
+    recorded = api.post("/api/v1/hr/attendance", json={"user_id": seat02, "start": iso(7),
+                                                       "end": iso(8), "type": "sick", "note": "住院"})
     assert recorded.status_code == 200 and recorded.get_json()["days"] == 2
-    listed = api.get(f"/api/v1/hr/attendance?user_id={seat02}&from=2026-06-01&to=2026-06-30").get_json()
+    listed = api.get(f"/api/v1/hr/attendance?user_id={seat02}&from={iso(0)}&to={iso(29)}").get_json()
     assert [(d["day"], d["type_label"], d["excused"]) for d in listed["items"]] == [
-        ("2026-06-09", "病假", True), ("2026-06-08", "病假", True)]
+        (iso(8), "病假", True), (iso(7), "病假", True)]
     assert listed["total"] == 2
-    out = api.post("/api/v1/hr/attendance", json={"user_id": outsider, "start": "2026-06-08", "type": "sick"})
+    out = api.post("/api/v1/hr/attendance", json={"user_id": outsider, "start": iso(7), "type": "sick"})
     assert out.status_code == 422
-    future = api.post("/api/v1/hr/attendance", json={"user_id": seat02, "start": "2027-06-08", "type": "sick"})
+    future = api.post("/api/v1/hr/attendance", json={"user_id": seat02, "start": iso(400), "type": "sick"})
     assert future.status_code == 422 and "最多可提前 31 天登记" in future.get_json()["error"]["message"]
-    for bad in ({"user_id": "x", "start": "2026-06-08", "type": "sick"},
+    for bad in ({"user_id": "x", "start": iso(7), "type": "sick"},
                 {"user_id": seat02, "start": "8 June", "type": "sick"},
-                {"user_id": seat02, "start": "2026-06-08", "type": "holiday_trip"}):
+                {"user_id": seat02, "start": iso(7), "type": "holiday_trip"}):
         assert api.post("/api/v1/hr/attendance", json=bad).status_code == 422
-    assert _rows("seat02") == [(date(2026, 6, 8), "sick", "住院"), (date(2026, 6, 9), "sick", "住院")]
+    assert _rows("seat02") == [(day(7), "sick", "住院"), (day(8), "sick", "住院")]
     types_ = api.get("/api/v1/hr/attendance/types").get_json()
     assert {t["label"]: t["excused"] for t in types_}["旷工"] is False
     assert api_as("seat01").get("/api/v1/hr/attendance").status_code == 403

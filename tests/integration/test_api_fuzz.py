@@ -39,6 +39,7 @@ from app.customers import services as customer_services
 from app.customers.models import Customer
 from app.extensions import db
 from app.followups.models import Appointment
+from app.hr.models import PublicHoliday
 from app.mining.models import MiningCondition
 from app.mining.rule_models import DistributionRule
 from app.mining.run_models import DistributionRun
@@ -87,6 +88,7 @@ ID_SOURCES: dict[str, Select[Any]] = {
     "mining_task_id": select(MiningTask.id), "item_id": select(MiningTaskItem.id),
     "rule_id": select(DistributionRule.id), "run_id": select(DistributionRun.id),
     "appointment_id": select(Appointment.id),
+    "holiday_id": select(PublicHoliday.id),
 }
 # Values the endpoints accept, so that some cases get past validation into the engine and the services.
 ACCEPTED_VALUES: dict[str, list[Any]] = {

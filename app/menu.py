@@ -14,6 +14,7 @@ SECTIONS: list[tuple[str, str, str]] = [
     ("products", "产品管理", "box-seam"),
     ("workflow", "流程中心", "diagram-3"),
     ("oa", "日常管理", "calendar-week"),
+    ("hr", "人事管理", "person-vcard"),
     ("performance", "业绩", "graph-up"),
     ("admin", "系统管理", "gear"),
 ]

@@ -37,6 +37,7 @@ class StaffProfile(Audited, Base):
     """The HR record of one employee: hire date, contract, education, ID number, emergency contact, 离职日期."""
 
     __tablename__ = "staff_profile"
+    __audit_exclude__ = frozenset({"id_number", "emergency_phone"})  # the log says they changed, not to what
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)

@@ -38,6 +38,7 @@ from app.auth.models import User
 from app.customers import services as customer_services
 from app.customers.models import Customer
 from app.extensions import db
+from app.hr.staff_models import StaffCertificate
 from app.mining.models import MiningCondition
 from app.mining.rule_models import DistributionRule
 from app.mining.run_models import DistributionRun
@@ -85,6 +86,7 @@ ID_SOURCES: dict[str, Select[Any]] = {
     "handover_id": select(Handover.id),
     "mining_task_id": select(MiningTask.id), "item_id": select(MiningTaskItem.id),
     "rule_id": select(DistributionRule.id), "run_id": select(DistributionRun.id),
+    "certificate_id": select(StaffCertificate.id),
 }
 # Values the endpoints accept, so that some cases get past validation into the engine and the services.
 ACCEPTED_VALUES: dict[str, list[Any]] = {

@@ -309,6 +309,7 @@ def _notices(username: str) -> list[str]:
 
 
 @pytest.mark.date_sensitive
+@pytest.mark.db_sensitive  # the job locks the due certificates (FOR UPDATE OF staff_certificate on PostgreSQL)
 def test_the_job_sends_one_notice_per_certificate_and_again_after_renewal(api_as):
     job = JOBS["hr.certificate_reminders"]
     assert job.name == "资格证书到期提醒"

@@ -127,3 +127,8 @@ def normalize_id_number(id_type: IdType | str, raw: str, today: date | None = No
     if not _OTHER_DOCUMENT.match(number):
         raise InvalidIdNumber(f"{kind.label}号码应为 5–30 位字母或数字")
     return number
+
+
+def mask_id_number(number: str) -> str:
+    """Hide an ID number in lists and exports, keeping the last four characters ("****1234") as customer exports do."""
+    return "****" + number[-4:] if number else ""

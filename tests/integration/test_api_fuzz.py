@@ -40,6 +40,7 @@ from app.customers.models import Customer
 from app.extensions import db
 from app.followups.models import Appointment
 from app.hr.models import PublicHoliday
+from app.hr.staff_models import StaffCertificate
 from app.mining.models import MiningCondition
 from app.mining.rule_models import DistributionRule
 from app.mining.run_models import DistributionRun
@@ -89,6 +90,7 @@ ID_SOURCES: dict[str, Select[Any]] = {
     "rule_id": select(DistributionRule.id), "run_id": select(DistributionRun.id),
     "appointment_id": select(Appointment.id),
     "holiday_id": select(PublicHoliday.id),
+    "certificate_id": select(StaffCertificate.id),
 }
 # Values the endpoints accept, so that some cases get past validation into the engine and the services.
 ACCEPTED_VALUES: dict[str, list[Any]] = {

@@ -62,12 +62,14 @@ MINING_TASK = spec.schema("MiningTask", {
     },
 })
 MINING_TASK_CREATE = spec.schema("MiningTaskCreate", {
-    "type": "object", "required": ["name", "type", "source_kind", "start_date", "end_date"],
+    "type": "object", "required": ["name", "type", "start_date", "end_date"],
     "properties": {
         "name": {"type": "string", "maxLength": 100}, "category_id": {"type": "integer", "nullable": True},
         "description": {"type": "string", "maxLength": 2000},
         "start_date": {"type": "string", "format": "date"}, "end_date": {"type": "string", "format": "date"},
-        "type": {"type": "string", "enum": TYPES}, "source_kind": {"type": "string", "enum": ["dynamic", "fixed"]},
+        "type": {"type": "string", "enum": TYPES},
+        "source_kind": {"type": "string", "enum": ["dynamic", "fixed"],
+                        "description": "数据挖掘任务必填；工作任务总是按条件（dynamic）"},
         "condition_id": {"type": "integer", "description": "动态条件来源：已保存的挖掘条件"},
         "method": {"type": "string", "enum": ["", *METHODS],
                    "description": "系统分配任务：average/random/weight；"

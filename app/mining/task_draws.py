@@ -184,7 +184,7 @@ def _ready_to_draw(session: DbSession, seat: User, task_id: int, kind: TaskType)
     if not is_target(session, task.id, seat.id):
         raise NotFound("任务不存在或您不是该任务的执行人")
     if task.type != kind:
-        raise ValidationFailed(f"该任务是{task.type.label}任务，不能{kind.label}")
+        raise ValidationFailed(f"该任务是{task.type.label.removesuffix('任务')}任务，不能{kind.label}")
     _check_running(task, "抽取")
     _check_period(task)
     return task

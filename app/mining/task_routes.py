@@ -25,6 +25,7 @@ from app.home import panels
 from app.mining import task_demo as _demo  # noqa: F401  (registers the demo-data loader)
 from app.mining import task_draws as draws
 from app.mining import task_sources, task_work, tasks
+from app.mining.models import MiningCondition
 from app.mining.task_access import MINING_OUTCOME, TASK_CATEGORIES, TASKS_EXECUTE, TASKS_MANAGE
 from app.mining.task_models import (
     DISTRIBUTION_METHODS,
@@ -200,7 +201,8 @@ def detail(task_id: int) -> Any:
     sc = _scope()
     task = tasks.get_task(db.session, sc, task_id)
     ctx: dict[str, Any] = {"task": task, "outcomes": _outcomes(), "mask": phone_rules.mask,
-                           "results": dict(dictionaries.choices(db.session, FOLLOWUP_RESULT))}
+                           "results": dict(dictionaries.choices(db.session, FOLLOWUP_RESULT)),
+                           "condition": db.session.get(MiningCondition, task.condition_id or 0)}
     if task.status == TaskStatus.DRAFT:
         ctx["pick_total"] = tasks.pick_count(db.session, task.id)
         if task.source_kind == SourceKind.FIXED:

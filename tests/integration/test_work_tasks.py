@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -21,6 +22,7 @@ from app.pools.models import PoolHistory
 from rules import phones as phone_rules
 from scheduler.mining_tasks import generate_task_sources
 from tests.customer_helpers import deferred_reads, fresh, make_customer, make_seats, new_id_number, org, user
+from tests.race import at_once
 
 pytestmark = pytest.mark.usefixtures(deferred_reads.__name__)
 
@@ -94,6 +96,7 @@ def _history_count(ids: list[int]) -> int:
 # --- 任务设置 ----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.date_sensitive
 def test_head_defines_a_care_call_task_with_action_period_and_quota(login_as):
     _ids, condition_id = _care_customers(3)
     head = login_as("head01")
@@ -162,6 +165,7 @@ def test_an_empty_saved_condition_is_refused(app):
 # --- 任务分配 ----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.db_sensitive
 def test_average_gives_even_shares_and_moves_no_customer(app):
     ids, condition_id = _care_customers(10)
     before, history = _snapshot(ids), _history_count(ids)
@@ -195,6 +199,7 @@ def test_random_assigns_every_item_once(app):
                                       .where(MiningTaskItem.task_id == task.id)))) == len(ids)
 
 
+@pytest.mark.db_sensitive
 def test_quota_gives_each_seat_its_quota_at_most_and_keeps_the_rest(app):
     _ids, condition_id = _care_customers(10)
     task = _work_task(condition_id, quota=3)
@@ -209,6 +214,34 @@ def test_quota_gives_each_seat_its_quota_at_most_and_keeps_the_rest(app):
     more = _distribute(task.id, "quota", seats=(), org_codes=("SH-LC1-A",))
     assert more.total == 3 and more.waiting == 1
     assert _held(task.id) == {"seat01": 3, "seat02": 3, "newseat000": 3}
+
+
+@pytest.mark.db_sensitive
+def test_a_head_and_the_job_assigning_at_once_give_each_item_once_within_the_quota(database_url, tmp_path: Path,
+                                                                                 app):
+    _ids, condition_id = _care_customers(20, prefix="并发")
+    task = _work_task(condition_id, quota=3)
+    _distribute(task.id, "quota", seats=(), org_codes=("SH-LC1-A",))
+    assert _held(task.id) == {"seat01": 3, "seat02": 3}
+    make_seats(6, "SH-LC1-A", prefix="race")  # 18 more places for the 14 items left
+    task_id, group = task.id, org("SH-LC1-A").id
+
+    def work(key: str, head: User) -> int:
+        if key == "job":
+            generate_task_sources(db.session, clock.now())
+            db.session.commit()
+            return 0
+        result = task_work.distribute(db.session, head, tasks.manager_scope(db.session, head),
+                                      db.session.get(MiningTask, task_id), "quota", [], [group])
+        db.session.commit()
+        return result.total
+
+    at_once(database_url, tmp_path / "race", ["job", "head"], work,
+            prepare=lambda _key: db.session.scalar(select(User).where(User.username == "head01")))
+    held = _held(task_id)
+    assert sum(held.values()) == 20 and all(n <= 3 for n in held.values())
+    assert db.session.scalar(select(func.count(func.distinct(MiningTaskItem.customer_id)))
+                             .where(MiningTaskItem.task_id == task_id, MiningTaskItem.seat_id.is_not(None))) == 20
 
 
 def test_distribution_refuses_bad_input_and_writes_nothing(app):
@@ -232,6 +265,7 @@ def test_distribution_refuses_bad_input_and_writes_nothing(app):
     assert not db.session.scalar(select(func.count()).where(MiningTaskItem.task_id == task.id))
 
 
+@pytest.mark.date_sensitive
 def test_the_job_adds_and_assigns_new_matching_customers(app):
     _ids, condition_id = _care_customers(4)
     task = _work_task(condition_id)
@@ -421,6 +455,7 @@ def test_api_create_distribute_progress_and_execute(api_as):
 # --- demo --------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.date_sensitive
 def test_demo_has_the_birthday_condition_with_customers_and_a_distributed_work_task(app):
     head = user("head01")
     scope = tasks.manager_scope(db.session, head)

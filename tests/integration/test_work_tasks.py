@@ -399,6 +399,19 @@ def test_distributing_from_the_screen_and_a_refusal_keeps_the_form(login_as):
     _ids, condition_id = _care_customers(4)
     task = _work_task(condition_id)
     head = login_as("head01")
+    draft = head.get(f"/mining/tasks/{task.id}").get_data(as_text=True)
+    assert "任务分配</a>中选择组或人员" in draft and f"/tasks/assign/{task.id}" in draft
+    edit = head.get(f"/tasks/setup/{task.id}/edit").get_data(as_text=True)
+    assert 'value="关怀电话任务"' in edit and 'value="5"' in edit
+    today = clock.today()
+    saved = head.post(f"/tasks/setup/{task.id}/edit", data={
+        "name": "关怀电话任务", "action": "care_call", "condition_id": str(condition_id), "quota": "2",
+        "start_date": today.isoformat(), "end_date": (today + timedelta(days=5)).isoformat()})
+    assert saved.status_code == 302
+    fresh()
+    assert db.session.get(MiningTask, task.id).quota == 2
+    listing = head.get("/tasks/assign").get_data(as_text=True)
+    assert 'data-task="关怀电话任务"' in listing and "未分配" in listing
     refused = head.post(f"/tasks/assign/{task.id}", data={"method": "average"})
     assert refused.status_code == 422 and "请至少选择一个分配目标（组或人员）" in refused.get_data(as_text=True)
     fresh()
@@ -408,6 +421,8 @@ def test_distributing_from_the_screen_and_a_refusal_keeps_the_form(login_as):
     text = done.get_data(as_text=True)
     assert "已分配 4 个任务客户：张坐席（S0001）2，陈坐席（S0002）2" in text
     assert 'id="seat-progress"' in text and "待分配" in text
+    refused_edit = head.post(f"/tasks/setup/{task.id}/edit", data={"name": "改名"})
+    assert refused_edit.status_code == 409 and "只有草稿可以修改" in refused_edit.get_data(as_text=True)
 
 
 # --- API ---------------------------------------------------------------------------------------------------

@@ -109,7 +109,7 @@ WORK_METHODS = {"average": "平均", "random": "随机", "quota": "配额"}
 
 
 class MiningTaskCategory(Audited, Base):
-    """数据挖掘任务分类: a name and a display order."""
+    """任务分类 (of mining and work tasks): a name and a display order."""
 
     __tablename__ = "mining_task_category"
 

@@ -1,5 +1,5 @@
-"""数据挖掘任务 screens: 挖掘任务分类 and 数据挖掘任务 for heads and city managers, 我的挖掘任务 for seats,
-and the workbench panel counting what a seat still has to execute."""
+"""数据挖掘任务 screens: 任务分类 (shared with work tasks, in the 任务管理 menu) and 数据挖掘任务 for heads and city
+managers, 我的挖掘任务 for seats, and the workbench panel counting what a seat still has to execute."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def _outcomes() -> dict[str, str]:
     return dict(dictionaries.choices(db.session, MINING_OUTCOME))
 
 
-# --- 挖掘任务分类 ----------------------------------------------------------------------------------------
+# --- 任务分类 ------------------------------------------------------------------------------------------
 
 
 @bp.get("/task-categories")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 SECTIONS: list[tuple[str, str, str]] = [
     ("home", "首页", "house"),
     ("workbench", "工作平台", "briefcase"),
+    ("tasks", "任务管理", "list-check"),
     ("customers", "客户管理", "people"),
     ("pools", "数据池", "inboxes"),
     ("mining", "数据挖掘", "funnel"),

@@ -1,4 +1,5 @@
-"""Mining tasks API (/api/v1/mining/tasks): list, create, get, items, publish, close, draw, execute."""
+"""Mining and work tasks API (/api/v1/mining/tasks): list, create, get, items, publish, close, draw, execute;
+work tasks (工作任务) also distribute (任务分配) and report completion per seat."""
 
 from __future__ import annotations
 
@@ -19,11 +20,13 @@ from app.followups import services as followups
 from app.followups.models import FOLLOW_UP_KIND_LABELS
 from app.inputs import is_json_int
 from app.mining import task_draws as draws
-from app.mining import tasks
+from app.mining import task_work, tasks
 from app.mining.task_access import TASKS_EXECUTE, TASKS_MANAGE
 from app.mining.task_models import (
     DISTRIBUTION_METHODS,
+    TASK_ACTION_LABELS,
     TASK_TYPE_LABELS,
+    WORK_METHODS,
     ItemStatus,
     MiningTask,
     MiningTaskItem,
@@ -34,6 +37,8 @@ from rules import phones as phone_rules
 
 TAG = "数据挖掘任务"
 TYPES = [t.value for t in TASK_TYPE_LABELS]
+ACTIONS = [a.value for a in TASK_ACTION_LABELS]
+METHODS = list(dict.fromkeys([*DISTRIBUTION_METHODS, *WORK_METHODS]))
 MINING_TASK = spec.schema("MiningTask", {
     "type": "object",
     "required": ["id", "name", "type", "source_kind", "status", "start_date", "end_date", "org_id", "counts"],
@@ -41,10 +46,13 @@ MINING_TASK = spec.schema("MiningTask", {
         "id": {"type": "integer"}, "name": {"type": "string"}, "category_id": {"type": "integer", "nullable": True},
         "description": {"type": "string"}, "start_date": {"type": "string", "format": "date"},
         "end_date": {"type": "string", "format": "date"},
-        "type": {"type": "string", "enum": TYPES, "description": "系统分配/随机抽取/主动抽取/再次服务"},
+        "type": {"type": "string", "enum": TYPES, "description": "系统分配/随机抽取/主动抽取/再次服务/工作任务"},
         "source_kind": {"type": "string", "enum": [k.value for k in SourceKind], "description": "动态条件/固定选择"},
         "condition_id": {"type": "integer", "nullable": True}, "method": {"type": "string"},
         "max_unexecuted": {"type": "integer", "nullable": True, "description": "最大执行数量（抽取类任务）"},
+        "action": {"type": "string", "enum": ["", *ACTIONS],
+                   "description": "执行内容（工作任务）：电话/见客/关怀电话/问卷；数据挖掘任务为空"},
+        "quota": {"type": "integer", "nullable": True, "description": "每人配额（工作任务）"},
         "status": {"type": "string", "enum": [s.value for s in TaskStatus]}, "org_id": {"type": "integer"},
         "targets": {"type": "array", "items": {"type": "object", "properties": {
             "seat_id": {"type": "integer", "nullable": True}, "org_id": {"type": "integer", "nullable": True}}}},
@@ -54,15 +62,21 @@ MINING_TASK = spec.schema("MiningTask", {
     },
 })
 MINING_TASK_CREATE = spec.schema("MiningTaskCreate", {
-    "type": "object", "required": ["name", "type", "source_kind", "start_date", "end_date"],
+    "type": "object", "required": ["name", "type", "start_date", "end_date"],
     "properties": {
         "name": {"type": "string", "maxLength": 100}, "category_id": {"type": "integer", "nullable": True},
         "description": {"type": "string", "maxLength": 2000},
         "start_date": {"type": "string", "format": "date"}, "end_date": {"type": "string", "format": "date"},
-        "type": {"type": "string", "enum": TYPES}, "source_kind": {"type": "string", "enum": ["dynamic", "fixed"]},
+        "type": {"type": "string", "enum": TYPES},
+        "source_kind": {"type": "string", "enum": ["dynamic", "fixed"],
+                        "description": "数据挖掘任务必填；工作任务总是按条件（dynamic）"},
         "condition_id": {"type": "integer", "description": "动态条件来源：已保存的挖掘条件"},
-        "method": {"type": "string", "enum": ["", *DISTRIBUTION_METHODS], "description": "系统分配任务的分配方式"},
+        "method": {"type": "string", "enum": ["", *METHODS],
+                   "description": "系统分配任务：average/random/weight；"
+                                  "工作任务（可在分配时再定）：average/random/quota"},
         "max_unexecuted": {"type": "integer", "nullable": True, "minimum": 1},
+        "action": {"type": "string", "enum": ["", *ACTIONS], "description": "执行内容（工作任务必填）"},
+        "quota": {"type": "integer", "nullable": True, "description": "每人配额（工作任务必填，1–10000）"},
         "seat_work_nos": {"type": "array", "items": {"type": "string"}, "maxItems": 500, "description": "执行坐席工号"},
         "org_ids": {"type": "array", "items": {"type": "integer"}, "maxItems": 500,
                     "description": "执行组织（其下全部在职坐席）"},
@@ -96,15 +110,46 @@ DRAW_RESULT = spec.schema("MiningTaskDrawResult", {
 EXECUTE = spec.schema("MiningTaskExecute", {
     "type": "object", "required": ["outcome"],
     "properties": {
-        "outcome": {"type": "string", "description": "执行结果（基础数据 mining_outcome）"},
+        "outcome": {"type": "string",
+                    "description": "执行结果：数据挖掘任务为基础数据 mining_outcome，"
+                                   "工作任务为跟进结果 followup_result"},
         "note": {"type": "string", "maxLength": 500},
-        "followup": {"type": "object", "required": ["kind"],
-                     "description": "同时记录的跟进；不填时关联抽取后最近一次跟进",
+        "followup": {"type": "object",
+                     "description": "同时记录的跟进；不填时关联抽取后最近一次跟进。工作任务总是记录跟进：方式由执行内容"
+                                    "决定，结果为 outcome（跟进结果），内容为 note",
                      "properties": {"kind": {"type": "string", "enum": [k.value for k in FOLLOW_UP_KIND_LABELS]},
                                     "connected": {"type": "boolean"},
                                     "duration_seconds": {"type": "integer", "minimum": 0},
+                                    "phone_index": {"type": "integer", "minimum": 0,
+                                                    "description": "拨打的客户电话序号（从 0 起），不填为第一个"},
                                     "result": {"type": "string"}, "content": {"type": "string", "maxLength": 2000}}},
     },
+})
+DISTRIBUTE = spec.schema("WorkTaskDistribute", {
+    "type": "object", "required": ["method"],
+    "properties": {
+        "method": {"type": "string", "enum": list(WORK_METHODS), "description": "平均/随机/配额"},
+        "seat_work_nos": {"type": "array", "items": {"type": "string"}, "maxItems": 500, "description": "人员（工号）"},
+        "org_ids": {"type": "array", "items": {"type": "integer"}, "maxItems": 500,
+                    "description": "组（其下全部在职坐席）"},
+    },
+})
+SEAT_PROGRESS = {"type": "object", "required": ["seat_id", "name", "work_no", "assigned", "executed", "percent"],
+                 "properties": {"seat_id": {"type": "integer"}, "name": {"type": "string"},
+                                "work_no": {"type": "string"}, "assigned": {"type": "integer"},
+                                "executed": {"type": "integer"}, "percent": {"type": "integer"},
+                                "quota_met": {"type": "boolean", "description": "工作任务：已完成每人配额"}}}
+DISTRIBUTION = spec.schema("WorkTaskDistribution", {
+    "type": "object", "required": ["task", "assigned", "waiting", "message"],
+    "properties": {"task": {"$ref": MINING_TASK},
+                   "assigned": {"type": "array", "items": {"type": "object", "properties": {
+                       "seat_id": {"type": "integer"}, "count": {"type": "integer"}}},
+                                  "description": "本次分配给各坐席的数量"},
+                   "waiting": {"type": "integer", "description": "待分配"}, "message": {"type": "string"}},
+})
+PROGRESS = spec.schema("MiningTaskProgress", {
+    "type": "object", "required": ["task_id", "seats"],
+    "properties": {"task_id": {"type": "integer"}, "seats": {"type": "array", "items": SEAT_PROGRESS}},
 })
 TASK_PARAM = [spec.path_param("mining_task_id", "任务 id")]
 
@@ -114,7 +159,8 @@ def task_json(task: MiningTask, counts: tasks.Counts | None = None) -> dict[str,
     return {"id": task.id, "name": task.name, "category_id": task.category_id, "description": task.description,
             "start_date": task.start_date.isoformat(), "end_date": task.end_date.isoformat(),
             "type": task.type.value, "source_kind": task.source_kind.value, "condition_id": task.condition_id,
-            "method": task.method, "max_unexecuted": task.max_unexecuted, "status": task.status.value,
+            "method": task.method, "max_unexecuted": task.max_unexecuted, "action": task.action, "quota": task.quota,
+            "status": task.status.value,
             "org_id": task.org_id, "targets": [{"seat_id": t.seat_id, "org_id": t.org_id} for t in task.targets],
             "counts": {"source": c.source, "drawn": c.drawn, "executed": c.executed}}
 
@@ -215,7 +261,7 @@ def create_mining_task() -> Any:
         start_date=_date(body, "start_date"), end_date=_date(body, "end_date"), type=_str(body, "type"),
         source_kind=_str(body, "source_kind"), condition_id=_opt_int(body, "condition_id"),
         method=_str(body, "method"), max_unexecuted=_opt_int(body, "max_unexecuted"), seat_work_nos=work_nos,
-        org_ids=_int_list(body, "org_ids"))
+        org_ids=_int_list(body, "org_ids"), action=_str(body, "action"), quota=_opt_int(body, "quota"))
     customer_ids = _int_list(body, "customer_ids")
     task = tasks.create_task(db.session, current_user, scope, data)
     if customer_ids:
@@ -333,9 +379,47 @@ def execute_mining_task_item(item_id: int) -> Any:
         duration = raw.get("duration_seconds", 0)
         if not is_json_int(duration) or not isinstance(raw.get("connected", False), bool):
             raise ValidationFailed("duration_seconds 应为整数，connected 应为布尔值")
+        phone = task_work.phone_at(draws.my_item(db.session, current_user, item_id).customer,
+                                   _opt_int(raw, "phone_index"))
         follow_up = followups.FollowUpInput(kind=_str(raw, "kind"), connected=bool(raw.get("connected")),
                                             duration_seconds=duration, result=_str(raw, "result"),
-                                            content=_str(raw, "content"))
+                                            content=_str(raw, "content"), phone=phone)
     item = draws.execute(db.session, current_user, item_id, _str(body, "outcome"), _str(body, "note"), follow_up)
     db.session.commit()
     return jsonify(item_json(item))
+
+
+spec.operation("post", "/mining/tasks/{mining_task_id}/distribute",
+               summary="任务分配（工作任务）：按组、人员平均/随机/配额分配，草稿同时发布；不移动客户", tag=TAG,
+               request=DISTRIBUTE, response=DISTRIBUTION, parameters=TASK_PARAM, errors=(403, 404, 409, 422))
+
+
+@bp.post("/mining/tasks/<int:mining_task_id>/distribute")
+@require(TASKS_MANAGE)
+def distribute_work_task(mining_task_id: int) -> Any:
+    body = _body()
+    work_nos = body.get("seat_work_nos") or []
+    if not isinstance(work_nos, list) or not all(isinstance(w, str) for w in work_nos):
+        raise ValidationFailed("seat_work_nos 应为字符串数组")
+    scope = tasks.manager_scope(db.session, current_user)
+    task = tasks.get_task(db.session, scope, mining_task_id)
+    result = task_work.distribute(db.session, current_user, scope, task, _str(body, "method"), work_nos,
+                                  _int_list(body, "org_ids"))
+    db.session.commit()
+    return jsonify({"task": task_json(task, tasks.counts(db.session, [task.id]).get(task.id)),
+                    "assigned": [{"seat_id": seat.id, "count": n} for seat, n in result.assigned],
+                    "waiting": result.waiting, "message": result.message()})
+
+
+spec.operation("get", "/mining/tasks/{mining_task_id}/progress", summary="各坐席完成情况（已分配、已执行、配额）",
+               tag=TAG, response=PROGRESS, parameters=TASK_PARAM, errors=(403, 404))
+
+
+@bp.get("/mining/tasks/<int:mining_task_id>/progress")
+@require(TASKS_MANAGE)
+def mining_task_progress(mining_task_id: int) -> Any:
+    task = tasks.get_task(db.session, tasks.manager_scope(db.session, current_user), mining_task_id)
+    return jsonify({"task_id": task.id, "seats": [
+        {"seat_id": p.seat.id, "name": p.seat.name, "work_no": p.seat.work_no, "assigned": p.drawn,
+         "executed": p.executed, "percent": p.percent, "quota_met": p.quota_met}
+        for p in tasks.seat_progress(db.session, task)]})

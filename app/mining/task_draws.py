@@ -1,16 +1,17 @@
-"""A seat's side of mining tasks: its task list, drawing (随机抽取 / 主动抽取) and executing items.
+"""A seat's side of mining and work tasks: its task list, drawing (随机抽取 / 主动抽取) and executing items.
 
 Every draw is one conditional UPDATE (``… WHERE seat_id IS NULL``): of two seats drawing the same
 item the database lets exactly one match. On PostgreSQL the random candidate is locked with SKIP
 LOCKED, so seats drawing at once each get a different item instead of queueing on one. 最大执行数量
 is checked with the seat's row locked, so two requests of the same seat cannot both slip under it.
 A drawn customer without a seat moves into the seat's personal pool (owned-customer cap respected,
-pool history "数据挖掘任务"), so the seat can see and follow it up.
+pool history "数据挖掘任务"), so the seat can see and follow it up. Executing a work task's item
+(任务执行) always records a follow-up of the kind its 执行内容 says, with the outcome as its result.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -23,9 +24,18 @@ from app.customers.models import Customer
 from app.database import DbSession, is_postgres
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.followups import services as followups
+from app.followups.access import FOLLOWUP_RESULT
 from app.followups.models import FollowUp
 from app.mining.task_access import MINING_OUTCOME
-from app.mining.task_models import ItemStatus, MiningTask, MiningTaskItem, MiningTaskTarget, TaskStatus, TaskType
+from app.mining.task_models import (
+    ItemStatus,
+    MiningTask,
+    MiningTaskItem,
+    MiningTaskTarget,
+    TaskAction,
+    TaskStatus,
+    TaskType,
+)
 from app.mining.task_sources import is_target
 from app.pools import services as pools
 from app.pools.models import MoveReason
@@ -53,6 +63,11 @@ def seat_task(session: DbSession, seat: User, task_id: int) -> MiningTask:
     return task
 
 
+def kind_condition(work: bool) -> ColumnElement[bool]:
+    """Work tasks (任务执行) or mining tasks (我的挖掘任务): each list shows its own kind."""
+    return MiningTask.type == TaskType.WORK if work else MiningTask.type != TaskType.WORK
+
+
 @dataclass(frozen=True)
 class SeatTaskRow:
     task: MiningTask
@@ -68,6 +83,11 @@ class SeatTaskRow:
     def percent(self) -> int:
         return int(self.executed * 100 / self.held) if self.held else 0
 
+    @property
+    def quota_met(self) -> bool:
+        """A work task's 每人配额 is done: executed at least the quota, or everything assigned if less."""
+        return self.held > 0 and self.executed >= min(self.task.quota or self.held, self.held)
+
 
 def _customer_drawable(seat_id: int) -> ColumnElement[bool]:
     return exists().where(Customer.id == MiningTaskItem.customer_id,
@@ -79,9 +99,10 @@ def _open_for(seat_id: int) -> ColumnElement[bool]:
                 _customer_drawable(seat_id))
 
 
-def seat_tasks(session: DbSession, seat: User, include_closed: bool = False) -> list[SeatTaskRow]:
-    """我的挖掘任务: each task with what this seat holds, executed, and could still draw."""
-    stmt = select(MiningTask).where(seat_task_condition(seat))
+def seat_tasks(session: DbSession, seat: User, include_closed: bool = False, *,
+               work: bool = False) -> list[SeatTaskRow]:
+    """我的挖掘任务 (or 任务执行 with ``work``): each task with what this seat holds, executed, could still draw."""
+    stmt = select(MiningTask).where(seat_task_condition(seat), kind_condition(work))
     if not include_closed:
         stmt = stmt.where(MiningTask.status == TaskStatus.PUBLISHED)
     tasks = list(session.scalars(stmt.order_by(MiningTask.end_date, MiningTask.id)))
@@ -100,12 +121,12 @@ def seat_tasks(session: DbSession, seat: User, include_closed: bool = False) -> 
     return [SeatTaskRow(t, *mine.get(t.id, (0, 0)), available.get(t.id, 0)) for t in tasks]
 
 
-def unexecuted_total(session: DbSession, seat_id: int) -> int:
-    """Items waiting for this seat's execution over all published tasks (workbench count)."""
+def unexecuted_total(session: DbSession, seat_id: int, *, work: bool = False) -> int:
+    """Items waiting for this seat's execution over all published mining (or work) tasks (home panels)."""
     return int(session.scalar(
         select(func.count()).select_from(MiningTaskItem).join(MiningTask, MiningTask.id == MiningTaskItem.task_id)
         .where(MiningTaskItem.seat_id == seat_id, MiningTaskItem.status == ItemStatus.DRAWN,
-               MiningTask.status == TaskStatus.PUBLISHED)) or 0)
+               MiningTask.status == TaskStatus.PUBLISHED, kind_condition(work))) or 0)
 
 
 def my_items(task_id: int, seat_id: int, status: str = "") -> Select[Any]:
@@ -163,7 +184,7 @@ def _ready_to_draw(session: DbSession, seat: User, task_id: int, kind: TaskType)
     if not is_target(session, task.id, seat.id):
         raise NotFound("任务不存在或您不是该任务的执行人")
     if task.type != kind:
-        raise ValidationFailed(f"该任务是{task.type.label}任务，不能{kind.label}")
+        raise ValidationFailed(f"该任务是{task.type.label.removesuffix('任务')}任务，不能{kind.label}")
     _check_running(task, "抽取")
     _check_period(task)
     return task
@@ -264,17 +285,24 @@ def execute(session: DbSession, seat: User, item_id: int, outcome: str, note: st
     """Record the outcome (执行结果) of one item and link a follow-up.
 
     With ``follow_up`` a follow-up is recorded through the follow-up service; without it the seat's
-    latest follow-up of this customer since the item was drawn is linked, if there is one.
+    latest follow-up of this customer since the item was drawn is linked, if there is one. A work
+    task's item always records one: its kind from the task's 执行内容, the outcome (a 跟进结果) as its
+    result and the note as its content.
     """
     item = my_item(session, seat, item_id)
-    _check_running(item.task, "执行")
+    task = item.task
+    _check_running(task, "执行")
     if item.status == ItemStatus.DONE:
         raise Conflict("该任务客户已执行")
-    if outcome not in {code for code, _ in dictionaries.choices(session, MINING_OUTCOME)}:
+    if outcome not in {code for code, _ in dictionaries.choices(session, FOLLOWUP_RESULT if task.is_work
+                                                                  else MINING_OUTCOME)}:
         raise ValidationFailed("请选择执行结果")
     note = (note or "").strip()
     if len(note) > 500:
         raise ValidationFailed("执行备注不能超过 500 字")
+    if task.is_work:
+        follow_up = replace(follow_up or followups.FollowUpInput(kind=""), result=outcome, content=note,
+                            kind=TaskAction(task.action).followup_kind, new_type="")
     if follow_up is not None:
         customer = session.get(Customer, item.customer_id)
         if customer is None:

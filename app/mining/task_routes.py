@@ -1,5 +1,5 @@
-"""数据挖掘任务 screens: 挖掘任务分类 and 数据挖掘任务 for heads and city managers, 我的挖掘任务 for seats,
-and the workbench panel counting what a seat still has to execute."""
+"""数据挖掘任务 screens: 任务分类 (shared with work tasks, in the 任务管理 menu) and 数据挖掘任务 for heads and city
+managers, 我的挖掘任务 for seats, and the workbench panel counting what a seat still has to execute."""
 
 from __future__ import annotations
 
@@ -24,16 +24,18 @@ from app.followups.models import FOLLOW_UP_KIND_LABELS
 from app.home import panels
 from app.mining import task_demo as _demo  # noqa: F401  (registers the demo-data loader)
 from app.mining import task_draws as draws
-from app.mining import task_sources, tasks
+from app.mining import task_sources, task_work, tasks
+from app.mining.models import MiningCondition
 from app.mining.task_access import MINING_OUTCOME, TASK_CATEGORIES, TASKS_EXECUTE, TASKS_MANAGE
 from app.mining.task_models import (
     DISTRIBUTION_METHODS,
-    TASK_TYPE_LABELS,
+    MINING_TYPE_LABELS,
     ItemStatus,
     MiningTask,
     MiningTaskItem,
     SourceKind,
     TaskStatus,
+    TaskType,
 )
 from app.org import scope as data_scope
 from app.org.models import Org
@@ -72,7 +74,7 @@ def _outcomes() -> dict[str, str]:
     return dict(dictionaries.choices(db.session, MINING_OUTCOME))
 
 
-# --- 挖掘任务分类 ----------------------------------------------------------------------------------------
+# --- 任务分类 ------------------------------------------------------------------------------------------
 
 
 @bp.get("/task-categories")
@@ -126,7 +128,7 @@ def category_delete(category_id: int) -> Any:
 @bp.get("/tasks")
 @require(TASKS_MANAGE)
 def index() -> Any:
-    stmt = tasks.managed_tasks(_scope())
+    stmt = tasks.managed_tasks(_scope()).where(MiningTask.type != TaskType.WORK)  # work tasks: 任务设置
     status = request.args.get("status", "")
     if status in {s.value for s in TaskStatus}:
         stmt = stmt.where(MiningTask.status == TaskStatus(status))
@@ -149,7 +151,7 @@ def _form_input() -> tasks.TaskInput:
 def _form_page(task: MiningTask | None) -> Any:
     sc = _scope()
     return render_template("mining/tasks/form.html", task=task, categories=tasks.categories(db.session),
-                           types=TASK_TYPE_LABELS, methods=DISTRIBUTION_METHODS, source_kinds=list(SourceKind),
+                           types=MINING_TYPE_LABELS, methods=DISTRIBUTION_METHODS, source_kinds=list(SourceKind),
                            conditions=task_sources.condition_choices(db.session, sc),
                            orgs=db.session.scalars(select(Org).where(Org.id.in_(data_scope.org_ids(db.session, sc)))
                                                    .order_by(Org.path)).all(),
@@ -174,14 +176,20 @@ def create() -> Any:
 @bp.get("/tasks/<int:task_id>/edit")
 @require(TASKS_MANAGE)
 def edit(task_id: int) -> Any:
-    return _form_page(tasks.get_task(db.session, _scope(), task_id))
+    task = tasks.get_task(db.session, _scope(), task_id)
+    if task.is_work:
+        return redirect(url_for("work_tasks.edit", task_id=task_id))
+    return _form_page(task)
 
 
 @bp.post("/tasks/<int:task_id>/edit")
 @require(TASKS_MANAGE)
 def update(task_id: int) -> Any:
     sc = _scope()
-    tasks.update_task(db.session, sc, tasks.get_task(db.session, sc, task_id), _form_input())
+    task = tasks.get_task(db.session, sc, task_id)
+    if task.is_work:
+        raise ValidationFailed("工作任务请在任务设置中修改")
+    tasks.update_task(db.session, sc, task, _form_input())
     db.session.commit()
     flash("任务已保存", "success")
     return redirect(url_for("mining_tasks.detail", task_id=task_id))
@@ -192,7 +200,9 @@ def update(task_id: int) -> Any:
 def detail(task_id: int) -> Any:
     sc = _scope()
     task = tasks.get_task(db.session, sc, task_id)
-    ctx: dict[str, Any] = {"task": task, "outcomes": _outcomes(), "mask": phone_rules.mask}
+    ctx: dict[str, Any] = {"task": task, "outcomes": _outcomes(), "mask": phone_rules.mask,
+                           "results": dict(dictionaries.choices(db.session, FOLLOWUP_RESULT)),
+                           "condition": db.session.get(MiningCondition, task.condition_id or 0)}
     if task.status == TaskStatus.DRAFT:
         ctx["pick_total"] = tasks.pick_count(db.session, task.id)
         if task.source_kind == SourceKind.FIXED:
@@ -205,8 +215,9 @@ def detail(task_id: int) -> Any:
                                                   .order_by(Customer.id.desc()).limit(100)).all()
     else:
         status = request.args.get("status", "")
-        ctx.update(counts=tasks.counts(db.session, [task.id]).get(task.id, tasks.Counts()),
-                   progress=tasks.seat_progress(db.session, task.id), status=status,
+        ctx.update(waiting=task_work.waiting(db.session, task.id),
+                   counts=tasks.counts(db.session, [task.id]).get(task.id, tasks.Counts()),
+                   progress=tasks.seat_progress(db.session, task), status=status,
                    items=_items_page(tasks.items_query(task.id, status)), statuses=list(ItemStatus))
     return render_template("mining/tasks/detail.html", **ctx)
 
@@ -253,11 +264,11 @@ def close(task_id: int) -> Any:
 @require(TASKS_MANAGE)
 def delete(task_id: int) -> Any:
     task = tasks.get_task(db.session, _scope(), task_id)
-    name = task.name
+    name, back = task.name, "work_tasks.index" if task.is_work else "mining_tasks.index"
     tasks.delete_task(db.session, task)
     db.session.commit()
     flash(f"已删除草稿任务“{name}”", "success")
-    return redirect(url_for("mining_tasks.index"))
+    return redirect(url_for(back))
 
 
 # --- 我的挖掘任务 (seats) -----------------------------------------------------------------------------------
@@ -275,6 +286,8 @@ def mine() -> Any:
 @require(TASKS_EXECUTE)
 def my_task(task_id: int) -> Any:
     task = draws.seat_task(db.session, current_user, task_id)
+    if task.is_work:
+        return redirect(url_for("work_tasks.my_task", task_id=task_id))
     status = request.args.get("status", "")
     ctx: dict[str, Any] = {"task": task, "status": status, "outcomes": _outcomes(), "mask": phone_rules.mask,
                            "items": _items_page(draws.my_items(task.id, current_user.id, status)),

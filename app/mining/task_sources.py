@@ -8,19 +8,38 @@
 - 系统分配: customers already owned by a seat are given to that seat; customers without a seat are
   planned and moved by the one distribution engine (app.mining.distribution, run kind "task"),
   landing in the target seat's personal pool, and the item gets that seat.
+- 工作任务: items are given to the target seats by 平均 / 随机 / 配额 with the engine's share arithmetic
+  (rules.distribution.shares) in one UPDATE of the items; no customer changes pool, seat or owner.
 """
 
 from __future__ import annotations
 
+import random
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, delete, exists, insert, literal, null, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    not_,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import aliased
 
 from app import clock, signals
 from app.auth.models import Role, User, UserStatus, user_roles
-from app.customers.models import Customer
+from app.customers.models import Customer, CustomerType
 from app.database import DbSession, UTCDateTime
 from app.errors import NotFound, ValidationFailed
 from app.mining import conditions, distribution
@@ -39,7 +58,7 @@ from app.mining.task_models import (
 from app.org import scope as data_scope
 from app.org.models import Org
 from app.pools.models import MoveReason
-from rules.distribution import Method
+from rules.distribution import Method, Slot, shares
 
 # --- who executes ---------------------------------------------------------------------------------
 
@@ -149,15 +168,76 @@ def _distribute(session: DbSession, task: MiningTask, actor: User) -> int:
     return distribution.execute(session, run, actor.id, reason=MoveReason.MINING_TASK).moved
 
 
+def held_counts(session: DbSession, task_id: int) -> dict[int, int]:
+    """How many items of the task each seat holds (assigned or drawn, executed or not)."""
+    return {int(seat): int(n) for seat, n in session.execute(
+        select(MiningTaskItem.seat_id, func.count()).where(MiningTaskItem.task_id == task_id,
+                                                           MiningTaskItem.seat_id.is_not(None))
+        .group_by(MiningTaskItem.seat_id)) if seat is not None}
+
+
+def _assignable(task_id: int) -> ColumnElement[bool]:
+    """Unassigned items whose customer may be worked: never 无效 or blacklisted customers (they stay 待分配)."""
+    workable = exists().where(Customer.id == MiningTaskItem.customer_id, Customer.type != CustomerType.INVALID,
+                              not_(distribution.blacklisted()))
+    return and_(MiningTaskItem.task_id == task_id, MiningTaskItem.seat_id.is_(None),
+                MiningTaskItem.status == ItemStatus.OPEN, workable)
+
+
+def assign_work_items(session: DbSession, task: MiningTask, now: datetime, rng: random.Random | None = None) -> int:
+    """任务分配 of a published work task: its unassigned items go to the target seats; return how many did.
+
+    The shares are the engine's (``rules.distribution.shares``): 平均 even (random seats when fewer items
+    than seats), 随机 one draw per item, 配额 even with each seat's room = 每人配额 − what it already holds.
+    One UPDATE … FROM numbers the items in random order and gives number n to the seat whose range holds
+    it. Only items touch the database: customers keep their pool, seat and owner (a care call on a 成交
+    customer does not take the customer away from its seat).
+    """
+    if not task.is_work or task.status != TaskStatus.PUBLISHED or task.method not in ("average", "random", "quota"):
+        return 0
+    session.execute(select(MiningTask.id).where(MiningTask.id == task.id).with_for_update())  # one at a time
+    seat_ids = [int(s) for s in session.scalars(target_seat_ids(task.id).order_by(User.id))]
+    waiting = int(session.scalar(select(func.count()).where(_assignable(task.id))) or 0)
+    if not seat_ids or not waiting:
+        return 0
+    if task.method == "quota":
+        held = held_counts(session, task.id)
+        slots = [Slot(1, max(0, (task.quota or 0) - held.get(s, 0))) for s in seat_ids]
+    else:
+        slots = [Slot() for _ in seat_ids]
+    method = Method.RANDOM if task.method == "random" else Method.AVERAGE
+    counts = shares(waiting, slots, method, rng or random.Random())  # noqa: S311  (fairness, not secrecy)
+    bounds, total = [], 0
+    for seat_id, count in zip(seat_ids, counts, strict=True):
+        if count:
+            total += count
+            bounds.append((total, seat_id))
+    if not total:
+        return 0
+    numbered = (select(MiningTaskItem.id.label("item_id"),
+                       func.row_number().over(order_by=func.random()).label("seq"))
+                .where(_assignable(task.id)).subquery("numbered"))
+    seat = case(*[(numbered.c.seq <= hi, literal(seat_id, Integer())) for hi, seat_id in bounds])
+    result = session.execute(
+        update(MiningTaskItem)
+        .where(MiningTaskItem.id == numbered.c.item_id, numbered.c.seq <= total, MiningTaskItem.seat_id.is_(None),
+               MiningTaskItem.status == ItemStatus.OPEN)
+        .values(seat_id=seat, status=ItemStatus.DRAWN, drawn_at=now),
+        execution_options={"synchronize_session": False})
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def generate(session: DbSession, task: MiningTask, now: datetime, *, actor: User,
              scope: data_scope.Scope | None = None) -> int:
-    """Add the source customers not yet in the task and give system/re-service items their seats."""
+    """Add the source customers not yet in the task and give system/re-service/work items their seats."""
     scope = scope or data_scope.scope_of(session, task.created_by, "mining.tasks")
     added = _insert_new(session, task, scope, now)
     if task.type == TaskType.SYSTEM:
         _give_to_owners(session, task, now)
         _distribute(session, task, actor)
         _give_to_owners(session, task, now)  # the customers the engine just moved into seats' pools
+    elif task.is_work:
+        assign_work_items(session, task, now)
     # Core UPDATE: a regeneration every half hour is no edit of the task (no audit row, updated_at kept).
     session.execute(update(MiningTask).where(MiningTask.id == task.id)
                     .values(source_generated_at=now, updated_at=MiningTask.updated_at),
@@ -167,7 +247,8 @@ def generate(session: DbSession, task: MiningTask, now: datetime, *, actor: User
 
 
 def due_tasks(session: DbSession, now: datetime) -> list[MiningTask]:
-    """Published tasks whose source the job regenerates: dynamic ones, and system ones with undistributed items."""
+    """Published tasks whose source the job regenerates: dynamic ones (work tasks are dynamic), and system ones
+    with undistributed items."""
     today = clock.local(now).date()  # type: ignore[union-attr]
     undistributed = exists().where(MiningTaskItem.task_id == MiningTask.id, MiningTaskItem.seat_id.is_(None),
                                    MiningTaskItem.status == ItemStatus.OPEN)

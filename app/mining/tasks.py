@@ -1,8 +1,9 @@
-"""Mining task categories and the task lifecycle (草稿 → 发布 → 关闭), seed 000 §2.11–2.12.
+"""Task categories and the task lifecycle (草稿 → 发布 → 关闭) of mining and work tasks, seed 000 §2.11–2.12.
 
 Categories are a flat list (name, sort). A task belongs to its creator's org and is seen by whoever's
 data scope covers that org. Editing is only possible in draft; publishing fills the source
-(app.mining.task_sources) and closing stops draws and executions.
+(app.mining.task_sources) and closing stops draws and executions. A work task (工作任务) is defined
+here too (执行内容, 每人配额, a saved condition); its 任务分配 lives in app.mining.task_work.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, Select, case, delete, exists, func, insert, literal, select
+from sqlalchemy import Integer, Select, case, delete, exists, func, insert, literal, or_, select
 
 from app import clock
 from app.audit import services as audit
@@ -19,10 +20,11 @@ from app.auth.models import User
 from app.customers.models import Customer
 from app.database import DbSession
 from app.errors import Conflict, NotFound, ValidationFailed
-from app.mining import task_sources
+from app.mining import conditions, task_sources
 from app.mining.task_access import TASKS_MANAGE
 from app.mining.task_models import (
     DISTRIBUTION_METHODS,
+    WORK_METHODS,
     ItemStatus,
     MiningTask,
     MiningTaskCategory,
@@ -30,6 +32,7 @@ from app.mining.task_models import (
     MiningTaskPick,
     MiningTaskTarget,
     SourceKind,
+    TaskAction,
     TaskStatus,
     TaskType,
 )
@@ -39,6 +42,7 @@ from app.pools import services as pool_services
 
 MAX_TARGETS = 500
 MAX_PICKS_AT_ONCE = 1000
+MAX_QUOTA = 10_000
 
 # --- categories (数据挖掘任务分类) ------------------------------------------------------------------
 
@@ -138,6 +142,25 @@ class TaskInput:
     max_unexecuted: int | None = None
     seat_work_nos: list[str] = field(default_factory=list)
     org_ids: list[int] = field(default_factory=list)
+    action: str = ""  # 执行内容 (work tasks)
+    quota: int | None = None  # 每人配额 (work tasks)
+
+
+def _clean_work(session: DbSession, scope: data_scope.Scope, data: TaskInput) -> dict[str, Any]:
+    """A work task's own fields: a saved, non-empty condition, 执行内容, 每人配额 and (optionally) the method."""
+    if data.action not in {a.value for a in TaskAction}:
+        raise ValidationFailed("请选择执行内容（电话、见客、关怀电话或问卷）")
+    if data.quota is None:
+        raise ValidationFailed("请填写每人配额")
+    if not 1 <= data.quota <= MAX_QUOTA:
+        raise ValidationFailed(f"每人配额应为 1 到 {MAX_QUOTA} 之间的整数")
+    if data.method and data.method not in WORK_METHODS:
+        raise ValidationFailed("分配方式应为平均、随机或配额")
+    if data.condition_id is None:
+        raise ValidationFailed("请选择任务条件（已保存的挖掘条件），工作任务不能没有条件")
+    conditions.validate(session, task_sources.saved_condition(session, data.condition_id, scope).spec)
+    return {"action": data.action, "quota": data.quota, "method": data.method, "condition_id": data.condition_id,
+            "source_kind": SourceKind.DYNAMIC, "max_unexecuted": None}
 
 
 def _clean(session: DbSession, scope: data_scope.Scope, data: TaskInput) -> dict[str, Any]:
@@ -145,7 +168,8 @@ def _clean(session: DbSession, scope: data_scope.Scope, data: TaskInput) -> dict
     if not name or len(name) > 100:
         raise ValidationFailed("请填写任务名称（不超过 100 字）")
     try:
-        task_type, source_kind = TaskType(data.type), SourceKind(data.source_kind)
+        task_type = TaskType(data.type)
+        source_kind = SourceKind.DYNAMIC if task_type == TaskType.WORK else SourceKind(data.source_kind)
     except ValueError as exc:
         raise ValidationFailed("任务类型或来源类型无效") from exc
     if data.category_id is not None:
@@ -157,6 +181,10 @@ def _clean(session: DbSession, scope: data_scope.Scope, data: TaskInput) -> dict
     description = (data.description or "").strip()
     if len(description) > 2000:
         raise ValidationFailed("任务描述不能超过 2000 字")
+    basics = {"name": name, "category_id": data.category_id, "description": description,
+              "start_date": data.start_date, "end_date": data.end_date, "type": task_type}
+    if task_type == TaskType.WORK:
+        return {**basics, **_clean_work(session, scope, data)}
     condition_id = None
     if source_kind == SourceKind.DYNAMIC:
         if data.condition_id is None:
@@ -173,15 +201,15 @@ def _clean(session: DbSession, scope: data_scope.Scope, data: TaskInput) -> dict
         if not 1 <= data.max_unexecuted <= 10_000:
             raise ValidationFailed("最大执行数量应为 1 到 10000 之间的整数")
         max_unexecuted = data.max_unexecuted
-    return {"name": name, "category_id": data.category_id, "description": description,
-            "start_date": data.start_date, "end_date": data.end_date, "type": task_type,
-            "source_kind": source_kind, "condition_id": condition_id, "method": method,
-            "max_unexecuted": max_unexecuted}
+    return {**basics, "source_kind": source_kind, "condition_id": condition_id, "method": method,
+            "max_unexecuted": max_unexecuted, "action": "", "quota": None}
 
 
-def _targets(session: DbSession, scope: data_scope.Scope, data: TaskInput) -> list[MiningTaskTarget]:
-    work_nos = list(dict.fromkeys(w.strip() for w in data.seat_work_nos if w and w.strip()))
-    org_ids = list(dict.fromkeys(data.org_ids))
+def resolve_targets(session: DbSession, scope: data_scope.Scope, seat_work_nos: list[str],
+                    org_ids: list[int]) -> list[MiningTaskTarget]:
+    """执行目标 from 工号 and org ids: active seats and orgs inside the scope, else 404 and nothing kept."""
+    work_nos = list(dict.fromkeys(w.strip() for w in seat_work_nos if w and w.strip()))
+    org_ids = list(dict.fromkeys(org_ids))
     if len(work_nos) + len(org_ids) > MAX_TARGETS:
         raise ValidationFailed(f"执行目标最多 {MAX_TARGETS} 个")
     targets = []
@@ -203,7 +231,7 @@ def create_task(session: DbSession, actor: User, scope: data_scope.Scope, data: 
     now = clock.now()
     task = MiningTask(**_clean(session, scope, data), org_id=actor.org_id, created_by_id=actor.id,
                       status=TaskStatus.DRAFT, created_at=now, updated_at=now)
-    task.targets = _targets(session, scope, data)
+    task.targets = resolve_targets(session, scope, data.seat_work_nos, data.org_ids)
     session.add(task)
     session.flush()
     return task
@@ -218,7 +246,7 @@ def update_task(session: DbSession, scope: data_scope.Scope, task: MiningTask, d
     _require_draft(task)
     for key, value in _clean(session, scope, data).items():
         setattr(task, key, value)
-    task.targets = _targets(session, scope, data)
+    task.targets = resolve_targets(session, scope, data.seat_work_nos, data.org_ids)
     if task.source_kind != SourceKind.FIXED:
         session.execute(delete(MiningTaskPick).where(MiningTaskPick.task_id == task.id))
     session.flush()
@@ -278,6 +306,8 @@ def publish(session: DbSession, actor: User, scope: data_scope.Scope, task: Mini
     today = clock.today()
     if task.end_date < today:
         raise ValidationFailed("任务周期已结束，请先修改结束日期")
+    if task.is_work and task.method not in WORK_METHODS:
+        raise ValidationFailed("请在任务分配中选择分配方式（平均、随机或配额）和分配目标")
     if task.type != TaskType.RESERVICE and not task.targets:
         raise ValidationFailed("请至少添加一个执行目标（坐席工号或组织）")
     if task.type != TaskType.RESERVICE and not session.scalar(select(exists().where(
@@ -290,7 +320,8 @@ def publish(session: DbSession, actor: User, scope: data_scope.Scope, task: Mini
     task.published_at = now
     session.flush()
     added = task_sources.generate(session, task, now, actor=actor, scope=scope)
-    audit.record(session, "mining.task.publish", task, summary=f"发布数据挖掘任务“{task.name}”，来源 {added} 个客户")
+    audit.record(session, "mining.task.publish", task,
+                 summary=f"发布{'工作任务' if task.is_work else '数据挖掘任务'}“{task.name}”，来源 {added} 个客户")
     return added
 
 
@@ -337,20 +368,29 @@ class SeatProgress:
     seat: User
     drawn: int
     executed: int
+    quota: int | None = None  # 每人配额 (work tasks)
 
     @property
     def percent(self) -> int:
         return int(self.executed * 100 / self.drawn) if self.drawn else 0
 
+    @property
+    def quota_met(self) -> bool:
+        """Executed at least the quota, or everything assigned when that is less."""
+        return self.drawn > 0 and self.executed >= min(self.quota or self.drawn, self.drawn)
 
-def seat_progress(session: DbSession, task_id: int) -> list[SeatProgress]:
-    rows = session.execute(
+
+def seat_progress(session: DbSession, task: MiningTask) -> list[SeatProgress]:
+    """完成情况 per seat: what each holds and executed; a work task also lists target seats holding nothing."""
+    rows = {sid: (int(n), int(done or 0)) for sid, n, done in session.execute(
         select(MiningTaskItem.seat_id, func.count(),
                func.sum(case((MiningTaskItem.status == ItemStatus.DONE, 1), else_=0)))
-        .where(MiningTaskItem.task_id == task_id, MiningTaskItem.seat_id.is_not(None))
-        .group_by(MiningTaskItem.seat_id)).all()
-    seats = {u.id: u for u in session.scalars(select(User).where(User.id.in_([r[0] for r in rows])))}
-    return sorted((SeatProgress(seats[sid], int(n), int(done or 0)) for sid, n, done in rows if sid in seats),
+        .where(MiningTaskItem.task_id == task.id, MiningTaskItem.seat_id.is_not(None))
+        .group_by(MiningTaskItem.seat_id))}
+    wanted = select(User).where(User.id.in_(list(rows)))
+    if task.is_work:
+        wanted = select(User).where(or_(User.id.in_(list(rows)), User.id.in_(target_seat_ids(task.id))))
+    return sorted((SeatProgress(u, *rows.get(u.id, (0, 0)), task.quota) for u in session.scalars(wanted)),
                   key=lambda p: p.seat.work_no)
 
 

@@ -66,7 +66,8 @@ API_MODULES = ("app.api.auth", "app.api.core", "app.customers.api", "app.followu
                "app.mining.rule_api")
 # Modules that register scheduler jobs (scheduler.registry.job) and service-task operations.
 JOB_MODULES = ("scheduler.workflow_timers", "scheduler.pool_recycle", "scheduler.pool_handover",
-               "scheduler.mining_tasks", "scheduler.mining_distribution", "app.products.lifecycle", "app.trades.review")
+               "scheduler.mining_tasks", "scheduler.mining_distribution", "scheduler.quota_facts",
+               "app.products.lifecycle", "app.trades.review")
 
 
 def _register_blueprints(app: Flask) -> None:

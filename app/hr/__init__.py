@@ -1,1 +1,1 @@
-"""HR (人事): attendance (考勤) that the task calendar reads; leave approved through OA marks it."""
+"""HR (人事): attendance (考勤) and public holidays (公休假期) that the task calendar reads as excused days."""

@@ -14,7 +14,7 @@ from werkzeug.test import encode_multipart
 
 from app import clock
 from app.extensions import db
-from app.hr.models import AttendanceDay, AttendanceKind
+from app.hr.models import AttendanceDay
 from app.oa.models import Application, ApplicationStatus
 from app.workflow.models import InstanceStatus, ProcessInstance, TaskStatus, WorkflowTask
 from tests.conftest import user_named
@@ -122,7 +122,7 @@ def test_approved_leave_marks_attendance(login_as):
     seat01 = user_named("seat01")
     days = db.session.scalars(select(AttendanceDay).where(AttendanceDay.user_id == seat01.id)
                               .order_by(AttendanceDay.day)).all()
-    assert [(d.day, d.kind) for d in days] == [(first + timedelta(days=n), AttendanceKind.LEAVE) for n in (0, 1, 2)]
+    assert [(d.day, d.type_code) for d in days] == [(first + timedelta(days=n), "leave") for n in (0, 1, 2)]
     assert days[0].source == f"oa_application:{application_id}"
 
 

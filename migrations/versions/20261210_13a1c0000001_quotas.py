@@ -1,17 +1,19 @@
 """Quotas (配额) per level and tier from a date, daily facts (每日实绩) and intent-customer marks
 
 Revision ID: 13a1c0000001
-Revises: b6c7d8e9f0a1
+Revises: 13a2b0000002
 Create Date: 2026-12-10 09:00:00.000000
 
-Self-contained: only creates and drops its own tables (quota, quota_daily_fact, quota_intent_mark).
+Self-contained: only creates and drops its own tables (quota, quota_daily_fact, quota_intent_mark). The spec
+says down_revision b6c7d8e9f0a1; it follows the hr migration here only because this branch merged i13-hr
+(one head); the lead relinks the chain when merging.
 """
 import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '13a1c0000001'
-down_revision = 'b6c7d8e9f0a1'
+down_revision = '13a2b0000002'
 branch_labels = None
 depends_on = None
 

@@ -28,11 +28,12 @@ for _metric in Metric:
 class PlanForm(PlanTargetsForm):
     """A new plan: which kind, for which period (month, ISO week or day) and for which org or seat."""
 
-    kind = SelectField("计划类型", validators=[DataRequired("请选择计划类型")])
+    # Kind and target are checked by the service (permission, data scope) with its own messages.
+    kind = SelectField("计划类型", validate_choice=False, validators=[DataRequired("请选择计划类型")])
     month = StringField("计划月份", description="如 2026-06")
     week = StringField("计划周", description="如 2026-W25（ISO 周，周一至周日）")
     day = StringField("计划日期", description="如 2026-06-17")
-    target = SelectField("计划对象", validators=[DataRequired("请选择计划对象")])
+    target = SelectField("计划对象", validate_choice=False, validators=[DataRequired("请选择计划对象")])
 
     def period_text(self) -> str:
         """The period field the chosen kind reads."""

@@ -7,8 +7,10 @@ are read with ``app.quotas.facts.totals`` for the plan's whole period (days to c
 - a 日计划 for today: its target;
 - else the 周计划 of this week, else the 月计划 of this month: what is left of its target after the days
   before today (target − done from the period's first day to yesterday), spread evenly over the working
-  days left in the period, today included, rounded up. Working days are Monday to Friday; today counts
-  even when it is not one, so the seat who works on a Saturday still sees what is left.
+  days left in the period, today included, rounded up. Working days are Monday to Friday except the
+  seat's excused days (``app.hr.days.excused``: public holidays, approved leave); today counts even when
+  it is a Saturday, so the seat who works on a weekend still sees what is left.
+- on an excused day (公休, 请假 …) the target is 0 whatever the plan: the task calendar counts it complete.
 What is done today does not lower today's target; the panel shows it beside the target.
 """
 
@@ -23,6 +25,7 @@ from sqlalchemy import or_, select
 
 from app.auth.models import User, UserStatus
 from app.database import DbSession
+from app.hr import days
 from app.org.models import Org
 from app.plans import periods
 from app.plans.models import Plan, PlanStatus
@@ -112,6 +115,8 @@ def today_targets(session: DbSession, seat: User, today: date) -> list[TodayTarg
         return []
     first = min(p.period_start for p in chosen.values())
     daily = facts.daily(session, [seat.id], first, today)
+    last = max(p.period_end for p in chosen.values())
+    off = {day: reason for (_user, day), reason in days.excused(session, [seat.id], today, last).items()}
 
     def done_on(day: date, metric: Metric) -> int:
         return daily.get((seat.id, day), {}).get(metric, 0)
@@ -119,14 +124,16 @@ def today_targets(session: DbSession, seat: User, today: date) -> list[TodayTarg
     result = []
     for metric, plan in sorted(chosen.items(), key=lambda item: list(Metric).index(item[0])):
         amount = plan.amounts[metric]
-        if plan.kind == PeriodKind.DAY:
+        if today in off:
+            result.append(TodayTarget(metric, 0, done_on(today, metric), plan, f"今日{off[today]}，不设目标"))
+        elif plan.kind == PeriodKind.DAY:
             result.append(TodayTarget(metric, amount, done_on(today, metric), plan, f"日计划 {amount}"))
-            continue
-        done = sum(done_on(day, metric) for day in _days(plan.period_start, today - timedelta(days=1)))
-        days_left = len(periods.working_days(today + timedelta(days=1), plan.period_end)) + 1
-        share = periods.share_for_today(amount, done, days_left)
-        basis = f"{plan.kind.label} {amount}，此前已完成 {done}，剩余 {days_left} 个工作日（含今天）"
-        result.append(TodayTarget(metric, share, done_on(today, metric), plan, basis))
+        else:
+            done = sum(done_on(day, metric) for day in _days(plan.period_start, today - timedelta(days=1)))
+            days_left = len(periods.working_days(today + timedelta(days=1), plan.period_end, off)) + 1
+            share = periods.share_for_today(amount, done, days_left)
+            basis = f"{plan.kind.label} {amount}，此前已完成 {done}，剩余 {days_left} 个工作日（含今天）"
+            result.append(TodayTarget(metric, share, done_on(today, metric), plan, basis))
     return result
 
 

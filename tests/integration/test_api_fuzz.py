@@ -46,6 +46,7 @@ from app.oa.applications import TYPES as APPLICATION_TYPES
 from app.oa.models import Application
 from app.org import services as org_services
 from app.org.models import Org
+from app.plans.models import Plan
 from app.pools.handover_models import Handover
 from app.products.models import Project
 from app.trades.models import Trade
@@ -85,6 +86,7 @@ ID_SOURCES: dict[str, Select[Any]] = {
     "handover_id": select(Handover.id),
     "mining_task_id": select(MiningTask.id), "item_id": select(MiningTaskItem.id),
     "rule_id": select(DistributionRule.id), "run_id": select(DistributionRun.id),
+    "plan_id": select(Plan.id),
 }
 # Values the endpoints accept, so that some cases get past validation into the engine and the services.
 ACCEPTED_VALUES: dict[str, list[Any]] = {

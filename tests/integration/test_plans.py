@@ -281,3 +281,26 @@ def test_plans_api_create_split_and_today(api_as):
     assert {item["metric"] for item in today["items"]} >= {"valid_call", "invitation"}
     listing = api_as("seat11").get("/api/v1/plans?kind=week").get_json()
     assert plan["id"] in [p["id"] for p in listing["items"]]
+
+
+def test_the_list_filters_by_kind_month_and_status(login_as):
+    parent = _department_plan()
+    head = login_as("head01")
+    row = f'data-plan="{parent.id}"'
+    assert row in head.get("/plans/").get_data(as_text=True)
+    assert row in head.get(f"/plans/?kind=month&month={clock.today():%Y-%m}&status=published").get_data(as_text=True)
+    next_month = periods.bounds(PeriodKind.MONTH, clock.today())[1] + timedelta(days=1)
+    for query in ("kind=day", f"month={next_month:%Y-%m}", "status=draft"):
+        assert row not in head.get(f"/plans/?{query}").get_data(as_text=True), query
+
+
+def test_only_the_publisher_revises_a_plan(login_as):
+    parent = _department_plan()
+    refused = login_as("head01").post(f"/plans/{parent.id}/edit", data={"valid_call": "900", "intent": "60"})
+    assert refused.status_code == 403 and _amounts(parent.id)["valid_call"] == 800
+    manager = login_as("manager01")
+    dropped = manager.post(f"/plans/{parent.id}/edit", data={"valid_call": "900", "intent": "60"})
+    assert dropped.status_code == 422 and "下级计划的见客合计 18" in dropped.get_data(as_text=True)
+    full = {"intent": "60", "valid_call": "900", "visit": "20", "invitation": "30"}
+    assert manager.post(f"/plans/{parent.id}/edit", data=full).status_code == 302
+    assert _amounts(parent.id) == {key: int(value) for key, value in full.items()}

@@ -79,8 +79,8 @@ class Plan(Audited, Base):
         return {metric: given[metric] for metric in Metric if metric in given}
 
 
-class PlanTarget(Base):
-    """One metric's target of a plan (目标值)."""
+class PlanTarget(Audited, Base):
+    """One metric's target of a plan (目标值); audited, so every change of a target is in the log."""
 
     __tablename__ = "plan_target"
 

@@ -18,7 +18,7 @@ from app.plans.models import Plan, PlanStatus
 from app.plans.periods import PeriodKind
 from app.quotas import facts
 from app.quotas.metrics import Metric
-from tests.conftest import user_named
+from tests.conftest import audit_rows, user_named
 
 pytestmark = pytest.mark.date_sensitive
 
@@ -304,3 +304,6 @@ def test_only_the_publisher_revises_a_plan(login_as):
     full = {"intent": "60", "valid_call": "900", "visit": "20", "invitation": "30"}
     assert manager.post(f"/plans/{parent.id}/edit", data=full).status_code == 302
     assert _amounts(parent.id) == {key: int(value) for key, value in full.items()}
+    changed = [r for r in audit_rows("update")
+               if r.object_type == "plan_target" and r.object_id == f"{parent.id},valid_call"]
+    assert [(r.actor_name, r.before, r.after) for r in changed] == [("王城经", {"amount": 800}, {"amount": 900})]

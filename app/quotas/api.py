@@ -64,6 +64,16 @@ CALENDAR = spec.schema("TaskCalendar", {
     "properties": {"user_id": {"type": "integer"}, "name": {"type": "string"},
                    "days": {"type": "array", "items": {"$ref": CALENDAR_DAY}}},
 })
+_COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "nullable": True},
+           "description": "按指标代码（" + "、".join(f"{m.value} {m.label}" for m in Metric) + "）"}
+TEAM_DAY = spec.schema("TaskCalendarTeamDay", {
+    "type": "object", "required": ["day", "status", "complete", "reason", "required", "done"],
+    "properties": {"day": {"type": "string", "format": "date"},
+                   "status": {"type": "string", "enum": [s.value for s in DayStatus]},
+                   "complete": {"type": "boolean"}, "reason": {"type": "string"},
+                   "required": {**_COUNTS, "description": "当天配额；null 表示该指标不考核"},
+                   "done": {**_COUNTS, "description": "当天已完成"}},
+})
 TEAM = spec.schema("TaskCalendarTeam", {
     "type": "object", "required": ["month", "seats"],
     "properties": {"month": {"type": "string"}, "seats": {"type": "array", "items": {
@@ -73,7 +83,7 @@ TEAM = spec.schema("TaskCalendarTeam", {
                        "complete_days": {"type": "integer", "description": "截至今天完成或视为完成的天数"},
                        "judged_days": {"type": "integer",
                                        "description": "截至今天需要判断的天数（有配额或视为完成；今天未完成的不计）"},
-                       "days": {"type": "array", "items": {"$ref": CALENDAR_DAY}}}}}},
+                       "days": {"type": "array", "items": {"$ref": TEAM_DAY}}}}}},
 })
 QUOTA_ID = spec.path_param("quota_id", "配额调整记录编号")
 
@@ -203,5 +213,7 @@ def team_month() -> Any:
         judged = [d for d in grid[seat.id] if d.judged]
         result.append({"user_id": seat.id, "name": seat.name, "work_no": seat.work_no, "org_id": seat.org_id,
                        "complete_days": sum(1 for d in judged if d.complete), "judged_days": len(judged),
-                       "days": [d.as_dict() for d in grid[seat.id]]})
+                       "days": [{"day": d.day.isoformat(), "status": d.status, "complete": d.complete,
+                                 "reason": d.reason, "required": {m.metric: m.required for m in d.metrics},
+                                 "done": {m.metric: m.done for m in d.metrics}} for d in grid[seat.id]]})
     return jsonify({"month": start.strftime("%Y-%m"), "seats": result})

@@ -8,7 +8,7 @@ no quota is 无配额. About six queries whatever the number of seats and days.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -26,7 +26,7 @@ from app.org import scope as data_scope
 from app.org.models import Org
 from app.quotas import facts
 from app.quotas.access import CALENDAR_VIEW
-from app.quotas.metrics import Metric
+from app.quotas.metrics import METRIC_LABELS, METRICS, Metric
 from app.quotas.services import quota_book
 
 MAX_RANGE_DAYS = 92  # a FullCalendar month view asks for six weeks; a quarter is the most any screen needs
@@ -42,11 +42,14 @@ class DayStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"complete": "已完成", "incomplete": "未完成", "in_progress": "进行中", "excused": "视为完成",
-                "future": "未开始", "no_quota": "无配额"}[self.value]
+        return STATUS_LABELS[self]
 
 
-@dataclass(frozen=True)
+STATUS_LABELS = {DayStatus.COMPLETE: "已完成", DayStatus.INCOMPLETE: "未完成", DayStatus.IN_PROGRESS: "进行中",
+                 DayStatus.EXCUSED: "视为完成", DayStatus.FUTURE: "未开始", DayStatus.NO_QUOTA: "无配额"}
+
+
+@dataclass(slots=True)
 class MetricDay:
     metric: Metric
     required: int | None  # None: no quota for this metric that day
@@ -61,7 +64,7 @@ class MetricDay:
         return max(0, (self.required or 0) - self.done)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CalendarDay:
     user_id: int
     day: date
@@ -86,11 +89,20 @@ class CalendarDay:
         short = "、".join(f"{m.shortfall} {m.metric.unit}{m.metric.label}" for m in self.shortfalls)
         return f"还差 {short}" if short else ""
 
+    @property
+    def summary(self) -> str:
+        """One line per metric under the day and its status, for a tooltip."""
+        lines = [f"{self.day.isoformat()} {self.reason or STATUS_LABELS[self.status]}"]
+        lines += [f"{METRIC_LABELS[m.metric]} {m.done}" + ("" if m.required is None else f"/{m.required}")
+                  for m in self.metrics]
+        return "\n".join(lines)
+
     def as_dict(self) -> dict[str, Any]:
+        # StrEnum members serialise as their values; labels come from plain dicts (enum properties are slow).
         return {"user_id": self.user_id, "day": self.day.isoformat(), "level": self.level, "tier": self.tier,
-                "status": self.status.value, "status_label": self.status.label, "complete": self.complete,
+                "status": self.status, "status_label": STATUS_LABELS[self.status], "complete": self.complete,
                 "reason": self.reason, "judged": self.judged,
-                "metrics": [{"metric": m.metric.value, "label": m.metric.label, "required": m.required,
+                "metrics": [{"metric": m.metric, "label": METRIC_LABELS[m.metric], "required": m.required,
                              "done": m.done, "shortfall": m.shortfall, "met": m.met} for m in self.metrics]}
 
 
@@ -124,10 +136,14 @@ def levels_on(session: DbSession, users: Sequence[User], start: date,
         changes[row.user_id].append((clock.local(row.changed_at).date(), row.from_level,  # type: ignore[union-attr]
                                      row.from_tier, row.to_level, row.to_tier))
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
-    return {(user.id, day): level_on(changes[user.id], day, (user.level, user.tier)) for user in users for day in days}
+    result: dict[tuple[int, date], tuple[str, str]] = {}
+    for user in users:
+        user_id, history, current = user.id, changes[user.id], (user.level, user.tier)
+        result.update(((user_id, day), level_on(history, day, current) if history else current) for day in days)
+    return result
 
 
-def judge(day: date, today: date, required: dict[Metric, int | None], done: dict[Metric, int],
+def judge(day: date, today: date, required: Mapping[Metric, int | None], done: Mapping[Metric, int],
           excused_reason: str) -> DayStatus:
     """The status of one day: excused days are complete whatever was done; future days are not judged; a day
     is complete when every metric with a quota reached it (today, not yet: 进行中)."""
@@ -152,10 +168,10 @@ def calendars(session: DbSession, users: Sequence[User], start: date, end: date)
     done = facts.daily(session, ids, start, end)
     excused = hr_days.excused(session, ids, start, end)
     result: dict[int, list[CalendarDay]] = {user_id: [] for user_id in ids}
-    for (user_id, day), (level, tier) in sorted(levels.items(), key=lambda item: item[0]):
+    for (user_id, day), (level, tier) in levels.items():  # user by user, day by day
         required, did = book.on(level, tier, day), done[(user_id, day)]
-        metrics = tuple(MetricDay(metric, required[metric], did[metric]) for metric in Metric
-                        if required[metric] is not None or did[metric])
+        metrics = tuple([MetricDay(metric, required[metric], did[metric]) for metric in METRICS
+                         if required[metric] is not None or did[metric]])
         reason = excused.get((user_id, day), "")
         status = judge(day, today, required, did, reason)
         judged = day <= today and status in (DayStatus.COMPLETE, DayStatus.INCOMPLETE, DayStatus.EXCUSED)

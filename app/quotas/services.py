@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from types import MappingProxyType
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +16,7 @@ from app.admin import dictionaries
 from app.auth.models import User
 from app.database import DbSession
 from app.errors import Conflict, NotFound, ValidationFailed
-from app.quotas.metrics import Metric
+from app.quotas.metrics import METRICS, Metric
 from app.quotas.models import Quota
 
 MAX_DAILY = 1000  # no seat makes a thousand valid calls a day: a bigger number is a typing mistake
@@ -34,7 +35,7 @@ class QuotaInput:
 
 
 def targets_of(quota: Quota) -> dict[Metric, int | None]:
-    return {metric: getattr(quota, metric.value) for metric in Metric}
+    return {metric: getattr(quota, metric.value) for metric in METRICS}
 
 
 def _clean_targets(targets: dict[Metric, int | None]) -> dict[Metric, int | None]:
@@ -155,17 +156,21 @@ def history(session: DbSession, level: str, tier: str) -> list[Quota]:
 class QuotaBook:
     """Quota rows of some 层级 × 级别 pairs, answering "which targets applied on day D" in memory."""
 
-    def __init__(self, rows: Iterable[Quota]) -> None:
-        self._by_pair: dict[tuple[str, str], list[Quota]] = {}
-        for quota in sorted(rows, key=lambda q: q.effective_from):
-            self._by_pair.setdefault((quota.level, quota.tier), []).append(quota)
-        self._days = {pair: [q.effective_from for q in quotas] for pair, quotas in self._by_pair.items()}
+    NO_TARGETS: Mapping[Metric, int | None] = MappingProxyType(dict.fromkeys(METRICS))
 
-    def on(self, level: str, tier: str, day: date) -> dict[Metric, int | None]:
+    def __init__(self, rows: Iterable[Quota]) -> None:
+        by_pair: dict[tuple[str, str], list[Quota]] = {}
+        for quota in sorted(rows, key=lambda q: q.effective_from):
+            by_pair.setdefault((quota.level, quota.tier), []).append(quota)
+        self._days = {pair: [q.effective_from for q in quotas] for pair, quotas in by_pair.items()}
+        self._targets = {pair: [MappingProxyType(targets_of(q)) for q in quotas] for pair, quotas in by_pair.items()}
+
+    def on(self, level: str, tier: str, day: date) -> Mapping[Metric, int | None]:
         """The targets that applied to ``level`` × ``tier`` on ``day``: the latest row from that day or before
         (all None when there is none)."""
-        index = bisect.bisect_right(self._days.get((level, tier), []), day) - 1
-        return targets_of(self._by_pair[(level, tier)][index]) if index >= 0 else dict.fromkeys(Metric)
+        days = self._days.get((level, tier))
+        index = bisect.bisect_right(days, day) - 1 if days else -1
+        return self._targets[(level, tier)][index] if index >= 0 else self.NO_TARGETS
 
 
 def quota_book(session: DbSession, pairs: Iterable[tuple[str, str]], until: date) -> QuotaBook:

@@ -24,4 +24,4 @@ def _today() -> dict[str, Any]:
             "org_plans": org_plans, "progress": actuals.progress(db.session, org_plans)}
 
 
-panels.add("今日目标", "plans/_panel_today.html", _today, PLANS_VIEW, order=5)
+panels.add("今日目标", "plans/_panel_today.html", _today, PLANS_VIEW, order=6)

@@ -30,15 +30,15 @@ from app import clock, signals
 from app.customers.models import Customer, CustomerType
 from app.database import DbSession
 from app.followups.models import FollowUp, FollowUpKind
-from app.quotas.metrics import Metric
+from app.quotas.metrics import METRICS, Metric
 from app.quotas.models import DailyFact, IntentMark
 
-COLUMNS = {metric: getattr(DailyFact, metric.value) for metric in Metric}
+COLUMNS = {metric: getattr(DailyFact, metric.value) for metric in METRICS}
 VISIT_KINDS = (FollowUpKind.VISIT, FollowUpKind.INCOMING_VISIT)
 
 
 def zero() -> dict[Metric, int]:
-    return dict.fromkeys(Metric, 0)
+    return dict.fromkeys(METRICS, 0)
 
 
 def metric_of(kind: FollowUpKind, valid: bool) -> Metric | None:
@@ -55,21 +55,18 @@ def metric_of(kind: FollowUpKind, valid: bool) -> Metric | None:
 # --- reading -----------------------------------------------------------------------------------------
 
 
-def _rows(session: DbSession, user_ids: Sequence[int], start: date, end: date) -> Any:
-    ids = sorted(set(user_ids))
-    if not ids or end < start:
-        return []
-    return session.execute(select(DailyFact).where(DailyFact.user_id.in_(ids), DailyFact.day >= start,
-                                                   DailyFact.day <= end)).scalars()
-
-
 def daily(session: DbSession, user_ids: Sequence[int], start: date,
           end: date) -> dict[tuple[int, date], dict[Metric, int]]:
     """Per (user, day) from ``start`` to ``end`` inclusive: the count of each metric (zeros included)."""
+    ids = sorted(set(user_ids))
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
-    result = {(user_id, day): zero() for user_id in set(user_ids) for day in days}
-    for row in _rows(session, user_ids, start, end):
-        result[(row.user_id, row.day)] = {metric: int(getattr(row, metric.value)) for metric in Metric}
+    result = {(user_id, day): dict.fromkeys(METRICS, 0) for user_id in ids for day in days}
+    if not ids or end < start:
+        return result
+    rows = session.execute(select(DailyFact.user_id, DailyFact.day, *COLUMNS.values()).where(
+        DailyFact.user_id.in_(ids), DailyFact.day >= start, DailyFact.day <= end))
+    for user_id, day, *counts in rows:
+        result[(user_id, day)] = dict(zip(METRICS, counts, strict=True))
     return result
 
 
@@ -83,7 +80,7 @@ def totals(session: DbSession, user_ids: Sequence[int], start: date, end: date) 
             .where(DailyFact.user_id.in_(ids), DailyFact.day >= start, DailyFact.day <= end)
             .group_by(DailyFact.user_id))
     for row in session.execute(stmt):
-        result[row.user_id] = {metric: int(getattr(row, metric.value) or 0) for metric in Metric}
+        result[row.user_id] = {metric: int(getattr(row, metric.value) or 0) for metric in METRICS}
     return result
 
 

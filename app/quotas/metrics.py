@@ -23,3 +23,4 @@ class Metric(StrEnum):
 METRIC_LABELS = {Metric.INTENT: "意向客户", Metric.VALID_CALL: "有效电话", Metric.VISIT: "见客",
                  Metric.INVITATION: "邀约"}
 METRIC_UNITS = {Metric.INTENT: "个", Metric.VALID_CALL: "个", Metric.VISIT: "次", Metric.INVITATION: "次"}
+METRICS: tuple[Metric, ...] = tuple(Metric)  # iterating a tuple is much cheaper than iterating the enum

@@ -49,6 +49,7 @@ from app.org.models import Org
 from app.plans.models import Plan
 from app.pools.handover_models import Handover
 from app.products.models import Project
+from app.quotas.models import Quota
 from app.trades.models import Trade
 from app.workflow.models import ProcessInstance, ProcessModel, TaskStatus, WorkflowTask
 from tests.conftest import make_app
@@ -86,7 +87,7 @@ ID_SOURCES: dict[str, Select[Any]] = {
     "handover_id": select(Handover.id),
     "mining_task_id": select(MiningTask.id), "item_id": select(MiningTaskItem.id),
     "rule_id": select(DistributionRule.id), "run_id": select(DistributionRun.id),
-    "plan_id": select(Plan.id),
+    "quota_id": select(Quota.id), "plan_id": select(Plan.id),
 }
 # Values the endpoints accept, so that some cases get past validation into the engine and the services.
 ACCEPTED_VALUES: dict[str, list[Any]] = {

@@ -79,7 +79,9 @@ def test_the_city_manager_publishes_a_monthly_plan_the_department_sees_it(login_
     assert plan.period_start == clock.today().replace(day=1) and plan.period_end.month == clock.today().month
     assert {m.value: a for m, a in plan.amounts.items()} == {"intent": 40, "valid_call": 600}
     page = login_as("head11").get(f"/plans/{plan.id}").get_data(as_text=True)
-    assert "理财二部" in page and "有效电话" in page and "<strong>0</strong> / 600" in page and "已下达" in page
+    seat11 = user_named("seat11").id  # the demo's follow-ups count: the department's only seat
+    done = facts.totals(db.session, [seat11], plan.period_start, plan.period_end)[seat11][Metric.VALID_CALL]
+    assert "理财二部" in page and "有效电话" in page and f"<strong>{done}</strong> / 600" in page and "已下达" in page
     listing = login_as("seat11").get("/plans/?kind=month").get_data(as_text=True)
     assert f'data-plan="{plan.id}"' in listing  # a seat sees its department's plan
     for username in ("head01", "seat01"):
@@ -184,9 +186,16 @@ def test_a_split_empty_row_withdraws_that_child(login_as):
 
 
 @pytest.mark.db_sensitive
+def _done_by_api(api, plan_id: int) -> tuple[dict[str, int], dict[int, dict[str, int]]]:
+    body = api.get(f"/api/v1/plans/{plan_id}").get_json()
+    children = {c["target_user_id"]: {p["metric"]: p["done"] for p in c["progress"]} for c in body["children"]}
+    return {p["metric"]: p["done"] for p in body["progress"]}, children
+
+
 def test_actuals_sum_the_active_seats_of_the_subtree_from_the_daily_facts(login_as, api_as):
     parent = _department_plan()
     seat01, seat02, finance01 = user_named("seat01"), user_named("seat02"), user_named("finance01")
+    before, children_before = _done_by_api(api_as("head01"), parent.id)  # the demo's own follow-ups
     first = parent.period_start
     facts.add(db.session, seat01.id, first, Metric.VALID_CALL, 12)
     facts.add(db.session, seat02.id, clock.today(), Metric.VALID_CALL, 8)
@@ -194,24 +203,29 @@ def test_actuals_sum_the_active_seats_of_the_subtree_from_the_daily_facts(login_
     facts.add(db.session, finance01.id, clock.today(), Metric.VALID_CALL, 99)  # not a seat: not counted
     facts.add(db.session, seat01.id, first - timedelta(days=1), Metric.VALID_CALL, 50)  # last month
     db.session.commit()
-    body = api_as("head01").get(f"/api/v1/plans/{parent.id}").get_json()
-    done = {p["metric"]: (p["done"], p["target"], p["percent"]) for p in body["progress"]}
-    assert done["valid_call"] == (20, 800, 2) and done["intent"] == (3, 60, 5)
-    children = {c["target_user_id"]: {p["metric"]: p["done"] for p in c["progress"]} for c in body["children"]}
-    assert children[seat01.id]["valid_call"] == 12 and children[seat02.id]["valid_call"] == 8
+    after, children = _done_by_api(api_as("head01"), parent.id)
+    assert (after["valid_call"] - before["valid_call"], after["intent"] - before["intent"]) == (20, 3)
+    assert after["visit"] == before["visit"]
+    assert children[seat01.id]["valid_call"] - children_before[seat01.id]["valid_call"] == 12
+    assert children[seat02.id]["valid_call"] - children_before[seat02.id]["valid_call"] == 8
     page = login_as("head01").get(f"/plans/{parent.id}").get_data(as_text=True)
-    assert "<strong>20</strong> / 800" in page
+    percent = after["valid_call"] * 100 // 800
+    assert f"<strong>{after['valid_call']}</strong> / 800 个 · {percent}%" in page
 
 
 def test_the_seat_sees_today_s_target_on_the_home_page(login_as):
     today = clock.today()
     parent = _department_plan()
     seat01 = user_named("seat01")
+    done_before = 0  # the demo's follow-ups before today, then ours
     if parent.period_start < today:
+        yesterday = today - timedelta(days=1)
+        done_before = facts.totals(db.session, [seat01.id], parent.period_start, yesterday)[seat01.id][
+            Metric.VALID_CALL] + 40
         facts.add(db.session, seat01.id, parent.period_start, Metric.VALID_CALL, 40)
+    done_today = facts.totals(db.session, [seat01.id], today, today)[seat01.id][Metric.VALID_CALL] + 5
     facts.add(db.session, seat01.id, today, Metric.VALID_CALL, 5)
     db.session.commit()
-    done_before = 40 if parent.period_start < today else 0
     off = {day for (_user, day) in days.excused(db.session, [seat01.id], today, parent.period_end)}
     if today in off:
         pytest.skip("today is a public holiday in the demo data: the target is 0 (tested below)")
@@ -220,7 +234,7 @@ def test_the_seat_sees_today_s_target_on_the_home_page(login_as):
     home = login_as("seat01").get("/").get_data(as_text=True)
     panel = home[home.index('id="panel-today-target"'):]
     row = panel[panel.index('data-metric="valid_call"'):panel.index("</tr>", panel.index('data-metric="valid_call"'))]
-    assert f">{expected}</td>" in row and ">5</td>" in row
+    assert f">{expected}</td>" in row and f">{done_today}</td>" in row
     assert f"月计划 400，此前已完成 {done_before}，剩余 {days_left} 个工作日（含今天）" in row
 
     assert _post_plan(login_as("head01"), kind="day", target=f"user:{seat01.id}", valid_call=25).status_code == 302

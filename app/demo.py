@@ -59,7 +59,7 @@ DEMO_USERS = [
     ("manager01", "M0001", "王城经", "SH", ["city_manager"], "管理", "M2", None),
     ("head01", "H0001", "李主管", "SH-LC1", ["dept_head"], "管理", "M1", "manager01"),
     ("head11", "H0011", "赵主管", "SH-LC2", ["dept_head"], "管理", "M1", "manager01"),
-    ("seat01", "S0001", "张坐席", "SH-LC1-A", ["seat"], "高级", "P3", "head01"),
+    ("seat01", "S0001", "张坐席", "SH-LC1-A", ["seat"], "初级", "P1", "head01"),
     ("seat02", "S0002", "陈坐席", "SH-LC1-A", ["seat"], "初级", "P1", "head01"),
     ("seat11", "S0011", "刘坐席", "SH-LC2", ["seat"], "中级", "P2", "head11"),
     ("finance01", "F0001", "周财务", "SH-LC1", ["finance"], "", "", None),

@@ -17,9 +17,11 @@ from app.mining import task_models as mining_task_models  # noqa: F401
 from app.notices import models as notices_models  # noqa: F401
 from app.oa import models as oa_models  # noqa: F401
 from app.org import models as org_models  # noqa: F401
+from app.plans import models as plan_models  # noqa: F401
 from app.pools import handover_models  # noqa: F401
 from app.pools import models as pool_models  # noqa: F401
 from app.products import models as product_models  # noqa: F401
+from app.quotas import models as quota_models  # noqa: F401
 from app.trades import models as trade_models  # noqa: F401
 from app.workflow import models as workflow_models  # noqa: F401
 from scheduler import models as scheduler_models  # noqa: F401

@@ -27,3 +27,11 @@ user_left = _signals.signal("user-left")
 instance_cancelled = _signals.signal("instance-cancelled")
 activity_attended = _signals.signal("activity-attended")
 customers_merged = _signals.signal("customers-merged")
+
+# Sent at the end of app.followups.services.log_follow_up, in its transaction; the quotas domain counts the
+# follow-up in its daily facts. Receivers get ``sender=session`` and ``follow_up=<FollowUp>`` (flushed).
+follow_up_logged = _signals.signal("follow-up-logged")
+# Sent when a customer's type was set (app.customers.services.set_type, and create_customer for a new one);
+# the quotas domain counts a customer that became 意向 for its service seat. Receivers get ``sender=session``
+# and ``customer=<Customer>`` (its type already the new one).
+customer_type_changed = _signals.signal("customer-type-changed")

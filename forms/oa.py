@@ -45,9 +45,11 @@ class CalendarEntryForm(Form):
 
 
 class TodoForm(Form):
-    """待办事项 given to a subordinate for a day 1–3 days ahead."""
+    """待办事项 given to one or several subordinates for a day 1–3 days ahead."""
 
-    assignee_id = SelectField("执行人", coerce=int, default=0, validators=[DataRequired("请选择执行人")])
+    # The service checks each id against the manager's scope (its message), so WTForms does not check choices.
+    assignee_id = SelectMultipleField("执行人", coerce=int, validate_choice=False,
+                                      validators=[DataRequired("请选择执行人")], description="可选多人，每人一条待办")
     title = StringField("事项", validators=[DataRequired("请填写待办事项"), Length(max=200)])
     content = TextAreaField("说明", validators=[Optional(), Length(max=2000)])
     urgency = SelectField("紧急程度", default=TodoUrgency.NORMAL.value,

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, String, cast, exists, func, literal, or_, select, update
 
-from app import clock
+from app import clock, signals
 from app.auth.models import Role, User, UserStatus, user_roles
 from app.customers.access import CUSTOMERS_VIEW
 from app.customers.categories import category_subtree
@@ -216,6 +216,7 @@ def create_customer(session: DbSession, data: CustomerInput, *, org_id: int, sea
     session.flush()
     history.record(session, [history.Move(customer.id, None, pool, None, seat_id, org_id)],
                    MoveReason.CREATE, actor_id, now)
+    signals.customer_type_changed.send(session, customer=customer)
     return customer
 
 
@@ -258,6 +259,7 @@ def set_type(session: DbSession, customer: Customer, new_type: str | CustomerTyp
         raise ValidationFailed("该客户在无效客户池中，须由部门主管或城市经理激活后才能修改客户类型")
     customer.type = kind
     session.flush()
+    signals.customer_type_changed.send(session, customer=customer)
 
 
 def add_phone(session: DbSession, customer: Customer, raw: str, remark: str = "") -> CustomerPhone:

@@ -106,6 +106,7 @@ def log_follow_up(session: DbSession, customer: Customer, user: User, data: Foll
     _count(session, customer, at, valid_call=kind == FollowUpKind.CALL and valid)
     if data.new_type and data.new_type != customer.type.value:
         customer_services.set_type(session, customer, data.new_type)
+    signals.follow_up_logged.send(session, follow_up=record)
     return record
 
 

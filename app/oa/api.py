@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import jsonify, request, url_for
@@ -15,9 +16,10 @@ from app.api.routes import bp, page_args, page_body
 from app.auth.permissions import can, require
 from app.errors import Forbidden, ValidationFailed
 from app.extensions import db
+from app.inputs import is_json_int
 from app.oa import applications, monitoring, todos
 from app.oa.access import APPLY, HANDLE, MONITOR, TODO_ASSIGN, TODOS
-from app.oa.models import Application, ApplicationStatus, Todo
+from app.oa.models import Application, ApplicationStatus, Todo, TodoUrgency
 from app.org import scope as data_scope
 
 _STAMP = {"type": "string", "format": "date-time", "nullable": True}
@@ -78,6 +80,16 @@ TODO = spec.schema("Todo", {
         "urgency": {"type": "string", "enum": ["urgent", "important", "normal"]},
         "due_date": {"type": "string", "format": "date"}, "assignee_id": {"type": "integer"},
         "assigned_by_id": {"type": "integer"}, "done": {"type": "boolean"}, "overdue": {"type": "boolean"},
+    },
+})
+TODO_CREATE = spec.schema("TodoCreate", {
+    "type": "object", "required": ["assignee_ids", "title", "urgency", "due_date"],
+    "properties": {
+        "assignee_ids": {"type": "array", "items": {"type": "integer"}, "minItems": 1, "maxItems": 500,
+                         "description": "执行人：管理范围内的在职员工，可多人（每人一条待办，全部成功或全部不写）"},
+        "title": {"type": "string", "maxLength": 200}, "content": {"type": "string", "maxLength": 2000},
+        "urgency": {"type": "string", "enum": [u.value for u in TodoUrgency], "description": "紧急 / 重要 / 一般"},
+        "due_date": {"type": "string", "format": "date", "description": "完成日期：今天之后 1–3 天（系统参数）"},
     },
 })
 
@@ -239,3 +251,34 @@ def list_todos() -> Any:
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     rows = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page))
     return jsonify(page_body([todo_json(t) for t in rows], page, per_page, total))
+
+
+spec.operation("post", "/oa/todos", summary="给下属分配待办事项（可多人，每人一条）", tag="日常管理",
+               request=TODO_CREATE, status=201, errors=(403, 422), response={
+                   "type": "object", "required": ["items"], "properties": {"items": {"type": "array",
+                                                                                      "items": {"$ref": TODO}}}})
+
+
+@bp.post("/oa/todos")
+@require(TODO_ASSIGN)
+def create_todos() -> Any:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationFailed("请求体必须是 JSON 对象")
+    ids = body.get("assignee_ids")
+    if not isinstance(ids, list) or not ids or len(ids) > 500 or not all(is_json_int(i) for i in ids):
+        raise ValidationFailed("assignee_ids 必须是 1–500 个员工编号", details={"field": "assignee_ids"})
+    for name in ("title", "urgency", "due_date"):
+        if not isinstance(body.get(name), str):
+            raise ValidationFailed(f"字段 {name} 缺失或类型不正确", details={"field": name})
+    if not isinstance(body.get("content", ""), str):
+        raise ValidationFailed("字段 content 类型不正确", details={"field": "content"})
+    try:
+        urgency, due_date = TodoUrgency(body["urgency"]), date.fromisoformat(body["due_date"])
+    except ValueError as exc:
+        raise ValidationFailed("urgency 应为 urgent/important/normal，due_date 应为 YYYY-MM-DD") from exc
+    given = todos.assign(db.session, current_user, data_scope.scope_of(db.session, current_user, TODO_ASSIGN),
+                         assignee_ids=ids, title=body["title"], content=body.get("content", ""), urgency=urgency,
+                         due_date=due_date)
+    db.session.commit()
+    return jsonify({"items": [todo_json(t) for t in given]}), 201

@@ -132,9 +132,9 @@ def _minutes_and_todos(session: DbSession, users: dict[str, User], today: Any) -
     todos.follow_up(session, meeting, head01, assignee_id=seat02.id, title="提交新年沙龙邀约名单",
                     urgency=TodoUrgency.IMPORTANT, due_date=today + timedelta(days=2), today=today)
     scope = data_scope.scope_for_role(session, head01, head01.roles[0])
-    todos.assign(session, head01, scope, assignee_id=seat01.id, title="回访张先生（稳健一号到期）",
+    todos.assign(session, head01, scope, assignee_ids=[seat01.id], title="回访张先生（稳健一号到期）",
                  content="确认续投意向。", urgency=TodoUrgency.URGENT, due_date=today + timedelta(days=1), today=today)
-    todos.assign(session, head01, scope, assignee_id=seat02.id, title="整理本月成交客户资料",
+    todos.assign(session, head01, scope, assignee_ids=[seat02.id], title="整理本月成交客户资料",
                  urgency=TodoUrgency.NORMAL, due_date=today + timedelta(days=3), today=today)
     # One the seat let slip, so the home page shows an overdue to-do.
     session.add(Todo(title="补录上周拜访记录", urgency=TodoUrgency.IMPORTANT, due_date=today - timedelta(days=1),

@@ -43,8 +43,8 @@ def index() -> Any:
 def _assign_form() -> tuple[TodoForm, Scope]:
     scope = data_scope.scope_of(db.session, current_user, TODO_ASSIGN)
     form = TodoForm()
-    form.assignee_id.choices = [(0, "请选择")] + [(u.id, f"{u.name}（{u.work_no} · {u.org.name}）")
-                                                 for u in services.assignable(db.session, current_user, scope)]
+    form.assignee_id.choices = [(u.id, f"{u.name}（{u.work_no} · {u.org.name}）")
+                                for u in services.assignable(db.session, current_user, scope)]
     return form, scope
 
 
@@ -59,15 +59,15 @@ def create() -> Any:
         flash(first_error(form), "danger")
     else:
         try:
-            todo = services.assign(db.session, current_user, scope, assignee_id=form.assignee_id.data,
-                                   title=form.title.data or "", content=form.content.data or "",
-                                   urgency=TodoUrgency(form.urgency.data), due_date=form.due_date.data)
+            given = services.assign(db.session, current_user, scope, assignee_ids=form.assignee_id.data or [],
+                                    title=form.title.data or "", content=form.content.data or "",
+                                    urgency=TodoUrgency(form.urgency.data), due_date=form.due_date.data)
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "danger")
             return render_template("oa/todo_form.html", form=form, first=first, last=last), exc.status
         db.session.commit()
-        flash(f"已给 {todo.assignee.name} 分配待办事项", "success")
+        flash(f"已给 {'、'.join(t.assignee.name for t in given)} 分配待办事项（{len(given)} 条）", "success")
         return redirect(url_for("todos.index", tab="assigned"))
     status = 422 if request.method == "POST" else 200
     return render_template("oa/todo_form.html", form=form, first=first, last=last), status

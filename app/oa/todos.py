@@ -1,11 +1,13 @@
-"""To-dos (待办事项): managers give subordinates to-dos 1–3 days ahead with an urgency (紧急/重要/一般);
-follow-up items of meeting minutes become to-dos too. Due-soon and overdue ones show on the home page.
+"""To-dos (待办事项): managers give subordinates to-dos 1–3 days ahead with an urgency (紧急/重要/一般), to one
+or several people at once (one to-do each, all written or none); follow-up items of meeting minutes become
+to-dos too. Due-soon and overdue ones show on the home page.
 
 "Subordinates" are the active employees inside the manager's data scope for 给下属分配待办事项.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -50,21 +52,25 @@ def _text(title: str, content: str) -> tuple[str, str]:
     return title, (content or "").strip()
 
 
-def assign(session: DbSession, manager: User, scope: Scope, *, assignee_id: int, title: str, content: str = "",
-           urgency: TodoUrgency, due_date: date, today: date | None = None) -> Todo:
-    """Give a subordinate a to-do due 1–3 days (the parameters) from today."""
-    assignee = session.get(User, assignee_id)
-    if assignee is None or assignee.id not in {u.id for u in assignable(session, manager, scope)}:
+def assign(session: DbSession, manager: User, scope: Scope, *, assignee_ids: Sequence[int], title: str,
+           content: str = "", urgency: TodoUrgency, due_date: date, today: date | None = None) -> list[Todo]:
+    """Give one or several subordinates the same to-do due 1–3 days (the parameters) from today: one row each,
+    all or none."""
+    wanted = list(dict.fromkeys(assignee_ids))
+    if not wanted:
+        raise ValidationFailed("请选择执行人")
+    allowed = {u.id: u for u in assignable(session, manager, scope)}
+    if any(i not in allowed for i in wanted):  # no names: an id outside the scope tells nothing about its owner
         raise ValidationFailed("执行人须为您管理范围内的在职员工")
     first, last = day_window(session, today or clock.today())
     if not first <= due_date <= last:
         raise ValidationFailed(f"待办事项须提前分配：完成日期应在 {first:%Y-%m-%d} 至 {last:%Y-%m-%d} 之间")
     title, content = _text(title, content)
-    todo = Todo(title=title, content=content, urgency=urgency, due_date=due_date, assignee_id=assignee.id,
-                assigned_by_id=manager.id, org_id=assignee.org_id)
-    session.add(todo)
+    rows = [Todo(title=title, content=content, urgency=urgency, due_date=due_date, assignee_id=allowed[i].id,
+                 assigned_by_id=manager.id, org_id=allowed[i].org_id) for i in wanted]
+    session.add_all(rows)
     session.flush()
-    return todo
+    return rows
 
 
 def follow_up(session: DbSession, minutes: Minutes, author: User, *, assignee_id: int, title: str,

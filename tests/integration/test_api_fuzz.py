@@ -49,8 +49,10 @@ from app.oa.applications import TYPES as APPLICATION_TYPES
 from app.oa.models import Application
 from app.org import services as org_services
 from app.org.models import Org
+from app.plans.models import Plan
 from app.pools.handover_models import Handover
 from app.products.models import Project
+from app.quotas.models import Quota
 from app.trades.models import Trade
 from app.workflow.models import ProcessInstance, ProcessModel, TaskStatus, WorkflowTask
 from tests.conftest import make_app
@@ -91,6 +93,7 @@ ID_SOURCES: dict[str, Select[Any]] = {
     "appointment_id": select(Appointment.id),
     "holiday_id": select(PublicHoliday.id),
     "certificate_id": select(StaffCertificate.id),
+    "quota_id": select(Quota.id), "plan_id": select(Plan.id),
 }
 # Values the endpoints accept, so that some cases get past validation into the engine and the services.
 ACCEPTED_VALUES: dict[str, list[Any]] = {

@@ -106,13 +106,13 @@ def test_relabel_reorder_disable_enable(login_as):
 
 def test_disabled_levels_leave_the_promotion_dialog_but_stored_values_stay(login_as):
     client = login_as("admin")
-    senior = item("user_level", "高级")
-    client.post(f"/admin/base-data/user_level/items/{senior.id}/disable")
-    seat01 = user_named("seat01")  # 高级 / P3
-    page = client.get(f"/admin/users/{seat01.id}").get_data(as_text=True)
-    assert "高级 / P3" in page
+    middle = item("user_level", "中级")
+    client.post(f"/admin/base-data/user_level/items/{middle.id}/disable")
+    seat11 = user_named("seat11")  # 中级 / P2
+    page = client.get(f"/admin/users/{seat11.id}").get_data(as_text=True)
+    assert "中级 / P2" in page
     dialog = page.split('id="level-modal"')[1]
-    assert '<option value="高级"' not in dialog and '<option value="中级"' in dialog
+    assert '<option value="中级"' not in dialog and '<option value="高级"' in dialog
 
 
 def test_items_of_another_dictionary_are_not_reachable(login_as):

@@ -135,3 +135,46 @@ def test_only_the_author_changes_minutes(login_as):
     assert refused.status_code == 404
     db.session.commit()
     assert db.session.query(Todo).filter(Todo.minutes_id == minutes_id).count() == 0
+
+
+def _todos_titled(title: str) -> list[Todo]:
+    db.session.commit()
+    return list(db.session.query(Todo).filter(Todo.title == title).order_by(Todo.id))
+
+
+def test_a_manager_gives_the_same_to_do_to_several_people_at_once(login_as):
+    head = login_as("head01")
+    form = head.get("/oa/todos/new").get_data(as_text=True)
+    assert 'type="checkbox" name="assignee_id"' in form and "可选多人" in form
+    seat01, seat02, seat11 = user_named("seat01"), user_named("seat02"), user_named("seat11")
+    due = (clock.today() + timedelta(days=2)).isoformat()
+    data = {"title": "提交本周邀约名单", "urgency": "important", "due_date": due}
+    response = head.post("/oa/todos/new", data={**data, "assignee_id": [str(seat01.id), str(seat02.id)]})
+    assert response.status_code == 302
+    given = _todos_titled("提交本周邀约名单")
+    assert sorted(t.assignee.username for t in given) == ["seat01", "seat02"]
+    assert {(t.urgency, t.assigned_by.username, t.due_date.isoformat()) for t in given} == {
+        (TodoUrgency.IMPORTANT, "head01", due)}
+    assert "提交本周邀约名单" in login_as("seat02").get("/oa/todos/").get_data(as_text=True)
+
+    data["title"] = "越权的待办"
+    refused = head.post("/oa/todos/new", data={**data, "assignee_id": [str(seat01.id), str(seat11.id)]})
+    assert refused.status_code == 422 and "执行人须为您管理范围内的在职员工" in refused.get_data(as_text=True)
+    assert _todos_titled("越权的待办") == []  # all or none
+    none_chosen = head.post("/oa/todos/new", data=data)
+    assert none_chosen.status_code == 422 and "请选择执行人" in none_chosen.get_data(as_text=True)
+
+
+def test_to_dos_for_several_people_through_the_api(api_as):
+    seat01, seat02, seat11 = user_named("seat01"), user_named("seat02"), user_named("seat11")
+    body = {"assignee_ids": [seat01.id, seat02.id, seat01.id], "title": "API 群发待办", "urgency": "urgent",
+            "due_date": (clock.today() + timedelta(days=1)).isoformat()}
+    created = api_as("head01").post("/api/v1/oa/todos", json=body)
+    assert created.status_code == 201
+    assert sorted(t["assignee_id"] for t in created.get_json()["items"]) == sorted([seat01.id, seat02.id])
+    refused = api_as("head01").post("/api/v1/oa/todos", json={**body, "title": "越权", "assignee_ids": [seat11.id]})
+    assert refused.status_code == 422 and _todos_titled("越权") == []
+    late = api_as("head01").post("/api/v1/oa/todos", json={**body, "title": "太晚",
+                                                           "due_date": (clock.today() + timedelta(days=9)).isoformat()})
+    assert late.status_code == 422 and "须提前分配" in late.get_json()["error"]["message"]
+    assert api_as("seat01").post("/api/v1/oa/todos", json=body).status_code == 403

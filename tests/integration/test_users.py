@@ -123,7 +123,7 @@ def test_detail_shows_profile_roles_and_level_history(login_as):
     services.change_level(db.session, seat01, "管理", "M1", "业绩连续三月第一", user_named("admin"))
     db.session.commit()
     page = login_as("hr01").get(f"/admin/users/{seat01.id}").get_data(as_text=True)
-    for text in ("张坐席", "S0001", "理财一部A组", "李主管", "坐席", "升降级记录", "业绩连续三月第一", "高级 / P3"):
+    for text in ("张坐席", "S0001", "理财一部A组", "李主管", "坐席", "升降级记录", "业绩连续三月第一", "初级 / P1"):
         assert text in page
 
 

@@ -99,6 +99,29 @@ def withdraw(quota_id: int) -> Any:
     return redirect(url_for("quotas.history", level=level, tier=tier))
 
 
+@bp.post("/rebuild")
+@require(QUOTAS_MANAGE)
+def rebuild() -> Any:
+    """重算实绩 for a range of days (the nightly job repairs the last week by itself)."""
+    try:
+        rows = services.rebuild_facts(db.session, _optional_date("start"), _optional_date("end"))
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("quotas.index"))
+    db.session.commit()
+    flash(f"任务日历实绩已重算（{rows} 条人·日记录）", "success")
+    return redirect(url_for("quotas.index"))
+
+
+def _optional_date(name: str) -> date | None:
+    text = request.form.get(name, "")[:10]
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError as exc:
+        raise ValidationFailed("日期格式应为 YYYY-MM-DD") from exc
+
+
 # --- 任务日历 ------------------------------------------------------------------------------------------
 
 

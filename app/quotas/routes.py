@@ -155,8 +155,10 @@ def events() -> Any:
 
     FullCalendar's ``end`` is exclusive."""
     owner = calendar.visible_user(db.session, current_user, _user_arg())
-    start, end = _date_arg("start"), _date_arg("end") - timedelta(days=1)
-    days = calendar.calendar_of(db.session, owner, start, end)
+    start, end = _date_arg("start"), _date_arg("end")
+    if end <= start:
+        raise ValidationFailed("结束日期应晚于开始日期")
+    days = calendar.calendar_of(db.session, owner, start, end - timedelta(days=1))
     return jsonify([{"id": f"{owner.id}-{day.day.isoformat()}", "start": day.day.isoformat(), "allDay": True,
                      "title": day.reason or day.status.label, "classNames": [f"task-day-{day.status.value}"],
                      "extendedProps": day.as_dict()} for day in days])

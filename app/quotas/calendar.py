@@ -218,7 +218,7 @@ def month_range(month: str) -> tuple[date, date]:
     """The first and last day of a month given as YYYY-MM."""
     try:
         first = date.fromisoformat(f"{month}-01")
-    except ValueError as exc:
+        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    except ValueError as exc:  # also December of the year 9999, whose next month does not exist
         raise ValidationFailed("月份格式应为 YYYY-MM") from exc
-    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
     return first, following - timedelta(days=1)

@@ -111,9 +111,10 @@ def record_intent(session: DbSession, customer: Customer) -> None:
     """Count a customer that just became 意向 for its service seat today, once per customer, seat and day."""
     if customer.type != CustomerType.INTENT or customer.service_seat_id is None:
         return
-    mark = _insert(session)(IntentMark).values(user_id=customer.service_seat_id, day=clock.today(),
-                                               customer_id=customer.id).on_conflict_do_nothing()
-    if session.execute(mark).rowcount:  # type: ignore[attr-defined]
+    mark = (_insert(session)(IntentMark).values(user_id=customer.service_seat_id, day=clock.today(),
+                                                customer_id=customer.id)
+            .on_conflict_do_nothing().returning(IntentMark.customer_id))
+    if session.execute(mark).first() is not None:  # RETURNING answers only for a row really inserted
         add(session, customer.service_seat_id, clock.today(), Metric.INTENT)
 
 

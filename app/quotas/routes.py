@@ -99,6 +99,29 @@ def withdraw(quota_id: int) -> Any:
     return redirect(url_for("quotas.history", level=level, tier=tier))
 
 
+@bp.post("/rebuild")
+@require(QUOTAS_MANAGE)
+def rebuild() -> Any:
+    """重算实绩 for a range of days (the nightly job repairs the last week by itself)."""
+    try:
+        rows = services.rebuild_facts(db.session, _optional_date("start"), _optional_date("end"))
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("quotas.index"))
+    db.session.commit()
+    flash(f"任务日历实绩已重算（{rows} 条人·日记录）", "success")
+    return redirect(url_for("quotas.index"))
+
+
+def _optional_date(name: str) -> date | None:
+    text = request.form.get(name, "")[:10]
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError as exc:
+        raise ValidationFailed("日期格式应为 YYYY-MM-DD") from exc
+
+
 # --- 任务日历 ------------------------------------------------------------------------------------------
 
 
@@ -132,8 +155,10 @@ def events() -> Any:
 
     FullCalendar's ``end`` is exclusive."""
     owner = calendar.visible_user(db.session, current_user, _user_arg())
-    start, end = _date_arg("start"), _date_arg("end") - timedelta(days=1)
-    days = calendar.calendar_of(db.session, owner, start, end)
+    start, end = _date_arg("start"), _date_arg("end")
+    if end <= start:
+        raise ValidationFailed("结束日期应晚于开始日期")
+    days = calendar.calendar_of(db.session, owner, start, end - timedelta(days=1))
     return jsonify([{"id": f"{owner.id}-{day.day.isoformat()}", "start": day.day.isoformat(), "allDay": True,
                      "title": day.reason or day.status.label, "classNames": [f"task-day-{day.status.value}"],
                      "extendedProps": day.as_dict()} for day in days])

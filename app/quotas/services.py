@@ -16,6 +16,7 @@ from app.admin import dictionaries
 from app.auth.models import User
 from app.database import DbSession
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.quotas import facts
 from app.quotas.metrics import METRICS, Metric
 from app.quotas.models import Quota
 
@@ -116,6 +117,22 @@ def get_quota(session: DbSession, quota_id: int) -> Quota:
     if quota is None:
         raise NotFound("配额不存在")
     return quota
+
+
+MAX_REBUILD_DAYS = 366
+
+
+def rebuild_facts(session: DbSession, start: date | None, end: date | None) -> int:
+    """重算实绩: recompute the daily facts of a range of past days from the follow-ups (app/quotas/facts.py)."""
+    if start is None or end is None:
+        raise ValidationFailed("请填写重算的开始日期和结束日期")
+    if end < start:
+        raise ValidationFailed("结束日期不能早于开始日期")
+    if end > clock.today():
+        raise ValidationFailed("不能重算今天以后的日子")
+    if (end - start).days + 1 > MAX_REBUILD_DAYS:
+        raise ValidationFailed(f"一次最多重算 {MAX_REBUILD_DAYS} 天")
+    return facts.rebuild(session, start, end)
 
 
 @dataclass

@@ -6,13 +6,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import delete
 
 from app import clock
+from app.auth.models import User
+from app.customers.models import Customer
 from app.extensions import db
+from app.followups import services as followups
 from app.quotas import facts
 from app.quotas.metrics import Metric
+from app.quotas.models import DailyFact
 from scheduler.registry import JOBS
 from tests.customer_helpers import deferred_reads, fresh, make_customer, user
+from tests.race import at_once
 
 pytestmark = pytest.mark.usefixtures(deferred_reads.__name__)
 
@@ -41,6 +47,7 @@ def test_logging_follow_ups_through_the_screen_counts_them_for_the_author_today(
     assert today_of("seat02") == facts.zero()
 
 
+@pytest.mark.db_sensitive
 def test_a_customer_made_intent_counts_once_a_day_for_its_seat(login_as):
     customer = make_customer("实绩乙", seat="seat01", type_="new")
     client = login_as("seat01")
@@ -52,6 +59,7 @@ def test_a_customer_made_intent_counts_once_a_day_for_its_seat(login_as):
     assert today_of("seat01")[Metric.INTENT] == 2
 
 
+@pytest.mark.db_sensitive
 def test_the_nightly_rebuild_gives_the_same_facts_as_the_incremental_counting(login_as):
     customer = make_customer("实绩戊", seat="seat01", phones=["13722230002"], type_="new")
     client = login_as("seat01")
@@ -74,3 +82,49 @@ def test_the_nightly_rebuild_gives_the_same_facts_as_the_incremental_counting(lo
     assert "最近 7 天" in summary
     assert facts.daily(db.session, seats, start, end) == incremental
     assert facts.totals(db.session, seats, start, end)[seats[0]][Metric.INTENT] == 1
+
+
+@pytest.mark.db_sensitive
+def test_an_administrator_rebuilds_a_range_and_bad_ranges_are_refused(login_as):
+    admin = login_as("admin")
+    today = clock.today()
+    seat = user("seat01").id
+    fresh()
+    db.session.execute(delete(DailyFact))  # as if the facts had been lost
+    db.session.commit()
+    for form, message in [({"start": today.isoformat(), "end": (today + timedelta(days=1)).isoformat()},
+                           "不能重算今天以后的日子"),
+                          ({"start": today.isoformat(), "end": (today - timedelta(days=1)).isoformat()},
+                           "结束日期不能早于开始日期"),
+                          ({"start": (today - timedelta(days=400)).isoformat(), "end": today.isoformat()},
+                           "一次最多重算 366 天"),
+                          ({"start": "", "end": today.isoformat()}, "请填写重算的开始日期和结束日期")]:
+        page = admin.post("/quotas/rebuild", data=form, follow_redirects=True).get_data(as_text=True)
+        assert message in page
+    fresh()
+    assert facts.totals(db.session, [seat], today - timedelta(days=30), today)[seat] == facts.zero()
+    page = admin.post("/quotas/rebuild", data={"start": (today - timedelta(days=30)).isoformat(),
+                                               "end": today.isoformat()}, follow_redirects=True)
+    assert "任务日历实绩已重算" in page.get_data(as_text=True)
+    fresh()
+    assert facts.totals(db.session, [seat], today - timedelta(days=30), today)[seat][Metric.VALID_CALL] > 0
+
+
+@pytest.mark.db_sensitive
+def test_seats_logging_at_the_same_moment_lose_no_count(app, database_url, tmp_path):
+    seat_id = user("seat01").id
+    customers = [make_customer(f"并发{i}", seat="seat01", phones=[f"1372226{i:04d}"], type_="valid").id
+                 for i in range(6)]
+    fresh()
+    db.session.execute(delete(DailyFact).where(DailyFact.user_id == seat_id))  # the first upsert races too
+    db.session.commit()
+
+    def log_calls(customer_id: int, _prepared: object) -> None:
+        for _ in range(5):
+            customer = db.session.get(Customer, customer_id)
+            followups.log_follow_up(db.session, customer, db.session.get(User, seat_id), followups.FollowUpInput(
+                kind="call", phone=customer.phones[0].phone, connected=True, duration_seconds=90))
+            db.session.commit()
+
+    at_once(database_url, tmp_path / "race", customers, log_calls)
+    assert today_of("seat01")[Metric.VALID_CALL] == 30

@@ -168,5 +168,7 @@ def rebuild(session: DbSession, start: date, end: date) -> int:
     names = ["user_id", "day", *[metric.value for metric in Metric]]
     summed = (select(both.c.user_id, both.c.day, *[func.sum(both.c[metric.value]) for metric in Metric])
               .group_by(both.c.user_id, both.c.day))
-    result = session.execute(insert(DailyFact).from_select(names, summed))
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    session.execute(insert(DailyFact).from_select(names, summed))
+    # Counted, not taken from the cursor: psycopg reports -1 for this INSERT … SELECT.
+    return int(session.scalar(select(func.count()).select_from(DailyFact).where(
+        DailyFact.day >= start, DailyFact.day <= end)) or 0)

@@ -56,11 +56,15 @@ class DailyFact(Base):
 
 class IntentMark(Base):
     """A customer that became an intent customer (意向) for a seat on a day: counted once per customer, seat
-    and day, and the source the 意向客户 facts are rebuilt from (the customer row keeps no type history)."""
+    and day, and the source the 意向客户 facts are rebuilt from (the customer row keeps no type history).
+
+    ``customer_id`` has no foreign key on purpose: the mark records work done that day, so it outlives a
+    merge (合并客户) of that customer into another, where re-pointing it could collide with the survivor's.
+    """
 
     __tablename__ = "quota_intent_mark"
     __table_args__ = (Index("ix_quota_intent_mark_day", "day"),)
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -51,8 +51,6 @@ def upgrade():
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_quota_intent_mark_customer_id_customer'),
-                            ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_quota_intent_mark_user_id_users'),
                             ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'day', 'customer_id', name=op.f('pk_quota_intent_mark'))

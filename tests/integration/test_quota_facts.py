@@ -64,7 +64,8 @@ def test_the_nightly_rebuild_gives_the_same_facts_as_the_incremental_counting(lo
     customer = make_customer("实绩戊", seat="seat01", phones=["13722230002"], type_="new")
     client = login_as("seat01")
     for _ in range(3):
-        log(client, customer.id, kind="call", phone="13722230002", connected="y", duration_seconds=120)
+        log(client, customer.id, kind="call", phone="13722230002", connected="y", duration_seconds=120,
+            result="interested")
     log(client, customer.id, kind="invitation", content="邀约", new_type="intent")
     fresh()
     start, end = clock.today() - timedelta(days=6), clock.today()
@@ -72,7 +73,7 @@ def test_the_nightly_rebuild_gives_the_same_facts_as_the_incremental_counting(lo
     facts.rebuild(db.session, start, end)  # the demo's follow-ups were bulk-loaded without signals
     db.session.commit()
     incremental = facts.daily(db.session, seats, start, end)
-    log(client, customer.id, kind="call", phone="13722230002", connected="y", duration_seconds=120)
+    log(client, customer.id, kind="call", phone="13722230002", connected="y", duration_seconds=120, result="interested")
     fresh()
     assert facts.daily(db.session, seats, end, end)[(seats[0], end)][Metric.VALID_CALL] == \
         incremental[(seats[0], end)][Metric.VALID_CALL] + 1
@@ -123,7 +124,7 @@ def test_seats_logging_at_the_same_moment_lose_no_count(app, database_url, tmp_p
         for _ in range(5):
             customer = db.session.get(Customer, customer_id)
             followups.log_follow_up(db.session, customer, db.session.get(User, seat_id), followups.FollowUpInput(
-                kind="call", phone=customer.phones[0].phone, connected=True, duration_seconds=90))
+                kind="call", phone=customer.phones[0].phone, connected=True, duration_seconds=90, result="interested"))
             db.session.commit()
 
     at_once(database_url, tmp_path / "race", customers, log_calls)

@@ -54,7 +54,7 @@ def test_leave_application_forwarded_and_completed_with_the_route_on_the_diagram
     page.wait_for_url(re.compile(r".*/oa/applications/\d+$"))
     assert page.get_by_role("link", name="交接清单.pdf").is_visible()
     page.get_by_role("button", name="提交申请").click()
-    assert "申请已提交给 李主管" in page.content()
+    page.get_by_text("申请已提交给 李主管").first.wait_for()  # the redirect has landed
     assert page.get_by_role("link", name="修改").count() == 0  # immutable once submitted
     application_id = int(page.url.rsplit("/", 1)[1])
 
@@ -67,7 +67,7 @@ def test_leave_application_forwarded_and_completed_with_the_route_on_the_diagram
     head.locator("#diagram[data-rendered='true']").wait_for()
     screenshot(head, "oa-application-handle")
     head.get_by_role("button", name="向下流转").click()
-    assert "已转交 王城经 处理" in head.content()
+    head.get_by_text("已转交 王城经 处理").first.wait_for()  # the redirect has landed
     head_context.close()
 
     manager_context, manager = _context(browser, live_server)
@@ -80,7 +80,7 @@ def test_leave_application_forwarded_and_completed_with_the_route_on_the_diagram
     manager.get_by_label("处理内容").fill("同意休假。")
     manager.get_by_label("处理结果").select_option(label="同意")
     manager.get_by_role("button", name="处理完成").click()
-    assert "申请已处理完成" in manager.content()
+    manager.get_by_text("申请已处理完成").first.wait_for()  # the redirect has landed
     manager_context.close()
 
     page.goto(f"/oa/applications/{application_id}")

@@ -4,9 +4,7 @@ Revision ID: 13a1c0000001
 Revises: 13a5f0000005
 Create Date: 2026-12-10 09:00:00.000000
 
-Self-contained: only creates and drops its own tables (quota, quota_daily_fact, quota_intent_mark). The spec
-says down_revision b6c7d8e9f0a1; it follows the hr migration here only because this branch merged i13-hr
-(one head); the lead relinks the chain when merging.
+Self-contained: only creates and drops its own tables (quota, quota_daily_fact, quota_intent_mark).
 """
 import sqlalchemy as sa
 from alembic import op

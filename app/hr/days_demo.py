@@ -1,7 +1,7 @@
-"""Demo data of attendance and public holidays: the 2026–2027 holidays and a few attendance days.
+"""Demo data of attendance and public holidays: the 2026–2027 holidays, 双休 and a few attendance days.
 
-The small (test) demo keeps only a holiday before every moment the suite runs at, so no test's today,
-week or month is a holiday unless the test makes it one; ``make run`` gets the whole calendar.
+The small (test) demo keeps only a holiday before every moment the suite runs at and no weekly rest days, so
+no test's today, week or month is a day off unless the test makes it one; ``make run`` gets the whole calendar.
 """
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from app import clock
+from app.admin import params
 from app.database import DbSession
 from app.demo import DemoContext, loader
-from app.hr import attendance, holidays
+from app.hr import attendance, days, holidays
 
 NOTE = "演示数据，以国务院办公厅通知为准"
 SMALL_HOLIDAYS = [("劳动节", date(2026, 5, 1), date(2026, 5, 5))]
@@ -40,6 +41,7 @@ def load(session: DbSession, ctx: DemoContext) -> None:
         holidays.create(session, hr01, name, start, end, NOTE)
     if ctx.size != "full":
         return
+    params.set_value(session, days.REST_WEEKDAYS, "6,7")
     today = clock.today()
     for username, first, last, type_code, note in ATTENDANCE:
         attendance.mark_range(session, ctx.users[username].id, today - timedelta(days=first),

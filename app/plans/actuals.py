@@ -7,9 +7,9 @@ are read with ``app.quotas.facts.totals`` for the plan's whole period (days to c
 - a 日计划 for today: its target;
 - else the 周计划 of this week, else the 月计划 of this month: what is left of its target after the days
   before today (target − done from the period's first day to yesterday), spread evenly over the working
-  days left in the period, today included, rounded up. Working days are Monday to Friday except the
-  seat's excused days (``app.hr.days.excused``: public holidays, approved leave); today counts even when
-  it is a Saturday, so the seat who works on a weekend still sees what is left.
+  days left in the period, today included, rounded up. Working days are the days except the seat's
+  excused days (``app.hr.days.excused``: weekly rest days, public holidays, approved leave); today counts
+  even when it is a rest day, so the seat who works on one still sees what is left.
 - on an excused day (公休, 请假 …) the target is 0 whatever the plan: the task calendar counts it complete.
 What is done today does not lower today's target; the panel shows it beside the target.
 """

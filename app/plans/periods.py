@@ -81,9 +81,10 @@ def label(kind: PeriodKind, start: date) -> str:
 
 
 def working_days(start: date, end: date, off: Collection[date] = ()) -> list[date]:
-    """Monday to Friday from ``start`` to ``end`` inclusive, except the days in ``off`` (holidays, leave)."""
+    """The days from ``start`` to ``end`` inclusive except those in ``off`` — the seat's excused days
+    (``app.hr.days.excused``: weekly rest days, public holidays, leave), so plans and the task calendar agree."""
     days = (start + timedelta(days=i) for i in range((end - start).days + 1))
-    return [day for day in days if day.weekday() < 5 and day not in off]
+    return [day for day in days if day not in off]
 
 
 def share_for_today(target: int, done_before: int, days_left: int) -> int:

@@ -28,10 +28,10 @@ def escape_cell(value: Any) -> Any:
     if isinstance(value, datetime):
         local = clock.local(value)
         return local.replace(tzinfo=None) if local else ""
+    if isinstance(value, bool):  # before the numbers: a bool is an int
+        return "是" if value else "否"
     if isinstance(value, Decimal | int | float | date):
         return value
-    if isinstance(value, bool):
-        return "是" if value else "否"
     text = _ILLEGAL_XML.sub("", str(value))
     if _DANGEROUS.match(text):
         return "'" + text

@@ -158,4 +158,4 @@ def export_rows(session: DbSession, scope: data_scope.Scope, f: AttendanceFilter
     for day in session.scalars(search(scope, f)):
         kind = all_types.get(day.type_code)
         yield [day.day, day.user.work_no, day.user.name, day.user.org.name, kind.label if kind else day.type_code,
-               "是" if kind and kind.excused else "否", day.note, source_label(day.source), day.created_at]
+               bool(kind and kind.excused), day.note, source_label(day.source), day.created_at]

@@ -3,7 +3,7 @@
 Kept current incrementally, in the transaction that logs the follow-up or changes the customer type
 (signals ``follow_up_logged`` and ``customer_type_changed``), by one race-safe upsert
 (``INSERT … ON CONFLICT DO UPDATE SET n = n + 1``). :func:`rebuild` recomputes a range of days set-based
-from the sources (follow_up, quota_intent_mark) — the scheduler's repair and the CLI's ``flask quotas rebuild``.
+from the sources (follow_up, quota_intent_mark) — the scheduler's nightly repair and 配额维护's 重算实绩.
 
 What counts (docs/quotas.md):
 

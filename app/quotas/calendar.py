@@ -2,8 +2,8 @@
 
 A day is complete (已完成) when what was done reaches the quota for every metric that has one; a weekly rest day,
 a public holiday or an attendance type that does not count (周末, 公休, 请假, 病假 … — app/hr/days.excused) is
-complete whatever was done, with its reason. Future days show what will be required and are not judged; a day whose 层级 × 级别 has
-no quota is 无配额. About six queries whatever the number of seats and days.
+complete whatever was done, with its reason. Future days show what will be required and are not judged; a day
+whose 层级 × 级别 has no quota is 无配额. About six queries whatever the number of seats and days.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Numbers entering through URLs and JSON bodies stay inside the database's integer range.
+"""What enters through URLs and JSON bodies: numbers stay inside the database's integer range, a body is an
+object and its text fields are strings, refused in Chinese otherwise.
 
 Every id and count column is an INTEGER, which PostgreSQL holds in 32 bits (SQLite in 64): a larger
 number can never match a row, and passed on it makes the driver or the database raise ("integer out
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, TypeGuard
 
-from flask import Flask
+from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
@@ -49,6 +50,24 @@ def json_int(text: str) -> int:
         shown = text if len(text) <= 24 else text[:20] + "…"
         raise ValidationFailed(f"数值 {shown} 超出允许范围（整数的绝对值不能大于 {DB_INT_MAX}）",
                                details={"max": DB_INT_MAX})
+    return value
+
+
+def json_object() -> dict[str, Any]:
+    """The request's JSON body, which must be an object."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationFailed("请求体必须是 JSON 对象")
+    return body
+
+
+def json_text(body: dict[str, Any], key: str) -> str:
+    """A text field of a JSON body; missing or null is the empty string."""
+    value = body.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationFailed(f"字段 {key} 应为字符串", details={"field": key})
     return value
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request, url_for
+from flask import jsonify, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -14,6 +14,7 @@ from app.auth.models import Role, User
 from app.auth.permissions import ADMIN_ROLE, can, current_permissions, require
 from app.errors import Forbidden, ValidationFailed
 from app.extensions import db
+from app.inputs import json_object
 from app.org import scope as data_scope
 from app.org import services as org_services
 from app.org.access import ORG_MANAGE, USER_MANAGE, USER_ROLES, USER_VIEW
@@ -107,9 +108,7 @@ _USER_FIELDS: dict[str, type] = {"username": str, "work_no": str, "name": str, "
 
 
 def _user_body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed("请求体必须是 JSON 对象")
+    body = json_object()
     missing = [name for name in ("username", "work_no", "name", "org_id", "password") if body.get(name) in (None, "")]
     if missing:
         raise ValidationFailed("缺少字段：" + "、".join(missing), details={"missing": missing})

@@ -19,7 +19,7 @@ from app.customers.access import CUSTOMERS_EDIT, CUSTOMERS_VIEW
 from app.customers.models import CUSTOMER_TYPE_LABELS, POOL_LABELS, Customer
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.inputs import is_json_int
+from app.inputs import is_json_int, json_object
 from app.org import scope as data_scope
 from app.pools.services import seat_for_assignment
 from rules.identity import ID_TYPE_LABELS
@@ -96,12 +96,6 @@ def customer_json(customer: Customer, flagged: set[str] | None = None) -> dict[s
     }
 
 
-def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed("请求体应为 JSON 对象")
-    return body
-
 
 def _day(value: Any) -> date | None:
     if value in (None, ""):
@@ -169,7 +163,7 @@ spec.operation("post", "/customers", summary="新建客户", tag="客户", reque
 @bp.post("/customers")
 @require(CUSTOMERS_EDIT)
 def create_customer() -> Any:
-    body = _body()
+    body = json_object()
     data = _input(body)
     phones = body.get("phones")
     if not isinstance(phones, list) or not all(isinstance(p, str) for p in phones):
@@ -213,6 +207,6 @@ spec.operation("patch", "/customers/{customer_id}", summary="修改客户资料"
 def update_customer(customer_id: int) -> Any:
     scope = services.customer_scope(db.session, current_user, CUSTOMERS_EDIT)
     customer = services.get_customer(db.session, scope, customer_id)
-    services.update_customer(db.session, customer, _input(_body(), customer))
+    services.update_customer(db.session, customer, _input(json_object(), customer))
     db.session.commit()
     return jsonify(customer_json(customer))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request
+from flask import jsonify
 from flask_login import current_user
 
 from app.api import spec
@@ -14,6 +14,7 @@ from app.designer import deployment, drafts
 from app.designer.access import DESIGN
 from app.errors import ValidationFailed
 from app.extensions import db
+from app.inputs import json_object
 
 PROBLEM = spec.schema("DiagramProblem", {
     "type": "object",
@@ -79,9 +80,7 @@ def _draft_json(draft: Any) -> dict[str, Any] | None:
 
 
 def _body() -> tuple[str, str, dict[str, Any]]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed("请求体必须是 JSON 对象")
+    body = json_object()
     key, xml = body.get("process_key"), body.get("xml")
     if not isinstance(key, str) or not isinstance(xml, str) or not xml.strip():
         raise ValidationFailed("请求体必须包含 process_key 和 xml")

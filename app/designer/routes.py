@@ -16,6 +16,7 @@ from app.designer.access import DESIGN
 from app.designer.models import DraftKind
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
+from app.inputs import json_object
 from app.workflow import camunda, deploy
 from app.workflow.models import ProcessModel
 from app.workflow.validation import KEY_RULE
@@ -25,13 +26,6 @@ from forms.designer import NewProcessForm
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")
 
-
-def json_body() -> dict[str, Any]:
-    """The JSON object a designer page posted (with its CSRF header)."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed("请求体必须是 JSON 对象")
-    return body
 
 
 def xml_of(body: dict[str, Any]) -> str:
@@ -137,7 +131,7 @@ def document(key: str) -> Any:
 @bp.post("/processes/<key>/draft")
 @require(DESIGN)
 def save_draft(key: str) -> Any:
-    body = json_body()
+    body = json_object()
     latest = deploy.latest(db.session, key)
     draft = drafts.save_draft(db.session, DraftKind.BPMN, key, xml_of(body), current_user,
                               base_version=body.get("base_version") if isinstance(body.get("base_version"), int)
@@ -160,14 +154,14 @@ def discard_draft(key: str) -> Any:
 @bp.post("/processes/<key>/validate")
 @require(DESIGN)
 def validate(key: str) -> Any:
-    problems = deployment.validate(db.session, key, xml_of(json_body()))
+    problems = deployment.validate(db.session, key, xml_of(json_object()))
     return jsonify({"ok": not problems, "problems": [deployment.problem_json(p) for p in problems]})
 
 
 @bp.post("/processes/<key>/deploy")
 @require(DESIGN)
 def deploy_version(key: str) -> Any:
-    body = json_body()
+    body = json_object()
     if body.get("confirm") is not True:
         raise ValidationFailed("请确认发布")
     result = deployment.deploy_process(db.session, key, xml_of(body), str(body.get("comment") or ""), current_user)
@@ -191,7 +185,7 @@ def _model(key: str, version: int) -> ProcessModel:
 @require(DESIGN)
 def compare_draft(key: str) -> Any:
     """The editor's diagram against a published version (the latest by default)."""
-    body = json_body()
+    body = json_object()
     against = body.get("version")
     model = _model(key, against) if isinstance(against, int) else deploy.latest(db.session, key)
     if model is None:

@@ -12,9 +12,10 @@ from app.auth.permissions import require
 from app.designer import deployment, drafts, rule_tables, uploads
 from app.designer.access import DESIGN
 from app.designer.models import DraftKind
-from app.designer.routes import json_body, xml_of
+from app.designer.routes import xml_of
 from app.errors import ValidationFailed
 from app.extensions import db
+from app.inputs import json_object
 from app.workflow import deploy
 from forms.base import first_error
 from forms.designer import NewTableForm
@@ -74,7 +75,7 @@ def document(key: str) -> Any:
 @require(DESIGN)
 def save_draft(key: str) -> Any:
     current = rule_tables.latest(db.session, key)
-    draft = drafts.save_draft(db.session, DraftKind.DMN, key, xml_of(json_body()), current_user,
+    draft = drafts.save_draft(db.session, DraftKind.DMN, key, xml_of(json_object()), current_user,
                               base_version=current.version if current else None)
     db.session.commit()
     return jsonify({"saved": True, "updated_at": draft.updated_at.isoformat(), "message": "草稿已保存"})
@@ -94,14 +95,14 @@ def discard_draft(key: str) -> Any:
 @bp.post("/<key>/validate")
 @require(DESIGN)
 def validate(key: str) -> Any:
-    problems = rule_tables.validate(xml_of(json_body()))
+    problems = rule_tables.validate(xml_of(json_object()))
     return jsonify({"ok": not problems, "problems": [deployment.problem_json(p) for p in problems]})
 
 
 @bp.post("/<key>/publish")
 @require(DESIGN)
 def publish(key: str) -> Any:
-    body = json_body()
+    body = json_object()
     if body.get("confirm") is not True:
         raise ValidationFailed("请确认发布")
     result = rule_tables.publish(db.session, key, deploy.as_text(xml_of(body)), str(body.get("comment") or ""),

@@ -21,6 +21,7 @@ from app.extensions import db
 from app.followups import services, work
 from app.followups.access import FOLLOWUPS_RECORD, FOLLOWUPS_VIEW
 from app.followups.models import FOLLOW_UP_KIND_LABELS, Appointment, AppointmentStatus, FollowUp
+from app.inputs import json_object
 from rules import phones as phone_rules
 
 KINDS = [k.value for k in FOLLOW_UP_KIND_LABELS]
@@ -47,12 +48,6 @@ FOLLOW_UP_CREATE = spec.schema("FollowUpCreate", {
     },
 })
 
-
-def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed("请求体应为 JSON 对象")
-    return body
 
 
 def _moment(value: Any) -> datetime:
@@ -81,7 +76,7 @@ spec.operation("post", "/customers/{customer_id}/followups", summary="记录跟�
 @bp.post("/customers/<int:customer_id>/followups")
 @require(FOLLOWUPS_RECORD)
 def create_follow_up(customer_id: int) -> Any:
-    body = _body()
+    body = json_object()
     customer = _customer(customer_id)
     at = _moment(body.get("at")) if body.get("at") else None
     duration = body.get("duration_seconds", 0)
@@ -212,7 +207,7 @@ spec.operation("post", "/customers/{customer_id}/appointments", summary="预约�
 @bp.post("/customers/<int:customer_id>/appointments")
 @require(FOLLOWUPS_RECORD)
 def book_appointment(customer_id: int) -> Any:
-    body = _body()
+    body = json_object()
     customer = _customer(customer_id)
     content = body.get("content") or ""
     if not isinstance(content, str):
@@ -231,7 +226,7 @@ spec.operation("patch", "/appointments/{appointment_id}", summary="预约改期�
 @bp.patch("/appointments/<int:appointment_id>")
 @require(FOLLOWUPS_RECORD)
 def reschedule_appointment(appointment_id: int) -> Any:
-    body = _body()
+    body = json_object()
     appointment = services.own_appointment(db.session, current_user, appointment_id)
     services.reschedule_appointment(db.session, appointment, _moment(body["at"]) if body.get("at") else None)
     db.session.commit()

@@ -15,7 +15,7 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.hr import attendance, types
 from app.hr.access import ATTENDANCE
-from app.inputs import is_json_int
+from app.inputs import is_json_int, json_object, json_text
 from app.org import scope as data_scope
 
 TAG = "人事管理"
@@ -60,20 +60,6 @@ def parse_date(value: Any, what: str) -> date | None:
         raise ValidationFailed(f"{what}应为 YYYY-MM-DD 格式的日期") from exc
 
 
-def body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ValidationFailed("请求体应为 JSON 对象")
-    return data
-
-
-def text(data: dict[str, Any], key: str) -> str:
-    value = data.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise ValidationFailed(f"字段 {key} 应为字符串")
-    return value
 
 
 spec.operation("get", "/hr/attendance/types", summary="考勤类型及是否视为完成", tag=TAG,
@@ -124,15 +110,15 @@ spec.operation("post", "/hr/attendance", summary="登记用户考勤（一天或
 @bp.post("/hr/attendance")
 @require(ATTENDANCE)
 def attendance_record() -> Any:
-    data = body()
+    data = json_object()
     user_id = data.get("user_id")
     if not is_json_int(user_id):
         raise ValidationFailed("user_id 应为员工编号（整数）")
     start, end = parse_date(data.get("start"), "start "), parse_date(data.get("end"), "end ")
-    type_code = text(data, "type")
+    type_code = json_text(data, "type")
     first, last = attendance.record(db.session, current_user, data_scope.scope_of(db.session, current_user,
                                                                                    ATTENDANCE),
-                                    user_id, start, end, type_code, text(data, "note"))
+                                    user_id, start, end, type_code, json_text(data, "note"))
     db.session.commit()
     return jsonify({"user_id": user_id, "start": first.isoformat(), "end": last.isoformat(), "type": type_code,
                     "days": (last - first).days + 1})

@@ -15,8 +15,9 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.hr import holidays
 from app.hr.access import HOLIDAYS
-from app.hr.attendance_api import TAG, body, parse_date, text
+from app.hr.attendance_api import TAG, parse_date
 from app.hr.models import PublicHoliday
+from app.inputs import json_object, json_text
 
 _DATE = {"type": "string", "format": "date"}
 HOLIDAY = spec.schema("PublicHoliday", {
@@ -39,8 +40,8 @@ def holiday_json(holiday: PublicHoliday) -> dict[str, Any]:
 
 
 def _fields(data: dict[str, Any]) -> tuple[str, Any, Any, str]:
-    return (text(data, "name"), parse_date(data.get("start_date"), "start_date "),
-            parse_date(data.get("end_date"), "end_date "), text(data, "note"))
+    return (json_text(data, "name"), parse_date(data.get("start_date"), "start_date "),
+            parse_date(data.get("end_date"), "end_date "), json_text(data, "note"))
 
 
 spec.operation("get", "/hr/holidays", summary="某年的公休假期", tag=TAG,
@@ -67,7 +68,7 @@ spec.operation("post", "/hr/holidays", summary="新增公休假期（一天或�
 @bp.post("/hr/holidays")
 @require(HOLIDAYS)
 def holiday_create() -> Any:
-    holiday = holidays.create(db.session, current_user, *_fields(body()))
+    holiday = holidays.create(db.session, current_user, *_fields(json_object()))
     db.session.commit()
     return jsonify(holiday_json(holiday)), 201
 
@@ -90,7 +91,7 @@ spec.operation("put", "/hr/holidays/{holiday_id}", summary="修改公休假期",
 @require(HOLIDAYS)
 def holiday_update(holiday_id: int) -> Any:
     holiday = holidays.get(db.session, holiday_id)
-    holidays.update(db.session, holiday, *_fields(body()))
+    holidays.update(db.session, holiday, *_fields(json_object()))
     db.session.commit()
     return jsonify(holiday_json(holiday))
 

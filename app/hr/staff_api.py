@@ -22,6 +22,7 @@ from app.extensions import db
 from app.hr import staff, staff_reminders
 from app.hr.staff_access import STAFF_MANAGE, STAFF_VIEW
 from app.hr.staff_models import CertificateState, StaffCertificate, StaffProfile
+from app.inputs import json_object, json_text
 from app.org import scope as data_scope
 from app.org.access import USER_MANAGE
 from rules.identity import mask_id_number
@@ -133,12 +134,6 @@ def _detail(user: User) -> Any:
     return jsonify(profile_json(user, staff.profile_of(db.session, user), certificates, _labels(), masked=False))
 
 
-def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed("请求体应为 JSON 对象")
-    return body
-
 
 def _date(body: dict[str, Any], name: str) -> date | None:
     value = body.get(name)
@@ -151,14 +146,6 @@ def _date(body: dict[str, Any], name: str) -> date | None:
     except ValueError as exc:
         raise ValidationFailed(f"{name} 不是有效的日期：{value}", details={"field": name}) from exc
 
-
-def _text(body: dict[str, Any], name: str, default: str = "") -> str:
-    value = body.get(name, default)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise ValidationFailed(f"字段 {name} 应为字符串", details={"field": name})
-    return value
 
 
 STATUSES = ["active", "left", "all"]
@@ -221,19 +208,19 @@ spec.operation("put", "/hr/staff/{user_id}", summary="修改员工信息（只�
 @require(STAFF_MANAGE)
 def update_staff(user_id: int) -> Any:
     user = _load(user_id, STAFF_MANAGE)
-    body = _body()
+    body = json_object()
     current = staff.ProfileInput.of(staff.profile_of(db.session, user))
     changes: dict[str, Any] = {}
     for name in staff.ProfileInput.__dataclass_fields__:
         if name in body:
-            changes[name] = _date(body, name) if name in DATE_FIELDS else _text(body, name)
+            changes[name] = _date(body, name) if name in DATE_FIELDS else json_text(body, name)
     staff.save_profile(db.session, user, replace(current, **changes))
     db.session.commit()
     return _detail(user)
 
 
 def _certificate_input(body: dict[str, Any]) -> staff.CertificateInput:
-    return staff.CertificateInput(cert_type=_text(body, "cert_type"), number=_text(body, "number"),
+    return staff.CertificateInput(cert_type=json_text(body, "cert_type"), number=json_text(body, "number"),
                                   issued_on=_date(body, "issued_on"), expires_on=_date(body, "expires_on"))
 
 
@@ -245,7 +232,7 @@ spec.operation("post", "/hr/staff/{user_id}/certificates", summary="登记资格
 @require(STAFF_MANAGE)
 def add_certificate(user_id: int) -> Any:
     user = _load(user_id, STAFF_MANAGE)
-    certificate = staff.add_certificate(db.session, user, _certificate_input(_body()))
+    certificate = staff.add_certificate(db.session, user, _certificate_input(json_object()))
     db.session.commit()
     return jsonify(certificate_json(certificate, _labels())), 201
 
@@ -260,7 +247,7 @@ spec.operation("put", "/hr/staff/{user_id}/certificates/{certificate_id}", summa
 def update_certificate(user_id: int, certificate_id: int) -> Any:
     user = _load(user_id, STAFF_MANAGE)
     certificate = staff.get_certificate(db.session, user, certificate_id)
-    staff.update_certificate(db.session, user, certificate, _certificate_input(_body()))
+    staff.update_certificate(db.session, user, certificate, _certificate_input(json_object()))
     db.session.commit()
     return jsonify(certificate_json(certificate, _labels()))
 
@@ -289,6 +276,6 @@ def leave(user_id: int) -> Any:
     user = _load(user_id, STAFF_MANAGE)
     if not can(USER_MANAGE):
         raise Forbidden("办理离职还需要“用户维护”权限")
-    staff.record_leaving(db.session, current_user, user, _date(_body(), "end_date"))
+    staff.record_leaving(db.session, current_user, user, _date(json_object(), "end_date"))
     db.session.commit()
     return _detail(user)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request
+from flask import jsonify
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -12,8 +12,8 @@ from app import clock
 from app.api import spec as openapi
 from app.api.routes import bp, page_args, page_body
 from app.auth.permissions import require
-from app.errors import ValidationFailed
 from app.extensions import db
+from app.inputs import json_object
 from app.mining import conditions
 from app.mining.access import MINING_CONDITIONS
 from app.mining.models import MiningCondition
@@ -67,12 +67,6 @@ def _scope() -> Scope:
     return scope_of(db.session, current_user, MINING_CONDITIONS)
 
 
-def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed("请求体应为 JSON 对象")
-    return body
-
 
 def condition_json(condition: MiningCondition, summary: str | None = None) -> dict[str, Any]:
     return {"id": condition.id, "name": condition.name, "description": condition.description,
@@ -104,7 +98,7 @@ openapi.operation("post", "/mining/conditions", summary="新建挖掘条件（�
 @bp.post("/mining/conditions")
 @require(MINING_CONDITIONS)
 def create_condition() -> Any:
-    body = _body()
+    body = json_object()
     condition = conditions.create(db.session, current_user, body.get("name"), body.get("spec"),
                                   body.get("description", ""))
     db.session.commit()
@@ -118,7 +112,7 @@ openapi.operation("post", "/mining/conditions/count", summary="试算：数据�
 @bp.post("/mining/conditions/count")
 @require(MINING_CONDITIONS)
 def count_condition() -> Any:
-    spec = conditions.validate(db.session, _body().get("spec"))
+    spec = conditions.validate(db.session, json_object().get("spec"))
     scope, now = _scope(), clock.now()
     return jsonify({"count": conditions.count(db.session, spec, scope, now),
                     "summary": conditions.describe(db.session, spec),
@@ -144,7 +138,7 @@ openapi.operation("put", "/mining/conditions/{condition_id}", summary="修改挖
 @require(MINING_CONDITIONS)
 def update_condition(condition_id: int) -> Any:
     condition = conditions.saved(db.session, condition_id, _scope())
-    body = _body()
+    body = json_object()
     conditions.update(db.session, condition, body.get("name"), body.get("spec"), body.get("description", ""))
     db.session.commit()
     return jsonify(condition_json(condition))

@@ -10,8 +10,9 @@ from flask_login import current_user
 
 from app import clock
 from app.auth.permissions import require
-from app.errors import DomainError, ValidationFailed
+from app.errors import DomainError
 from app.extensions import db
+from app.inputs import json_object
 from app.mining import conditions
 from app.mining import demo as _demo  # noqa: F401  (registers the demo loader, after the customers')
 from app.mining.access import MINING_CONDITIONS
@@ -115,10 +116,7 @@ def delete(condition_id: int) -> Any:
 @require(MINING_CONDITIONS)
 def count() -> Any:
     """The editor's live count: {count, text, summary, preview} or a JSON error with the Chinese reason."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed("请求体应为 JSON 对象")
-    spec = conditions.validate(db.session, body.get("spec"))
+    spec = conditions.validate(db.session, json_object().get("spec"))
     scope, now = _scope(), clock.now()
     total = conditions.count(db.session, spec, scope, now)
     return jsonify({"count": total, "text": f"符合条件的客户：{total:,} 个",

@@ -16,7 +16,7 @@ from app.customers.access import CUSTOMERS_EDIT
 from app.customers.models import Customer
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.inputs import is_json_int
+from app.inputs import is_json_int, json_object, json_text
 from app.mining import invalid
 from app.mining.access import MINING_CONDITIONS
 from app.mining.invalid_access import MINING_INVALID
@@ -74,20 +74,6 @@ def invalid_customer_json(customer: Customer, labels: dict[str, str]) -> dict[st
             "invalid_by_id": customer.invalid_by_id}
 
 
-def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed("请求体应为 JSON 对象")
-    return body
-
-
-def _text(body: dict[str, Any], key: str) -> str:
-    value = body.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise ValidationFailed(f"字段 {key} 应为字符串")
-    return value
 
 
 spec.operation("get", "/pools/invalid", summary="无效客户池（数据范围内）", tag="数据池",
@@ -125,10 +111,10 @@ spec.operation("post", "/customers/{customer_id}/invalid", summary="标记客户
 @bp.post("/customers/<int:customer_id>/invalid")
 @require(CUSTOMERS_EDIT)
 def mark_invalid(customer_id: int) -> Any:
-    body = _body()
+    body = json_object()
     scope = customer_services.customer_scope(db.session, current_user, CUSTOMERS_EDIT)
-    customer = invalid.mark_invalid(db.session, current_user, scope, customer_id, _text(body, "reason"),
-                                    _text(body, "note"))
+    customer = invalid.mark_invalid(db.session, current_user, scope, customer_id, json_text(body, "reason"),
+                                    json_text(body, "note"))
     db.session.commit()
     return jsonify(invalid_customer_json(customer, dict(invalid.reason_choices(db.session))))
 
@@ -141,7 +127,7 @@ spec.operation("post", "/pools/invalid/revive", summary="激活无效客户（�
 @bp.post("/pools/invalid/revive")
 @require(MINING_INVALID)
 def revive() -> Any:
-    body = _body()
+    body = json_object()
     ids = body.get("customer_ids")
     if not isinstance(ids, list) or not all(is_json_int(i) for i in ids):
         raise ValidationFailed("customer_ids 应为整数数组")

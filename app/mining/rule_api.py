@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import jsonify, request
+from flask import jsonify
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -15,7 +15,7 @@ from app.api.routes import bp, page_args, page_body
 from app.auth.permissions import can, require
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.inputs import is_json_int
+from app.inputs import is_json_int, json_object
 from app.mining import rules
 from app.mining.rule_access import MINING_MANUAL, MINING_RULES, MINING_RUNS, MINING_SEMI
 from app.mining.rule_models import DistributionRule
@@ -99,12 +99,6 @@ def run_json(run: DistributionRun, message: str = "") -> dict[str, Any]:
     return body
 
 
-def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed("请求体应为 JSON 对象")
-    return body
-
 
 def _typed(body: dict[str, Any], key: str, kind: type, default: Any) -> Any:
     value = body.get(key, default)
@@ -173,7 +167,7 @@ spec.operation("post", "/mining/rules", summary="新建分配规则", tag="数�
 @bp.post("/mining/rules")
 @require(MINING_RULES)
 def rule_create() -> Any:
-    rule = rules.save_rule(db.session, current_user, _scope(MINING_RULES), _input(_body(), None),
+    rule = rules.save_rule(db.session, current_user, _scope(MINING_RULES), _input(json_object(), None),
                            may_use_city=can(POOLS_CITY))
     db.session.commit()
     return jsonify(rule_json(rule)), 201
@@ -198,7 +192,8 @@ spec.operation("put", "/mining/rules/{rule_id}", summary="修改分配规则（�
 def rule_update(rule_id: int) -> Any:
     scope = _scope(MINING_RULES)
     rule = rules.get_rule(db.session, scope, rule_id)
-    rule = rules.save_rule(db.session, current_user, scope, _input(_body(), rule), rule, may_use_city=can(POOLS_CITY))
+    rule = rules.save_rule(db.session, current_user, scope, _input(json_object(), rule), rule,
+                           may_use_city=can(POOLS_CITY))
     db.session.commit()
     return jsonify(rule_json(rule))
 

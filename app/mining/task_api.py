@@ -18,7 +18,7 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.followups import services as followups
 from app.followups.models import FOLLOW_UP_KIND_LABELS
-from app.inputs import is_json_int
+from app.inputs import is_json_int, json_object
 from app.mining import task_draws as draws
 from app.mining import task_work, tasks
 from app.mining.task_access import TASKS_EXECUTE, TASKS_MANAGE
@@ -175,12 +175,6 @@ def item_json(item: MiningTaskItem, masked: bool = False) -> dict[str, Any]:
             "note": item.note, "followup_id": item.followup_id}
 
 
-def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed("请求体应为 JSON 对象")
-    return body
-
 
 def _int_list(body: dict[str, Any], key: str) -> list[int]:
     values = body.get(key) or []
@@ -251,7 +245,7 @@ spec.operation("post", "/mining/tasks", summary="新建数据挖掘任务（草�
 @bp.post("/mining/tasks")
 @require(TASKS_MANAGE)
 def create_mining_task() -> Any:
-    body = _body()
+    body = json_object()
     work_nos = body.get("seat_work_nos") or []
     if not isinstance(work_nos, list) or not all(isinstance(w, str) for w in work_nos):
         raise ValidationFailed("seat_work_nos 应为字符串数组")
@@ -347,7 +341,7 @@ spec.operation("post", "/mining/tasks/{mining_task_id}/draw",
 def draw_mining_task(mining_task_id: int) -> Any:
     body = request.get_json(silent=True) or {}
     if not isinstance(body, dict):
-        raise ValidationFailed("请求体应为 JSON 对象")
+        raise ValidationFailed("请求体必须是 JSON 对象")
     item_ids = _int_list(body, "item_ids")
     task = draws.seat_task(db.session, current_user, mining_task_id)
     if task.type.value == "active":
@@ -370,7 +364,7 @@ spec.operation("post", "/mining/tasks/items/{item_id}/execute", summary="执行�
 @bp.post("/mining/tasks/items/<int:item_id>/execute")
 @require(TASKS_EXECUTE)
 def execute_mining_task_item(item_id: int) -> Any:
-    body = _body()
+    body = json_object()
     follow_up = None
     raw = body.get("followup")
     if raw is not None:
@@ -397,7 +391,7 @@ spec.operation("post", "/mining/tasks/{mining_task_id}/distribute",
 @bp.post("/mining/tasks/<int:mining_task_id>/distribute")
 @require(TASKS_MANAGE)
 def distribute_work_task(mining_task_id: int) -> Any:
-    body = _body()
+    body = json_object()
     work_nos = body.get("seat_work_nos") or []
     if not isinstance(work_nos, list) or not all(isinstance(w, str) for w in work_nos):
         raise ValidationFailed("seat_work_nos 应为字符串数组")

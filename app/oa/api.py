@@ -16,7 +16,7 @@ from app.api.routes import bp, page_args, page_body
 from app.auth.permissions import can, require
 from app.errors import Forbidden, ValidationFailed
 from app.extensions import db
-from app.inputs import is_json_int
+from app.inputs import is_json_int, json_object
 from app.oa import applications, monitoring, todos
 from app.oa.access import APPLY, HANDLE, MONITOR, TODO_ASSIGN, TODOS
 from app.oa.models import Application, ApplicationStatus, Todo, TodoUrgency
@@ -186,9 +186,7 @@ spec.operation("post", "/oa/applications", summary="新建申请（草稿；subm
 @bp.post("/oa/applications")
 @require(APPLY)
 def create_application() -> Any:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed("请求体必须是 JSON 对象")
+    body = json_object()
     for name, kind in (("type_code", str), ("title", str), ("description", str), ("handler_id", int)):
         value = body.get(name)
         if not isinstance(value, kind) or isinstance(value, bool):
@@ -262,9 +260,7 @@ spec.operation("post", "/oa/todos", summary="给下属分配待办事项（可�
 @bp.post("/oa/todos")
 @require(TODO_ASSIGN)
 def create_todos() -> Any:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed("请求体必须是 JSON 对象")
+    body = json_object()
     ids = body.get("assignee_ids")
     if not isinstance(ids, list) or not ids or len(ids) > 500 or not all(is_json_int(i) for i in ids):
         raise ValidationFailed("assignee_ids 必须是 1–500 个员工编号", details={"field": "assignee_ids"})

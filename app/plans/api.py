@@ -15,7 +15,7 @@ from app.api.routes import bp, page_args, page_body
 from app.auth.permissions import require
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.inputs import is_json_int
+from app.inputs import is_json_int, json_object, json_text
 from app.org import scope as data_scope
 from app.plans import actuals, periods, services
 from app.plans.access import PLANS_SPLIT, PLANS_VIEW, PUBLISH_CODES
@@ -107,12 +107,6 @@ def _scope() -> data_scope.Scope:
     return data_scope.scope_of(db.session, current_user, PLANS_VIEW)
 
 
-def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed("请求体必须是 JSON 对象")
-    return body
-
 
 def _targets(raw: Any) -> dict[str, Any]:
     if not isinstance(raw, dict):
@@ -129,12 +123,6 @@ def _optional_int(body: dict[str, Any], name: str) -> int | None:
         raise ValidationFailed(f"{name} 必须是整数", details={"field": name})
     return value
 
-
-def _text(body: dict[str, Any], name: str) -> str:
-    value = body.get(name, "")
-    if not isinstance(value, str):
-        raise ValidationFailed(f"{name} 必须是字符串", details={"field": name})
-    return value
 
 
 def _flag(body: dict[str, Any], name: str) -> bool:
@@ -179,11 +167,11 @@ spec.operation("post", "/plans", summary="新建计划（publish=true 时立即�
 @bp.post("/plans")
 @require(*PUBLISH_CODES)
 def create_plan() -> Any:
-    body = _body()
-    data = services.PlanInput(kind=_text(body, "kind"), period=_text(body, "period"),
+    body = json_object()
+    data = services.PlanInput(kind=json_text(body, "kind"), period=json_text(body, "period"),
                               target_org_id=_optional_int(body, "target_org_id"),
                               target_user_id=_optional_int(body, "target_user_id"),
-                              amounts=_targets(body.get("targets")), note=_text(body, "note"))
+                              amounts=_targets(body.get("targets")), note=json_text(body, "note"))
     plan = services.create(db.session, current_user, data, publish=_flag(body, "publish"))
     db.session.commit()
     response = jsonify(_detail(plan))
@@ -209,9 +197,9 @@ spec.operation("patch", "/plans/{plan_id}", summary="修改计划目标与说明
 @bp.patch("/plans/<int:plan_id>")
 @require(*PUBLISH_CODES, PLANS_SPLIT)
 def revise_plan(plan_id: int) -> Any:
-    body = _body()
+    body = json_object()
     plan = services.get_visible(db.session, current_user, plan_id, _scope())
-    services.revise(db.session, plan, current_user, _targets(body.get("targets")), _text(body, "note"),
+    services.revise(db.session, plan, current_user, _targets(body.get("targets")), json_text(body, "note"),
                     publish=_flag(body, "publish"))
     db.session.commit()
     return jsonify(_detail(plan))
@@ -237,7 +225,7 @@ spec.operation("post", "/plans/{plan_id}/split", summary="拆分下达到下级�
 @bp.post("/plans/<int:plan_id>/split")
 @require(PLANS_SPLIT)
 def split_plan(plan_id: int) -> Any:
-    body = _body()
+    body = json_object()
     children = body.get("children")
     if not isinstance(children, list) or len(children) > 500 or not all(isinstance(c, dict) for c in children):
         raise ValidationFailed("children 必须是对象数组（最多 500 个）", details={"field": "children"})

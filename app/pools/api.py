@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, jsonify, request
+from flask import abort, jsonify
 from flask_login import current_user
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
@@ -15,7 +15,7 @@ from app.auth.permissions import can, require
 from app.customers.models import Customer, Pool
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.inputs import is_json_int
+from app.inputs import is_json_int, json_object
 from app.org import scope as data_scope
 from app.pools import services
 from app.pools.access import (
@@ -90,12 +90,6 @@ def _ids(body: dict[str, Any], key: str = "customer_ids") -> list[int]:
     return ids
 
 
-def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed("请求体应为 JSON 对象")
-    return body
-
 
 spec.operation("get", "/pools/{pool}", summary="数据池客户列表（公共/个人/部门/城市经理/主管标红池）", tag="数据池",
                response=spec.page_of(POOL_CUSTOMER), errors=(403, 404),
@@ -122,7 +116,7 @@ spec.operation("post", "/pools/public/claim", summary="从公共信息池提取�
 @bp.post("/pools/public/claim")
 @require(POOLS_EXTRACT)
 def claim() -> Any:
-    body = _body()
+    body = json_object()
     if body.get("next"):
         customer_id = services.take_next(db.session, current_user)
         db.session.commit()
@@ -141,7 +135,7 @@ spec.operation("post", "/pools/assign", summary="把未分配的客户分配给�
 @bp.post("/pools/assign")
 @require(POOLS_ASSIGN)
 def assign() -> Any:
-    body = _body()
+    body = json_object()
     seat_id = body.get("seat_id")
     if not is_json_int(seat_id):
         raise ValidationFailed("seat_id 应为整数")

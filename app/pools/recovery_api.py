@@ -13,7 +13,7 @@ from app.api.routes import bp
 from app.auth.permissions import require
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.inputs import is_json_int
+from app.inputs import is_json_int, json_object
 from app.org import scope as data_scope
 from app.pools import handover, recovery
 from app.pools.handover_models import Handover
@@ -100,12 +100,6 @@ HANDOVER_RESULT = spec.schema("HandoverResult", {
 })
 
 
-def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed("请求体应为 JSON 对象")
-    return body
-
 
 def _int(body: dict[str, Any], key: str, label: str) -> int:
     value = body.get(key)
@@ -129,7 +123,7 @@ def handover_json(record: Handover) -> dict[str, Any]:
 
 def _recovery_spec(need_target: bool) -> tuple[data_scope.Scope, recovery.RecoverySpec]:
     scope = data_scope.scope_of(db.session, current_user, MINING_RECOVERY)
-    return scope, recovery.parse(db.session, scope, _body(), clock.now(), need_target)
+    return scope, recovery.parse(db.session, scope, json_object(), clock.now(), need_target)
 
 
 spec.operation("post", "/pools/recovery/preview", summary="客户数据回收预览（按来源坐席计数、前 50 个客户）",
@@ -171,7 +165,7 @@ spec.operation("post", "/pools/transfer", summary="客户转移：把一个坐�
 @bp.post("/pools/transfer")
 @require(MINING_TRANSFER)
 def transfer() -> Any:
-    body = _body()
+    body = json_object()
     ids = body.get("customer_ids", [])
     if not isinstance(ids, list) or not all(is_json_int(i) for i in ids):
         raise ValidationFailed("customer_ids 应为整数数组")
@@ -214,7 +208,7 @@ spec.operation("post", "/pools/handovers/{handover_id}",
 @bp.post("/pools/handovers/<int:handover_id>")
 @require(MINING_HANDOVER)
 def hand_over(handover_id: int) -> Any:
-    body = _body()
+    body = json_object()
     note = body.get("note", "")
     if not isinstance(note, str):
         raise ValidationFailed("note 应为文字")

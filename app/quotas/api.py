@@ -14,6 +14,7 @@ from app.api.routes import bp, page_args, page_body, query_int
 from app.auth.permissions import require
 from app.errors import ValidationFailed
 from app.extensions import db
+from app.inputs import json_object, json_text
 from app.quotas import calendar, services
 from app.quotas.access import CALENDAR_VIEW, QUOTAS_MANAGE, TEAM_VIEW
 from app.quotas.calendar import DayStatus
@@ -95,20 +96,6 @@ def quota_json(quota: Quota) -> dict[str, Any]:
             "created_by_id": quota.created_by_id, "updated_at": quota.updated_at.isoformat()}
 
 
-def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed("请求体应为 JSON 对象")
-    return body
-
-
-def _text(body: dict[str, Any], key: str) -> str:
-    value = body.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise ValidationFailed(f"字段 {key} 应为字符串")
-    return value
 
 
 def _day(text: str, what: str) -> date:
@@ -145,12 +132,12 @@ spec.operation("post", "/quotas", summary="设定某层级×级别自某日起�
 @bp.post("/quotas")
 @require(QUOTAS_MANAGE)
 def quota_set() -> Any:
-    body = _body()
+    body = json_object()
     targets: dict[Metric, Any] = {m: body.get(m.value) for m in Metric}
-    data = services.QuotaInput(level=_text(body, "level"), tier=_text(body, "tier"),
-                               effective_from=_day(_text(body, "effective_from"), "生效日期") if body.get(
+    data = services.QuotaInput(level=json_text(body, "level"), tier=json_text(body, "tier"),
+                               effective_from=_day(json_text(body, "effective_from"), "生效日期") if body.get(
                                    "effective_from") is not None else None,
-                               targets=targets, remark=_text(body, "remark"))
+                               targets=targets, remark=json_text(body, "remark"))
     quota = services.save_quota(db.session, data, current_user)
     db.session.commit()
     return jsonify(quota_json(quota)), 201

@@ -15,6 +15,7 @@ from app.api.routes import bp, page_args, page_body, query_int
 from app.auth.permissions import current_permissions, require
 from app.errors import ValidationFailed
 from app.extensions import db
+from app.inputs import json_object
 from app.trades import services
 from app.trades.access import TRADE_CREATE, TRADE_VIEWERS
 from app.trades.models import STATUS_LABELS, Trade, TradeStatus
@@ -128,9 +129,7 @@ def _amount(value: Any) -> Decimal:
 @bp.post("/trades")
 @require(TRADE_CREATE)
 def create_trade() -> Any:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed("请求体必须是 JSON 对象")
+    body = json_object()
     for name in ("customer_id", "project_id"):
         if not isinstance(body.get(name), int) or isinstance(body.get(name), bool):
             raise ValidationFailed(f"字段 {name} 必须是整数", details={"field": name})

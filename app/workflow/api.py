@@ -15,6 +15,7 @@ from app.api.routes import bp, page_args, page_body
 from app.auth.permissions import can, require
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
+from app.inputs import json_object
 from app.workflow import gateway, inbox, launch, views
 from app.workflow.access import INBOX, LAUNCH, MONITOR
 from app.workflow.models import ProcessInstance, TaskStatus, WorkflowTask
@@ -139,9 +140,7 @@ _task_action_doc("complete", "办理任务（数据按任务表单校验）", CO
 @bp.post("/tasks/<int:task_id>/complete")
 @require(INBOX)
 def complete_task(task_id: int) -> Any:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed("请求体必须是 JSON 对象")
+    body = json_object()
     task = workflow.get_task(db.session, task_id, current_user)
     if task.status != TaskStatus.OPEN:
         raise Conflict(workflow.TASK_TAKEN)

@@ -44,20 +44,23 @@ from rules import phones as phone_rules
 bp = Blueprint("mining_tasks", __name__, url_prefix="/mining")
 
 
-def _scope() -> data_scope.Scope:
+def manager_scope() -> data_scope.Scope:
+    """The current user's scope for managing tasks (mining and work tasks alike)."""
     return tasks.manager_scope(db.session, current_user)
 
 
-def _int(value: str | None) -> int | None:
+def form_int(value: str | None) -> int | None:
+    """A form field as an integer (a sign allowed, so a negative number reaches the service's refusal)."""
     value = (value or "").strip()
-    return int(value) if value.isdigit() else None
+    return int(value) if value.lstrip("-").isdigit() else None
 
 
 def _ids(name: str) -> list[int]:
     return [int(v) for v in request.form.getlist(name) if v.isdigit()]
 
 
-def _day(name: str) -> date | None:
+def form_day(name: str) -> date | None:
+    """A YYYY-MM-DD form field as a date, None when empty or malformed."""
     try:
         return datetime.strptime(request.form.get(name, ""), "%Y-%m-%d").date()
     except ValueError:
@@ -128,7 +131,7 @@ def category_delete(category_id: int) -> Any:
 @bp.get("/tasks")
 @require(TASKS_MANAGE)
 def index() -> Any:
-    stmt = tasks.managed_tasks(_scope()).where(MiningTask.type != TaskType.WORK)  # work tasks: 任务设置
+    stmt = tasks.managed_tasks(manager_scope()).where(MiningTask.type != TaskType.WORK)  # work tasks: 任务设置
     status = request.args.get("status", "")
     if status in {s.value for s in TaskStatus}:
         stmt = stmt.where(MiningTask.status == TaskStatus(status))
@@ -142,14 +145,14 @@ def _form_input() -> tasks.TaskInput:
     f = request.form
     work_nos = [w for w in f.get("seat_work_nos", "").replace("，", ",").replace("\n", ",").split(",") if w.strip()]
     return tasks.TaskInput(
-        name=f.get("name", ""), category_id=_int(f.get("category_id")), description=f.get("description", ""),
-        start_date=_day("start_date"), end_date=_day("end_date"), type=f.get("type", ""),
-        source_kind=f.get("source_kind", ""), condition_id=_int(f.get("condition_id")), method=f.get("method", ""),
-        max_unexecuted=_int(f.get("max_unexecuted")), seat_work_nos=work_nos, org_ids=_ids("org_id"))
+        name=f.get("name", ""), category_id=form_int(f.get("category_id")), description=f.get("description", ""),
+        start_date=form_day("start_date"), end_date=form_day("end_date"), type=f.get("type", ""),
+        source_kind=f.get("source_kind", ""), condition_id=form_int(f.get("condition_id")), method=f.get("method", ""),
+        max_unexecuted=form_int(f.get("max_unexecuted")), seat_work_nos=work_nos, org_ids=_ids("org_id"))
 
 
 def _form_page(task: MiningTask | None) -> Any:
-    sc = _scope()
+    sc = manager_scope()
     return render_template("mining/tasks/form.html", task=task, categories=tasks.categories(db.session),
                            types=MINING_TYPE_LABELS, methods=DISTRIBUTION_METHODS, source_kinds=list(SourceKind),
                            conditions=task_sources.condition_choices(db.session, sc),
@@ -167,7 +170,7 @@ def new() -> Any:
 @bp.post("/tasks/new")
 @require(TASKS_MANAGE)
 def create() -> Any:
-    task = tasks.create_task(db.session, current_user, _scope(), _form_input())
+    task = tasks.create_task(db.session, current_user, manager_scope(), _form_input())
     db.session.commit()
     flash(f"已创建任务“{task.name}”（草稿）", "success")
     return redirect(url_for("mining_tasks.detail", task_id=task.id))
@@ -176,7 +179,7 @@ def create() -> Any:
 @bp.get("/tasks/<int:task_id>/edit")
 @require(TASKS_MANAGE)
 def edit(task_id: int) -> Any:
-    task = tasks.get_task(db.session, _scope(), task_id)
+    task = tasks.get_task(db.session, manager_scope(), task_id)
     if task.is_work:
         return redirect(url_for("work_tasks.edit", task_id=task_id))
     return _form_page(task)
@@ -185,7 +188,7 @@ def edit(task_id: int) -> Any:
 @bp.post("/tasks/<int:task_id>/edit")
 @require(TASKS_MANAGE)
 def update(task_id: int) -> Any:
-    sc = _scope()
+    sc = manager_scope()
     task = tasks.get_task(db.session, sc, task_id)
     if task.is_work:
         raise ValidationFailed("工作任务请在任务设置中修改")
@@ -198,7 +201,7 @@ def update(task_id: int) -> Any:
 @bp.get("/tasks/<int:task_id>")
 @require(TASKS_MANAGE)
 def detail(task_id: int) -> Any:
-    sc = _scope()
+    sc = manager_scope()
     task = tasks.get_task(db.session, sc, task_id)
     ctx: dict[str, Any] = {"task": task, "outcomes": _outcomes(), "mask": phone_rules.mask,
                            "results": dict(dictionaries.choices(db.session, FOLLOWUP_RESULT)),
@@ -225,7 +228,7 @@ def detail(task_id: int) -> Any:
 @bp.post("/tasks/<int:task_id>/picks")
 @require(TASKS_MANAGE)
 def add_picks(task_id: int) -> Any:
-    sc = _scope()
+    sc = manager_scope()
     added = tasks.add_picks(db.session, sc, tasks.get_task(db.session, sc, task_id), _ids("customer_id"))
     db.session.commit()
     flash(f"已加入任务来源 {added} 个客户", "success")
@@ -235,7 +238,7 @@ def add_picks(task_id: int) -> Any:
 @bp.post("/tasks/<int:task_id>/picks/remove")
 @require(TASKS_MANAGE)
 def remove_picks(task_id: int) -> Any:
-    removed = tasks.remove_picks(db.session, tasks.get_task(db.session, _scope(), task_id), _ids("customer_id"))
+    removed = tasks.remove_picks(db.session, tasks.get_task(db.session, manager_scope(), task_id), _ids("customer_id"))
     db.session.commit()
     flash(f"已从任务来源移除 {removed} 个客户", "success")
     return redirect(url_for("mining_tasks.detail", task_id=task_id))
@@ -244,7 +247,7 @@ def remove_picks(task_id: int) -> Any:
 @bp.post("/tasks/<int:task_id>/publish")
 @require(TASKS_MANAGE)
 def publish(task_id: int) -> Any:
-    sc = _scope()
+    sc = manager_scope()
     added = tasks.publish(db.session, current_user, sc, tasks.get_task(db.session, sc, task_id))
     db.session.commit()
     flash(f"任务已发布，来源 {added} 个客户", "success")
@@ -254,7 +257,7 @@ def publish(task_id: int) -> Any:
 @bp.post("/tasks/<int:task_id>/close")
 @require(TASKS_MANAGE)
 def close(task_id: int) -> Any:
-    tasks.close(db.session, tasks.get_task(db.session, _scope(), task_id))
+    tasks.close(db.session, tasks.get_task(db.session, manager_scope(), task_id))
     db.session.commit()
     flash("任务已关闭：坐席不能再抽取或执行", "success")
     return redirect(url_for("mining_tasks.detail", task_id=task_id))
@@ -263,7 +266,7 @@ def close(task_id: int) -> Any:
 @bp.post("/tasks/<int:task_id>/delete")
 @require(TASKS_MANAGE)
 def delete(task_id: int) -> Any:
-    task = tasks.get_task(db.session, _scope(), task_id)
+    task = tasks.get_task(db.session, manager_scope(), task_id)
     name, back = task.name, "work_tasks.index" if task.is_work else "mining_tasks.index"
     tasks.delete_task(db.session, task)
     db.session.commit()
@@ -324,7 +327,7 @@ def execute(item_id: int) -> Any:
     f = request.form
     follow_up = None
     if f.get("record_followup") == "1":
-        duration = _int(f.get("duration_seconds")) or 0
+        duration = form_int(f.get("duration_seconds")) or 0
         follow_up = followups.FollowUpInput(kind=f.get("kind", "call"), connected=f.get("connected") == "1",
                                             duration_seconds=duration, result=f.get("result", ""),
                                             content=f.get("content", ""), new_type=f.get("new_type", ""))

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -32,30 +31,15 @@ from app.mining.task_models import (
     TaskStatus,
     TaskType,
 )
+from app.mining.task_routes import form_day, form_int, manager_scope
 from app.org import scope as data_scope
 from app.org.models import Org
 
 bp = Blueprint("work_tasks", __name__, url_prefix="/tasks")
 
 
-def _scope() -> data_scope.Scope:
-    return tasks.manager_scope(db.session, current_user)
-
-
-def _int(value: str | None) -> int | None:
-    value = (value or "").strip()
-    return int(value) if value.lstrip("-").isdigit() else None
-
-
-def _day(name: str) -> date | None:
-    try:
-        return datetime.strptime(request.form.get(name, ""), "%Y-%m-%d").date()
-    except ValueError:
-        return None
-
-
 def _work_tasks() -> Any:
-    return tasks.managed_tasks(_scope()).where(MiningTask.type == TaskType.WORK)
+    return tasks.managed_tasks(manager_scope()).where(MiningTask.type == TaskType.WORK)
 
 
 def _orgs(sc: data_scope.Scope) -> list[Org]:
@@ -81,15 +65,15 @@ def index() -> Any:
 
 def _form_input() -> tasks.TaskInput:
     f = request.form
-    return tasks.TaskInput(name=f.get("name", ""), category_id=_int(f.get("category_id")),
-                           description=f.get("description", ""), start_date=_day("start_date"),
-                           end_date=_day("end_date"), type=TaskType.WORK.value,
-                           condition_id=_int(f.get("condition_id")), action=f.get("action", ""),
-                           quota=_int(f.get("quota")))
+    return tasks.TaskInput(name=f.get("name", ""), category_id=form_int(f.get("category_id")),
+                           description=f.get("description", ""), start_date=form_day("start_date"),
+                           end_date=form_day("end_date"), type=TaskType.WORK.value,
+                           condition_id=form_int(f.get("condition_id")), action=f.get("action", ""),
+                           quota=form_int(f.get("quota")))
 
 
 def _form_page(task: MiningTask | None, error: str = "", status: int = 200) -> Any:
-    sc = _scope()
+    sc = manager_scope()
     today = clock.today()
     return render_template("mining/tasks/work_form.html", task=task, error=error, actions=TASK_ACTION_LABELS,
                            categories=tasks.categories(db.session),
@@ -106,7 +90,7 @@ def new() -> Any:
 @require(TASKS_MANAGE)
 def create() -> Any:
     try:
-        task = tasks.create_task(db.session, current_user, _scope(), _form_input())
+        task = tasks.create_task(db.session, current_user, manager_scope(), _form_input())
     except DomainError as exc:  # the form comes back with everything typed and the reason on top
         db.session.rollback()
         return _form_page(None, exc.message, exc.status)
@@ -118,13 +102,13 @@ def create() -> Any:
 @bp.get("/setup/<int:task_id>/edit")
 @require(TASKS_MANAGE)
 def edit(task_id: int) -> Any:
-    return _form_page(tasks.get_task(db.session, _scope(), task_id))
+    return _form_page(tasks.get_task(db.session, manager_scope(), task_id))
 
 
 @bp.post("/setup/<int:task_id>/edit")
 @require(TASKS_MANAGE)
 def update(task_id: int) -> Any:
-    sc = _scope()
+    sc = manager_scope()
     task = tasks.get_task(db.session, sc, task_id)
     try:
         tasks.update_task(db.session, sc, task, _form_input())
@@ -143,7 +127,7 @@ def condition_info() -> Any:
     raw = request.args.get("condition_id", "")
     if not raw.isdigit():
         return render_template("mining/tasks/_condition_info.html", condition=None)
-    sc = _scope()
+    sc = manager_scope()
     condition = conditions.saved(db.session, int(raw), sc)
     try:
         summary = conditions.describe(db.session, condition.spec)
@@ -169,7 +153,7 @@ def assign_index() -> Any:
 
 
 def _assign_page(task: MiningTask, error: str = "", status: int = 200) -> Any:
-    sc = _scope()
+    sc = manager_scope()
     ctx: dict[str, Any] = {"task": task, "error": error, "methods": WORK_METHODS,
                            "seats": customer_services.seat_choices(db.session, sc), "orgs": _orgs(sc),
                            "counts": tasks.counts(db.session, [task.id]).get(task.id, tasks.Counts()),
@@ -184,13 +168,13 @@ def _assign_page(task: MiningTask, error: str = "", status: int = 200) -> Any:
 @bp.get("/assign/<int:task_id>")
 @require(TASKS_MANAGE)
 def assign(task_id: int) -> Any:
-    return _assign_page(tasks.get_task(db.session, _scope(), task_id))
+    return _assign_page(tasks.get_task(db.session, manager_scope(), task_id))
 
 
 @bp.post("/assign/<int:task_id>")
 @require(TASKS_MANAGE)
 def assign_post(task_id: int) -> Any:
-    sc = _scope()
+    sc = manager_scope()
     task = tasks.get_task(db.session, sc, task_id)
     f = request.form
     try:
@@ -271,8 +255,8 @@ def execute(item_id: int) -> Any:
     f = request.form
     try:
         follow_up = followups.FollowUpInput(
-            kind="", connected=f.get("connected") == "1", duration_seconds=_int(f.get("duration_seconds")) or 0,
-            phone=task_work.phone_at(entry.customer, _int(f.get("phone_index"))))
+            kind="", connected=f.get("connected") == "1", duration_seconds=form_int(f.get("duration_seconds")) or 0,
+            phone=task_work.phone_at(entry.customer, form_int(f.get("phone_index"))))
         done = draws.execute(db.session, current_user, item_id, f.get("outcome", ""), f.get("note", ""), follow_up)
     except DomainError as exc:
         db.session.rollback()

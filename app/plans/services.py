@@ -330,6 +330,9 @@ def split(session: DbSession, parent: Plan, user: User, rows: Sequence[SplitRow]
     """Give orgs and seats inside the parent's target their share (下达); a row without targets removes
     that child. Children not named keep theirs. Everything is checked before anything is written."""
     scope = splittable(session, parent, user)
+    # Two splits of one parent at once (two tabs, two heads) queue here; the later sees the earlier's children.
+    session.execute(select(Plan.id).where(Plan.id == parent.id).with_for_update())
+    session.expire(parent, ["children"])
     existing = {child.target_key: child for child in parent.children}
     wanted: dict[str, tuple[Org | None, User | None, dict[Metric, int]]] = {}
     for row in rows:

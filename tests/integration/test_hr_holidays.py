@@ -11,10 +11,12 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app import clock
+from app.errors import Conflict
 from app.extensions import db
-from app.hr import days
+from app.hr import days, holidays
 from app.hr.models import PublicHoliday
 from tests.conftest import user_named
+from tests.race import at_once
 
 
 def _holidays() -> list[tuple[str, date, date]]:
@@ -133,3 +135,21 @@ def test_the_holiday_api_adds_lists_changes_and_deletes(api_as):
     assert api.delete(f"/api/v1/hr/holidays/{holiday_id}").status_code == 204
     assert api.get(f"/api/v1/hr/holidays/{holiday_id}").status_code == 404
     assert api_as("seat01").get("/api/v1/hr/holidays").status_code == 403
+
+
+@pytest.mark.db_sensitive
+def test_two_people_adding_overlapping_holidays_at_once_keep_one_and_refuse_the_other(app, database_url, tmp_path):
+    def add(name: str, _prepared: object) -> str:
+        try:
+            holidays.create(db.session, user_named("hr01"), name, date(2027, 10, 1), date(2027, 10, 7))
+            db.session.commit()
+            return "saved"
+        except Conflict as refusal:
+            db.session.rollback()
+            return refusal.message
+
+    results = at_once(database_url, tmp_path / "race", ["国庆节", "国庆长假"], add)
+
+    assert list(results.values()).count("saved") == 1
+    assert any("重叠" in r for r in results.values())
+    assert len([h for h in _holidays() if h[1] == date(2027, 10, 1)]) == 1

@@ -9,16 +9,19 @@ import pytest
 from sqlalchemy import delete, select
 
 from app import clock
+from app.database import write_intent
+from app.errors import ValidationFailed
 from app.extensions import db
 from app.hr import days
 from app.hr.models import PublicHoliday
 from app.org.models import Org
-from app.plans import periods
+from app.plans import periods, services
 from app.plans.models import Plan, PlanStatus
 from app.plans.periods import PeriodKind
 from app.quotas import facts
 from app.quotas.metrics import Metric
 from tests.conftest import audit_rows, user_named
+from tests.race import at_once
 
 pytestmark = pytest.mark.date_sensitive
 
@@ -322,3 +325,37 @@ def test_only_the_publisher_revises_a_plan(login_as):
     changed = [r for r in audit_rows("update")
                if r.object_type == "plan_target" and r.object_id == f"{parent.id},valid_call"]
     assert [(r.actor_name, r.before, r.after) for r in changed] == [("王城经", {"amount": 800}, {"amount": 900})]
+
+
+@pytest.mark.db_sensitive
+def test_two_splits_of_one_plan_at_once_never_exceed_it(app, database_url, tmp_path):
+    parent = _department_plan()
+    shares = {child.target_user_id: dict(child.amounts) for child in parent.children}
+    reserve = parent.amounts[Metric.VALID_CALL] - sum(a.get(Metric.VALID_CALL, 0) for a in shares.values())
+    assert reserve > 0  # each split alone fits: it gives the whole reserve to one seat
+    seats = [user_named("seat01").id, user_named("seat02").id]
+    parent_id = parent.id
+
+    def give_the_reserve(seat_id: int, _prepared: object) -> str:
+        amounts = {metric.value: n for metric, n in shares[seat_id].items()}
+        amounts["valid_call"] += reserve
+        token = write_intent.set(True)  # as a POST does: on SQLite the write lock is taken up front
+        try:
+            services.split(db.session, db.session.get(Plan, parent_id), user_named("head01"),
+                           [services.SplitRow(None, seat_id, amounts)])
+            db.session.commit()
+            return "saved"
+        except ValidationFailed as refusal:
+            db.session.rollback()
+            return refusal.message
+        finally:
+            write_intent.reset(token)
+
+    results = at_once(database_url, tmp_path / "race", seats, give_the_reserve)
+
+    assert list(results.values()).count("saved") == 1
+    assert any(r.startswith("拆分超出上级计划：有效电话合计") for r in results.values())
+    db.session.commit()
+    db.session.expire_all()
+    parent = db.session.get(Plan, parent_id)
+    assert sum(c.amounts.get(Metric.VALID_CALL, 0) for c in parent.children) == parent.amounts[Metric.VALID_CALL]

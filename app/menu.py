@@ -17,6 +17,7 @@ SECTIONS: list[tuple[str, str, str]] = [
     ("oa", "日常管理", "calendar-week"),
     ("hr", "人事管理", "person-badge"),
     ("performance", "业绩", "graph-up"),
+    ("reports", "查询&报表", "table"),
     ("admin", "系统管理", "gear"),
 ]
 SECTION_KEYS = {key for key, _label, _icon in SECTIONS}

@@ -18,12 +18,12 @@ from sqlalchemy import select
 
 from app import clock
 from app.auth.models import User, UserLevelChange
-from app.customers import services as customer_services
 from app.database import DbSession
-from app.errors import NotFound, ValidationFailed
+from app.errors import ValidationFailed
 from app.hr import days as hr_days
 from app.org import scope as data_scope
 from app.org.models import Org
+from app.performance import seats as performance_seats
 from app.quotas import facts
 from app.quotas.access import CALENDAR_VIEW
 from app.quotas.metrics import METRIC_LABELS, METRICS, Metric
@@ -194,20 +194,12 @@ def visible_user(session: DbSession, viewer: User, user_id: int | None) -> User:
 
 def team_seats(session: DbSession, viewer: User, org_id: int | None = None) -> list[User]:
     """The active seats in the viewer's data scope, by 工号; with ``org_id``, those of that org and below."""
-    scope = data_scope.scope_of(session, viewer, CALENDAR_VIEW)
-    seats = customer_services.seat_choices(session, scope)
-    if org_id is None:
-        return seats
-    org = session.get(Org, org_id)
-    if org is None or not data_scope.covers(session, scope, org.id):
-        raise NotFound("组织不存在或不在您的数据范围内")
-    return [seat for seat in seats if seat.org.path.startswith(org.path)]
+    return performance_seats.seats(session, viewer, CALENDAR_VIEW, org_id)
 
 
 def team_orgs(session: DbSession, viewer: User) -> list[Org]:
     """The orgs a head may narrow his team view to: those in his data scope, in tree order."""
-    ids = data_scope.org_ids(session, data_scope.scope_of(session, viewer, CALENDAR_VIEW))
-    return list(session.scalars(select(Org).where(Org.id.in_(ids)).order_by(Org.path))) if ids else []
+    return performance_seats.orgs(session, viewer, CALENDAR_VIEW)
 
 
 def current_month() -> tuple[date, date]:

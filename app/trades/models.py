@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from app import clock
@@ -71,6 +71,9 @@ class Trade(Audited, Base):
     """
 
     __tablename__ = "trade"
+    # Deals (成单) are aggregated straight from here by seat and 到账时间 (app.performance.deals).
+    __table_args__ = (Index("ix_trade_seat_arrival", "seat_id", "arrival_date"),
+                      Index("ix_trade_arrival_date", "arrival_date"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     trade_no: Mapped[str] = mapped_column(String(30), unique=True)

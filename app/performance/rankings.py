@@ -23,8 +23,8 @@ from sqlalchemy import select
 from app.auth.models import Role, User, UserStatus, user_roles
 from app.database import DbSession
 from app.errors import NotFound
-from app.org.models import Org
-from app.performance import deals
+from app.org.models import Org, OrgKind
+from app.performance import deals, period
 from app.performance.metrics import PerfMetric
 from app.quotas import facts
 from app.quotas.metrics import Metric
@@ -133,3 +133,24 @@ def rank_of(session: DbSession, user: User, metric: PerfMetric, month_start: dat
     found = board(session, metric, month_start, month_end)
     entry = found.entry_of(user.id)
     return (entry.rank, found.total) if entry is not None else None
+
+
+def boards(session: DbSession, start: date, end: date, org: Org | None = None) -> dict[PerfMetric, Board]:
+    """The three boards (成单量, 邀约量, 交易金额) of one period and population, the seats loaded once."""
+    seats = ranked_seats(session, org)
+    ids = [seat.user_id for seat in seats]
+    return {metric: Board(metric, start, end, org, rank(seats, figures(session, metric, ids, start, end)))
+            for metric in RANKED}
+
+
+def filter_orgs(session: DbSession) -> list[Org]:
+    """The orgs a board may be narrowed to: every active branch and department, in tree order (the board is
+    company-wide, so this is not the viewer's data scope)."""
+    return list(session.scalars(select(Org).where(Org.active.is_(True),
+                                                  Org.kind.in_((OrgKind.BRANCH, OrgKind.DEPARTMENT)))
+                                .order_by(Org.path)))
+
+
+def month_of(text: str) -> period.Period:
+    """The month named ``YYYY-MM`` (this month when empty); ValidationFailed in Chinese when malformed."""
+    return period.from_args({"grain": period.Grain.MONTH.value, "value": text[:20]})

@@ -29,16 +29,20 @@ def _request_args() -> tuple[Any, Any]:
 
 
 def chart_option(board: rankings.Board) -> dict[str, Any]:
-    """ECharts option: the board's top seats as horizontal bars, the first on top."""
+    """ECharts option: the board's top seats as horizontal bars, the first on top (交易金额 in 万元 so the
+    bar labels stay short)."""
     top = board.top(CHART_ROWS)
     metric = board.metric
+    in_wan = metric == PerfMetric.AMOUNT
+    data = [round(float(e.value) / 10000, 2) if in_wan else e.value for e in top]
     return {
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
-        "grid": {"left": 8, "right": 48, "top": 8, "bottom": 8, "containLabel": True},
-        "xAxis": {"type": "value", "name": metric.unit, "minInterval": 1},
+        "grid": {"left": 8, "right": 56, "top": 8, "bottom": 8, "containLabel": True},
+        "xAxis": {"type": "value", "name": "万元" if in_wan else metric.unit, "minInterval": 1, "splitNumber": 3,
+                  "axisLabel": {"hideOverlap": True}},
         "yAxis": {"type": "category", "inverse": True, "data": [f"{e.rank}. {e.seat.name}" for e in top]},
-        "series": [{"type": "bar", "name": metric.label, "data": [float(e.value) for e in top], "barMaxWidth": 18,
-                    "label": {"show": True, "position": "right"},
+        "series": [{"type": "bar", "name": f"{metric.label}（万元）" if in_wan else metric.label, "data": data,
+                    "barMaxWidth": 18, "label": {"show": True, "position": "right"},
                     "itemStyle": {"color": COLOURS[metric]}}],
     }
 

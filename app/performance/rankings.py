@@ -29,7 +29,7 @@ from app.performance.metrics import PerfMetric
 from app.quotas import facts
 from app.quotas.metrics import Metric
 
-RANKED = (PerfMetric.DEALS, PerfMetric.INVITATIONS, PerfMetric.AMOUNT)
+RANKED = (PerfMetric.AMOUNT, PerfMetric.DEALS, PerfMetric.INVITATIONS)  # 金榜, 银榜, then 邀约
 SEAT_ROLE = "seat"
 
 
@@ -136,7 +136,7 @@ def rank_of(session: DbSession, user: User, metric: PerfMetric, month_start: dat
 
 
 def boards(session: DbSession, start: date, end: date, org: Org | None = None) -> dict[PerfMetric, Board]:
-    """The three boards (成单量, 邀约量, 交易金额) of one period and population, the seats loaded once."""
+    """The three boards (交易金额, 成单量, 邀约量) of one period and population, the seats loaded once."""
     seats = ranked_seats(session, org)
     ids = [seat.user_id for seat in seats]
     return {metric: Board(metric, start, end, org, rank(seats, figures(session, metric, ids, start, end)))

@@ -82,3 +82,58 @@ def test_a_board_narrowed_to_a_department_ranks_only_its_seats(app):
     assert {entry.seat.work_no for entry in found.entries} == {"S0001", "S0002"}
     whole = rankings.board(db.session, PerfMetric.AMOUNT, month.start, month.end)
     assert whole.total > found.total
+
+
+def _hire(username: str, day) -> None:
+    from dataclasses import replace
+
+    from app.hr import staff
+
+    seat = user_named(username)
+    staff.save_profile(db.session, seat, replace(staff.ProfileInput.of(staff.profile_of(db.session, seat)),
+                                                 hire_date=day))
+    db.session.commit()
+
+
+def _counted_deals() -> dict[int, list[Trade]]:
+    found: dict[int, list[Trade]] = {}
+    for trade in db.session.scalars(select(Trade).order_by(Trade.id)):
+        if (trade.arrival_confirmed and trade.arrival_date
+                and trade.status not in (TradeStatus.REFUNDED, TradeStatus.FAILED)):
+            found.setdefault(trade.seat_id, []).append(trade)
+    return found
+
+
+def test_new_employee_records_count_deals_inside_the_new_employee_period(app):
+    from datetime import timedelta
+
+    from app.admin import params
+    from app.performance import rankings_records
+
+    deals_of = _counted_deals()
+    seat01, seat02, seat11 = (user_named(name) for name in ("seat01", "seat02", "seat11"))
+    assert all(deals_of.get(seat.id) for seat in (seat01, seat02, seat11))
+    first = {seat.id: min(t.arrival_date for t in deals_of[seat.id]) for seat in (seat01, seat02, seat11)}
+    hired = {seat01.id: first[seat01.id] - timedelta(days=3), seat02.id: first[seat02.id] - timedelta(days=10),
+             seat11.id: first[seat11.id] - timedelta(days=91)}  # seat11's first deal comes too late
+    for seat in (seat01, seat02, seat11):
+        _hire(seat.username, hired[seat.id])
+
+    records = rankings_records.fastest_first_deals(db.session)
+    assert [(r.seat.user_id, r.days) for r in records] == [(seat01.id, 3), (seat02.id, 10)]
+    assert records[0].first_deal_on == first[seat01.id] and records[0].hired_on == hired[seat01.id]
+
+    def inside(trade: Trade, days: int) -> bool:
+        start = hired.get(trade.seat_id)
+        return start is not None and start <= trade.arrival_date <= start + timedelta(days=days)
+
+    expected = sorted((t for ts in deals_of.values() for t in ts if inside(t, 90)),
+                      key=lambda t: (-t.arrival_amount, t.arrival_date, t.id))
+    big = rankings_records.biggest_deals(db.session)
+    assert [(r.trade_id, r.amount) for r in big] == [(t.id, t.arrival_amount) for t in expected][:10]
+    assert big and all(r.seat.user_id in (seat01.id, seat02.id) for r in big)
+
+    params.set_value(db.session, rankings_records.NEW_EMPLOYEE_DAYS, "5")
+    assert [r.seat.user_id for r in rankings_records.fastest_first_deals(db.session)] == [seat01.id]
+    department = seat01.org
+    assert {r.seat.user_id for r in rankings_records.biggest_deals(db.session, department)} <= {seat01.id, seat02.id}

@@ -81,15 +81,16 @@ def test_export_lists_every_seat_with_the_page_figures(login_as):
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:5] == ("工号", "姓名", "部门", "成单量（单）", "成单量排名")
+    assert rows[0] == ("工号", "姓名", "部门", "交易金额（元）", "交易金额排名", "成单量（单）", "成单量排名", "邀约量（次）",
+                       "邀约量排名")
     by_work_no = {row[0]: row for row in rows[1:]}
     expected = counted_amounts()
     assert len(by_work_no) == len(expected)
     for seat_id, value in page_values(html, "amount").items():
         work_no = db.session.get(User, seat_id).work_no
-        assert Decimal(str(by_work_no[work_no][7])) == Decimal(value)
+        assert Decimal(str(by_work_no[work_no][3])) == Decimal(value)
     for seat_id, value in page_values(html, "deals").items():
-        assert by_work_no[db.session.get(User, seat_id).work_no][3] == int(value)
+        assert by_work_no[db.session.get(User, seat_id).work_no][5] == int(value)
 
 
 def test_home_panel_shows_the_gold_and_silver_boards_and_my_rank(login_as):
@@ -108,8 +109,8 @@ def test_api_gives_the_boards_and_the_callers_place(api_as):
     api = api_as("seat01")
     body = api.get("/api/v1/performance/rankings").get_json()
     assert body["month"] == period.this_month().value
-    assert [b["metric"] for b in body["boards"]] == ["deals", "invitations", "amount"]
-    amount = body["boards"][2]
+    assert [b["metric"] for b in body["boards"]] == ["amount", "deals", "invitations"]
+    amount = body["boards"][0]
     expected = counted_amounts()
     assert amount["total"] == len(expected)
     assert {e["user_id"]: Decimal(e["value"]) for e in amount["entries"]} == expected

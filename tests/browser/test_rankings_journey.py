@@ -11,9 +11,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.performance import deals
 from app.trades.models import Trade
-from tests.conftest import browser_login, screenshot
+from tests.conftest import browser_login, screenshot, user_named
 from tests.integration.test_rankings import _hire
-from tests.conftest import user_named
 
 pytestmark = [pytest.mark.browser, pytest.mark.date_sensitive]
 

@@ -81,8 +81,8 @@ def test_export_lists_every_seat_with_the_page_figures(login_as):
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("工号", "姓名", "部门", "交易金额（元）", "交易金额排名", "成单量（单）", "成单量排名", "邀约量（次）",
-                       "邀约量排名")
+    assert rows[0] == ("工号", "姓名", "部门", "交易金额（元）", "交易金额排名", "成单量（单）", "成单量排名",
+                       "邀约量（次）", "邀约量排名")
     by_work_no = {row[0]: row for row in rows[1:]}
     expected = counted_amounts()
     assert len(by_work_no) == len(expected)

@@ -87,7 +87,7 @@ class StaffReport:
     rows: list[Row]
     total: Row
     average: Row
-    series: list[Point]  # the team's (or the one seat's) ``metric`` per chart bucket
+    series: list[Point]  # the team's (or the one seat's) ``metric`` per chart bucket; None for days to come
     funnel: list[tuple[str, int]]
 
     @property
@@ -219,7 +219,11 @@ def report(session: DbSession, people: Sequence[User], period: Period,
         working_on.update(seat_days.keys())
         complete_on.update(day for day, met in seat_days.items() if met)
     series = []
+    today = clock.today()
     for bucket in buckets(period):
+        if bucket.start > today:  # not a zero but nothing yet: a gap in the line, left out of its average
+            series.append(Point(bucket, None))
+            continue
         days = [bucket.start + timedelta(days=i) for i in range((bucket.end - bucket.start).days + 1)]
         summed = _sum(Done(per_day.get(day, {}), day_deals.get(day, DealTotals()), complete_on[day], working_on[day])
                       for day in days)

@@ -205,7 +205,7 @@ def test_bad_periods_and_metrics_get_a_chinese_message(login_as, api_as, query, 
 
 
 @pytest.mark.date_sensitive
-def test_a_year_long_range_reads_the_calendar_by_quarters_and_charts_by_month(api_as):
+def test_a_year_long_range_charts_by_month_with_completion_in_percent(api_as):
     today = clock.today()
     start = today - timedelta(days=400)
     body = api_as("head01").get(f"/api/v1/performance/staff?grain=range&start={start}&end={today}"

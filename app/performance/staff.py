@@ -7,9 +7,9 @@ Where each figure comes from (docs/staff-performance.md):
   that logs a follow-up): 电话量 ``call``, 工作量 ``valid_call``, 见客量 ``visit`` (见客 + 来访), 来访量
   ``incoming_visit``, 沙龙 ``salon``, 邀约量 ``invitation``, 有效客户 ``intent``;
 - deals (成单量, 交易金额, 大客户) from app/performance/deals.py, an indexed aggregate over ``trade``;
-- 任务完成率 from the task calendar (app/quotas/calendar.py): days meeting the quota / working days, where a
-  working day is a day the calendar judges (up to today, with a quota, not still in progress) that is not
-  excused (周末, 公休, 请假 … count as neither);
+- 任务完成率 by the task calendar's rules (app/quotas/calendar.py, see :func:`working_days`): days meeting the
+  quota / working days, where a working day is a day the calendar judges (up to today, with a quota, not still
+  in progress) that is not excused (周末, 公休, 请假 … count as neither);
 - 电话→有效客户 = 有效客户 / 电话量, 有效客户→成单 = 成单量 / 有效客户, 大客户占比 = 大客户成单 / 成单量.
 
 Ratios are percentages with one decimal, None where there is nothing to divide by. The total row adds the

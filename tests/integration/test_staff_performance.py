@@ -40,6 +40,7 @@ def _log(client, customer_id: int, **data: object) -> None:
     assert client.post(f"/followups/customers/{customer_id}", data=data).status_code in (200, 302)
 
 
+@pytest.mark.db_sensitive
 def test_facts_count_every_call_incoming_visit_and_salon_and_the_rebuild_agrees(login_as):
     customer = make_customer("业绩甲", seat="seat01", phones=["13722240001"], type_="new")
     before = _counts("seat01")
@@ -111,6 +112,7 @@ def _page_cells(html: str, marker: str) -> dict[str, str]:
 
 
 @pytest.mark.date_sensitive
+@pytest.mark.db_sensitive
 def test_head01_sees_his_seats_this_month_as_counted_from_the_rows_and_the_export_agrees(login_as, api_as):
     month = this_month()
     seat01, seat02 = user("seat01"), user("seat02")
@@ -205,6 +207,7 @@ def test_bad_periods_and_metrics_get_a_chinese_message(login_as, api_as, query, 
 
 
 @pytest.mark.date_sensitive
+@pytest.mark.db_sensitive
 def test_a_year_long_range_charts_by_month_with_completion_in_percent(api_as):
     today = clock.today()
     start = today - timedelta(days=400)

@@ -13,6 +13,11 @@ What counts (docs/quotas.md):
   edit form, or created as 意向 in the seat's personal pool) counts for that seat on that day, at most once
   per customer, seat and day. Moves by the system (released to the public pool turns 新建 into 意向) do not.
 
+Beside the quota metrics the same rows keep activity counts that have no quota, for staff performance
+(业绩查询, app/performance/staff.py): ``call`` every call logged (valid or not), ``incoming_visit`` 来访 and
+``salon`` 沙龙 (:data:`ACTIVITY`). A valid call thus adds to both ``call`` and ``valid_call``, a 来访 to both
+``visit`` and ``incoming_visit``.
+
 Both reading functions take inclusive day ranges and answer densely: every user asked for (and every day
 in the range, for :func:`daily`) is present, with zeros where nothing was done.
 """
@@ -23,7 +28,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Date, and_, case, cast, delete, func, insert, literal, or_, select, text, union_all
+from sqlalchemy import Date, and_, case, cast, delete, func, insert, literal, select, text, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app import clock, signals
@@ -35,6 +40,8 @@ from app.quotas.models import DailyFact, IntentMark
 
 COLUMNS = {metric: getattr(DailyFact, metric.value) for metric in METRICS}
 VISIT_KINDS = (FollowUpKind.VISIT, FollowUpKind.INCOMING_VISIT)
+ACTIVITY = ("call", "incoming_visit", "salon")  # counts without a quota: every call, 来访, 沙龙
+FACT_COLUMNS = (*[metric.value for metric in METRICS], *ACTIVITY)  # every count column of quota_daily_fact
 
 
 def zero() -> dict[Metric, int]:
@@ -50,6 +57,19 @@ def metric_of(kind: FollowUpKind, valid: bool) -> Metric | None:
     if kind == FollowUpKind.INVITATION:
         return Metric.INVITATION
     return None
+
+
+def counts_of(kind: FollowUpKind, valid: bool) -> dict[str, int]:
+    """Every fact column a follow-up adds one to: its quota metric, if any, and its activity counts."""
+    metric = metric_of(kind, valid)
+    counts = {metric.value: 1} if metric is not None else {}
+    if kind == FollowUpKind.CALL:
+        counts["call"] = 1
+    elif kind == FollowUpKind.INCOMING_VISIT:
+        counts["incoming_visit"] = 1
+    elif kind == FollowUpKind.SALON:
+        counts["salon"] = 1
+    return counts
 
 
 # --- reading -----------------------------------------------------------------------------------------
@@ -93,18 +113,23 @@ def _insert(session: DbSession) -> Any:
 
 def add(session: DbSession, user_id: int, day: date, metric: Metric, amount: int = 1) -> None:
     """Add ``amount`` to one fact in one statement; concurrent callers never lose a count."""
-    stmt = _insert(session)(DailyFact).values(user_id=user_id, day=day, **{m.value: 0 for m in Metric})
-    stmt = stmt.values(**{metric.value: amount})
-    stmt = stmt.on_conflict_do_update(index_elements=["user_id", "day"],
-                                      set_={metric.value: COLUMNS[metric] + stmt.excluded[metric.value]})
+    add_counts(session, user_id, day, {metric.value: amount})
+
+
+def add_counts(session: DbSession, user_id: int, day: date, counts: dict[str, int]) -> None:
+    """Add to several count columns of one (user, day) row in one race-safe upsert."""
+    stmt = _insert(session)(DailyFact).values(user_id=user_id, day=day, **dict.fromkeys(FACT_COLUMNS, 0))
+    stmt = stmt.values(**counts)
+    stmt = stmt.on_conflict_do_update(index_elements=["user_id", "day"], set_={
+        name: getattr(DailyFact, name) + stmt.excluded[name] for name in counts})
     session.execute(stmt)
 
 
 def record_follow_up(session: DbSession, follow_up: FollowUp) -> None:
     """Count a follow-up just logged for its author on the local day it happened."""
-    metric = metric_of(follow_up.kind, follow_up.valid)
-    if metric is not None:
-        add(session, follow_up.user_id, clock.local(follow_up.at).date(), metric)  # type: ignore[union-attr]
+    counts = counts_of(follow_up.kind, follow_up.valid)
+    if counts:
+        add_counts(session, follow_up.user_id, clock.local(follow_up.at).date(), counts)  # type: ignore[union-attr]
 
 
 def record_intent(session: DbSession, customer: Customer) -> None:
@@ -141,7 +166,8 @@ def local_day(session: DbSession, moment: Any) -> Any:
 
 
 def rebuild(session: DbSession, start: date, end: date) -> int:
-    """Recompute every fact from ``start`` to ``end`` inclusive from follow_up and the intent marks, set-based.
+    """Recompute every fact (quota metrics and activity counts) from ``start`` to ``end`` inclusive from follow_up
+    and the intent marks, set-based.
 
     On PostgreSQL the facts table is locked against concurrent upserts first, so a follow-up logged while
     the rebuild runs is counted once: either the rebuild sees it or its upsert lands after the rebuild.
@@ -160,13 +186,14 @@ def rebuild(session: DbSession, start: date, end: date) -> int:
     invitation = FollowUp.kind == FollowUpKind.INVITATION
     follow_ups = (select(FollowUp.user_id.label("user_id"), local_day(session, FollowUp.at).label("day"),
                          literal(0).label("intent"), case((valid_call, 1), else_=0).label("valid_call"),
-                         case((visit, 1), else_=0).label("visit"), case((invitation, 1), else_=0).label("invitation"))
-                  .where(FollowUp.at >= lo, FollowUp.at < hi, or_(valid_call, visit, invitation)))
-    marks = select(IntentMark.user_id, IntentMark.day, literal(1), literal(0), literal(0), literal(0)).where(
+                         case((visit, 1), else_=0).label("visit"), case((invitation, 1), else_=0).label("invitation"),
+                         *[case((FollowUp.kind == FollowUpKind(name), 1), else_=0).label(name) for name in ACTIVITY])
+                  .where(FollowUp.at >= lo, FollowUp.at < hi))  # every kind counts for something now (沙龙, 电话)
+    marks = select(IntentMark.user_id, IntentMark.day, literal(1), *[literal(0)] * (len(FACT_COLUMNS) - 1)).where(
         IntentMark.day >= start, IntentMark.day <= end)
     both = union_all(follow_ups, marks).subquery()
-    names = ["user_id", "day", *[metric.value for metric in Metric]]
-    summed = (select(both.c.user_id, both.c.day, *[func.sum(both.c[metric.value]) for metric in Metric])
+    names = ["user_id", "day", *FACT_COLUMNS]
+    summed = (select(both.c.user_id, both.c.day, *[func.sum(both.c[name]) for name in FACT_COLUMNS])
               .group_by(both.c.user_id, both.c.day))
     session.execute(insert(DailyFact).from_select(names, summed))
     # Counted, not taken from the cursor: psycopg reports -1 for this INSERT … SELECT.

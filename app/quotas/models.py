@@ -52,6 +52,10 @@ class DailyFact(Base):
     valid_call: Mapped[int] = mapped_column(Integer, default=0)
     visit: Mapped[int] = mapped_column(Integer, default=0)
     invitation: Mapped[int] = mapped_column(Integer, default=0)
+    # Activity counts with no quota, for staff performance (业绩查询): every call (valid or not), 来访, 沙龙.
+    call: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    incoming_visit: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    salon: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class IntentMark(Base):

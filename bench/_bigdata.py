@@ -353,12 +353,13 @@ class Generator:
         """SQL: the timestamp T0 + ``seconds`` (an integer expression) as the models store it."""
         if self.pg:
             return f"(CAST(:t0 AS timestamptz) + ({seconds}) * interval '1 second')"
-        return f"strftime('%Y-%m-%d %H:%M:%f000', :t0, '+' || ({seconds}) || ' seconds')"
+        # datetime() of a Julian day number: twice as fast as strftime() with text modifiers (whole seconds)
+        return f"(datetime(:t0 + ({seconds}) / 86400.0) || '.000000')"
 
     def day(self, days: str) -> str:
         if self.pg:
             return f"(CAST(:d0 AS date) + CAST(({days}) AS integer))"
-        return f"date(:d0, '+' || ({days}) || ' days')"
+        return f"date(:d0 + ({days}))"
 
     def pad(self, expr: str, width: int) -> str:
         if self.pg:
@@ -372,7 +373,9 @@ class Generator:
         if self.pg:
             base: dict[str, Any] = {"t0": self.t0, "d0": self.d0}
         else:
-            base = {"t0": self.t0.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"), "d0": self.d0.isoformat()}
+            # Julian day numbers of T0 and of D0 (its date, at 00:00 UTC)
+            base = {"t0": 2440587.5 + self.t0.timestamp() / 86400,
+                    "d0": 2440587.5 + datetime.combine(self.d0, clock_time.min, tzinfo=UTC).timestamp() / 86400}
         return {**base, **extra}
 
     def day_time(self, day_off: str, index: str, purpose: str) -> str:
@@ -850,7 +853,8 @@ class Generator:
         first = n // 2  # created in the last 365 of the 730 days
         count = n - first
         k = f"({first} + i)"
-        day = self.least(f"{k} * 730 / {n} + {h(k, 'mark', 20)}", "730")
+        created = f"({k} * 730 / {n})"
+        day = f"{created} + {h(k, 'mark', 20)} % (731 - {created})"  # not after today
         self.step("intent marks", f"""
             INSERT INTO quota_intent_mark (user_id, day, customer_id)
             SELECT :seat0 + {self.seat_of(k)}, {self.day(day)}, :c0 + {k}

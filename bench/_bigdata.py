@@ -57,7 +57,7 @@ from typing import Any
 import sqlalchemy as sa
 from _common import PG_URL, REPO  # puts the repository on sys.path too
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # bump when the generated data changes: caches are keyed by it
 PINNED_NOW = datetime.fromisoformat("2026-06-17T10:00:00+08:00")
 CACHE = Path(os.environ.get("LICAI_BIG_CACHE", "/tmp/licai_big"))  # noqa: S108  (a shared cache by design)
 PASSWORD = "Licai@demo2026"  # noqa: S105  (the documented demo password: every big user has it)

@@ -879,3 +879,47 @@ def _utc() -> Any:
 
 
 __all__ = ["PASSWORD", "PINNED_NOW", "BigIds", "big_app", "bench_scale", "build", "login"]
+
+
+def main() -> None:
+    """Build (or reuse) the data set and print what it holds: ``python bench/_bigdata.py [--scale 0.01]``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0, help="LICAI_BENCH_SCALE overrides it")
+    parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--rebuild", action="store_true", help="drop the cached copy first")
+    args = parser.parse_args()
+    key = cache_key(bench_scale(args.scale))
+    for kind in ("sqlite", "postgresql"):
+        if args.only not in (None, kind):
+            continue
+        if args.rebuild:
+            drop_cached(kind, key)
+        started = time.perf_counter()
+        with big_app(kind, args.scale) as built:
+            if built is None:
+                print(f"{kind}: not answering, skipped")
+                continue
+            _app, ids = built
+            print(f"{kind} (key {key}), ready in {time.perf_counter() - started:.1f} s: "
+                  + ", ".join(f"{table} {count:,}" for table, count in ids.counts.items()))
+
+
+def drop_cached(kind: str, key: str) -> None:
+    if kind == "sqlite":
+        (CACHE / f"{key}.sqlite").unlink(missing_ok=True)
+        return
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool,
+                             connect_args={"connect_timeout": 3})
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "licai_big_{key}" WITH (FORCE)')
+    except sa.exc.OperationalError:
+        pass
+    finally:
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -173,11 +173,11 @@ def big_app(kind: str, scale: float = 1.0, writable: bool = False,
             with _opened(url, folder, scale) as built:
                 yield built
         elif kind == "postgresql":
-            with _postgresql(key, scale, folder, writable, verbose) as url:
-                if url is None:
+            with _postgresql(key, scale, folder, writable, verbose) as pg_url:
+                if pg_url is None:
                     yield None
                     return
-                with _opened(url, folder, scale) as built:
+                with _opened(pg_url, folder, scale) as built:
                     yield built
         else:
             raise ValueError(f"unknown database kind {kind!r}")
@@ -329,6 +329,7 @@ class Generator:
 
     def __init__(self, engine: Any, scale: float, timings: dict[str, float], verbose: bool) -> None:
         self.engine = engine
+        self.conn: Any = None
         self.pg = engine.dialect.name == "postgresql"
         self.scale = scale
         self.n = {name: max(1, round(count * scale)) for name, count in FULL.items()}
@@ -452,7 +453,7 @@ class Generator:
                 raw.execute("PRAGMA journal_mode=WAL")
                 raw.execute("PRAGMA analysis_limit=1000")
                 raw.execute("ANALYZE")
-            self.conn = None  # type: ignore[assignment]
+            self.conn = None
         if self.pg:
             with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.exec_driver_sql("VACUUM ANALYZE")
@@ -754,14 +755,14 @@ class Generator:
                 "WHEN 'returned' THEN CASE t.path " + " ".join(f"WHEN {p} THEN {v}" for p, v in first_rv.items()) +
                 " END ELSE s.total END")
         still_open = "('finance_audit', 'verification', 'personal_contract', 'collective_contract', 'returned')"
-        path = self.trade_path("id - :t_first", "status")
+        trade_path = self.trade_path("id - :t_first", "status")
         created_off = self.trade_at_off("id - :t_first")
         chosen = f"""
             SELECT t.id AS trade_id, t.seat_id, t.org_id, t.trade_no, t.status, t.c_off, s.seq, s.element_id,
                 s.outcome, s.name, s.lane, s.role, s.form_key, s.due_s,
                 s.lo + {h('t.id * 16 + s.seq', 'dur', 1 << 30)} % s.spread AS dur,
                 CASE WHEN t.status IN {still_open} AND s.seq = ({upto}) - 1 THEN 1 ELSE 0 END AS is_open
-            FROM (SELECT id, seat_id, org_id, trade_no, status, {path} AS path, {created_off} AS c_off
+            FROM (SELECT id, seat_id, org_id, trade_no, status, {trade_path} AS path, {created_off} AS c_off
                   FROM trade WHERE id >= :t_first) AS t
             JOIN steps AS s ON s.path = t.path
             WHERE s.seq < ({upto})"""
@@ -810,7 +811,7 @@ class Generator:
         conn = self.conn
         rate = conn.scalar(sa.text("SELECT expected_yield FROM project WHERE id = :p"), {"p": self.p0})
         ip0, st0 = self.next_id("interest_payment"), self.next_id("settlement")
-        payments = []
+        payments: list[dict[str, Any]] = []
         for p in range(self.projects):
             start = self.today - timedelta(days=DAYS - (p // 2) * 30)
             b = p % BRANCHES
@@ -828,14 +829,14 @@ class Generator:
             "(:id, :p, :o, :r, :db, 'posted', '压测', :by, :at, :rev, :at, :pe, :pe, 0)")
             .bindparams(sa.bindparam("at", type_=_utc())), payments)
         if self.pg:
-            start, days = "GREATEST(t.value_date, ip.period_end - 91)", "(ip.period_end - {start})"
+            accrual, days = "GREATEST(t.value_date, ip.period_end - 91)", "(ip.period_end - {start})"
         else:
-            start, days = "max(t.value_date, date(ip.period_end, '-91 days'))", \
+            accrual, days = "max(t.value_date, date(ip.period_end, '-91 days'))", \
                 "CAST(julianday(ip.period_end) - julianday({start}) AS INTEGER)"
-        days = days.format(start=start)
+        days = days.format(start=accrual)
         self.step("interest lines", f"""
             INSERT INTO interest_line (payment_id, trade_id, principal, accrual_start, accrual_end, days, amount)
-            SELECT ip.id, t.id, t.arrival_amount, {start}, ip.period_end, {days},
+            SELECT ip.id, t.id, t.arrival_amount, {accrual}, ip.period_end, {days},
                 ROUND(t.arrival_amount * ip.annual_rate / 100 * {days} / 365, 2)
             FROM interest_payment AS ip JOIN trade AS t ON t.project_id = ip.project_id
             WHERE ip.id >= :ip0 AND t.id >= :t_first AND t.value_date < ip.period_end
@@ -844,14 +845,14 @@ class Generator:
         settled = conn.execute(sa.text(
             "SELECT project_id, max(settled_on) FROM trade WHERE id >= :t AND status = 'settled' GROUP BY project_id"),
             {"t": self.t_first}).all()
-        settlements = []
+        settlements: list[dict[str, Any]] = []
         for project_id, last in settled:
             b = (project_id - self.p0) % BRANCHES
-            last = date.fromisoformat(last) if isinstance(last, str) else last
+            last_day = date.fromisoformat(last) if isinstance(last, str) else last
             settlements.append({"id": st0 + len(settlements), "p": project_id, "o": self.branch_ids[b], "r": rate,
                                 "db": DEFAULT_DAY_BASIS, "by": self.finance0 + b,
-                                "rev": self.finance0 + (b + 1) % BRANCHES, "sd": last,
-                                "at": datetime.combine(last, clock_time(10), tzinfo=PINNED_NOW.tzinfo)})
+                                "rev": self.finance0 + (b + 1) % BRANCHES, "sd": last_day,
+                                "at": datetime.combine(last_day, clock_time(10), tzinfo=PINNED_NOW.tzinfo)})
         conn.execute(sa.text(
             "INSERT INTO settlement (id, project_id, org_id, annual_rate, day_basis, status, remark, created_by_id, "
             "created_at, reviewed_by_id, reviewed_at, settlement_date, total_principal, total_interest) VALUES "

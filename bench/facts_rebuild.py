@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -61,7 +62,8 @@ def _fact_columns(session: Any) -> list[str]:
 
 def timed(work: Callable[[], Any], start: date, end: date, runs: int) -> tuple[float, tuple[int, ...]]:
     """Median seconds of ``work`` over runs, each in a transaction rolled back afterwards; the sums it left."""
-    samples, sums = [], ()
+    samples: list[float] = []
+    sums: tuple[int, ...] = ()
     for _ in range(runs):
         db.session.rollback()
         db.session.connection()  # begin outside the timing
@@ -87,8 +89,8 @@ def run(kind: str, runs: int) -> None:
         db.session.rollback()
         for label, days in (("a year (重算实绩, 365 days)", 365), ("the nightly repair (7 days)", 7)):
             start, end = today - timedelta(days=days - 1), today
-            facts_s, facts_sums = timed(lambda s=start, e=end: facts.rebuild(db.session, s, e), start, end, runs)
-            plain_s, plain_sums = timed(lambda s=start, e=end: baseline(db.session, s, e, names), start, end, runs)
+            facts_s, facts_sums = timed(partial(facts.rebuild, db.session, start, end), start, end, runs)
+            plain_s, plain_sums = timed(partial(baseline, db.session, start, end, names), start, end, runs)
             # the plain statement leaves out the intent marks: compare the follow-up counts only
             assert facts_sums[:3] == plain_sums[:3], f"rebuild {facts_sums} and baseline {plain_sums} disagree"
             print(f"  {label}: facts.rebuild {facts_s * 1000:8.0f} ms ({facts_sums[3]:,} seat-days) | "

@@ -9,7 +9,8 @@
 
 At scale 1.0 (``LICAI_BENCH_SCALE`` overrides the argument; 0.01 for a quick smoke run): 1,000,000 customers,
 5,000,000 follow-ups, 200,000 trades with their 200,000 trade_review instances and about 1,000,000 task rows,
-1,000,000 pool_history rows, about 200,000 intent marks, and the quota daily facts rebuilt from them — for
+1,000,000 pool_history rows, about 100,000 intent marks, the quota daily facts rebuilt from them, and the
+付息 / 清算 ledgers (about 300,000 interest lines, 22,000 settlement lines, 350,000 income records) — for
 1,000 seats in 50 departments (20 seats and a head each) under 5 branches, over the 365 days up to the pinned
 day 2026-06-17 (Asia/Shanghai). On top of the small demo (its users, projects and diagrams), so demo users
 log in as usual. Shapes:
@@ -29,6 +30,9 @@ log in as usual. Shapes:
   audit (slowest: 2–48 h), verification, personal and collective contract, and revision rounds after a return
   (a third of trades are returned once or twice). ``workflow_task.claimed_at`` is filled when the column exists.
 - Pool history: over the year, across the move reasons (assign, extract, release, the recycle rules, red flag…).
+- Ledgers: a posted interest payment per big project and 91-day period with a line (and an income record) per
+  收益阶段 trade earning in it; a posted settlement per project of its 已清算 trades, with principal and interest
+  income records; trades' interest_paid_to set from the lines.
 
 Built once per key (scale + migration heads + GENERATOR_VERSION): SQLite as /tmp/licai_big/<key>.sqlite,
 copied to a scratch file for every run (a bench may write); PostgreSQL as the database ``licai_big_<key>``

@@ -51,7 +51,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
@@ -217,10 +217,23 @@ def read_ids(session: Any, scale: float) -> BigIds:
 # --- caching -----------------------------------------------------------------------------------------------
 
 
+def _complete(path: Path) -> bool:
+    """The cached file is a finished build (not, say, an empty file some sqlite3 shell created by opening it)."""
+    import sqlite3
+
+    if not path.exists() or path.stat().st_size == 0:
+        return False
+    try:  # immutable: no lock, no -wal / -shm files next to the cache
+        with closing(sqlite3.connect(f"file:{path}?immutable=1", uri=True)) as conn:
+            return conn.execute("SELECT 1 FROM users WHERE username = 'big_s0000'").fetchone() is not None
+    except sqlite3.DatabaseError:
+        return False
+
+
 def _sqlite(key: str, scale: float, folder: str, verbose: bool) -> str:
     cached = CACHE / f"{key}.sqlite"
     with _locked(key):
-        if not cached.exists():
+        if not _complete(cached):
             building = CACHE / f"{key}.building-{uuid.uuid4().hex[:6]}.sqlite"
             try:
                 build(f"sqlite:///{building}", scale, folder, verbose)

@@ -9,7 +9,8 @@
 
 At scale 1.0 (``LICAI_BENCH_SCALE`` overrides the argument; 0.01 for a quick smoke run): 1,000,000 customers,
 5,000,000 follow-ups, 200,000 trades with their 200,000 trade_review instances and about 1,000,000 task rows,
-1,000,000 pool_history rows, about 200,000 intent marks, and the quota daily facts rebuilt from them — for
+1,000,000 pool_history rows, about 100,000 intent marks, the quota daily facts rebuilt from them, and the
+付息 / 清算 ledgers (about 300,000 interest lines, 22,000 settlement lines, 350,000 income records) — for
 1,000 seats in 50 departments (20 seats and a head each) under 5 branches, over the 365 days up to the pinned
 day 2026-06-17 (Asia/Shanghai). On top of the small demo (its users, projects and diagrams), so demo users
 log in as usual. Shapes:
@@ -29,6 +30,9 @@ log in as usual. Shapes:
   audit (slowest: 2–48 h), verification, personal and collective contract, and revision rounds after a return
   (a third of trades are returned once or twice). ``workflow_task.claimed_at`` is filled when the column exists.
 - Pool history: over the year, across the move reasons (assign, extract, release, the recycle rules, red flag…).
+- Ledgers: a posted interest payment per big project and 91-day period with a line (and an income record) per
+  收益阶段 trade earning in it; a posted settlement per project of its 已清算 trades, with principal and interest
+  income records; trades' interest_paid_to set from the lines.
 
 Built once per key (scale + migration heads + GENERATOR_VERSION): SQLite as /tmp/licai_big/<key>.sqlite,
 copied to a scratch file for every run (a bench may write); PostgreSQL as the database ``licai_big_<key>``
@@ -47,9 +51,9 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
@@ -57,7 +61,7 @@ from typing import Any
 import sqlalchemy as sa
 from _common import PG_URL, REPO  # puts the repository on sys.path too
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 3  # bump when the generated data changes: caches are keyed by it
 PINNED_NOW = datetime.fromisoformat("2026-06-17T10:00:00+08:00")
 CACHE = Path(os.environ.get("LICAI_BIG_CACHE", "/tmp/licai_big"))  # noqa: S108  (a shared cache by design)
 PASSWORD = "Licai@demo2026"  # noqa: S105  (the documented demo password: every big user has it)
@@ -66,8 +70,9 @@ SEATS, DEPTS, BRANCHES = 1000, 50, 5
 SEATS_PER_DEPT, DEPTS_PER_BRANCH = SEATS // DEPTS, DEPTS // BRANCHES
 DAYS = 365
 FULL = {"customers": 1_000_000, "follow_ups": 5_000_000, "trades": 200_000, "pool_history": 1_000_000}
+# Tables whose secondary indexes are dropped while loading (the ledger lines keep theirs: read while loading).
 BIG_TABLES = ("customer", "follow_up", "trade", "process_instance", "workflow_task", "pool_history",
-              "quota_intent_mark", "quota_daily_fact")
+              "quota_intent_mark", "quota_daily_fact", "trade_income")
 
 
 @dataclass(frozen=True)
@@ -172,11 +177,11 @@ def big_app(kind: str, scale: float = 1.0, writable: bool = False,
             with _opened(url, folder, scale) as built:
                 yield built
         elif kind == "postgresql":
-            with _postgresql(key, scale, folder, writable, verbose) as url:
-                if url is None:
+            with _postgresql(key, scale, folder, writable, verbose) as pg_url:
+                if pg_url is None:
                     yield None
                     return
-                with _opened(url, folder, scale) as built:
+                with _opened(pg_url, folder, scale) as built:
                     yield built
         else:
             raise ValueError(f"unknown database kind {kind!r}")
@@ -212,10 +217,23 @@ def read_ids(session: Any, scale: float) -> BigIds:
 # --- caching -----------------------------------------------------------------------------------------------
 
 
+def _complete(path: Path) -> bool:
+    """The cached file is a finished build (not, say, an empty file some sqlite3 shell created by opening it)."""
+    import sqlite3
+
+    if not path.exists() or path.stat().st_size == 0:
+        return False
+    try:  # immutable: no lock, no -wal / -shm files next to the cache
+        with closing(sqlite3.connect(f"file:{path}?immutable=1", uri=True)) as conn:
+            return conn.execute("SELECT 1 FROM users WHERE username = 'big_s0000'").fetchone() is not None
+    except sqlite3.DatabaseError:
+        return False
+
+
 def _sqlite(key: str, scale: float, folder: str, verbose: bool) -> str:
     cached = CACHE / f"{key}.sqlite"
     with _locked(key):
-        if not cached.exists():
+        if not _complete(cached):
             building = CACHE / f"{key}.building-{uuid.uuid4().hex[:6]}.sqlite"
             try:
                 build(f"sqlite:///{building}", scale, folder, verbose)
@@ -328,6 +346,7 @@ class Generator:
 
     def __init__(self, engine: Any, scale: float, timings: dict[str, float], verbose: bool) -> None:
         self.engine = engine
+        self.conn: Any = None
         self.pg = engine.dialect.name == "postgresql"
         self.scale = scale
         self.n = {name: max(1, round(count * scale)) for name, count in FULL.items()}
@@ -353,12 +372,13 @@ class Generator:
         """SQL: the timestamp T0 + ``seconds`` (an integer expression) as the models store it."""
         if self.pg:
             return f"(CAST(:t0 AS timestamptz) + ({seconds}) * interval '1 second')"
-        return f"strftime('%Y-%m-%d %H:%M:%f000', :t0, '+' || ({seconds}) || ' seconds')"
+        # datetime() of a Julian day number: twice as fast as strftime() with text modifiers (whole seconds)
+        return f"(datetime(:t0 + ({seconds}) / 86400.0) || '.000000')"
 
     def day(self, days: str) -> str:
         if self.pg:
             return f"(CAST(:d0 AS date) + CAST(({days}) AS integer))"
-        return f"date(:d0, '+' || ({days}) || ' days')"
+        return f"date(:d0 + ({days}))"
 
     def pad(self, expr: str, width: int) -> str:
         if self.pg:
@@ -372,7 +392,9 @@ class Generator:
         if self.pg:
             base: dict[str, Any] = {"t0": self.t0, "d0": self.d0}
         else:
-            base = {"t0": self.t0.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"), "d0": self.d0.isoformat()}
+            # Julian day numbers of T0 and of D0 (its date, at 00:00 UTC)
+            base = {"t0": 2440587.5 + self.t0.timestamp() / 86400,
+                    "d0": 2440587.5 + datetime.combine(self.d0, clock_time.min, tzinfo=UTC).timestamp() / 86400}
         return {**base, **extra}
 
     def day_time(self, day_off: str, index: str, purpose: str) -> str:
@@ -422,6 +444,7 @@ class Generator:
             self.tasks()
             self.pool_history()
             self.intent_marks()
+            self.ledgers()
             self.facts(Session(bind=conn))
             started = time.perf_counter()
             slowest = []
@@ -447,7 +470,7 @@ class Generator:
                 raw.execute("PRAGMA journal_mode=WAL")
                 raw.execute("PRAGMA analysis_limit=1000")
                 raw.execute("ANALYZE")
-            self.conn = None  # type: ignore[assignment]
+            self.conn = None
         if self.pg:
             with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.exec_driver_sql("VACUUM ANALYZE")
@@ -749,14 +772,14 @@ class Generator:
                 "WHEN 'returned' THEN CASE t.path " + " ".join(f"WHEN {p} THEN {v}" for p, v in first_rv.items()) +
                 " END ELSE s.total END")
         still_open = "('finance_audit', 'verification', 'personal_contract', 'collective_contract', 'returned')"
-        path = self.trade_path("id - :t_first", "status")
+        trade_path = self.trade_path("id - :t_first", "status")
         created_off = self.trade_at_off("id - :t_first")
         chosen = f"""
             SELECT t.id AS trade_id, t.seat_id, t.org_id, t.trade_no, t.status, t.c_off, s.seq, s.element_id,
                 s.outcome, s.name, s.lane, s.role, s.form_key, s.due_s,
                 s.lo + {h('t.id * 16 + s.seq', 'dur', 1 << 30)} % s.spread AS dur,
                 CASE WHEN t.status IN {still_open} AND s.seq = ({upto}) - 1 THEN 1 ELSE 0 END AS is_open
-            FROM (SELECT id, seat_id, org_id, trade_no, status, {path} AS path, {created_off} AS c_off
+            FROM (SELECT id, seat_id, org_id, trade_no, status, {trade_path} AS path, {created_off} AS c_off
                   FROM trade WHERE id >= :t_first) AS t
             JOIN steps AS s ON s.path = t.path
             WHERE s.seq < ({upto})"""
@@ -794,6 +817,106 @@ class Generator:
             FROM (SELECT x.*, org_id - :dept0 AS dept FROM ({timed}) AS x) AS y""",
                   w0=task_w0, i0=self.i0, t_first=self.t_first, fin0=self.finance0, svc0=self.service0,
                   dept0=self.dept0)
+
+    def ledgers(self) -> None:
+        """付息 and 清算: a posted interest payment per big project and 91-day period (lines for its 收益阶段 trades
+        earning in that period, each with its income record), and a posted settlement per project of its 已清算
+        trades (a line each, with principal and interest income records)."""
+        from rules.interest import DEFAULT_DAY_BASIS
+
+        started = time.perf_counter()
+        conn = self.conn
+        rate = conn.scalar(sa.text("SELECT expected_yield FROM project WHERE id = :p"), {"p": self.p0})
+        ip0, st0 = self.next_id("interest_payment"), self.next_id("settlement")
+        payments: list[dict[str, Any]] = []
+        for p in range(self.projects):
+            start = self.today - timedelta(days=DAYS - (p // 2) * 30)
+            b = p % BRANCHES
+            for q in range(1, 5):
+                period_end = start + timedelta(days=91 * q)
+                if period_end >= self.today:
+                    break
+                payments.append({"id": ip0 + len(payments), "p": self.p0 + p, "o": self.branch_ids[b], "r": rate,
+                                 "db": DEFAULT_DAY_BASIS, "by": self.finance0 + b,
+                                 "rev": self.finance0 + (b + 1) % BRANCHES, "pe": period_end,
+                                 "at": datetime.combine(period_end, clock_time(10), tzinfo=PINNED_NOW.tzinfo)})
+        conn.execute(sa.text(
+            "INSERT INTO interest_payment (id, project_id, org_id, annual_rate, day_basis, status, remark, "
+            "created_by_id, created_at, reviewed_by_id, reviewed_at, period_end, payment_date, total) VALUES "
+            "(:id, :p, :o, :r, :db, 'posted', '压测', :by, :at, :rev, :at, :pe, :pe, 0)")
+            .bindparams(sa.bindparam("at", type_=_utc())), payments)
+        if self.pg:
+            accrual, days = "GREATEST(t.value_date, ip.period_end - 91)", "(ip.period_end - {start})"
+        else:
+            accrual, days = "max(t.value_date, date(ip.period_end, '-91 days'))", \
+                "CAST(julianday(ip.period_end) - julianday({start}) AS INTEGER)"
+        days = days.format(start=accrual)
+        self.step("interest lines", f"""
+            INSERT INTO interest_line (payment_id, trade_id, principal, accrual_start, accrual_end, days, amount)
+            SELECT ip.id, t.id, t.arrival_amount, {accrual}, ip.period_end, {days},
+                ROUND(t.arrival_amount * ip.annual_rate / 100 * {days} / 365, 2)
+            FROM interest_payment AS ip JOIN trade AS t ON t.project_id = ip.project_id
+            WHERE ip.id >= :ip0 AND t.id >= :t_first AND t.value_date < ip.period_end
+              AND (t.status = 'income' OR (t.status = 'settled' AND t.settled_on >= ip.period_end))""",
+                  ip0=ip0, t_first=self.t_first)
+        settled = conn.execute(sa.text(
+            "SELECT project_id, max(settled_on) FROM trade WHERE id >= :t AND status = 'settled' GROUP BY project_id"),
+            {"t": self.t_first}).all()
+        settlements: list[dict[str, Any]] = []
+        for project_id, last in settled:
+            b = (project_id - self.p0) % BRANCHES
+            last_day = date.fromisoformat(last) if isinstance(last, str) else last
+            settlements.append({"id": st0 + len(settlements), "p": project_id, "o": self.branch_ids[b], "r": rate,
+                                "db": DEFAULT_DAY_BASIS, "by": self.finance0 + b,
+                                "rev": self.finance0 + (b + 1) % BRANCHES, "sd": last_day,
+                                "at": datetime.combine(last_day, clock_time(10), tzinfo=PINNED_NOW.tzinfo)})
+        conn.execute(sa.text(
+            "INSERT INTO settlement (id, project_id, org_id, annual_rate, day_basis, status, remark, created_by_id, "
+            "created_at, reviewed_by_id, reviewed_at, settlement_date, total_principal, total_interest) VALUES "
+            "(:id, :p, :o, :r, :db, 'posted', '压测', :by, :at, :rev, :at, :sd, 0, 0)")
+            .bindparams(sa.bindparam("at", type_=_utc())), settlements)
+        paid_to = "(SELECT max(accrual_end) FROM interest_line AS l WHERE l.trade_id = t.id)"
+        since = f"COALESCE({paid_to}, t.value_date)"
+        sdays = f"(t.settled_on - {since})" if self.pg else \
+            f"CAST(julianday(t.settled_on) - julianday({since}) AS INTEGER)"
+        interest = f"ROUND(t.arrival_amount * s.annual_rate / 100 * {sdays} / 365, 2)"
+        self.step("settlement lines", f"""
+            INSERT INTO settlement_line (settlement_id, trade_id, principal, interest_from, days, interest, total)
+            SELECT s.id, t.id, t.arrival_amount, {since}, {sdays}, {interest}, t.arrival_amount + {interest}
+            FROM settlement AS s JOIN trade AS t ON t.project_id = s.project_id
+            WHERE s.id >= :st0 AND t.id >= :t_first AND t.status = 'settled'""", st0=st0, t_first=self.t_first)
+        at = "CAST(p.payment_date AS timestamp) AT TIME ZONE 'Asia/Shanghai' + interval '10 hours'" if self.pg else \
+            "datetime(p.payment_date, '+2 hours') || '.000000'"
+        self.step("income records", f"""
+            INSERT INTO trade_income (trade_id, kind, income_date, amount, remark, source, status, created_by_id,
+                created_at, submitted_by_id, submitted_at)
+            SELECT l.trade_id, 'interest', p.payment_date, l.amount, '付息单 ' || p.id, 'interest', 'submitted',
+                p.reviewed_by_id, {at}, p.reviewed_by_id, {at}
+            FROM interest_line AS l JOIN interest_payment AS p ON p.id = l.payment_id WHERE p.id >= :ip0""", ip0=ip0)
+        at = at.replace("p.payment_date", "s.settlement_date")
+        for kind, column in (("principal", "principal"), ("interest", "interest")):
+            self.step("income records", f"""
+                INSERT INTO trade_income (trade_id, kind, income_date, amount, remark, source, status, created_by_id,
+                    created_at, submitted_by_id, submitted_at)
+                SELECT l.trade_id, '{kind}', s.settlement_date, l.{column}, '清算单 ' || s.id, 'settlement',
+                    'submitted', s.reviewed_by_id, {at}, s.reviewed_by_id, {at}
+                FROM settlement_line AS l JOIN settlement AS s ON s.id = l.settlement_id WHERE s.id >= :st0""",
+                      st0=st0)
+        self.step("ledger totals", """
+            UPDATE trade SET interest_paid_to = (SELECT max(accrual_end) FROM interest_line AS l
+                                                 WHERE l.trade_id = trade.id)
+            WHERE id >= :t_first AND status IN ('income', 'settled')""", t_first=self.t_first)
+        self.step("ledger totals", """
+            UPDATE interest_payment SET total = (SELECT coalesce(sum(amount), 0) FROM interest_line AS l
+                                                 WHERE l.payment_id = interest_payment.id) WHERE id >= :ip0""",
+                  ip0=ip0)
+        self.step("ledger totals", """
+            UPDATE settlement SET
+                total_principal = (SELECT coalesce(sum(principal), 0) FROM settlement_line AS l
+                                   WHERE l.settlement_id = settlement.id),
+                total_interest = (SELECT coalesce(sum(interest), 0) FROM settlement_line AS l
+                                  WHERE l.settlement_id = settlement.id) WHERE id >= :st0""", st0=st0)
+        self.timings["ledgers"] = time.perf_counter() - started
 
     def has_column(self, table: str, column: str) -> bool:
         return column in {c["name"] for c in sa.inspect(self.conn).get_columns(table)}
@@ -850,7 +973,8 @@ class Generator:
         first = n // 2  # created in the last 365 of the 730 days
         count = n - first
         k = f"({first} + i)"
-        day = self.least(f"{k} * 730 / {n} + {h(k, 'mark', 20)}", "730")
+        created = f"({k} * 730 / {n})"
+        day = f"{created} + {h(k, 'mark', 20)} % (731 - {created})"  # not after today
         self.step("intent marks", f"""
             INSERT INTO quota_intent_mark (user_id, day, customer_id)
             SELECT :seat0 + {self.seat_of(k)}, {self.day(day)}, :c0 + {k}
@@ -875,3 +999,47 @@ def _utc() -> Any:
 
 
 __all__ = ["PASSWORD", "PINNED_NOW", "BigIds", "big_app", "bench_scale", "build", "login"]
+
+
+def main() -> None:
+    """Build (or reuse) the data set and print what it holds: ``python bench/_bigdata.py [--scale 0.01]``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0, help="LICAI_BENCH_SCALE overrides it")
+    parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--rebuild", action="store_true", help="drop the cached copy first")
+    args = parser.parse_args()
+    key = cache_key(bench_scale(args.scale))
+    for kind in ("sqlite", "postgresql"):
+        if args.only not in (None, kind):
+            continue
+        if args.rebuild:
+            drop_cached(kind, key)
+        started = time.perf_counter()
+        with big_app(kind, args.scale) as built:
+            if built is None:
+                print(f"{kind}: not answering, skipped")
+                continue
+            _app, ids = built
+            print(f"{kind} (key {key}), ready in {time.perf_counter() - started:.1f} s: "
+                  + ", ".join(f"{table} {count:,}" for table, count in ids.counts.items()))
+
+
+def drop_cached(kind: str, key: str) -> None:
+    if kind == "sqlite":
+        (CACHE / f"{key}.sqlite").unlink(missing_ok=True)
+        return
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool,
+                             connect_args={"connect_timeout": 3})
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "licai_big_{key}" WITH (FORCE)')
+    except sa.exc.OperationalError:
+        pass
+    finally:
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

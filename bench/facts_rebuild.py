@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,7 +33,7 @@ SUMS = "SELECT coalesce(sum(valid_call), 0), coalesce(sum(visit), 0), coalesce(s
        "FROM quota_daily_fact WHERE day >= :start AND day <= :end"
 
 
-def baseline(session: Any, start: date, end: date) -> None:
+def baseline(session: Any, start: date, end: date, names: list[str]) -> None:
     """The plain set-based statement: delete the days, insert the per (seat, day) counts of follow_up."""
     pg = session.get_bind().dialect.name == "postgresql"
     day = "CAST(timezone('Asia/Shanghai', at) AS date)" if pg else "date(at, '+8 hours')"
@@ -41,7 +42,6 @@ def baseline(session: Any, start: date, end: date) -> None:
     at_type = sa.bindparam("lo", type_=facts.FollowUp.at.type), sa.bindparam("hi", type_=facts.FollowUp.at.type)
     session.execute(sa.text("DELETE FROM quota_daily_fact WHERE day >= :start AND day <= :end"),
                     {"start": start, "end": end})
-    names = _fact_columns(session)[2:]
     counted = {"valid_call": "kind = 'call' AND valid", "visit": "kind IN ('visit', 'incoming_visit')",
                "invitation": "kind = 'invitation'",
                # columns a later migration may add (every call, 来访, 沙龙)
@@ -57,12 +57,13 @@ def baseline(session: Any, start: date, end: date) -> None:
 
 
 def _fact_columns(session: Any) -> list[str]:
-    return [column["name"] for column in sa.inspect(session.get_bind()).get_columns("quota_daily_fact")]
+    return [column["name"] for column in sa.inspect(session.connection()).get_columns("quota_daily_fact")]
 
 
 def timed(work: Callable[[], Any], start: date, end: date, runs: int) -> tuple[float, tuple[int, ...]]:
     """Median seconds of ``work`` over runs, each in a transaction rolled back afterwards; the sums it left."""
-    samples, sums = [], ()
+    samples: list[float] = []
+    sums: tuple[int, ...] = ()
     for _ in range(runs):
         db.session.rollback()
         db.session.connection()  # begin outside the timing
@@ -84,10 +85,12 @@ def run(kind: str, runs: int) -> None:
         print(f"{kind} {version}: {ids.counts['follow_up']:,} follow-ups, {ids.counts['quota_daily_fact']:,} fact rows "
               f"(scale {ids.scale:g})")
         today = clock.today()
+        names = _fact_columns(db.session)[2:]
+        db.session.rollback()
         for label, days in (("a year (重算实绩, 365 days)", 365), ("the nightly repair (7 days)", 7)):
             start, end = today - timedelta(days=days - 1), today
-            facts_s, facts_sums = timed(lambda s=start, e=end: facts.rebuild(db.session, s, e), start, end, runs)
-            plain_s, plain_sums = timed(lambda s=start, e=end: baseline(db.session, s, e), start, end, runs)
+            facts_s, facts_sums = timed(partial(facts.rebuild, db.session, start, end), start, end, runs)
+            plain_s, plain_sums = timed(partial(baseline, db.session, start, end, names), start, end, runs)
             # the plain statement leaves out the intent marks: compare the follow-up counts only
             assert facts_sums[:3] == plain_sums[:3], f"rebuild {facts_sums} and baseline {plain_sums} disagree"
             print(f"  {label}: facts.rebuild {facts_s * 1000:8.0f} ms ({facts_sums[3]:,} seat-days) | "

@@ -54,14 +54,15 @@ COLOURS = {PerfMetric.AMOUNT: "#d4a017", PerfMetric.DEALS: "#8a9aa9", PerfMetric
 @require(RANKINGS_VIEW)
 def index() -> Any:
     month, org = _request_args()
-    found = rankings.boards(db.session, month.start, month.end, org)
+    seats = rankings.ranked_seats(db.session, org)
+    found = rankings.boards(db.session, month.start, month.end, org, seats)
     return render_template(
         "performance/rankings/index.html", month=month, org=org, orgs=rankings.filter_orgs(db.session),
         boards=list(found.values()), rows=PAGE_ROWS, options={m: chart_option(b) for m, b in found.items()},
         previous=(month.start - timedelta(days=1)).strftime("%Y-%m"),
         following=(month.end + timedelta(days=1)).strftime("%Y-%m"), me=current_user.id,
-        first_deals=rankings_records.fastest_first_deals(db.session, org),
-        big_deals=rankings_records.biggest_deals(db.session, org),
+        first_deals=rankings_records.fastest_first_deals(db.session, org, population=seats),
+        big_deals=rankings_records.biggest_deals(db.session, org, population=seats),
         new_employee_days=rankings_records.new_employee_days(db.session))
 
 

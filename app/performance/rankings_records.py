@@ -14,6 +14,7 @@ over ``trade`` joined to the seats (``ix_trade_seat_arrival`` serves the per-sea
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -87,9 +88,12 @@ def _new_employee_deals(session: DbSession, seat_ids: list[int]) -> tuple[Any, A
     return hires, within
 
 
-def fastest_first_deals(session: DbSession, org: Org | None = None, limit: int = RECORD_ROWS) -> list[FirstDeal]:
-    """最快首单: seats whose first deal came inside their new-employee period, fastest first (ties by 工号)."""
-    seats = {seat.user_id: seat for seat in rankings.ranked_seats(session, org)}
+def fastest_first_deals(session: DbSession, org: Org | None = None, limit: int = RECORD_ROWS,
+                        population: Sequence[rankings.RankedSeat] | None = None) -> list[FirstDeal]:
+    """最快首单: seats whose first deal came inside their new-employee period, fastest first (ties by 工号);
+    ``population``: the seats of ``org``, when the caller has already loaded them."""
+    seats = {seat.user_id: seat for seat in (population if population is not None
+                                             else rankings.ranked_seats(session, org))}
     if not seats:
         return []
     hires, within = _new_employee_deals(session, sorted(seats))
@@ -100,9 +104,11 @@ def fastest_first_deals(session: DbSession, org: Org | None = None, limit: int =
     return sorted(found, key=lambda record: (record.days, record.seat.work_no))[:limit]
 
 
-def biggest_deals(session: DbSession, org: Org | None = None, limit: int = RECORD_ROWS) -> list[BigDeal]:
+def biggest_deals(session: DbSession, org: Org | None = None, limit: int = RECORD_ROWS,
+                  population: Sequence[rankings.RankedSeat] | None = None) -> list[BigDeal]:
     """最大单笔: the biggest deals made by seats inside their new-employee period, biggest first."""
-    seats = {seat.user_id: seat for seat in rankings.ranked_seats(session, org)}
+    seats = {seat.user_id: seat for seat in (population if population is not None
+                                             else rankings.ranked_seats(session, org))}
     if not seats:
         return []
     hires, within = _new_employee_deals(session, sorted(seats))

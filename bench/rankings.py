@@ -88,6 +88,7 @@ def bench(app: Any, ids: Any, label: str, runs: int) -> None:
         "rankings page, company (HTTP)": get(manager_client, "/performance/rankings/"),
         "rankings page, seat's department (HTTP)": get(manager_client, f"/performance/rankings/?org_id={department}"),
         "rankings page as a seat (HTTP)": get(seat_client, "/performance/rankings/"),
+        "新员工纪录 page, company (HTTP)": get(manager_client, "/performance/rankings/records"),
         "home page with 金榜/银榜 panel, seat (HTTP)": get(seat_client, "/"),
         "rankings API, 3 boards (HTTP)": get(web.test_client(), "/api/v1/performance/rankings",
                                                 headers={"Authorization": f"Bearer {token}"}),

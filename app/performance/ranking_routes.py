@@ -54,13 +54,22 @@ COLOURS = {PerfMetric.AMOUNT: "#d4a017", PerfMetric.DEALS: "#8a9aa9", PerfMetric
 @require(RANKINGS_VIEW)
 def index() -> Any:
     month, org = _request_args()
-    seats = rankings.ranked_seats(db.session, org)
-    found = rankings.boards(db.session, month.start, month.end, org, seats)
+    found = rankings.boards(db.session, month.start, month.end, org)
     return render_template(
         "performance/rankings/index.html", month=month, org=org, orgs=rankings.filter_orgs(db.session),
         boards=list(found.values()), rows=PAGE_ROWS, options={m: chart_option(b) for m, b in found.items()},
         previous=(month.start - timedelta(days=1)).strftime("%Y-%m"),
-        following=(month.end + timedelta(days=1)).strftime("%Y-%m"), me=current_user.id,
+        following=(month.end + timedelta(days=1)).strftime("%Y-%m"), me=current_user.id)
+
+
+@bp.get("/records")
+@require(RANKINGS_VIEW)
+def records() -> Any:
+    """新员工纪录: all-time, so only the org filter (a month would mean nothing here)."""
+    org = rankings.org_of(db.session, query_int("org_id"))
+    seats = rankings.ranked_seats(db.session, org)
+    return render_template(
+        "performance/rankings/records.html", org=org, orgs=rankings.filter_orgs(db.session), me=current_user.id,
         first_deals=rankings_records.fastest_first_deals(db.session, org, population=seats),
         big_deals=rankings_records.biggest_deals(db.session, org, population=seats),
         new_employee_days=rankings_records.new_employee_days(db.session))

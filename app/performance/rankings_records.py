@@ -8,8 +8,8 @@ the active seats of the company or of one branch / department:
   first deal inside the new-employee period (day 0 = the hire day itself);
 - 最大单笔: the biggest single deals made inside a seat's new-employee period.
 
-Records are all-time, not per month: a record stands until someone beats it. Both are one grouped query
-over ``trade`` joined to the seats (``ix_trade_seat_arrival`` serves the per-seat date ranges).
+Records are all-time, not per month: a record stands until someone beats it. Both are one query from the
+seats to their deals inside each one's new-employee period (``ix_trade_seat_arrival``: one date range per seat).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, func, literal, select, type_coerce
+from sqlalchemy import Date, and_, func, literal, select, type_coerce
 
 from app.admin import params
 from app.auth.models import User
@@ -66,11 +66,10 @@ def new_employee_days(session: DbSession) -> int:
     return int(params.get(NEW_EMPLOYEE_DAYS, session))
 
 
-def _hire_dates(session: DbSession) -> Any:
-    """Subquery: per user, the 入职日期 (staff profile, else the local day the account was created)."""
-    hired = type_coerce(func.coalesce(StaffProfile.hire_date, facts.local_day(session, User.created_at)), Date)
-    return (select(User.id.label("user_id"), hired.label("hired_on"))
-            .outerjoin(StaffProfile, StaffProfile.user_id == User.id).subquery())
+def hired_on(session: DbSession) -> Any:
+    """SQL: a user's 入职日期 — the staff profile's, else the Asia/Shanghai day the account was created (needs
+    ``staff_profile`` outer-joined)."""
+    return type_coerce(func.coalesce(StaffProfile.hire_date, facts.local_day(session, User.created_at)), Date)
 
 
 def _plus_days(session: DbSession, day: Any, days: int) -> Any:
@@ -80,12 +79,15 @@ def _plus_days(session: DbSession, day: Any, days: int) -> Any:
     return type_coerce(func.date(day, f"+{days} days"), Date)
 
 
-def _new_employee_deals(session: DbSession, seat_ids: list[int]) -> tuple[Any, Any]:
-    """The hire subquery and the condition: a deal of one of ``seat_ids`` inside its seat's new-employee period."""
-    hires = _hire_dates(session)
-    within = (deals.is_deal() & Trade.seat_id.in_(seat_ids) & (Trade.arrival_date >= hires.c.hired_on)
-              & (Trade.arrival_date <= _plus_days(session, hires.c.hired_on, new_employee_days(session))))
-    return hires, within
+def _seats_with_deals(session: DbSession, seat_ids: Sequence[int], *columns: Any) -> Any:
+    """SELECT ``columns`` FROM the seats JOIN their deals inside each one's new-employee period. The seats
+    drive the join, so ``ix_trade_seat_arrival`` serves one date range per seat instead of every deal being
+    read (a computed hire date in a subquery made SQLite scan the trades: ~0.8 s at 200,000 trades)."""
+    hired = hired_on(session)
+    within = and_(Trade.seat_id == User.id, Trade.arrival_date >= hired,
+                  Trade.arrival_date <= _plus_days(session, hired, new_employee_days(session)), deals.is_deal())
+    return (select(*columns).select_from(User).outerjoin(StaffProfile, StaffProfile.user_id == User.id)
+            .join(Trade, within).where(User.id.in_(sorted(set(seat_ids)))))
 
 
 def fastest_first_deals(session: DbSession, org: Org | None = None, limit: int = RECORD_ROWS,
@@ -96,10 +98,9 @@ def fastest_first_deals(session: DbSession, org: Org | None = None, limit: int =
                                              else rankings.ranked_seats(session, org))}
     if not seats:
         return []
-    hires, within = _new_employee_deals(session, sorted(seats))
-    stmt = (select(Trade.seat_id, hires.c.hired_on, func.min(Trade.arrival_date).label("first_deal_on"))
-            .join(hires, hires.c.user_id == Trade.seat_id).where(within)
-            .group_by(Trade.seat_id, hires.c.hired_on))
+    hired = hired_on(session).label("hired_on")
+    stmt = _seats_with_deals(session, list(seats), User.id.label("seat_id"), hired,
+                             func.min(Trade.arrival_date).label("first_deal_on")).group_by(User.id, hired)
     found = [FirstDeal(seats[row.seat_id], row.hired_on, row.first_deal_on) for row in session.execute(stmt)]
     return sorted(found, key=lambda record: (record.days, record.seat.work_no))[:limit]
 
@@ -111,10 +112,8 @@ def biggest_deals(session: DbSession, org: Org | None = None, limit: int = RECOR
                                              else rankings.ranked_seats(session, org))}
     if not seats:
         return []
-    hires, within = _new_employee_deals(session, sorted(seats))
-    stmt = (select(Trade.id, Trade.trade_no, Trade.seat_id, Trade.arrival_amount, Trade.arrival_date,
-                   hires.c.hired_on)
-            .join(hires, hires.c.user_id == Trade.seat_id).where(within)
+    stmt = (_seats_with_deals(session, list(seats), Trade.id, Trade.trade_no, Trade.seat_id, Trade.arrival_amount,
+                              Trade.arrival_date, hired_on(session).label("hired_on"))
             .order_by(Trade.arrival_amount.desc(), Trade.arrival_date, Trade.id).limit(limit))
     return [BigDeal(seats[row.seat_id], row.id, row.trade_no, Decimal(row.arrival_amount).quantize(deals.ZERO),
                     row.hired_on, row.arrival_date) for row in session.execute(stmt)]

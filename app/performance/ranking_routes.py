@@ -12,7 +12,8 @@ from app.api.routes import query_int
 from app.auth.permissions import require
 from app.exports import xlsx_response
 from app.extensions import db
-from app.performance import rankings, rankings_records
+from app.org.models import Org
+from app.performance import period, rankings, rankings_records
 from app.performance import rankings_panel as _panel  # noqa: F401  (registers the home-page panel)
 from app.performance.metrics import PerfMetric
 from app.performance.rankings_access import RANKINGS_VIEW
@@ -23,7 +24,7 @@ PAGE_ROWS = 20  # rows per board on the page; the export lists every ranked seat
 CHART_ROWS = 10
 
 
-def _request_args() -> tuple[Any, Any]:
+def _request_args() -> tuple[period.Period, Org | None]:
     month = rankings.month_of(request.args.get("month", ""))
     return month, rankings.org_of(db.session, query_int("org_id"))
 

@@ -12,7 +12,8 @@ from app.api.routes import query_int
 from app.auth.permissions import require
 from app.exports import xlsx_response
 from app.extensions import db
-from app.performance import rankings, rankings_records
+from app.org.models import Org
+from app.performance import period, rankings, rankings_records
 from app.performance import rankings_panel as _panel  # noqa: F401  (registers the home-page panel)
 from app.performance.metrics import PerfMetric
 from app.performance.rankings_access import RANKINGS_VIEW
@@ -23,7 +24,7 @@ PAGE_ROWS = 20  # rows per board on the page; the export lists every ranked seat
 CHART_ROWS = 10
 
 
-def _request_args() -> tuple[Any, Any]:
+def _request_args() -> tuple[period.Period, Org | None]:
     month = rankings.month_of(request.args.get("month", ""))
     return month, rankings.org_of(db.session, query_int("org_id"))
 
@@ -59,9 +60,19 @@ def index() -> Any:
         "performance/rankings/index.html", month=month, org=org, orgs=rankings.filter_orgs(db.session),
         boards=list(found.values()), rows=PAGE_ROWS, options={m: chart_option(b) for m, b in found.items()},
         previous=(month.start - timedelta(days=1)).strftime("%Y-%m"),
-        following=(month.end + timedelta(days=1)).strftime("%Y-%m"), me=current_user.id,
-        first_deals=rankings_records.fastest_first_deals(db.session, org),
-        big_deals=rankings_records.biggest_deals(db.session, org),
+        following=(month.end + timedelta(days=1)).strftime("%Y-%m"), me=current_user.id)
+
+
+@bp.get("/records")
+@require(RANKINGS_VIEW)
+def records() -> Any:
+    """新员工纪录: all-time, so only the org filter (a month would mean nothing here)."""
+    org = rankings.org_of(db.session, query_int("org_id"))
+    seats = rankings.ranked_seats(db.session, org)
+    return render_template(
+        "performance/rankings/records.html", org=org, orgs=rankings.filter_orgs(db.session), me=current_user.id,
+        first_deals=rankings_records.fastest_first_deals(db.session, org, population=seats),
+        big_deals=rankings_records.biggest_deals(db.session, org, population=seats),
         new_employee_days=rankings_records.new_employee_days(db.session))
 
 

@@ -92,17 +92,22 @@ def org_of(session: DbSession, org_id: int | None) -> Org | None:
     return org
 
 
-def figures(session: DbSession, metric: PerfMetric, seat_ids: Sequence[int], start: date,
-            end: date) -> dict[int, Decimal | int]:
-    """Per seat, its figure for ``metric`` from ``start`` to ``end`` inclusive (zeros included)."""
-    if metric == PerfMetric.INVITATIONS:
-        return {seat: counts[Metric.INVITATION] for seat, counts in facts.totals(session, seat_ids, start, end).items()}
-    totals = deals.by_seat(session, seat_ids, start, end)
-    if metric == PerfMetric.DEALS:
-        return {seat: total.count for seat, total in totals.items()}
-    if metric == PerfMetric.AMOUNT:
-        return {seat: total.amount for seat, total in totals.items()}
-    raise ValueError(f"not a ranked figure: {metric}")
+def figures(session: DbSession, metrics: Sequence[PerfMetric], seat_ids: Sequence[int], start: date,
+            end: date) -> dict[PerfMetric, dict[int, Decimal | int]]:
+    """Per metric asked for and per seat, its figure from ``start`` to ``end`` inclusive (zeros included): one
+    query over the deals for 成单量 and 交易金额 together, one over the daily facts for 邀约量."""
+    found: dict[PerfMetric, dict[int, Decimal | int]] = {}
+    for metric in metrics:
+        if metric not in RANKED:
+            raise ValueError(f"not a ranked figure: {metric}")
+    if PerfMetric.INVITATIONS in metrics:
+        found[PerfMetric.INVITATIONS] = {seat: counts[Metric.INVITATION]
+                                         for seat, counts in facts.totals(session, seat_ids, start, end).items()}
+    if PerfMetric.DEALS in metrics or PerfMetric.AMOUNT in metrics:
+        totals = deals.by_seat(session, seat_ids, start, end)
+        found[PerfMetric.DEALS] = {seat: total.count for seat, total in totals.items()}
+        found[PerfMetric.AMOUNT] = {seat: total.amount for seat, total in totals.items()}
+    return {metric: found[metric] for metric in metrics}
 
 
 def rank(seats: Sequence[RankedSeat], values: dict[int, Decimal | int]) -> list[Entry]:
@@ -119,11 +124,7 @@ def rank(seats: Sequence[RankedSeat], values: dict[int, Decimal | int]) -> list[
 def board(session: DbSession, metric: PerfMetric, start: date, end: date, org: Org | None = None) -> Board:
     """The ranking of ``metric`` (成单量 / 邀约量 / 交易金额) from ``start`` to ``end`` inclusive, over the whole
     company or ``org`` and below."""
-    if metric not in RANKED:
-        raise ValueError(f"not a ranked figure: {metric}")
-    seats = ranked_seats(session, org)
-    values = figures(session, metric, [seat.user_id for seat in seats], start, end)
-    return Board(metric, start, end, org, rank(seats, values))
+    return boards(session, start, end, org, metrics=(metric,))[metric]
 
 
 def rank_of(session: DbSession, user: User, metric: PerfMetric, month_start: date,
@@ -135,12 +136,15 @@ def rank_of(session: DbSession, user: User, metric: PerfMetric, month_start: dat
     return (entry.rank, found.total) if entry is not None else None
 
 
-def boards(session: DbSession, start: date, end: date, org: Org | None = None) -> dict[PerfMetric, Board]:
-    """The three boards (交易金额, 成单量, 邀约量) of one period and population, the seats loaded once."""
-    seats = ranked_seats(session, org)
-    ids = [seat.user_id for seat in seats]
-    return {metric: Board(metric, start, end, org, rank(seats, figures(session, metric, ids, start, end)))
-            for metric in RANKED}
+def boards(session: DbSession, start: date, end: date, org: Org | None = None,
+           seats: Sequence[RankedSeat] | None = None,
+           metrics: Sequence[PerfMetric] = RANKED) -> dict[PerfMetric, Board]:
+    """The boards of ``metrics`` (default all three: 交易金额, 成单量, 邀约量) for one period, over the whole
+    company or ``org`` and below (``seats``: that population, when the caller has already loaded it)."""
+    if seats is None:
+        seats = ranked_seats(session, org)
+    values = figures(session, metrics, [seat.user_id for seat in seats], start, end)
+    return {metric: Board(metric, start, end, org, rank(seats, values[metric])) for metric in metrics}
 
 
 def filter_orgs(session: DbSession) -> list[Org]:

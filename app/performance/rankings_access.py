@@ -13,3 +13,4 @@ grant("dept_head", RANKINGS_VIEW)
 grant("seat", RANKINGS_VIEW)
 
 menu.add("performance", "业绩排名", "rankings.index", RANKINGS_VIEW, order=20)
+menu.add("performance", "新员工纪录", "rankings.records", RANKINGS_VIEW, order=21)

@@ -19,8 +19,8 @@ GOLD, SILVER = PerfMetric.AMOUNT, PerfMetric.DEALS  # 金榜 = 交易金额, 银
 
 def _rankings() -> dict[str, Any]:
     month = period.this_month()
-    gold = rankings.board(db.session, GOLD, month.start, month.end)
-    silver = rankings.board(db.session, SILVER, month.start, month.end)
+    found = rankings.boards(db.session, month.start, month.end, metrics=(GOLD, SILVER))
+    gold, silver = found[GOLD], found[SILVER]
     return {"month": month, "boards": [("金榜", gold), ("银榜", silver)], "rows": PANEL_ROWS,
             "mine": [(board.metric, board.entry_of(current_user.id), board.total) for board in (gold, silver)]}
 

@@ -47,6 +47,7 @@ def expected_ranks(values: dict[int, object]) -> dict[int, int]:
     return {seat: 1 + sum(1 for other in values.values() if other > value) for seat, value in values.items()}
 
 
+@pytest.mark.db_sensitive
 @pytest.mark.parametrize("metric", rankings.RANKED)
 def test_board_ranks_every_active_seat_by_the_counted_figure(login_as, metric):
     month = period.this_month()
@@ -75,6 +76,7 @@ def test_ties_share_a_rank_and_are_listed_by_work_no():
     assert [(e.seat.user_id, e.rank) for e in entries] == [(1, 1), (2, 2), (3, 2), (4, 4)]
 
 
+@pytest.mark.db_sensitive
 def test_a_board_narrowed_to_a_department_ranks_only_its_seats(app):
     month = period.this_month()
     department = user_named("seat01").org
@@ -104,6 +106,7 @@ def _counted_deals() -> dict[int, list[Trade]]:
     return found
 
 
+@pytest.mark.db_sensitive
 def test_new_employee_records_count_deals_inside_the_new_employee_period(app):
     from datetime import timedelta
 

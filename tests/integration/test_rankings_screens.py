@@ -46,6 +46,8 @@ def test_every_holder_sees_the_whole_company_board(login_as, username):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "业绩排名" in html and "金榜" in html and "银榜" in html and "新员工纪录" in html
+    records = login_as(username).get("/performance/rankings/records")
+    assert records.status_code == 200 and "最快首单" in records.get_data(as_text=True)
     expected = counted_amounts()
     shown = page_values(html, "amount")
     assert {seat: Decimal(value) for seat, value in shown.items()} == {
@@ -57,6 +59,7 @@ def test_every_holder_sees_the_whole_company_board(login_as, username):
 def test_a_role_without_the_permission_is_refused(login_as):
     assert login_as("finance01").get("/performance/rankings/").status_code == 403
     assert login_as("finance01").get("/performance/rankings/export").status_code == 403
+    assert login_as("finance01").get("/performance/rankings/records").status_code == 403
 
 
 def test_bad_month_and_unknown_org_are_refused(login_as):
@@ -65,6 +68,7 @@ def test_bad_month_and_unknown_org_are_refused(login_as):
     assert response.status_code == 422
     assert "月份格式应为 YYYY-MM" in response.get_data(as_text=True)
     assert client.get("/performance/rankings/?org_id=999999").status_code == 404
+    assert client.get("/performance/rankings/records?org_id=999999").status_code == 404
 
 
 def test_the_org_filter_narrows_the_board_to_that_department(login_as):

@@ -68,6 +68,7 @@ def _month_index(months, day):
 
 
 @pytest.mark.date_sensitive
+@pytest.mark.db_sensitive
 def test_leadership_figures_agree_with_counting_every_row(app, login_as):
     today = clock.today()
     month = this_month(today)
@@ -225,6 +226,7 @@ def test_a_seat_sees_his_own_desk_and_its_lists(app, login_as):
 
 
 @pytest.mark.date_sensitive
+@pytest.mark.db_sensitive
 def test_a_head_sees_his_departments_or_one_of_his_seats(app, login_as):
     head = user_named("head01")
     client = login_as("head01")

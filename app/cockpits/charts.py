@@ -45,10 +45,14 @@ def desk_deals_link(desk: Desk, monitor: bool) -> str:
 
 
 def _bars(names: Sequence[str], series: list[dict[str, Any]], links: Any, *, horizontal: bool = False,
-          unit: str = "万元") -> dict[str, Any]:
-    category = {"type": "category", "data": list(names), "axisLabel": {"interval": 0, "width": 90,
-                                                                        "overflow": "truncate"}}
-    value = {"type": "value", "name": unit}
+          unit: str = "万元", every_label: bool = True) -> dict[str, Any]:
+    """Bars per category; horizontal bars keep long names readable (truncated), upright ones tilt them."""
+    label: dict[str, Any] = ({"interval": 0, "width": 90, "overflow": "truncate"} if horizontal
+                             else {"interval": 0, "rotate": 30} if every_label else {})
+    category = {"type": "category", "data": list(names), "axisLabel": label}
+    value: dict[str, Any] = {"type": "value"} if horizontal else {"type": "value", "name": unit}
+    if unit != "万元":
+        value["minInterval"] = 1  # counts: no half a customer on the axis
     option: dict[str, Any] = {
         "tooltip": {"trigger": "axis"}, "legend": {"top": 0},
         "grid": {"left": 8, "right": 24, "top": 36, "bottom": 8, "containLabel": True},
@@ -67,7 +71,7 @@ def deal_bars(slices: Sequence[Slice], period: Period, key: str) -> dict[str, An
         {"name": "成单金额（万元）", "type": "bar", "data": [wan(s.amount) for s in slices]},
         {"name": "成单量（单）", "type": "bar", "xAxisIndex": 1, "data": [s.count for s in slices]}],
         {"成单金额（万元）": links, "成单量（单）": links}, horizontal=True)
-    option["xAxis"] = [{"type": "value", "name": "万元"}, {"type": "value", "name": "单", "position": "top"}]
+    option["xAxis"] = [{"type": "value"}, {"type": "value", "position": "top", "minInterval": 1}]
     return option
 
 
@@ -122,7 +126,7 @@ def flows(lead: Leadership) -> dict[str, Any]:
               for reason, counts in lead.flows.items()]
     option = _bars([m.label for m in lead.months], series,
                    {reason.label: _month_links("cockpits.moves", lead.months, reason=reason.value)
-                    for reason in lead.flows}, unit="次")
+                    for reason in lead.flows}, unit="次", every_label=False)
     option["legend"] = {"top": 0, "type": "scroll"}
     return option
 

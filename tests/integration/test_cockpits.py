@@ -301,3 +301,26 @@ def test_trade_and_customer_lists_take_the_drill_filters(app, login_as):
     assert sorted(re.findall(r'data-customer="([^"]+)"', html)) == sorted(numbers[i] for i in holders)
     export = login_as("admin").get("/customers/export?holding=0")
     assert export.status_code == 200
+
+
+@pytest.mark.date_sensitive
+def test_the_api_gives_the_screens_figures(app, api_as):
+    found = lead_service.leadership(db.session, scope_of(db.session, user_named("admin")), this_month(clock.today()))
+    body = api_as("admin").get("/api/v1/cockpits/leadership").json
+    assert (body["deals"], Decimal(body["amount"])) == (found.totals.count, found.totals.amount)
+    assert [Decimal(s["amount"]) for s in body["by_project"]] == [s.amount for s in found.by_project]
+    assert (body["holding"], body["empty"]) == (found.holding, found.empty)
+    assert body["pools"] == {pool.value: count for pool, count in found.pools}
+    assert api_as("admin").get("/api/v1/cockpits/leadership?grain=week&value=2026-W99").status_code == 422
+    assert api_as("seat01").get("/api/v1/cockpits/leadership").status_code == 403
+
+    seat = user_named("seat01")
+    body = api_as("seat01").get("/api/v1/cockpits/manager").json
+    want_types, want_status, want_count, want_amount = _seat_oracle({seat.id})
+    assert body["seat_id"] == seat.id and body["team"] == [seat.id]
+    assert body["customer_types"] == {kind.value: want_types[kind] for kind in CustomerType}
+    assert {s["status"]: s["count"] for s in body["pipeline"]} == {s.value: want_status[s] for s in TradeStatus}
+    assert (body["deals"], Decimal(body["amount"])) == (want_count, want_amount)
+    seat11 = user_named("seat11")
+    assert api_as("head01").get(f"/api/v1/cockpits/manager?seat_id={seat11.id}").status_code == 404
+    assert api_as("head01").get(f"/api/v1/cockpits/manager?seat_id={seat.id}").json["deals"] == want_count

@@ -68,6 +68,9 @@ MANAGER_BODY = spec.schema("ManagerCockpit", {
                            "label": {"type": "string"}, "count": {"type": "integer"}, "amount": MONEY}}},
         "month": {"type": "string", "description": "本月 YYYY-MM"},
         "deals": {"type": "integer", "description": "本月成单量"}, "amount": {**MONEY, "description": "本月交易金额"},
+        "rank": {"type": "integer", "nullable": True,
+                 "description": "本月交易金额全公司排名（所看坐席；全部坐席时为 null）"},
+        "ranked": {"type": "integer", "nullable": True, "description": "参与排名的坐席数"},
         "appointments_today": {"type": "integer"}, "todos_overdue": {"type": "integer"},
         "todos_due": {"type": "integer", "description": "临近到期的待办"},
     },
@@ -117,4 +120,5 @@ def cockpit_manager() -> Any:
         "pipeline": [{"status": s.status.value, "label": s.status.label, "count": s.count, "amount": str(s.amount)}
                      for s in desk.pipeline],
         "month": desk.month.value, "deals": desk.deals.count, "amount": str(desk.deals.amount),
+        "rank": desk.rank[0] if desk.rank else None, "ranked": desk.rank[1] if desk.rank else None,
         "appointments_today": desk.appointment_count, "todos_overdue": len(desk.overdue), "todos_due": len(desk.due)})

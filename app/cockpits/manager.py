@@ -4,7 +4,8 @@ of their seats he picks).
 我的客户 are the customers in the viewer's scope sitting in 个人信息池, by 客户类型; the pipeline (交易进度)
 is every trade in the scope by status; 本月成单 are deals (:mod:`app.performance.deals`) of the seats shown;
 today's to-dos are the viewer's own (:func:`app.oa.todos.due_soon`), appointments those of the seats shown
-and the viewer for today; the rank is the seat's place in this month's 交易金额 ranking.
+and the viewer for today; the rank is the seat's place on this month's company-wide 交易金额 board
+(:func:`app.performance.rankings.rank_of`; a head's whole team has none).
 """
 
 from __future__ import annotations
@@ -29,12 +30,14 @@ from app.oa import todos
 from app.oa.models import Todo
 from app.org import scope as data_scope
 from app.org.scope import Scope
-from app.performance import deals, seats
+from app.performance import deals, rankings, seats
 from app.performance.deals import ZERO, DealTotals
+from app.performance.metrics import PerfMetric
 from app.performance.period import Period, this_month
 from app.trades.models import Trade, TradeStatus
 
 APPOINTMENTS_SHOWN = 20
+RANK_METRIC = PerfMetric.AMOUNT  # 金榜: the company-wide board of 交易金额
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class Desk:
     due: list[Todo]
     appointments: list[Appointment]
     appointment_count: int
+    rank: tuple[int, int] | None  # the seat shown on this month's 交易金额 board: (名次, 共几人)
 
     @property
     def seat_ids(self) -> list[int]:
@@ -129,6 +133,7 @@ def desk(session: DbSession, viewer: User, seat_id: int | None = None) -> Desk:
     ids = [seat.id] if seat is not None else [s.id for s in team]
     overdue, due = todos.due_soon(session, viewer, today)
     appointments, appointment_count = appointments_today(session, sorted({*ids, viewer.id}), today)
+    rank = rankings.rank_of(session, seat, RANK_METRIC, month.start, month.end) if seat is not None else None
     return Desk(viewer=viewer, team=team, seat=seat, month=month, customer_types=customer_types(session, scope, seat),
                 pipeline=pipeline(session, scope, seat), deals=month_deals(session, ids, month), overdue=overdue,
-                due=due, appointments=appointments, appointment_count=appointment_count)
+                due=due, appointments=appointments, appointment_count=appointment_count, rank=rank)

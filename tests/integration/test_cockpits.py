@@ -190,6 +190,18 @@ def _seat_oracle(seat_ids, org_paths=()):
             sum((t.arrival_amount for t in deals), ZERO))
 
 
+def _rank_oracle(seat):
+    """The seat's competition rank (1, 2, 2, 4) among every active seat by this month's 交易金额 — by hand."""
+    month = this_month(clock.today())
+    seats = [u for u in db.session.scalars(select(User)) if u.status == UserStatus.ACTIVE
+             and any(r.code == "seat" for r in u.roles)]
+    amounts = defaultdict(Decimal)
+    for t in db.session.scalars(select(Trade)):
+        if _is_deal(t) and month.start <= t.arrival_date <= month.end:
+            amounts[t.seat_id] += t.arrival_amount
+    return 1 + sum(1 for u in seats if amounts[u.id] > amounts[seat.id]), len(seats)
+
+
 def _desk_figures(html):
     options = _options(html)
     types = {d["name"]: d["value"] for d in options["chart-types"]["series"][0]["data"]}
@@ -214,6 +226,9 @@ def test_a_seat_sees_his_own_desk_and_its_lists(app, login_as):
     assert pipeline == {status.label: want_status[status] for status in TradeStatus}
     assert (count, amount) == (want_count, want_amount) and count > 0
     assert "面谈理财方案" in html and customer.name in html
+    rank, ranked = _rank_oracle(seat)
+    card = re.sub(r"<[^>]+>|\s+", " ", re.search(r'id="card-rank">(.*?)</a>', html, re.S).group(1))
+    assert f"第 {rank} 名" in card and f"共 {ranked} 人" in card
     # The bars open the seat's own lists with the same rows.
     for url, kind in zip(options["chart-types"]["links"], CustomerType, strict=True):
         assert client.get(url).get_data(as_text=True).count('data-customer="') == want_types[kind]
@@ -321,6 +336,7 @@ def test_the_api_gives_the_screens_figures(app, api_as):
     assert body["customer_types"] == {kind.value: want_types[kind] for kind in CustomerType}
     assert {s["status"]: s["count"] for s in body["pipeline"]} == {s.value: want_status[s] for s in TradeStatus}
     assert (body["deals"], Decimal(body["amount"])) == (want_count, want_amount)
+    assert (body["rank"], body["ranked"]) == _rank_oracle(seat)
     seat11 = user_named("seat11")
     assert api_as("head01").get(f"/api/v1/cockpits/manager?seat_id={seat11.id}").status_code == 404
     assert api_as("head01").get(f"/api/v1/cockpits/manager?seat_id={seat.id}").json["deals"] == want_count

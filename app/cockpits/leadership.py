@@ -208,19 +208,15 @@ def interest_by_month(session: DbSession, scope: Scope, months: Sequence[Month])
     return _sums(session, stmt, months)
 
 
-def holding_counts(session: DbSession, scope: Scope) -> tuple[int, int]:
-    """(持仓, 空仓) customers in the scope."""
-    total = session.scalar(select(func.count(Customer.id)).where(customers_in(scope))) or 0
-    holding = session.scalar(select(func.count(Customer.id))
-                             .where(customers_in(scope), Customer.id.in_(deals.holders()))) or 0
-    return holding, total - holding
-
-
-def pool_sizes(session: DbSession, scope: Scope) -> list[tuple[Pool, int]]:
-    """Customers per information pool (信息池), every pool listed."""
-    stmt = select(Customer.pool, func.count(Customer.id)).where(customers_in(scope)).group_by(Customer.pool)
-    found: dict[Any, int] = {key: int(count) for key, count in session.execute(stmt)}
-    return [(pool, int(found.get(pool, 0))) for pool in Pool]
+def customer_counts(session: DbSession, scope: Scope) -> tuple[list[tuple[Pool, int]], int, int]:
+    """Customers in the scope per information pool (信息池, every pool listed), and how many of them hold a
+    product (持仓) or not (空仓) — one pass over the customers."""
+    holding = func.sum(case((Customer.id.in_(deals.holders()), 1), else_=0))
+    stmt = select(Customer.pool, func.count(Customer.id), holding).where(customers_in(scope)).group_by(Customer.pool)
+    found: dict[Any, tuple[int, int]] = {key: (int(count), int(held or 0))
+                                         for key, count, held in session.execute(stmt)}
+    held = sum(h for _, h in found.values())
+    return [(pool, found.get(pool, (0, 0))[0]) for pool in Pool], held, sum(c for c, _ in found.values()) - held
 
 
 def flows(session: DbSession, scope: Scope, months: Sequence[Month]) -> dict[MoveReason, list[int]]:
@@ -240,7 +236,7 @@ def flows(session: DbSession, scope: Scope, months: Sequence[Month]) -> dict[Mov
 def leadership(session: DbSession, scope: Scope, period: Period) -> Leadership:
     """Every figure of the leadership cockpit for the period (trends: the twelve months up to its end)."""
     months = trend_months(period)
-    holding, empty = holding_counts(session, scope)
+    pools, holding, empty = customer_counts(session, scope)
     return Leadership(
         period=period, totals=deal_totals(session, scope, period.start, period.end),
         by_project=by_project(session, scope, period.start, period.end),
@@ -248,4 +244,4 @@ def leadership(session: DbSession, scope: Scope, period: Period) -> Leadership:
         top_seats=top_seats(session, scope, period.start, period.end), months=months,
         by_month=by_month(session, scope, months), income_by_month=income_by_month(session, scope, months),
         interest_by_month=interest_by_month(session, scope, months), holding=holding, empty=empty,
-        pools=pool_sizes(session, scope), flows=flows(session, scope, months))
+        pools=pools, flows=flows(session, scope, months))

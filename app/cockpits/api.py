@@ -49,9 +49,9 @@ LEADERSHIP_BODY = spec.schema("LeadershipCockpit", {
         "empty": {"type": "integer", "description": "空仓客户数"},
         "pools": {"type": "object", "description": "各信息池客户数（按信息池代码）",
                   "properties": {pool.value: {"type": "integer", "description": pool.label} for pool in Pool}},
-        "flows": {"type": "object", "description": "信息池流转次数，按原因代码（" + "、".join(
-                      f"{r.value} {r.label}" for r in MoveReason) + "），每月一个数（与 months 对应）",
-                  "additionalProperties": {"type": "array", "items": {"type": "integer"}}},
+        "flows": {"type": "object", "description": "期间信息池流转次数，按原因代码（" + "、".join(
+                      f"{r.value} {r.label}" for r in MoveReason) + "）",
+                  "additionalProperties": {"type": "integer"}},
     },
 })
 MANAGER_BODY = spec.schema("ManagerCockpit", {
@@ -102,7 +102,7 @@ def cockpit_leadership() -> Any:
         "income_by_month": [str(v) for v in lead.income_by_month],
         "interest_by_month": [str(v) for v in lead.interest_by_month], "holding": lead.holding, "empty": lead.empty,
         "pools": {pool.value: count for pool, count in lead.pools},
-        "flows": {reason.value: counts for reason, counts in lead.flows.items()}})
+        "flows": {reason.value: count for reason, count in lead.flows}})
 
 
 spec.operation("get", "/cockpits/manager", summary="客户经理驾驶舱：我的客户、交易进度、本月成单、今日预约与待办",

@@ -14,6 +14,7 @@ from app.cockpits.leadership import Leadership, Month, Slice
 from app.cockpits.manager import Desk
 from app.customers.models import POOL_LABELS
 from app.performance.period import Period
+from app.pools.models import MoveReason
 
 WAN = Decimal(10000)
 
@@ -89,8 +90,8 @@ def monthly(lead: Leadership) -> dict[str, Any]:
         "links": {"募集金额（万元）": links, "成单量（单）": links}}
 
 
-def _month_links(endpoint: str, months: Sequence[Month], **filters: Any) -> list[str]:
-    return [url_for(endpoint, month=m.label, **filters) for m in months]
+def _month_links(endpoint: str, months: Sequence[Month]) -> list[str]:
+    return [url_for(endpoint, grain="month", value=m.label) for m in months]
 
 
 def income(lead: Leadership) -> dict[str, Any]:
@@ -120,15 +121,17 @@ def pools(lead: Leadership) -> dict[str, Any]:
                  [url_for("customers.index", pool=pool.value) for pool, _ in lead.pools], unit="人")
 
 
+def _moves_link(period: Period, reason: MoveReason) -> str:
+    args: dict[str, Any] = {**period.args(), "reason": reason.value}
+    return url_for("cockpits.moves", **args)
+
+
 def flows(lead: Leadership) -> dict[str, Any]:
-    """Pool moves by reason, stacked per month; a segment opens that month's moves of that reason."""
-    series = [{"name": reason.label, "type": "bar", "stack": "moves", "data": counts}
-              for reason, counts in lead.flows.items()]
-    option = _bars([m.label for m in lead.months], series,
-                   {reason.label: _month_links("cockpits.moves", lead.months, reason=reason.value)
-                    for reason in lead.flows}, unit="次", every_label=False)
-    option["legend"] = {"top": 0, "type": "scroll"}
-    return option
+    """Pool moves of the period per reason; a bar opens those moves."""
+    return _bars([reason.label for reason, _ in lead.flows],
+                 [{"name": "流转次数", "type": "bar", "data": [count for _, count in lead.flows]}],
+                 [_moves_link(lead.period, reason) for reason, _ in lead.flows],
+                 horizontal=True, unit="次")
 
 
 def customer_types(desk: Desk) -> dict[str, Any]:

@@ -1,5 +1,5 @@
-"""The lists behind the leadership cockpit's trend figures that have no list screen elsewhere: a month's pool
-moves of one reason, its submitted income records, its posted interest lines — the same rows the charts count."""
+"""The lists behind the leadership cockpit's figures that have no list screen elsewhere: a period's pool moves
+of one reason, a month's submitted income records and posted interest lines — the same rows the charts count."""
 
 from __future__ import annotations
 
@@ -9,23 +9,24 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from app.cockpits.leadership import Month, local_start
+from app.cockpits.leadership import local_start
 from app.org import scope as data_scope
 from app.org.scope import Scope
+from app.performance.period import Period
 from app.pools.models import MoveReason, PoolHistory
 from app.trades.models import IncomeStatus, InterestLine, InterestPayment, PayoutStatus, Trade, TradeIncome
 
 
-def moves(scope: Scope, month: Month, reason: MoveReason | None) -> Select[Any]:
-    """Pool moves (流转) in the month, of one reason when given, newest first."""
-    stmt = (select(PoolHistory).where(PoolHistory.at >= local_start(month.start),
-                                      PoolHistory.at < local_start(month.end + timedelta(days=1)),
+def moves(scope: Scope, period: Period, reason: MoveReason | None) -> Select[Any]:
+    """Pool moves (流转) in the period, of one reason when given, newest first."""
+    stmt = (select(PoolHistory).where(PoolHistory.at >= local_start(period.start),
+                                      PoolHistory.at < local_start(period.end + timedelta(days=1)),
                                       data_scope.org_condition(scope, PoolHistory.org_id))
             .options(selectinload(PoolHistory.customer)).order_by(PoolHistory.at.desc(), PoolHistory.id.desc()))
     return stmt.where(PoolHistory.reason == reason) if reason is not None else stmt
 
 
-def incomes(scope: Scope, month: Month) -> Select[Any]:
+def incomes(scope: Scope, month: Period) -> Select[Any]:
     """Submitted income records (交易收益) dated in the month."""
     return (select(TradeIncome).join(Trade, Trade.id == TradeIncome.trade_id)
             .where(TradeIncome.status == IncomeStatus.SUBMITTED, TradeIncome.income_date >= month.start,
@@ -34,7 +35,7 @@ def incomes(scope: Scope, month: Month) -> Select[Any]:
             .order_by(TradeIncome.income_date.desc(), TradeIncome.id.desc()))
 
 
-def interest(scope: Scope, month: Month) -> Select[Any]:
+def interest(scope: Scope, month: Period) -> Select[Any]:
     """Lines of posted interest payments (付息) paid in the month."""
     return (select(InterestLine).join(InterestPayment, InterestPayment.id == InterestLine.payment_id)
             .join(Trade, Trade.id == InterestLine.trade_id)

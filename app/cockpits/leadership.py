@@ -3,7 +3,7 @@
 Raised money (募集) is deals (成单, :mod:`app.performance.deals`) by project, branch, month and seat; income
 is submitted 交易收益 by 收益日期; interest paid is posted 付息 lines by 付息日; 持仓 / 空仓 customers follow
 :func:`app.performance.deals.holders`; pool sizes count ``customer.pool``; pool flows count ``pool_history``
-moves by reason (回收、分配、提取 …). Months are grouped by a CASE over the month bounds, the same SQL on
+moves of the period by reason (回收、分配、提取 …). Months are grouped by a CASE over the month bounds, the same SQL on
 SQLite and PostgreSQL, read through the date indexes.
 """
 
@@ -71,7 +71,7 @@ class Leadership:
     holding: int
     empty: int
     pools: list[tuple[Pool, int]]
-    flows: dict[MoveReason, list[int]] = field(default_factory=dict)  # reason → moves per month
+    flows: list[tuple[MoveReason, int]] = field(default_factory=list)  # moves in the period per reason
 
 
 def trend_months(period: Period) -> list[Month]:
@@ -83,12 +83,6 @@ def trend_months(period: Period) -> list[Month]:
         result.append(Month(start, end))
         cursor = start - timedelta(days=1)
     return result[::-1]
-
-
-def month_of(value: str) -> Month:
-    """The month named ``YYYY-MM`` (drill-down lists); ValueError when it is not one."""
-    start, end = periods.parse(PeriodKind.MONTH, value)
-    return Month(start, end)
 
 
 def local_start(day: date) -> datetime:
@@ -219,22 +213,19 @@ def customer_counts(session: DbSession, scope: Scope) -> tuple[list[tuple[Pool, 
     return [(pool, found.get(pool, (0, 0))[0]) for pool in Pool], held, sum(c for c, _ in found.values()) - held
 
 
-def flows(session: DbSession, scope: Scope, months: Sequence[Month]) -> dict[MoveReason, list[int]]:
-    """Pool moves (流转) per reason and month; reasons without a move are left out."""
-    index = _month_index(PoolHistory.at, months, instants=True).label("month")
-    stmt = (select(PoolHistory.reason, index, func.count())
-            .where(PoolHistory.at >= local_start(months[0].start),
-                   PoolHistory.at < local_start(months[-1].end + timedelta(days=1)),
+def flows(session: DbSession, scope: Scope, start: date, end: date) -> list[tuple[MoveReason, int]]:
+    """Pool moves (流转) in the period per reason, most frequent first; reasons without a move left out."""
+    stmt = (select(PoolHistory.reason, func.count())
+            .where(PoolHistory.at >= local_start(start), PoolHistory.at < local_start(end + timedelta(days=1)),
                    data_scope.org_condition(scope, PoolHistory.org_id))
-            .group_by(PoolHistory.reason, index))
-    result: dict[MoveReason, list[int]] = {}
-    for reason, month, count in session.execute(stmt):
-        result.setdefault(MoveReason(reason), [0] * len(months))[int(month)] = int(count)
-    return {reason: result[reason] for reason in MoveReason if reason in result}
+            .group_by(PoolHistory.reason))
+    found = [(MoveReason(reason), int(count)) for reason, count in session.execute(stmt)]
+    return sorted(found, key=lambda item: (-item[1], list(MoveReason).index(item[0])))
 
 
 def leadership(session: DbSession, scope: Scope, period: Period) -> Leadership:
-    """Every figure of the leadership cockpit for the period (trends: the twelve months up to its end)."""
+    """Every figure of the leadership cockpit for the period (trends: the twelve months up to its end; customers
+    and pools: as they stand now)."""
     months = trend_months(period)
     pools, holding, empty = customer_counts(session, scope)
     return Leadership(
@@ -244,4 +235,4 @@ def leadership(session: DbSession, scope: Scope, period: Period) -> Leadership:
         top_seats=top_seats(session, scope, period.start, period.end), months=months,
         by_month=by_month(session, scope, months), income_by_month=income_by_month(session, scope, months),
         interest_by_month=interest_by_month(session, scope, months), holding=holding, empty=empty,
-        pools=pools, flows=flows(session, scope, months))
+        pools=pools, flows=flows(session, scope, period.start, period.end))

@@ -1,5 +1,5 @@
 """Screens: 指导驾驶舱 (leadership), 客户经理驾驶舱 (manager), and the leadership cockpit's month lists
-(pool moves, income records, interest lines) its trend charts open."""
+(pool moves, income records, interest lines) its charts open."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from flask_login import current_user
 from app.auth.permissions import can, require
 from app.cockpits import charts, details, leadership, manager
 from app.cockpits.access import LEADERSHIP, MANAGER
-from app.errors import ValidationFailed
 from app.extensions import db
 from app.org import scope as data_scope
 from app.performance import period as report_period
@@ -40,27 +39,20 @@ def leadership_page() -> Any:
                            grains=list(report_period.Grain), deals_url=deals_url)
 
 
-def _month_arg() -> leadership.Month:
-    try:
-        return leadership.month_of(request.args.get("month", "")[:7])
-    except ValueError:
-        raise ValidationFailed("月份格式应为 YYYY-MM") from None
-
-
 @bp.get("/leadership/moves")
 @require(LEADERSHIP)
 def moves() -> Any:
-    month = _month_arg()
+    period = report_period.from_args(request.args)
     raw = request.args.get("reason", "")
     reason = MoveReason(raw) if raw in MOVE_REASON_LABELS else None
-    page = db.paginate(details.moves(_leadership_scope(), month, reason), per_page=PER_PAGE, error_out=False)
-    return render_template("cockpits/moves.html", page=page, month=month, reason=reason)
+    page = db.paginate(details.moves(_leadership_scope(), period, reason), per_page=PER_PAGE, error_out=False)
+    return render_template("cockpits/moves.html", page=page, period=period, reason=reason)
 
 
 @bp.get("/leadership/incomes")
 @require(LEADERSHIP)
 def incomes() -> Any:
-    month = _month_arg()
+    month = report_period.from_args(request.args)
     page = db.paginate(details.incomes(_leadership_scope(), month), per_page=PER_PAGE, error_out=False)
     return render_template("cockpits/incomes.html", page=page, month=month)
 
@@ -68,7 +60,7 @@ def incomes() -> Any:
 @bp.get("/leadership/interest")
 @require(LEADERSHIP)
 def interest() -> Any:
-    month = _month_arg()
+    month = report_period.from_args(request.args)
     page = db.paginate(details.interest(_leadership_scope(), month), per_page=PER_PAGE, error_out=False)
     return render_template("cockpits/interest.html", page=page, month=month)
 

@@ -121,11 +121,10 @@ def test_leadership_figures_agree_with_counting_every_row(app, login_as):
     holders = {t.customer_id for t in trades if _is_deal(t) and t.status != TradeStatus.SETTLED}
     assert (found.holding, found.empty) == (len(holders), len(customers) - len(holders))
     assert dict(found.pools) == {pool: Counter(c.pool for c in customers)[pool] for pool in Pool}
-    flows: dict = defaultdict(lambda: [0] * 12)
-    for move in db.session.scalars(select(PoolHistory)):
-        if (i := _month_index(months, clock.local(move.at).date())) is not None:
-            flows[move.reason][i] += 1
-    assert found.flows == dict(flows) and flows
+    flows = Counter(move.reason for move in db.session.scalars(select(PoolHistory))
+                    if month.start <= clock.local(move.at).date() <= month.end)
+    assert dict(found.flows) == dict(flows) and flows
+    assert [count for _, count in found.flows] == sorted(flows.values(), reverse=True)
 
     page = login_as("admin").get("/cockpits/leadership")
     html = page.get_data(as_text=True)
@@ -163,10 +162,8 @@ def test_every_chart_opens_the_rows_it_counts(app, login_as):
         listed = client.get(url).get_data(as_text=True)
         assert listed.count('data-customer="') == min(value, 50), url
     assert found.holding + found.empty == len(customers)
-    for reason, per_month in found.flows.items():
-        for url, count in zip(options["chart-flows"]["links"][reason.label], per_month, strict=True):
-            if count:
-                assert f"共 {count} 次流转" in client.get(url).get_data(as_text=True), url
+    for url, (reason, count) in zip(options["chart-flows"]["links"], found.flows, strict=True):
+        assert f"reason={reason.value}" in url and f"共 {count} 次流转" in client.get(url).get_data(as_text=True)
     for series, figures in (("交易收益（万元）", found.income_by_month), ("已付利息（万元）", found.interest_by_month)):
         for url, amount in zip(options["chart-income"]["links"][series], figures, strict=True):
             listed = client.get(url).get_data(as_text=True)
@@ -273,8 +270,8 @@ def test_a_head_sees_his_departments_or_one_of_his_seats(app, login_as):
     ("manager01", "/cockpits/leadership?grain=year", 422, "统计周期应为"),
     ("manager01", "/cockpits/leadership?grain=month&value=2026-13", 422, "月份格式应为 YYYY-MM"),
     ("manager01", "/cockpits/leadership?grain=range&start=2026-06-30&end=2026-06-01", 422, "结束日期不能早于开始日期"),
-    ("manager01", "/cockpits/leadership/moves?month=June", 422, "月份格式应为 YYYY-MM"),
-    ("manager01", "/cockpits/leadership/incomes", 422, "月份格式应为 YYYY-MM"),
+    ("manager01", "/cockpits/leadership/moves?grain=month&value=June", 422, "月份格式应为 YYYY-MM"),
+    ("manager01", "/cockpits/leadership/incomes?grain=week&value=2026-06", 422, "周的格式应为 YYYY-Www"),
     ("seat01", "/cockpits/manager?seat=999999", 404, None),
 ])
 def test_refusals(app, login_as, username, url, status, message):

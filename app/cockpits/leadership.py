@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, not_, select
 
 from app import clock
 from app.auth.models import User
@@ -202,15 +202,24 @@ def interest_by_month(session: DbSession, scope: Scope, months: Sequence[Month])
     return _sums(session, stmt, months)
 
 
+def _customer_parts(scope: Scope) -> list[ColumnElement[bool]]:
+    """The scope of customers as disjoint conditions: the orgs covered, then the viewer's own customers outside
+    them. Counting each apart lets the org part read ``ix_customer_pool_org`` alone (an OR of both cannot)."""
+    by_org = data_scope.org_condition(scope, Customer.service_org_id)
+    return [by_org, and_(Customer.service_seat_id == scope.user_id, not_(by_org))]
+
+
 def customer_counts(session: DbSession, scope: Scope) -> tuple[list[tuple[Pool, int]], int, int]:
     """Customers in the scope per information pool (信息池, every pool listed), and how many of them hold a
-    product (持仓) or not (空仓) — one pass over the customers."""
-    holding = func.sum(case((Customer.id.in_(deals.holders()), 1), else_=0))
-    stmt = select(Customer.pool, func.count(Customer.id), holding).where(customers_in(scope)).group_by(Customer.pool)
-    found: dict[Any, tuple[int, int]] = {key: (int(count), int(held or 0))
-                                         for key, count, held in session.execute(stmt)}
-    held = sum(h for _, h in found.values())
-    return [(pool, found.get(pool, (0, 0))[0]) for pool in Pool], held, sum(c for c, _ in found.values()) - held
+    product (持仓, counted from the trades) or not (空仓)."""
+    sizes: dict[Any, int] = {}
+    for part in _customer_parts(scope):
+        for pool, count in session.execute(select(Customer.pool, func.count()).where(part).group_by(Customer.pool)):
+            sizes[pool] = sizes.get(pool, 0) + int(count)
+    holds = deals.holders().where(Trade.customer_id == Customer.id).exists()
+    holding = int(session.scalar(select(func.count(Customer.id)).where(customers_in(scope), holds)) or 0)
+    total = sum(sizes.values())
+    return [(pool, sizes.get(pool, 0)) for pool in Pool], holding, total - holding
 
 
 def flows(session: DbSession, scope: Scope, start: date, end: date) -> list[tuple[MoveReason, int]]:

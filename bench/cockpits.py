@@ -45,7 +45,7 @@ def leadership_sql(start: date, end: date) -> list[tuple[str, dict[str, Any]]]:
         cursor = (cursor.replace(day=28) + timedelta(days=4)).replace(day=1)
     period = {"start": start, "end": end}
     year = {"start": first, "end": end}
-    lo = datetime.combine(first, clock_time.min, tzinfo=clock.SHANGHAI)
+    lo = datetime.combine(start, clock_time.min, tzinfo=clock.SHANGHAI)
     hi = datetime.combine(end + timedelta(days=1), clock_time.min, tzinfo=clock.SHANGHAI)
     deal_in = f"{DEAL} AND arrival_date >= :start AND arrival_date <= :end"
     return [
@@ -62,9 +62,8 @@ def leadership_sql(start: date, end: date) -> list[tuple[str, dict[str, Any]]]:
         (f"SELECT {_month_case('p.payment_date', starts)}, sum(l.amount) FROM interest_line l JOIN interest_payment p "
          "ON p.id = l.payment_id WHERE p.status = 'posted' AND p.payment_date >= :start AND p.payment_date <= :end "
          "GROUP BY 1", year),
-        ("SELECT count(*) FROM customer", {}),
-        (f"SELECT count(*) FROM customer WHERE id IN (SELECT customer_id FROM trade WHERE {DEAL} "
-         "AND status <> 'settled')", {}),
+        (f"SELECT count(*) FROM customer c WHERE EXISTS (SELECT 1 FROM trade t WHERE t.customer_id = c.id AND "
+         f"t.{DEAL.replace(' AND ', ' AND t.')} AND t.status <> 'settled')", {}),
         ("SELECT pool, count(*) FROM customer GROUP BY pool", {}),
         ("SELECT reason, count(*) FROM pool_history WHERE at >= :lo AND at < :hi GROUP BY reason",
          {"lo": lo, "hi": hi}),

@@ -216,8 +216,12 @@ def customer_counts(session: DbSession, scope: Scope) -> tuple[list[tuple[Pool, 
     for part in _customer_parts(scope):
         for pool, count in session.execute(select(Customer.pool, func.count()).where(part).group_by(Customer.pool)):
             sizes[pool] = sizes.get(pool, 0) + int(count)
-    holds = deals.holders().where(Trade.customer_id == Customer.id).exists()
-    holding = int(session.scalar(select(func.count(Customer.id)).where(customers_in(scope), holds)) or 0)
+    if scope.is_all:  # every customer: count the holders from the (fewer) trades
+        held = deals.holders().subquery()
+        holding = int(session.scalar(select(func.count(func.distinct(held.c.customer_id)))) or 0)
+    else:  # from the customers in scope, each probing its trades (ix_trade_customer_id)
+        holds = deals.holders().where(Trade.customer_id == Customer.id).exists()
+        holding = int(session.scalar(select(func.count(Customer.id)).where(customers_in(scope), holds)) or 0)
     total = sum(sizes.values())
     return [(pool, sizes.get(pool, 0)) for pool in Pool], holding, total - holding
 

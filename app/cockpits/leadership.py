@@ -100,11 +100,6 @@ def _trades_in(scope: Scope) -> ColumnElement[bool]:
     return data_scope.org_condition(scope, Trade.org_id, Trade.seat_id)
 
 
-def customers_in(scope: Scope) -> ColumnElement[bool]:
-    """SQL: the customer lies in the scope — as :func:`app.customers.services.scoped` (the customer list) has it."""
-    return data_scope.org_condition(scope, Customer.service_org_id, Customer.service_seat_id)
-
-
 def _deal_columns() -> list[Any]:
     return [func.count(Trade.id).label("deals"), func.coalesce(func.sum(Trade.arrival_amount), 0).label("amount")]
 
@@ -203,25 +198,37 @@ def interest_by_month(session: DbSession, scope: Scope, months: Sequence[Month])
 
 
 def _customer_parts(scope: Scope) -> list[ColumnElement[bool]]:
-    """The scope of customers as disjoint conditions: the orgs covered, then the viewer's own customers outside
-    them. Counting each apart lets the org part read ``ix_customer_pool_org`` alone (an OR of both cannot)."""
+    """The scope of customers (as :func:`app.customers.services.scoped`, the customer list, has it) as disjoint
+    conditions: the orgs covered, then the viewer's own customers outside them. Counting each apart lets the org part use the (pool, org) and (org, type) indexes — an OR of both
+    makes SQLite scan the whole table."""
     by_org = data_scope.org_condition(scope, Customer.service_org_id)
     return [by_org, and_(Customer.service_seat_id == scope.user_id, not_(by_org))]
 
 
+def count_customers(session: DbSession, scope: Scope, key: Any, *where: ColumnElement[bool]) -> dict[Any, int]:
+    """Customers in the scope (and ``where``) per ``key``, summed over the parts of the scope."""
+    result: dict[Any, int] = {}
+    for part in _customer_parts(scope):
+        for value, count in session.execute(select(key, func.count()).where(part, *where).group_by(key)):
+            result[value] = result.get(value, 0) + int(count)
+    return result
+
+
+def _count_in_scope(session: DbSession, scope: Scope, *where: ColumnElement[bool]) -> int:
+    return sum(int(session.scalar(select(func.count()).select_from(Customer).where(part, *where)) or 0)
+               for part in _customer_parts(scope))
+
+
 def customer_counts(session: DbSession, scope: Scope) -> tuple[list[tuple[Pool, int]], int, int]:
     """Customers in the scope per information pool (信息池, every pool listed), and how many of them hold a
-    product (持仓, counted from the trades) or not (空仓)."""
-    sizes: dict[Any, int] = {}
-    for part in _customer_parts(scope):
-        for pool, count in session.execute(select(Customer.pool, func.count()).where(part).group_by(Customer.pool)):
-            sizes[pool] = sizes.get(pool, 0) + int(count)
+    product (持仓) or not (空仓)."""
+    sizes = count_customers(session, scope, Customer.pool)
     if scope.is_all:  # every customer: count the holders from the (fewer) trades
         held = deals.holders().subquery()
         holding = int(session.scalar(select(func.count(func.distinct(held.c.customer_id)))) or 0)
     else:  # from the customers in scope, each probing its trades (ix_trade_customer_id)
         holds = deals.holders().where(Trade.customer_id == Customer.id).exists()
-        holding = int(session.scalar(select(func.count(Customer.id)).where(customers_in(scope), holds)) or 0)
+        holding = _count_in_scope(session, scope, holds)
     total = sum(sizes.values())
     return [(pool, sizes.get(pool, 0)) for pool in Pool], holding, total - holding
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -21,7 +20,7 @@ from sqlalchemy.orm import selectinload
 from app import clock
 from app.auth.models import User
 from app.cockpits.access import MANAGER
-from app.cockpits.leadership import customers_in, local_start
+from app.cockpits.leadership import count_customers, local_start
 from app.customers.models import Customer, CustomerType, Pool
 from app.database import DbSession
 from app.errors import NotFound
@@ -87,11 +86,10 @@ def pick_seat(session: DbSession, viewer: User, seat_id: int | None) -> tuple[li
 
 def customer_types(session: DbSession, scope: Scope, seat: User | None) -> list[tuple[CustomerType, int]]:
     """我的客户 by type: customers in the scope in 个人信息池 (of the seat shown)."""
-    stmt = (select(Customer.type, func.count(Customer.id)).where(customers_in(scope), Customer.pool == Pool.PERSONAL)
-            .group_by(Customer.type))
+    where = [Customer.pool == Pool.PERSONAL]
     if seat is not None:
-        stmt = stmt.where(Customer.service_seat_id == seat.id)
-    found: dict[Any, int] = {key: int(count) for key, count in session.execute(stmt)}
+        where.append(Customer.service_seat_id == seat.id)
+    found = count_customers(session, scope, Customer.type, *where)
     return [(kind, int(found.get(kind, 0))) for kind in CustomerType]
 
 

@@ -199,8 +199,8 @@ def interest_by_month(session: DbSession, scope: Scope, months: Sequence[Month])
 
 def _customer_parts(scope: Scope) -> list[ColumnElement[bool]]:
     """The scope of customers (as :func:`app.customers.services.scoped`, the customer list, has it) as disjoint
-    conditions: the orgs covered, then the viewer's own customers outside them. Counting each apart lets the org part use the (pool, org) and (org, type) indexes — an OR of both
-    makes SQLite scan the whole table."""
+    conditions: the orgs covered, then the viewer's own customers outside them. Counting each apart lets the org
+    part use the (pool, org) and (org, type) indexes — an OR of both makes SQLite scan the whole table."""
     by_org = data_scope.org_condition(scope, Customer.service_org_id)
     return [by_org, and_(Customer.service_seat_id == scope.user_id, not_(by_org))]
 

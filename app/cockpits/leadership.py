@@ -72,6 +72,7 @@ class Leadership:
     empty: int
     pools: list[tuple[Pool, int]]
     flows: list[tuple[MoveReason, int]] = field(default_factory=list)  # moves in the period per reason
+    computed_at: datetime | None = None
 
 
 def trend_months(period: Period) -> list[Month]:
@@ -255,4 +256,21 @@ def leadership(session: DbSession, scope: Scope, period: Period) -> Leadership:
         top_seats=top_seats(session, scope, period.start, period.end), months=months,
         by_month=by_month(session, scope, months), income_by_month=income_by_month(session, scope, months),
         interest_by_month=interest_by_month(session, scope, months), holding=holding, empty=empty,
-        pools=pools, flows=flows(session, scope, period.start, period.end))
+        pools=pools, flows=flows(session, scope, period.start, period.end), computed_at=clock.now())
+
+
+CACHE_SECONDS = 300  # the cockpit's figures may be this old; 刷新 recomputes them
+
+
+def cached(session: DbSession, scope: Scope, period: Period, store: dict[Any, Leadership],
+           fresh: bool = False) -> Leadership:
+    """:func:`leadership`, kept in ``store`` (the app's) for :data:`CACHE_SECONDS` per scope and period: the
+    figures aggregate up to a million rows, and a cockpit is read far more often than five minutes change it."""
+    key = (scope, period)
+    found = store.get(key)
+    now = clock.now()
+    if fresh or found is None or found.computed_at is None or (now - found.computed_at).total_seconds() > CACHE_SECONDS:
+        if len(store) > 500:  # many scopes and periods: forget them all rather than grow
+            store.clear()
+        found = store[key] = leadership(session, scope, period)
+    return found

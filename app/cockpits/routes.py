@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
 from app.auth.permissions import can, require
@@ -29,14 +29,16 @@ def _leadership_scope() -> data_scope.Scope:
 @require(LEADERSHIP)
 def leadership_page() -> Any:
     period = report_period.from_args(request.args)
-    lead = leadership.leadership(db.session, _leadership_scope(), period)
+    lead = leadership.cached(db.session, _leadership_scope(), period, current_app.extensions.setdefault(
+        "cockpits.leadership", {}), fresh=request.args.get("fresh") == "1")
     options = {"months": charts.monthly(lead), "projects": charts.deal_bars(lead.by_project, period, "project"),
                "branches": charts.deal_bars(lead.by_branch, period, "org"),
                "seats": charts.deal_bars(lead.top_seats, period, "seat"), "income": charts.income(lead),
                "holdings": charts.holdings(lead), "pools": charts.pools(lead), "flows": charts.flows(lead)}
     deals_url = charts.deal_link(period)
     return render_template("cockpits/leadership.html", lead=lead, period=period, options=options,
-                           grains=list(report_period.Grain), deals_url=deals_url)
+                           grains=list(report_period.Grain), deals_url=deals_url,
+                           cache_minutes=leadership.CACHE_SECONDS // 60)
 
 
 @bp.get("/leadership/moves")

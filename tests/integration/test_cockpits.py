@@ -337,3 +337,23 @@ def test_the_api_gives_the_screens_figures(app, api_as):
     seat11 = user_named("seat11")
     assert api_as("head01").get(f"/api/v1/cockpits/manager?seat_id={seat11.id}").status_code == 404
     assert api_as("head01").get(f"/api/v1/cockpits/manager?seat_id={seat.id}").json["deals"] == want_count
+
+
+@pytest.mark.date_sensitive
+def test_the_leadership_page_keeps_its_figures_for_five_minutes_until_refreshed(app, login_as):
+    client = login_as("manager01")
+    before = client.get("/cockpits/leadership").get_data(as_text=True)
+    month = this_month(clock.today())
+    trade = db.session.scalars(select(Trade).where(Trade.arrival_confirmed.is_(True), Trade.status.not_in(
+        (TradeStatus.REFUNDED, TradeStatus.FAILED)), Trade.arrival_date >= month.start,
+        Trade.arrival_date <= month.end)).first()
+    assert trade is not None
+    amount = re.search(r'id="card-deals">.*?fs-4 fw-semibold">([\d,.]+)<', before, re.S).group(1)
+    trade.status = TradeStatus.REFUNDED
+    db.session.commit()
+    cached = client.get("/cockpits/leadership").get_data(as_text=True)
+    assert re.search(r'id="card-deals">.*?fs-4 fw-semibold">([\d,.]+)<', cached, re.S).group(1) == amount
+    assert "数据更新于" in cached and "刷新" in cached
+    fresh = client.get("/cockpits/leadership?fresh=1").get_data(as_text=True)
+    now = Decimal(re.search(r'id="card-deals">.*?fs-4 fw-semibold">([\d,.]+)<', fresh, re.S).group(1).replace(",", ""))
+    assert now == Decimal(amount.replace(",", "")) - trade.arrival_amount

@@ -85,6 +85,7 @@ def filter_from_args() -> services.CustomerFilter:
         category_id=_int("category"), grade=args.get("grade", ""), source=args.get("source", ""),
         import_batch=args.get("batch", "").strip(), seat_id=_int("seat"), org_id=_int("org"),
         created_from=_day("from"), created_to=_day("to"),
+        holding=args.get("holding", "") if args.get("holding", "") in ("0", "1") else "",
     )
 
 

@@ -27,6 +27,7 @@ from app.customers.models import (
 from app.database import DbSession
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.org import scope as data_scope
+from app.performance import deals
 from app.pools import history
 from app.pools.models import MoveReason
 from app.sequences import allocate
@@ -376,6 +377,7 @@ class CustomerFilter:
     org_id: int | None = None
     created_from: date | None = None
     created_to: date | None = None
+    holding: str = ""  # "1" 持仓 (holds a product), "0" 空仓 — app.performance.deals.holders
 
 
 def _term_condition(term: str) -> ColumnElement[bool]:
@@ -426,6 +428,10 @@ def filter_customers(stmt: Select[Any], f: CustomerFilter) -> Select[Any]:
         stmt = stmt.where(Customer.created_at >= _local_day_start(f.created_from))
     if f.created_to:
         stmt = stmt.where(Customer.created_at < _local_day_start(f.created_to + timedelta(days=1)))
+    if f.holding == "1":
+        stmt = stmt.where(Customer.id.in_(deals.holders()))
+    elif f.holding == "0":
+        stmt = stmt.where(Customer.id.not_in(deals.holders()))
     return stmt
 
 

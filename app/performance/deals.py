@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
 
 from app.admin import params
 from app.database import DbSession
@@ -89,3 +89,9 @@ def by_seat_day(session: DbSession, seat_ids: Sequence[int], start: date,
             .where(in_period(start, end), Trade.seat_id.in_(sorted(set(seat_ids))))
             .group_by(Trade.seat_id, Trade.arrival_date))
     return {(row.seat_id, row.arrival_date): totals_of(row) for row in session.execute(stmt)}
+
+
+def holders() -> Select[Any]:
+    """SQL: ids of customers holding a product (持仓客户) — with a deal not yet settled (已清算); every
+    other customer is 空仓. The cockpit's 持仓/空仓 figures and the customer list's filter share it."""
+    return select(Trade.customer_id).where(is_deal(), Trade.status != TradeStatus.SETTLED)

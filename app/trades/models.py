@@ -73,7 +73,10 @@ class Trade(Audited, Base):
     __tablename__ = "trade"
     # Deals (成单) are aggregated straight from here by seat and 到账时间 (app.performance.deals).
     __table_args__ = (Index("ix_trade_seat_arrival", "seat_id", "arrival_date"),
-                      Index("ix_trade_arrival_date", "arrival_date"))
+                      Index("ix_trade_arrival_date", "arrival_date"),
+                      # The leadership cockpit's deals by month / project / branch / seat read only this index.
+                      Index("ix_trade_arrival_cover", "arrival_date", "status", "arrival_confirmed", "arrival_amount",
+                            "org_id", "seat_id", "project_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     trade_no: Mapped[str] = mapped_column(String(30), unique=True)

@@ -21,6 +21,7 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.org import scope as data_scope
 from app.org.models import Org
 from app.org.scope import Scope
+from app.performance import deals
 from app.products import services as product_services
 from app.products.models import Project
 from app.trades import review
@@ -86,6 +87,11 @@ class TradeFilters:
     org_id: int | None = None
     start: date | None = None
     end: date | None = None
+    # Drill-downs from the cockpits: only deals (成单, app.performance.deals), by 到账时间, of one seat.
+    deal: bool = False
+    arrival_from: date | None = None
+    arrival_to: date | None = None
+    seat_id: int | None = None
 
 
 def trade_query(session: DbSession, scope: Scope, filters: TradeFilters | None = None) -> Select[Any]:
@@ -112,6 +118,14 @@ def trade_query(session: DbSession, scope: Scope, filters: TradeFilters | None =
     if f.end:
         stmt = stmt.where(Trade.created_at < datetime.combine(f.end + timedelta(days=1), time.min,
                                                               tzinfo=clock.SHANGHAI))
+    if f.deal:
+        stmt = stmt.where(deals.is_deal())
+    if f.arrival_from:
+        stmt = stmt.where(Trade.arrival_date >= f.arrival_from)
+    if f.arrival_to:
+        stmt = stmt.where(Trade.arrival_date <= f.arrival_to)
+    if f.seat_id:
+        stmt = stmt.where(Trade.seat_id == f.seat_id)
     return stmt.options(selectinload(Trade.customer), selectinload(Trade.project), selectinload(Trade.seat),
                         selectinload(Trade.org)).order_by(Trade.id.desc())
 

@@ -34,7 +34,8 @@ STATUS_VALUES = {s.value for s in TradeStatus}
 
 
 def filters_from_args() -> TradeFilters:
-    """Read the list filters every trade list shares (text, status, project, org, created between)."""
+    """Read the list filters every trade list shares (text, status, project, org, created between; and the
+    cockpits' drill-downs: deals only, 到账时间 between, one seat)."""
     args = request.args
     status = args.get("status", "")
 
@@ -49,7 +50,9 @@ def filters_from_args() -> TradeFilters:
             return None
 
     return TradeFilters(text=args.get("q", ""), status=TradeStatus(status) if status in STATUS_VALUES else None,
-                        project_id=number("project"), org_id=number("org"), start=day("start"), end=day("end"))
+                        project_id=number("project"), org_id=number("org"), start=day("start"), end=day("end"),
+                        deal=args.get("deal") == "1", arrival_from=day("arrival_from"), arrival_to=day("arrival_to"),
+                        seat_id=number("seat"))
 
 
 def _scope(permission: str) -> Scope:

@@ -43,8 +43,8 @@ def _now(kind: CustomerType) -> Any:
 
 def _batch_names(ctx: Context, keys: list[tuple[Any, ...]]) -> list[str]:
     numbers = {key[0] for key in keys if key[0]}
-    files = dict(ctx.session.execute(select(ImportJob.number, ImportJob.filename)
-                                     .where(ImportJob.number.in_(numbers)))) if numbers else {}
+    files = {row.number: row.filename for row in ctx.session.execute(
+        select(ImportJob.number, ImportJob.filename).where(ImportJob.number.in_(numbers)))} if numbers else {}
     return [f"{key[0]}（{files[key[0]]}）" if files.get(key[0]) else (key[0] or "（非导入）") for key in keys]
 
 

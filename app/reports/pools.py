@@ -72,8 +72,8 @@ def _move_drill(key: tuple[Any, ...], _ctx: Context) -> dict[str, str] | None:
 
 def _run_names(ctx: Context, keys: list[tuple[Any, ...]]) -> list[str]:
     ids = {key[0] for key in keys if key[0] is not None}
-    titles = dict(ctx.session.execute(select(DistributionRun.id, DistributionRun.title)
-                                      .where(DistributionRun.id.in_(ids)))) if ids else {}
+    titles = {row.id: row.title for row in ctx.session.execute(
+        select(DistributionRun.id, DistributionRun.title).where(DistributionRun.id.in_(ids)))} if ids else {}
     return [f"#{key[0]} {titles.get(key[0], '')}".strip() if key[0] is not None else "（非分配批次）"
             for key in keys]
 

@@ -86,7 +86,7 @@ def _view(report: Report) -> Callable[[], Any]:
         options = {spec.name: spec.options(ctx) if spec.options else None for spec in report.filters}
         ledgers = [REPORTS[key] for key in LEDGER_KEYS] if report.key in LEDGER_KEYS else []
         return render_template("reports/report.html", report=report, ctx=ctx, result=result, page=page,
-                               options=options, grains=GRAIN_LABELS, chart=chart_option(report, result),
+                               options=options, grains=GRAIN_LABELS, chart_data=chart_option(report, result),
                                drill_url=lambda drill: _drill_url(report, drill), args=_args, ledgers=ledgers)
     view.__name__ = report.key
     return view

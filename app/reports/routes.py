@@ -54,7 +54,7 @@ def chart_option(report: Report, result: Summary) -> dict[str, Any]:
                       "axisLabel": {"interval": 0, "rotate": 30 if len(groups) > 6 else 0}},
             "yAxis": {"type": "value", "name": measure.label},
             "series": [{"type": "bar", "name": measure.label, "data": [float(group.values[0]) for group in groups],
-                        "itemStyle": {"color": "#3b82f6"}}],
+                        "barMaxWidth": 60, "itemStyle": {"color": "#3b82f6"}}],
             "links": [_drill_url(report, group.drill) for group in groups]}
 
 

@@ -66,7 +66,7 @@ API_MODULES = ("app.api.auth", "app.api.core", "app.customers.api", "app.followu
                "app.workflow.api", "app.designer.api", "app.oa.api", "app.products.api", "app.trades.api",
                "app.pools.recovery_api", "app.mining.condition_api", "app.mining.invalid_api", "app.mining.task_api",
                "app.mining.rule_api", "app.hr.attendance_api", "app.hr.holiday_api", "app.hr.staff_api",
-               "app.quotas.api", "app.plans.api")
+               "app.quotas.api", "app.plans.api", "app.reports.api")
 # Modules that register scheduler jobs (scheduler.registry.job) and service-task operations.
 JOB_MODULES = ("scheduler.workflow_timers", "scheduler.pool_recycle", "scheduler.pool_handover",
                "scheduler.mining_tasks", "scheduler.mining_distribution", "scheduler.quota_facts",

@@ -286,3 +286,25 @@ def test_without_a_period_a_report_shows_this_month(app, login_as):
     page = login_as("admin").get("/reports/trades/").get_data(as_text=True)
     assert period.label in page
     assert int(summary_of(page)[1][1]) == len(trades)
+
+
+# --- API ----------------------------------------------------------------------------------------------------------
+
+
+def test_the_api_answers_the_figures_of_the_page(app, login_as, api_as):
+    page = login_as("head01").get("/reports/trades/", query_string=_range(by="status")).get_data(as_text=True)
+    groups, total = summary_of(page)
+    body = api_as("head01").get("/api/v1/reports/trades", query_string=_range(by="status", per_page="5")).get_json()
+    assert body["by"] == "status" and body["total_rows"] == detail_total(page) and len(body["items"]) == 5
+    assert [[g["name"], *g["values"]] for g in body["groups"]] == [
+        [row[0], *[cell.replace(",", "") if "." in cell else int(cell) for cell in row[1:]]] for row in groups]
+    assert body["total"] == [cell.replace(",", "") if "." in cell else int(cell) for cell in total[1:]]
+
+
+def test_the_api_keeps_the_scope_and_refuses_bad_periods(app, api_as):
+    seat02 = user_named("seat02")
+    seat = api_as("seat01")
+    assert seat.get("/api/v1/reports/followups", query_string={"seat": str(seat02.id)}).status_code == 404
+    assert seat.get("/api/v1/reports/pools").status_code == 403
+    response = seat.get("/api/v1/reports/trades", query_string={"grain": "range", "start": "x"})
+    assert response.status_code == 422 and "开始日期" in response.get_json()["error"]["message"]

@@ -88,6 +88,7 @@ class PoolHistory(Base):
     __table_args__ = (
         Index("ix_pool_history_customer_at", "customer_id", "at"),
         Index("ix_pool_history_actor_reason_at", "actor_id", "reason", "at"),
+        Index("ix_pool_history_at", "at"),  # 客户流转报表 by period (app.reports)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -67,7 +67,7 @@ def _view(report: Report) -> Callable[[], Any]:
         ctx = framework.context(db.session, current_user, report, request.args)
         result = framework.summary(report, ctx, request.args.get("by", ""))
         page, per_page = page_args()
-        rows = framework.detail_page(report, ctx, page, per_page)
+        rows = framework.detail_page(report, ctx, page, per_page, total=int(result.total[0]))
         return jsonify({
             "report": report.key, "title": report.title, "by": result.dimension.key,
             "period": {"start": ctx.period.start.isoformat(), "end": ctx.period.end.isoformat(),

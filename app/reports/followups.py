@@ -39,7 +39,6 @@ def _base(ctx: Context) -> Select[Any]:
     start, end = moment_bounds(ctx.period)
     staff = data_scope.apply(select(User.id), ctx.scope, User.org_id, User.id)
     stmt = (select(literal(1)).select_from(FollowUp).join(User, User.id == FollowUp.user_id)
-            .join(Customer, Customer.id == FollowUp.customer_id)
             .where(FollowUp.at >= start, FollowUp.at < end))
     return stmt if ctx.scope.is_all else stmt.where(FollowUp.user_id.in_(staff))
 
@@ -58,7 +57,8 @@ REPORT = Report(
     intro="统计期间内记录的跟进；有效电话为接通且通话时长达到门槛的电话。主管可按坐席筛选。",
     base=_base,
     columns=[Column("跟进时间", FollowUp.at, "datetime"), Column("坐席", User.name), Column("工号", User.work_no),
-             Column("客户编号", Customer.number), Column("客户", Customer.name),
+             Column("客户编号", select(Customer.number).where(Customer.id == FollowUp.customer_id).scalar_subquery()),
+             Column("客户", select(Customer.name).where(Customer.id == FollowUp.customer_id).scalar_subquery()),
              Column("方式", FollowUp.kind, display=lambda value: KIND_NAMES.get(str(value), str(value))),
              Column("有效电话", FollowUp.valid, display=lambda value: "是" if value else "否"),
              Column("通话秒数", FollowUp.duration_seconds, "int"),

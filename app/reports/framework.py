@@ -188,7 +188,7 @@ def context(session: DbSession, viewer: User, report: Report, args: Mapping[str,
     scope = data_scope.scope_of(session, viewer, report.permission)
     ctx = Context(session, viewer, report.permission, scope, period, {})
     for spec in report.filters:
-        value = (args.get(spec.name) or "").strip()[:60]
+        value = (args.get(spec.name) or "").replace("\x00", "").strip()[:60]
         if not value:
             continue
         if spec.options is not None and value not in {code for code, _label in spec.options(ctx)}:
@@ -227,9 +227,10 @@ def _detail_stmt(report: Report, ctx: Context) -> Select[Any]:
                                                       maintain_column_froms=False).order_by(*report.order()))
 
 
-def detail_page(report: Report, ctx: Context, page: int, per_page: int = PER_PAGE) -> Page:
-    """One page of the detail list, each row the displayed values of the report's columns."""
-    total = detail_count(report, ctx)
+def detail_page(report: Report, ctx: Context, page: int, per_page: int = PER_PAGE, total: int | None = None) -> Page:
+    """One page of the detail list, each row the displayed values of the report's columns; ``total`` when the
+    caller knows the number of rows already (every report's first measure counts them)."""
+    total = detail_count(report, ctx) if total is None else total
     page = min(page, max(1, -(-total // per_page)))
     rows = ctx.session.execute(_detail_stmt(report, ctx).limit(per_page).offset((page - 1) * per_page))
     items = [[_display(column, value) for column, value in zip(report.columns, row, strict=True)] for row in rows]

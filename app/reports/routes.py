@@ -82,7 +82,7 @@ def _view(report: Report) -> Callable[[], Any]:
         if export in ("summary", "detail"):
             return _export(report, ctx, export)
         result = framework.summary(report, ctx, request.args.get("by", ""))
-        page = framework.detail_page(report, ctx, page_number())
+        page = framework.detail_page(report, ctx, page_number(), total=int(result.total[0]))
         options = {spec.name: spec.options(ctx) if spec.options else None for spec in report.filters}
         ledgers = [REPORTS[key] for key in LEDGER_KEYS] if report.key in LEDGER_KEYS else []
         return render_template("reports/report.html", report=report, ctx=ctx, result=result, page=page,

@@ -27,6 +27,7 @@ from app.performance.period import Period
 CENT = Decimal("0.01")
 PER_PAGE = 50
 MAX_GROUPS = 500  # a summary shows at most this many groups (the total still covers all)
+FIRST_YEAR, LAST_YEAR = 1900, 2999  # beyond these no row exists, and 9999-12-31 + 1 day overflows
 EXPORT_MAX_ROWS = 100_000  # a detail export larger than this is refused with a message (docs/reports.md)
 
 
@@ -185,6 +186,8 @@ def plain_names(blank: str = "（未填）") -> Callable[[Context, list[tuple[An
 def context(session: DbSession, viewer: User, report: Report, args: Mapping[str, str]) -> Context:
     """Read the period and filters; a filter value outside the viewer's scope is "not found"."""
     period = periods.from_args(args)
+    if not (FIRST_YEAR <= period.start.year and period.end.year <= LAST_YEAR):
+        raise ValidationFailed(f"统计期间应在 {FIRST_YEAR} 年至 {LAST_YEAR} 年之间")
     scope = data_scope.scope_of(session, viewer, report.permission)
     ctx = Context(session, viewer, report.permission, scope, period, {})
     for spec in report.filters:

@@ -267,6 +267,7 @@ def test_a_seat_sees_only_his_own_trades(app, login_as):
     ({"grain": "year"}, 422, "统计周期应为"),
     ({"grain": "range", "start": "2026-06-10", "end": "2026-06-01"}, 422, "结束日期不能早于开始日期"),
     ({"grain": "month", "value": "2026-13"}, 422, "月份格式应为 YYYY-MM"),
+    ({"grain": "month", "value": "9999-12"}, 422, "统计期间应在 1900 年至 2999 年之间"),
     ({"status": "bogus"}, 422, "状态的取值无效"),
     ({"by": "bogus"}, 422, "汇总维度无效"),
     ({"project": "99999"}, 422, "项目的取值无效"),

@@ -26,6 +26,7 @@ from app.reports.framework import (
     moment_bounds,
     month_drill,
     month_of_moment,
+    plain_names,
 )
 
 TYPE_NAMES = {kind.value: label for kind, label in CUSTOMER_TYPE_LABELS.items()}
@@ -77,7 +78,7 @@ REPORT = Report(
         Dimension("creator", "建档人", lambda _ctx: [Customer.created_by_id],
                   lookup_names(User, lambda u: f"{u.name}（{u.work_no}）", blank="（系统）")),
         Dimension("month", "月份", lambda _ctx: [month_of_moment(Customer.created_at)],
-                  lambda _ctx, keys: [str(key[0]) for key in keys], month_drill, chronological=True),
+                  plain_names(), month_drill, chronological=True),
     ],
     filters=[filters.dictionary_filter("source", "客户来源", CUSTOMER_SOURCE, Customer.source), _batch_filter(),
              filters.org_filter(Customer.service_org_id, "服务组织")],

@@ -30,6 +30,7 @@ from app.reports.framework import (
     moment_bounds,
     month_drill,
     month_of_moment,
+    plain_names,
 )
 
 KIND_NAMES = {kind.value: label for kind, label in FOLLOW_UP_KIND_LABELS.items()}
@@ -78,7 +79,7 @@ REPORT = Report(
                   arg_drill("result")),
         Dimension("org", "部门", lambda _ctx: [User.org_id], lookup_names(Org, lambda o: o.name), arg_drill("org")),
         Dimension("month", "月份", lambda _ctx: [month_of_moment(FollowUp.at)],
-                  lambda _ctx, keys: [str(key[0]) for key in keys], month_drill, chronological=True),
+                  plain_names(), month_drill, chronological=True),
     ],
     filters=[filters.seat_filter(FollowUp.user_id), filters.org_filter(User.org_id),
              filters.code_filter("kind", "方式", KIND_NAMES, FollowUp.kind),

@@ -175,6 +175,7 @@ def lookup_names(model: Any, name: Callable[[Any], str], blank: str = "（无）
 
 
 def plain_names(blank: str = "（未填）") -> Callable[[Context, list[tuple[Any, ...]]], list[str]]:
+    """Group names that are the keys themselves (months)."""
     def names(_ctx: Context, keys: list[tuple[Any, ...]]) -> list[str]:
         return [str(key[0]) if key[0] not in (None, "") else blank for key in keys]
     return names

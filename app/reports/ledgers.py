@@ -30,6 +30,7 @@ from app.reports.framework import (
     money_sum,
     month_drill,
     month_of_day,
+    plain_names,
 )
 from app.trades.access import INCOME_KIND
 from app.trades.models import (
@@ -67,7 +68,7 @@ def _common_dimensions(day: Any, status: Any, status_names: dict[str, str]) -> l
                   arg_drill("project")),
         Dimension("org", "部门", lambda _ctx: [Trade.org_id], lookup_names(Org, lambda o: o.name), arg_drill("org")),
         Dimension("month", "月份", lambda _ctx: [month_of_day(day)],
-                  lambda _ctx, keys: [str(key[0]) for key in keys], month_drill, chronological=True),
+                  plain_names(), month_drill, chronological=True),
         Dimension("status", "状态", lambda _ctx: [status], label_names(status_names), arg_drill("status")),
     ]
 

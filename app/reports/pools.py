@@ -32,6 +32,7 @@ from app.reports.framework import (
     moment_bounds,
     month_drill,
     month_of_moment,
+    plain_names,
 )
 
 POOL_NAMES = {pool.value: label for pool, label in POOL_LABELS.items()}
@@ -114,7 +115,7 @@ REPORT = Report(
         Dimension("org", "部门", lambda _ctx: [PoolHistory.org_id], lookup_names(Org, lambda o: o.name),
                   arg_drill("org")),
         Dimension("month", "月份", lambda _ctx: [month_of_moment(PoolHistory.at)],
-                  lambda _ctx, keys: [str(key[0]) for key in keys], month_drill, chronological=True),
+                  plain_names(), month_drill, chronological=True),
     ],
     filters=[filters.code_filter("reason", "原因", REASON_NAMES, PoolHistory.reason),
              filters.code_filter("from_pool", "流出池", POOL_NAMES, PoolHistory.from_pool),

@@ -32,6 +32,7 @@ from app.reports.framework import (
     money_sum,
     month_drill,
     month_of_moment,
+    plain_names,
 )
 from app.trades.models import STATUS_LABELS, Trade, TradeStatus
 
@@ -70,7 +71,7 @@ REPORT = Report(
                   arg_drill("project")),
         Dimension("org", "部门", lambda _ctx: [Trade.org_id], lookup_names(Org, lambda o: o.name), arg_drill("org")),
         Dimension("month", "月份", lambda _ctx: [month_of_moment(Trade.created_at)],
-                  lambda _ctx, keys: [str(key[0]) for key in keys], month_drill, chronological=True),
+                  plain_names(), month_drill, chronological=True),
         Dimension("status", "状态", lambda _ctx: [Trade.status], label_names(STATUS_NAMES), arg_drill("status")),
         Dimension("seat", "坐席", lambda _ctx: [Trade.seat_id],
                   lookup_names(User, lambda u: f"{u.name}（{u.work_no}）"), arg_drill("seat")),

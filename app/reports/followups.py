@@ -30,6 +30,7 @@ from app.reports.framework import (
     moment_bounds,
     month_drill,
     month_of_moment,
+    name_of,
     plain_names,
 )
 
@@ -58,8 +59,8 @@ REPORT = Report(
     intro="统计期间内记录的跟进；有效电话为接通且通话时长达到门槛的电话。主管可按坐席筛选。",
     base=_base,
     columns=[Column("跟进时间", FollowUp.at, "datetime"), Column("坐席", User.name), Column("工号", User.work_no),
-             Column("客户编号", select(Customer.number).where(Customer.id == FollowUp.customer_id).scalar_subquery()),
-             Column("客户", select(Customer.name).where(Customer.id == FollowUp.customer_id).scalar_subquery()),
+             Column("客户编号", name_of(Customer, FollowUp.customer_id, "number")),
+             Column("客户", name_of(Customer, FollowUp.customer_id)),
              Column("方式", FollowUp.kind, display=lambda value: KIND_NAMES.get(str(value), str(value))),
              Column("有效电话", FollowUp.valid, display=lambda value: "是" if value else "否"),
              Column("通话秒数", FollowUp.duration_seconds, "int"),
@@ -69,8 +70,7 @@ REPORT = Report(
     measures=[Measure("跟进次数", func.count(FollowUp.id)), Measure("电话", _kind_count(FollowUpKind.CALL)),
               Measure("有效电话", _valid_calls()), Measure("见客", _kind_count(FollowUpKind.VISIT)),
               Measure("来访", _kind_count(FollowUpKind.INCOMING_VISIT)),
-              Measure("沙龙", _kind_count(FollowUpKind.SALON)), Measure("邀约", _kind_count(FollowUpKind.INVITATION)),
-              Measure("跟进客户数", func.count(func.distinct(FollowUp.customer_id)))],
+              Measure("沙龙", _kind_count(FollowUpKind.SALON)), Measure("邀约", _kind_count(FollowUpKind.INVITATION))],
     dimensions=[
         Dimension("seat", "坐席", lambda _ctx: [FollowUp.user_id],
                   lookup_names(User, lambda u: f"{u.name}（{u.work_no}）"), arg_drill("seat")),

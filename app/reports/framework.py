@@ -63,6 +63,7 @@ class Measure:
     label: str
     expr: Any  # an aggregate; money measures come from money_sum()
     money: bool = False
+    additive: bool = True  # the total is the sum of the groups (not so for a count of distinct customers)
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,12 @@ class Summary:
 
 
 # --- SQL pieces ------------------------------------------------------------------------------------------------
+
+
+def name_of(model: Any, key: Any, attribute: str = "name") -> Any:
+    """SQL: a name looked up by id for a detail column — a correlated subquery run for the rows shown only,
+    so the count and the GROUP BY never join the table (a join can turn SQLite's plan inside out)."""
+    return select(getattr(model, attribute)).where(model.id == key).scalar_subquery()
 
 
 def money_sum(column: Any) -> ColumnElement[Any]:
@@ -268,6 +275,11 @@ def summary(report: Report, ctx: Context, dimension_key: str) -> Summary:
     names = dimension.names(ctx, group_keys)
     groups = [Group(key, name, _measure_values(report, row[len(keys):]), dimension.drill(key, ctx))
               for key, name, row in zip(group_keys, names, rows, strict=True)]
+    if not truncated and all(measure.additive for measure in report.measures):
+        # every group is here and every figure adds up: the total needs no second pass over the rows
+        total = [sum((group.values[i] for group in groups), start=yuan(0) if measure.money else 0)
+                 for i, measure in enumerate(report.measures)]
+        return Summary(dimension, groups, total, truncated)
     total_row = ctx.session.execute(base.with_only_columns(*aggregates, maintain_column_froms=False)).one()
     return Summary(dimension, groups, _measure_values(report, total_row), truncated)
 

@@ -30,6 +30,7 @@ from app.reports.framework import (
     money_sum,
     month_drill,
     month_of_day,
+    name_of,
     plain_names,
 )
 from app.trades.access import INCOME_KIND
@@ -50,14 +51,13 @@ INCOME_SOURCE_NAMES = {"manual": "手工录入", "interest": "付息", "settleme
 
 
 def _scoped(stmt: Select[Any], ctx: Context) -> Select[Any]:
-    return data_scope.apply(stmt.join(Project, Project.id == Trade.project_id), ctx.scope, Trade.org_id,
-                            Trade.seat_id)
+    return data_scope.apply(stmt, ctx.scope, Trade.org_id, Trade.seat_id)
 
 
 def _trade_columns() -> list[Column]:
     return [Column("交易编号", Trade.trade_no),
             Column("客户", select(Customer.name).where(Customer.id == Trade.customer_id).scalar_subquery()),
-            Column("项目", Project.name),
+            Column("项目", name_of(Project, Trade.project_id)),
             Column("坐席", select(User.name).where(User.id == Trade.seat_id).scalar_subquery()),
             Column("部门", select(Org.name).where(Org.id == Trade.org_id).scalar_subquery())]
 

@@ -103,7 +103,7 @@ REPORT = Report(
              Column("分配批次", PoolHistory.run_id, "int"), Column("备注", PoolHistory.note)],
     order=lambda: [PoolHistory.at.desc(), PoolHistory.id.desc()],
     measures=[Measure("流转次数", func.count(PoolHistory.id)),
-              Measure("涉及客户数", func.count(func.distinct(PoolHistory.customer_id))),
+              Measure("涉及客户数", func.count(func.distinct(PoolHistory.customer_id)), additive=False),
               Measure("规则/系统流转", func.coalesce(func.sum(case((PoolHistory.actor_id.is_(None), 1), else_=0)), 0))],
     dimensions=[
         Dimension("reason", "原因/规则", lambda _ctx: [PoolHistory.reason], label_names(REASON_NAMES),

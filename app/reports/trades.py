@@ -32,6 +32,7 @@ from app.reports.framework import (
     money_sum,
     month_drill,
     month_of_moment,
+    name_of,
     plain_names,
 )
 from app.trades.models import STATUS_LABELS, Trade, TradeStatus
@@ -41,9 +42,7 @@ STATUS_NAMES = {status.value: label for status, label in STATUS_LABELS.items()}
 
 def _base(ctx: Context) -> Select[Any]:
     start, end = moment_bounds(ctx.period)
-    stmt = (select(literal(1)).select_from(Trade).join(Project, Project.id == Trade.project_id)
-            .join(User, User.id == Trade.seat_id).join(Org, Org.id == Trade.org_id)
-            .where(Trade.created_at >= start, Trade.created_at < end))
+    stmt = select(literal(1)).select_from(Trade).where(Trade.created_at >= start, Trade.created_at < end)
     return data_scope.apply(stmt, ctx.scope, Trade.org_id, Trade.seat_id)
 
 
@@ -56,9 +55,9 @@ REPORT = Report(
     intro="统计期间内下单的交易；成单按到账确认口径（财务已确认到账，未退款、未失败）。",
     base=_base,
     columns=[Column("交易编号", Trade.trade_no), Column("下单时间", Trade.created_at, "datetime"),
-             Column("客户", select(Customer.name).where(Customer.id == Trade.customer_id).scalar_subquery()),
-             Column("项目", Project.name), Column("坐席", User.name),
-             Column("部门", Org.name), Column("状态", Trade.status, display=_status),
+             Column("客户", name_of(Customer, Trade.customer_id)), Column("项目", name_of(Project, Trade.project_id)),
+             Column("坐席", name_of(User, Trade.seat_id)), Column("部门", name_of(Org, Trade.org_id)),
+             Column("状态", Trade.status, display=_status),
              Column("意向金额", Trade.intended_amount, "money"), Column("到账金额", Trade.arrival_amount, "money"),
              Column("到账日期", Trade.arrival_date, "date"),
              Column("成单", deals.is_deal(), display=lambda value: "是" if value else "否")],

@@ -315,3 +315,14 @@ def test_the_api_keeps_the_scope_and_refuses_bad_periods(app, api_as):
     assert seat.get("/api/v1/reports/pools").status_code == 403
     response = seat.get("/api/v1/reports/trades", query_string={"grain": "range", "start": "x"})
     assert response.status_code == 422 and "开始日期" in response.get_json()["error"]["message"]
+
+
+def test_a_summary_cut_to_its_first_groups_still_totals_everything(app, login_as, monkeypatch):
+    client = login_as("admin")
+    whole = summary_of(client.get("/reports/trades/", query_string=_range(by="status")).get_data(as_text=True))
+    assert len(whole[0]) > 1
+    monkeypatch.setattr(framework, "MAX_GROUPS", 1)
+    page = client.get("/reports/trades/", query_string=_range(by="status")).get_data(as_text=True)
+    groups, total = summary_of(page)
+    assert len(groups) == 1 and "仅显示前 1 组" in page
+    assert total == whole[1]

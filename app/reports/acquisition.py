@@ -65,6 +65,7 @@ REPORT = Report(
              Column("客户类型", Customer.type, display=lambda value: TYPE_NAMES.get(str(value), str(value))),
              Column("服务组织", select(Org.name).where(Org.id == Customer.service_org_id).scalar_subquery()),
              Column("服务坐席", select(User.name).where(User.id == Customer.service_seat_id).scalar_subquery())],
+    row_id=Customer.id,
     order=lambda: [Customer.created_at.desc(), Customer.id.desc()],
     measures=[Measure("新增客户", func.count(Customer.id)), Measure("现为意向", _now(CustomerType.INTENT)),
               Measure("现为有效", _now(CustomerType.VALID)), Measure("现为成交", _now(CustomerType.DEALT)),

@@ -11,6 +11,7 @@ from typing import Any
 from flask import jsonify, request
 from flask_login import current_user
 
+from app import clock
 from app.api import spec
 from app.api.routes import bp, page_args
 from app.auth.permissions import require
@@ -53,7 +54,7 @@ def _json(value: Any) -> Any:
     if isinstance(value, Decimal):
         return f"{value:.2f}"
     if isinstance(value, datetime):
-        return value.isoformat(sep=" ", timespec="minutes")
+        return clock.local(value).isoformat(timespec="seconds")  # type: ignore[union-attr]
     if isinstance(value, date):
         return value.isoformat()
     if value is None or isinstance(value, int | str):

@@ -66,6 +66,7 @@ REPORT = Report(
              Column("通话秒数", FollowUp.duration_seconds, "int"),
              Column("结果", filters.dictionary_label(FOLLOWUP_RESULT, FollowUp.result)),
              Column("内容", FollowUp.content)],
+    row_id=FollowUp.id,
     order=lambda: [FollowUp.at.desc(), FollowUp.id.desc()],
     measures=[Measure("跟进次数", func.count(FollowUp.id)), Measure("电话", _kind_count(FollowUpKind.CALL)),
               Measure("有效电话", _valid_calls()), Measure("见客", _kind_count(FollowUpKind.VISIT)),

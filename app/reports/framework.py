@@ -7,7 +7,7 @@ adds exactly like PostgreSQL; the page, the export and the API then show the sam
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -85,6 +85,7 @@ class Report:
     period_label: str  # which date the period filters on
     base: Callable[[Context], Select[Any]]  # FROM, joins, data scope and period; columns are replaced
     columns: list[Column]
+    row_id: Any  # the primary key of the rows listed: the detail page is picked by it first
     order: Callable[[], list[Any]]
     measures: list[Measure]
     dimensions: list[Dimension]
@@ -223,10 +224,7 @@ def _display(column: Column, value: Any) -> Any:
         return column.display(value)
     if column.kind == "money":
         return Decimal(value).quantize(CENT) if value is not None else None
-    if column.kind == "datetime":
-        local = clock.local(value)
-        return local.replace(tzinfo=None, microsecond=0) if local else None
-    return value
+    return value  # times stay UTC-aware: the page, the export and the API each show them in Asia/Shanghai
 
 
 def detail_count(report: Report, ctx: Context) -> int:
@@ -243,7 +241,11 @@ def detail_page(report: Report, ctx: Context, page: int, per_page: int = PER_PAG
     caller knows the number of rows already (every report's first measure counts them)."""
     total = detail_count(report, ctx) if total is None else total
     page = min(page, max(1, -(-total // per_page)))
-    rows = ctx.session.execute(_detail_stmt(report, ctx).limit(per_page).offset((page - 1) * per_page))
+    # The page's ids first, then their columns: SQLite would otherwise compute every name subquery of every
+    # row in the period before sorting them (86 ms instead of 0.2 ms for 23,000 customers of a month).
+    ids = list(ctx.session.scalars(_filtered(report, ctx).with_only_columns(report.row_id, maintain_column_froms=False)
+                                   .order_by(*report.order()).limit(per_page).offset((page - 1) * per_page)))
+    rows: Iterable[Any] = ctx.session.execute(_detail_stmt(report, ctx).where(report.row_id.in_(ids))) if ids else []
     items = [[_display(column, value) for column, value in zip(report.columns, row, strict=True)] for row in rows]
     return Page(items, page, per_page, total)
 

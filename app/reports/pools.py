@@ -101,6 +101,7 @@ REPORT = Report(
              Column("原因", PoolHistory.reason, display=lambda value: REASON_NAMES.get(str(value), str(value))),
              Column("操作人", _user_name(PoolHistory.actor_id), display=lambda value: value or "系统（规则）"),
              Column("分配批次", PoolHistory.run_id, "int"), Column("备注", PoolHistory.note)],
+    row_id=PoolHistory.id,
     order=lambda: [PoolHistory.at.desc(), PoolHistory.id.desc()],
     measures=[Measure("流转次数", func.count(PoolHistory.id)),
               Measure("涉及客户数", func.count(func.distinct(PoolHistory.customer_id)), additive=False),

@@ -61,6 +61,7 @@ REPORT = Report(
              Column("意向金额", Trade.intended_amount, "money"), Column("到账金额", Trade.arrival_amount, "money"),
              Column("到账日期", Trade.arrival_date, "date"),
              Column("成单", deals.is_deal(), display=lambda value: "是" if value else "否")],
+    row_id=Trade.id,
     order=lambda: [Trade.created_at.desc(), Trade.id.desc()],
     measures=[Measure("交易笔数", func.count(Trade.id)), Measure("意向金额", money_sum(Trade.intended_amount), True),
               Measure("成单数", func.coalesce(func.sum(case((deals.is_deal(), 1), else_=0)), 0)),

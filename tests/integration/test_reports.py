@@ -326,3 +326,18 @@ def test_a_summary_cut_to_its_first_groups_still_totals_everything(app, login_as
     groups, total = summary_of(page)
     assert len(groups) == 1 and "仅显示前 1 组" in page
     assert total == whole[1]
+
+
+def test_the_detail_pages_list_the_rows_of_the_export_in_its_order(app, login_as):
+    client = login_as("admin")
+    exported = workbook(client.get("/reports/followups/", query_string=_range(export="detail")))[1:]
+    assert len(exported) > framework.PER_PAGE, "the demo has more than one page of follow-ups"
+    shown = []
+    for number_ in (1, 2):
+        page = client.get("/reports/followups/", query_string=_range(page=str(number_))).get_data(as_text=True)
+        body = re.search(r'<table[^>]*id="report-detail".*?<tbody>(.*?)</tbody>', page, re.S).group(1)
+        shown += [_cells(row) for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S) if "<td" in row]
+    shown = [row for row in shown if len(row) > 1]
+    assert len(shown) == len(exported)
+    assert [row[3] for row in shown] == [row[3] for row in exported]  # 客户编号, row by row
+    assert [row[0] for row in shown] == [row[0].strftime("%Y-%m-%d %H:%M") for row in exported]  # local times

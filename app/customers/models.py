@@ -143,6 +143,7 @@ class Customer(Audited, Base):
         Index("ix_customer_type_created", "type", "created_at"),
         Index("ix_customer_source_type_created", "source", "type", "created_at"),
         Index("ix_customer_org_type", "service_org_id", "type"),
+        Index("ix_customer_created_at", "created_at"),  # 客户获取报表 by period (app.reports)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -43,6 +43,7 @@ class FollowUp(Base):
     __table_args__ = (
         Index("ix_follow_up_customer_at", "customer_id", "at"),
         Index("ix_follow_up_user_at", "user_id", "at"),
+        Index("ix_follow_up_at", "at"),  # 跟进报表 of everyone in a period (app.reports)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -39,6 +39,7 @@ def _start(key: str = "test_approval") -> ProcessInstance:
     return instance
 
 
+@pytest.mark.db_sensitive
 def test_claimed_at_follows_claim_release_and_delegation(deploy_fixture):
     deploy_fixture("approval")
     instance = _start()
@@ -186,6 +187,7 @@ def _today() -> Period:
     return Period(Grain.DAY, clock.today(), clock.today())
 
 
+@pytest.mark.db_sensitive
 @pytest.mark.date_sensitive
 @pytest.mark.parametrize("version", [None, 1, 2])
 def test_element_figures_agree_with_the_oracle(known_durations, version):
@@ -205,6 +207,7 @@ def test_element_figures_agree_with_the_oracle(known_durations, version):
         assert (got.handling.median, got.handling.p90) == expected["handle"], element_id
 
 
+@pytest.mark.db_sensitive
 @pytest.mark.date_sensitive
 def test_the_even_median_is_the_mean_of_the_middle_two_and_p90_the_nearest_rank(known_durations):
     review = next(e for e in figures.element_figures(db.session, "test_approval", _today())
@@ -214,6 +217,7 @@ def test_the_even_median_is_the_mean_of_the_middle_two_and_p90_the_nearest_rank(
     assert review.handling.count == 4 and review.late == 1
 
 
+@pytest.mark.db_sensitive
 @pytest.mark.date_sensitive
 def test_instance_figures_per_process_and_per_version(known_durations):
     finished = known_durations["finished"]

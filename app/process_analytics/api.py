@@ -75,18 +75,16 @@ spec.operation("get", "/process-analytics/{process_key}",
 @bp.get("/process-analytics/<process_key>")
 @require(ANALYTICS)
 def process_analytics(process_key: str) -> Any:
-    period = periods.from_args(request.args)
-    models = services.versions(db.session, process_key)
-    chosen = services.chosen_version(models, request.args.get("version"))
-    elements = figures.element_figures(db.session, process_key, period, chosen.id if chosen else None)
-    per_version = figures.instance_figures(db.session, period, process_key, by_version=True)
-    totals = figures.instance_figures(db.session, period, process_key).get(process_key, figures.InstanceFigures())
+    found = services.process_figures(db.session, process_key, periods.from_args(request.args),
+                                     request.args.get("version"))
+    period = found.period
     return jsonify({
-        "process_key": process_key, "name": models[0].name,
+        "process_key": process_key, "name": found.models[0].name,
         "period": {"grain": period.grain.value, "start": period.start.isoformat(), "end": period.end.isoformat(),
                    "label": period.label},
-        "version": chosen.version if chosen else None, "totals": services.instance_json(totals),
+        "version": found.chosen.version if found.chosen else None, "totals": services.instance_json(found.totals),
         "versions": [{"version": m.version, "deployed_at": m.deployed_at.isoformat(),
-                      **services.instance_json(per_version.get(m.id, figures.InstanceFigures()))} for m in models],
-        "elements": [services.element_json(e) for e in elements],
+                      **services.instance_json(found.per_version.get(m.id, figures.InstanceFigures()))}
+                     for m in found.models],
+        "elements": [services.element_json(e) for e in found.elements],
     })

@@ -20,6 +20,41 @@ NO_DATA = "#e9ecef"
 
 
 @dataclass(frozen=True)
+class ProcessFigures:
+    """What the process page, its export and the API show: one process (or one version of it) over a period."""
+
+    period: Period
+    models: list[ProcessModel]  # newest first
+    chosen: ProcessModel | None  # None: all versions
+    totals: InstanceFigures  # of the chosen version, or of all versions
+    per_version: dict[int, InstanceFigures]  # by model id
+    elements: list[ElementFigures]
+
+    @property
+    def shown(self) -> ProcessModel:
+        """The diagram drawn: the chosen version's, or the newest for all versions (elements matched by id)."""
+        return self.chosen or self.models[0]
+
+    def args(self) -> dict[str, str]:
+        """Query arguments naming this period and version again (links, export)."""
+        return {**self.period.args(), **({"version": str(self.chosen.version)} if self.chosen else {})}
+
+
+def process_figures(session: DbSession, process_key: str, period: Period, version: str | None) -> ProcessFigures:
+    """One process's figures for the period and the ``version`` argument; NotFound for an unknown process or
+    version."""
+    models = versions(session, process_key)
+    chosen = chosen_version(models, version)
+    per_version = figures.instance_figures(session, period, process_key, by_version=True)
+    if chosen is not None:
+        totals = per_version.get(chosen.id, InstanceFigures())
+    else:
+        totals = figures.instance_figures(session, period, process_key).get(process_key, InstanceFigures())
+    elements = figures.element_figures(session, process_key, period, chosen.id if chosen else None)
+    return ProcessFigures(period, models, chosen, totals, per_version, elements)
+
+
+@dataclass(frozen=True)
 class ProcessRow:
     key: str
     name: str
@@ -72,8 +107,12 @@ def chosen_version(models: list[ProcessModel], version: str | None) -> ProcessMo
     return model
 
 
+def _hex(rgb: tuple[int, ...]) -> str:
+    return "#" + "".join(f"{part:02x}" for part in rgb)
+
+
 def _mix(low: tuple[int, int, int], high: tuple[int, int, int], share: float) -> str:
-    return "#" + "".join(f"{round(a + (b - a) * share):02x}" for a, b in zip(low, high, strict=True))
+    return _hex(tuple(round(a + (b - a) * share) for a, b in zip(low, high, strict=True)))
 
 
 def heat_color(value: float, low: float, high: float) -> str:
@@ -96,7 +135,7 @@ def heatmap(elements: list[ElementFigures]) -> dict[str, Any]:
                                      "lines": lines, "title": element.name}
     return {"elements": marks, "low": duration_text(low if medians else None),
             "high": duration_text(high if medians else None),
-            "colors": [_mix(c, c, 0) for c in (GREEN, YELLOW, RED)], "none": NO_DATA}
+            "colors": [_hex(c) for c in (GREEN, YELLOW, RED)], "none": NO_DATA}
 
 
 def spread_json(spread: Spread) -> dict[str, Any]:

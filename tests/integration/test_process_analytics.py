@@ -295,6 +295,9 @@ def test_api_gives_the_same_figures(api_as, known_durations):
     assert fill["completed"] == expected["completed"]
     assert (fill["waiting"]["median_seconds"], fill["waiting"]["p90_seconds"]) == expected["wait"]
     assert data["totals"]["completed"] == 3
+    second = api.get(f"/api/v1/process-analytics/test_approval?grain=day&value={clock.today().isoformat()}&version=2")
+    assert second.get_json()["totals"]["completed"] == 0 and second.get_json()["totals"]["error"] == 1
+    assert {e["element_id"] for e in second.get_json()["elements"]} == {"fill", "review"}
     assert api.get("/api/v1/process-analytics/nothing_here").status_code == 404
     assert api_as("seat01").get("/api/v1/process-analytics/test_approval").status_code == 403
     assert api.get("/api/v1/process-analytics/test_approval?grain=week&value=x").status_code == 422

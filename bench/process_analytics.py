@@ -64,8 +64,9 @@ def run(kind: str, runs: int) -> None:
         version = db.session.scalar(sa.text("SELECT sqlite_version()" if kind == "sqlite" else "SHOW server_version"))
         tasks = db.session.scalar(sa.text("SELECT count(*) FROM workflow_task"))
         claimed = db.session.scalar(sa.text("SELECT count(*) FROM workflow_task WHERE claimed_at IS NOT NULL"))
-        print(f"{kind} {version}: {tasks:,} task rows ({claimed:,} claimed), "
-              f"{ids.counts.get('process_instance', 0):,} instances (scale {ids.scale:g})")
+        instances = db.session.scalar(sa.text("SELECT count(*) FROM process_instance"))
+        print(f"{kind} {version}: {tasks:,} task rows ({claimed:,} claimed), {instances:,} instances "
+              f"(scale {ids.scale:g})")
         client = app.test_client()
         login(client, ids.designer)
         # As a web worker would after start-up: the app's heap is frozen so full collections do not walk it

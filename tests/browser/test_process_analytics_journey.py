@@ -47,6 +47,8 @@ def test_designer_sees_the_waiting_heatmap_on_the_diagram(app, page):
     browser_login(page, "designer01")
     page.get_by_role("link", name="流程性能").click()
     page.wait_for_url("**/process-analytics/")
+    assert page.locator("#process-table tr[data-key='trade_review'] [data-figure='completed']").inner_text() != ""
+    screenshot(page, "process-analytics-list")
     page.locator("#process-table tr[data-key='trade_review'] a").click()
     page.locator("#heatmap[data-chart-ready='1']").wait_for()
     notes = page.locator(".heat-note[data-element='finance_audit']")
@@ -57,7 +59,11 @@ def test_designer_sees_the_waiting_heatmap_on_the_diagram(app, page):
     assert fill == "rgb({}, {}, {})".format(*(int(wanted[i:i + 2], 16) for i in (1, 3, 5)))
     # The demo's own trade_review tasks complete within seconds; revision's 12–15 h make it the slowest: red.
     assert wanted == "#dc3545"
-    page.get_by_label("统计周期").select_option("week")
-    assert page.locator("input[data-grain='week']").is_visible()
-    assert not page.locator("input[data-grain='month']").is_visible()
     screenshot(page, "process-analytics-heatmap")
+    page.get_by_label("统计周期").select_option("week")
+    week = page.locator("input[data-grain='week']")
+    assert week.is_visible() and not page.locator("input[data-grain='month']").is_visible()
+    assert week.input_value() == clock.today().replace(day=1).strftime("%G-W%V")  # the week of the month's start
+    page.get_by_role("button", name="查看").click()
+    page.wait_for_url("**grain=week**")
+    assert "周" in page.locator("h1").inner_text()

@@ -46,8 +46,8 @@ def process_figures(session: DbSession, process_key: str, period: Period, versio
     models = versions(session, process_key)
     chosen = chosen_version(models, version)
     per_version = figures.instance_figures(session, period, process_key, by_version=True)
-    if chosen is not None:
-        totals = per_version.get(chosen.id, InstanceFigures())
+    if chosen is not None or len(models) == 1:  # one version: its figures are the process's, no second query
+        totals = per_version.get((chosen or models[0]).id, InstanceFigures())
     else:
         totals = figures.instance_figures(session, period, process_key).get(process_key, InstanceFigures())
     elements = figures.element_figures(session, process_key, period, chosen.id if chosen else None)

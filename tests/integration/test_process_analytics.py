@@ -305,3 +305,14 @@ def test_api_gives_the_same_figures(api_as, known_durations):
 
 def test_menu_links_to_the_analytics(login_as):
     assert "/process-analytics/" in login_as("designer01").get("/").get_data(as_text=True)
+
+
+@pytest.mark.date_sensitive
+def test_a_single_version_gives_its_figures_as_the_totals(api_as, deploy_fixture):
+    model = deploy_fixture("approval")
+    _instance(model, clock.now() - timedelta(minutes=3), None, InstanceStatus.ERROR)
+    _instance(model, clock.now() - timedelta(minutes=2))
+    db.session.commit()
+    data = api_as("manager01").get("/api/v1/process-analytics/test_approval").get_json()
+    assert (data["totals"]["started"], data["totals"]["live"], data["totals"]["error"]) == (2, 1, 1)
+    assert data["versions"][0]["error"] == 1

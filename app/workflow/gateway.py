@@ -11,12 +11,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, literal, select, update
 from sqlalchemy.orm import joinedload
 
 from app import clock, signals
 from app.auth.models import User, UserStatus
-from app.database import DbSession
+from app.database import DbSession, UTCDateTime
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.workflow import engine, routing, scripting, serialization, specs, store
 from app.workflow.deploy import latest_or_404
@@ -273,7 +273,8 @@ def claim(session: DbSession, task_id: int, user: User) -> WorkflowTask:
         raise Conflict(TASK_TAKEN)
     done = session.execute(
         update(WorkflowTask).where(WorkflowTask.id == task.id, WorkflowTask.status == TaskStatus.OPEN,
-                                   WorkflowTask.assignee_id.is_(None)).values(assignee_id=user.id),
+                                   WorkflowTask.assignee_id.is_(None)).values(assignee_id=user.id,
+                                                                              claimed_at=clock.now()),
         execution_options={"synchronize_session": False},
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]
@@ -289,7 +290,7 @@ def release(session: DbSession, task_id: int, user: User) -> WorkflowTask:
     done = session.execute(
         update(WorkflowTask).where(WorkflowTask.id == task.id, WorkflowTask.status == TaskStatus.OPEN,
                                    WorkflowTask.assignee_id == user.id)
-        .values(assignee_id=None, delegated_from_id=None),
+        .values(assignee_id=None, delegated_from_id=None, claimed_at=None),  # waits for someone again
         execution_options={"synchronize_session": False},
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]
@@ -313,7 +314,9 @@ def delegate(session: DbSession, task_id: int, user: User, to_user_id: int, comm
         raise ValidationFailed("不能委派给自己")
     done = session.execute(
         update(WorkflowTask).where(WorkflowTask.id == task.id, WorkflowTask.status == TaskStatus.OPEN)
-        .values(assignee_id=target.id, delegated_from_id=user.id),
+        # Handing on a held task does not restart its handling time; delegating an unheld one assigns it now.
+        .values(assignee_id=target.id, delegated_from_id=user.id,
+                claimed_at=func.coalesce(WorkflowTask.claimed_at, literal(clock.now(), UTCDateTime()))),
         execution_options={"synchronize_session": False},
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]

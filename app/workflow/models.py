@@ -89,7 +89,12 @@ class ProcessInstance(Base):
     """A running (or finished) process: serialized SpiffWorkflow state plus what queries need."""
 
     __tablename__ = "process_instance"
-    __table_args__ = (Index("ix_process_instance_timer_due", "status", "next_timer_at"),)
+    __table_args__ = (
+        Index("ix_process_instance_timer_due", "status", "next_timer_at"),
+        # Process analytics (流程性能): one process's instances started / completed in a period.
+        Index("ix_process_instance_key_started", "process_key", "started_at"),
+        Index("ix_process_instance_key_completed", "process_key", "completed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     model_id: Mapped[int] = mapped_column(ForeignKey("process_model.id"), index=True)
@@ -148,6 +153,8 @@ class WorkflowTask(Base):
         Index("ix_workflow_task_assignee", "assignee_id", "status", "created_at"),
         Index("ix_workflow_task_owner", "owner_id", "status", "created_at"),
         Index("ix_workflow_task_done_by", "completed_by_id", "completed_at"),
+        # Process analytics: one process's tasks completed in a period, and its open ones (completed_at NULL).
+        Index("ix_workflow_task_process_done", "process_key", "completed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -168,6 +175,10 @@ class WorkflowTask(Base):
     status: Mapped[TaskStatus] = mapped_column(str_enum(TaskStatus), default=TaskStatus.OPEN)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
+    # When the task got its assignee (claim, direct assignment, delegation of an unheld task); NULL while it
+    # waits for someone, and for tasks completed straight from the group inbox. Waiting = created → claimed,
+    # handling = claimed → completed (process analytics).
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     outcome: Mapped[str] = mapped_column(String(50), default="")

@@ -110,6 +110,7 @@ def task_rows(session: DbSession, instance: ProcessInstance, tasks: list[Any]
         props = info["properties"]
         due_days = props.get("dueDays", "").strip()
         role, candidates = _routing(session, info["lane"], props)
+        assignee = assignee_id(session, props, info["data"])  # assigned by the diagram: claimed on arrival
         if candidates.roles or candidates.user_ids:
             extra[info["guid"]] = candidates
         rows.append({
@@ -117,7 +118,7 @@ def task_rows(session: DbSession, instance: ProcessInstance, tasks: list[Any]
             "name": info["name"], "process_key": instance.process_key, "business_key": instance.business_key,
             "title": instance.title, "lane": info["lane"], "candidate_role": role,
             "org_id": instance.org_id, "owner_id": instance.owner_id,
-            "assignee_id": assignee_id(session, props, info["data"]),
+            "assignee_id": assignee, "claimed_at": now if assignee is not None else None,
             "form_key": props.get("formKey", ""), "status": TaskStatus.OPEN.value, "created_at": now,
             "due_at": now + timedelta(days=int(due_days)) if due_days.isdigit() else None,
             "outcome": "", "comment": "",

@@ -88,12 +88,8 @@ class PoolHistory(Base):
     __table_args__ = (
         Index("ix_pool_history_customer_at", "customer_id", "at"),
         Index("ix_pool_history_actor_reason_at", "actor_id", "reason", "at"),
-<<<<<<< HEAD
-        # The leadership cockpit's flows by month and reason read only this index (app.cockpits.leadership).
+        # Pool flows by period and reason: the leadership cockpit and 客户流转报表 (app.cockpits, app.reports).
         Index("ix_pool_history_at_reason", "at", "reason", "org_id"),
-=======
-        Index("ix_pool_history_at", "at"),  # 客户流转报表 by period (app.reports)
->>>>>>> reports
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,14 +1,14 @@
 """Indexes for the leadership cockpit: pool flows (流转) by period and reason, deals (成单) by month
 
 Revision ID: 14a3d0000003
-Revises: 14a0f0000000
+Revises: 14a1b0000001
 Create Date: 2026-12-11 10:00:00.000000
 """
 from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '14a3d0000003'
-down_revision = '14a0f0000000'
+down_revision = '14a1b0000001'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Process analytics (流程性能): workflow_task.claimed_at and indexes for per-process figures by period
 
 Revision ID: 14a5f0000005
-Revises: 14a0f0000000
+Revises: 14a4e0000004
 Create Date: 2026-12-11 09:05:00.000000
 
 claimed_at is when an open task got its assignee (claim, direct assignment by the diagram, delegation of a
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '14a5f0000005'
-down_revision = '14a0f0000000'
+down_revision = '14a4e0000004'
 branch_labels = None
 depends_on = None
 

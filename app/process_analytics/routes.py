@@ -10,6 +10,7 @@ from app.auth.permissions import require
 from app.exports import xlsx_response
 from app.extensions import db
 from app.performance import period as periods
+from app.process_analytics import demo as _demo  # noqa: F401  (registers the demo loader, after the trades')
 from app.process_analytics import services
 from app.process_analytics.access import ANALYTICS
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import browser_login, screenshot
 from tests.customer_helpers import row, xlsx_bytes
@@ -34,5 +35,5 @@ def test_head_imports_valid_rows_into_the_department_pool(page, tmp_path):
     page.locator("#import-message", has_text="导入完成").wait_for(timeout=30_000)
     assert "40 个客户进入部门信息池" in page.locator("#import-message").inner_text()
     page.get_by_role("link", name="查看本次导入的客户").click()
-    assert page.locator("#customer-table tbody tr").count() == 40
+    expect(page.locator("#customer-table tbody tr")).to_have_count(40)  # waits for the list to load
     screenshot(page, "import-done-customers")

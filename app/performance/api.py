@@ -54,7 +54,7 @@ STAFF = spec.schema("StaffPerformance", {
             "properties": {"label": {"type": "string"}, "start": {"type": "string", "format": "date"},
                            "end": {"type": "string", "format": "date"},
                            "value": {"type": "number", "nullable": True}}}},
-        "funnel": {"type": "array", "description": "电话 → 有效电话 → 有效客户 → 成单", "items": {
+        "funnel": {"type": "array", "description": "电话 → 有效电话 → 有效客户 → 有效客户成单", "items": {
             "type": "object", "required": ["label", "value"],
             "properties": {"label": {"type": "string"}, "value": {"type": "integer"}}}},
     },

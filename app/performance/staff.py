@@ -1,5 +1,5 @@
 """Staff performance (业绩查询): every :class:`PerfMetric` per seat over a period, with the total and average
-rows, one metric over the period's chart buckets, and the conversion funnel (电话 → 有效电话 → 有效客户 → 成单).
+rows, one metric over the period's chart buckets, and the conversion funnel (电话 → 有效电话 → 有效客户 → 有效客户成单).
 
 Where each figure comes from (docs/staff-performance.md):
 
@@ -10,7 +10,10 @@ Where each figure comes from (docs/staff-performance.md):
 - 任务完成率 by the task calendar's rules (app/quotas/calendar.py, see :func:`working_days`): days meeting the
   quota / working days, where a working day is a day the calendar judges (up to today, with a quota, not still
   in progress) that is not excused (周末, 公休, 请假 … count as neither);
-- 电话→有效客户 = 有效客户 / 电话量, 有效客户→成单 = 成单量 / 有效客户, 大客户占比 = 大客户成单 / 成单量.
+- 电话→有效客户 = 有效客户 / 电话量; 大客户占比 = 大客户成单 / 成单量;
+- 有效客户→成单 = 有效客户成单 / 有效客户, a cohort: of the customers a seat turned 意向 in the period
+  (``quota_intent_mark``), those with a deal from the day of the mark to the period's end. It cannot pass 100 %
+  (成单量 / 有效客户 would: most deals close customers made 意向 in earlier months).
 
 Ratios are percentages with one decimal, None where there is nothing to divide by. The total row adds the
 counts and takes the ratios of the sums; the average row divides the counts and the amount by the number of
@@ -42,7 +45,7 @@ from app.performance.period import Bucket, Period, buckets
 from app.quotas import calendar
 from app.quotas.calendar import DayStatus
 from app.quotas.metrics import METRICS as QUOTA_METRICS
-from app.quotas.models import DailyFact
+from app.quotas.models import DailyFact, IntentMark
 from app.quotas.services import quota_book
 from app.trades.models import Trade
 
@@ -51,9 +54,8 @@ METRICS: tuple[PerfMetric, ...] = tuple(PerfMetric)
 FACT_OF = {PerfMetric.CALLS: "call", PerfMetric.VALID_CALLS: "valid_call", PerfMetric.VISITS: "visit",
            PerfMetric.INCOMING_VISITS: "incoming_visit", PerfMetric.SALONS: "salon",
            PerfMetric.INVITATIONS: "invitation", PerfMetric.INTENTS: "intent"}
-FUNNEL = (PerfMetric.CALLS, PerfMetric.VALID_CALLS, PerfMetric.INTENTS, PerfMetric.DEALS)
-FUNNEL_LABELS = {PerfMetric.CALLS: "电话", PerfMetric.VALID_CALLS: "有效电话", PerfMetric.INTENTS: "有效客户",
-                 PerfMetric.DEALS: "成单"}
+FUNNEL = (PerfMetric.CALLS, PerfMetric.VALID_CALLS, PerfMetric.INTENTS)  # then 有效客户成单 (the cohort)
+FUNNEL_LABELS = {PerfMetric.CALLS: "电话", PerfMetric.VALID_CALLS: "有效电话", PerfMetric.INTENTS: "有效客户"}
 DEFAULT_METRIC = PerfMetric.CALLS
 PERCENT = Decimal("0.1")
 ONE_DECIMAL = Decimal("0.1")
@@ -68,6 +70,7 @@ class Done:
     deal: DealTotals
     complete_days: int = 0
     working_days: int = 0
+    converted: int = 0  # of the period's 有效客户, those with a deal since (有效客户成单)
 
 
 @dataclass(frozen=True)
@@ -122,20 +125,21 @@ def figures(done: Done) -> dict[PerfMetric, Any]:
     values[PerfMetric.AMOUNT] = done.deal.amount
     values[PerfMetric.BIG_RATIO] = _percent(done.deal.big, done.deal.count)
     values[PerfMetric.CALL_CONVERSION] = _percent(values[PerfMetric.INTENTS], values[PerfMetric.CALLS])
-    values[PerfMetric.DEAL_CONVERSION] = _percent(done.deal.count, values[PerfMetric.INTENTS])
+    values[PerfMetric.DEAL_CONVERSION] = _percent(done.converted, values[PerfMetric.INTENTS])
     values[PerfMetric.QUOTA_COMPLETION] = _percent(done.complete_days, done.working_days)
     return {metric: values[metric] for metric in METRICS}
 
 
 def _sum(items: Iterable[Done]) -> Done:
     counts: dict[str, int] = dict.fromkeys(FACT_OF.values(), 0)
-    count, amount, big, complete, working = 0, ZERO, 0, 0, 0
+    count, amount, big, complete, working, converted = 0, ZERO, 0, 0, 0, 0
     for item in items:
+        converted += item.converted
         for column in counts:
             counts[column] += int(item.counts.get(column, 0))
         count, amount, big = count + item.deal.count, amount + item.deal.amount, big + item.deal.big
         complete, working = complete + item.complete_days, working + item.working_days
-    return Done(counts, DealTotals(count, amount, big), complete, working)
+    return Done(counts, DealTotals(count, amount, big), complete, working, converted)
 
 
 def _average(rows: Sequence[Row]) -> dict[PerfMetric, Any]:
@@ -161,6 +165,16 @@ def _fact_sums(session: DbSession, ids: Sequence[int], start: date, end: date, b
     stmt = (select(by.label("key"), *[func.sum(getattr(DailyFact, c)).label(c) for c in columns])
             .where(DailyFact.user_id.in_(ids), DailyFact.day >= start, DailyFact.day <= end).group_by(by))
     return {row.key: {c: int(getattr(row, c) or 0) for c in columns} for row in session.execute(stmt)}
+
+
+def _converted(session: DbSession, ids: Sequence[int], start: date, end: date, by: Any) -> dict[Any, int]:
+    """有效客户成单 by ``by`` (the mark's seat or day): customers marked 意向 from ``start`` to ``end`` with a deal
+    from the day of the mark to ``end`` — one EXISTS per mark over the trade's customer index."""
+    deal_since = (select(Trade.id).where(Trade.customer_id == IntentMark.customer_id, deals.is_deal(),
+                                         Trade.arrival_date >= IntentMark.day, Trade.arrival_date <= end).exists())
+    stmt = (select(by.label("key"), func.count()).where(IntentMark.user_id.in_(ids), IntentMark.day >= start,
+                                                         IntentMark.day <= end, deal_since).group_by(by))
+    return {row[0]: int(row[1]) for row in session.execute(stmt)}
 
 
 def _deals_by_day(session: DbSession, ids: Sequence[int], start: date, end: date) -> dict[date, DealTotals]:
@@ -221,14 +235,16 @@ def report(session: DbSession, people: Sequence[User], period: Period,
     per_seat = _fact_sums(session, ids, start, end, DailyFact.user_id) if ids else {}
     seat_deals = deals.by_seat(session, ids, start, end)
     worked = working_days(session, people, start, end)
-    done = {person.id: Done(per_seat.get(person.id, {}), seat_deals[person.id],
-                            sum(worked[person.id].values()), len(worked[person.id])) for person in people}
+    converted = _converted(session, ids, start, end, IntentMark.user_id) if ids else {}
+    done = {person.id: Done(per_seat.get(person.id, {}), seat_deals[person.id], sum(worked[person.id].values()),
+                            len(worked[person.id]), converted.get(person.id, 0)) for person in people}
     rows = [Row(person.name, person, org_names.get(person.org_id, ""), figures(done[person.id])) for person in people]
     total = Row("合计", None, "", figures(_sum(done.values())))
     average = Row("平均", None, "", _average(rows))
 
     per_day = _fact_sums(session, ids, start, end, DailyFact.day) if ids else {}
     day_deals = _deals_by_day(session, ids, start, end) if ids else {}
+    day_converted = _converted(session, ids, start, end, IntentMark.day) if ids else {}
     complete_on: Counter[date] = Counter()
     working_on: Counter[date] = Counter()
     for seat_days in worked.values():
@@ -241,10 +257,11 @@ def report(session: DbSession, people: Sequence[User], period: Period,
             series.append(Point(bucket, None))
             continue
         days = [bucket.start + timedelta(days=i) for i in range((bucket.end - bucket.start).days + 1)]
-        summed = _sum(Done(per_day.get(day, {}), day_deals.get(day, DealTotals()), complete_on[day], working_on[day])
-                      for day in days)
+        summed = _sum(Done(per_day.get(day, {}), day_deals.get(day, DealTotals()), complete_on[day], working_on[day],
+                           day_converted.get(day, 0)) for day in days)
         series.append(Point(bucket, figures(summed)[metric]))
     funnel = [(FUNNEL_LABELS[m], int(total.values[m])) for m in FUNNEL]
+    funnel.append(("有效客户成单", sum(converted.values())))
     return StaffReport(period, metric, rows, total, average, series, funnel)
 
 

@@ -34,7 +34,7 @@ def test_head_sees_his_seats_with_charts_and_drills_down_to_one(app, page):
     assert marks == "average"
     layers = page.evaluate("() => echarts.getInstanceByDom(document.getElementById('perf-funnel'))"
                            ".getOption().series[0].data.map(d => d.name)")
-    assert layers == ["电话", "有效电话", "有效客户", "成单"]
+    assert layers == ["电话", "有效电话", "有效客户", "有效客户成单"]
     screenshot(page, "performance-staff-head")
 
     page.locator("#grain-tabs").get_by_role("link", name="按周").click()

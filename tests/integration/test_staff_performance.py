@@ -73,16 +73,23 @@ def _oracle(seat_ids: list[int], start, end) -> dict[int, dict[PerfMetric, objec
         c[PerfMetric.INCOMING_VISITS] += follow_up.kind == FollowUpKind.INCOMING_VISIT
         c[PerfMetric.SALONS] += follow_up.kind == FollowUpKind.SALON
         c[PerfMetric.INVITATIONS] += follow_up.kind == FollowUpKind.INVITATION
-    for mark in db.session.scalars(select(IntentMark).where(IntentMark.user_id.in_(seat_ids))):
-        counts[mark.user_id][PerfMetric.INTENTS] += start <= mark.day <= end
+    deal_days: dict[int, list] = {}  # customer → its deals' arrival days (any seat)
     threshold = deals.big_threshold(db.session)
     amount: Counter = Counter()
-    for trade in db.session.scalars(select(Trade).where(Trade.seat_id.in_(seat_ids))):
-        if (trade.arrival_confirmed and trade.arrival_date and start <= trade.arrival_date <= end
-                and trade.status not in (TradeStatus.REFUNDED, TradeStatus.FAILED)):
+    for trade in db.session.scalars(select(Trade)):
+        counting = (trade.arrival_confirmed and trade.arrival_date
+                    and trade.status not in (TradeStatus.REFUNDED, TradeStatus.FAILED))
+        if counting:
+            deal_days.setdefault(trade.customer_id, []).append(trade.arrival_date)
+        if counting and trade.seat_id in counts and start <= trade.arrival_date <= end:
             counts[trade.seat_id][PerfMetric.DEALS] += 1
             counts[trade.seat_id]["big"] += trade.arrival_amount >= threshold
             amount[trade.seat_id] += trade.arrival_amount
+    for mark in db.session.scalars(select(IntentMark).where(IntentMark.user_id.in_(seat_ids))):
+        if start <= mark.day <= end:
+            counts[mark.user_id][PerfMetric.INTENTS] += 1
+            later = deal_days.get(mark.customer_id, [])
+            counts[mark.user_id]["converted"] += any(mark.day <= day <= end for day in later)
     people = [db.session.get(type(user("seat01")), seat_id) for seat_id in seat_ids]
     days = calendar.calendars(db.session, people, start, min(end, clock.today())) if start <= clock.today() else {}
     result = {}
@@ -100,7 +107,7 @@ def _oracle(seat_ids: list[int], start, end) -> dict[int, dict[PerfMetric, objec
                            PerfMetric.AMOUNT: Decimal(amount[seat_id]).quantize(Decimal("0.01")),
                            PerfMetric.BIG_RATIO: pct(c["big"], c[PerfMetric.DEALS]),
                            PerfMetric.CALL_CONVERSION: pct(c[PerfMetric.INTENTS], c[PerfMetric.CALLS]),
-                           PerfMetric.DEAL_CONVERSION: pct(c[PerfMetric.DEALS], c[PerfMetric.INTENTS]),
+                           PerfMetric.DEAL_CONVERSION: pct(c["converted"], c[PerfMetric.INTENTS]),
                            PerfMetric.QUOTA_COMPLETION: pct(complete, len(working))}
     return result
 

@@ -15,9 +15,10 @@ from tests.conftest import browser_login, screenshot
 
 pytestmark = pytest.mark.browser
 
-# Waits in hours per element: finance audit slowest, as in real life.
+# Waits in hours per element, beyond the demo's own (app/process_analytics/demo.py, at most 60 h): revision
+# (8–10 days) is by far the slowest.
 WAITS = {"finance_audit": [20, 30, 26, 41], "verification": [2, 3, 5], "personal_contract": [6, 9],
-         "collective_contract": [1], "revision": [12, 15]}
+         "collective_contract": [1], "revision": [200, 240]}
 
 
 def _history() -> None:
@@ -57,7 +58,7 @@ def test_designer_sees_the_waiting_heatmap_on_the_diagram(app, page):
         '[data-element-id="revision"] .djs-visual > :first-child')).fill,
         JSON.parse(document.getElementById('heatmap-data').textContent).elements.revision.color]""")
     assert fill == "rgb({}, {}, {})".format(*(int(wanted[i:i + 2], 16) for i in (1, 3, 5)))
-    # The demo's own trade_review tasks complete within seconds; revision's 12–15 h make it the slowest: red.
+    # Whatever the demo's spread, revision's 200–240 h make it the slowest: red.
     assert wanted == "#dc3545"
     screenshot(page, "process-analytics-heatmap")
     page.get_by_label("统计周期").select_option("week")

@@ -3,6 +3,13 @@
 // index (or per series name → list), so clicking a bar, point or funnel layer opens the list behind it.
 (() => {
   if (!window.echarts) return;
+  // 'x' or 'y' when the first series is drawn on a category axis (bars, lines), else null (funnel, pie).
+  const categoryAxis = (option) => {
+    const first = (axis) => (Array.isArray(axis) ? axis[0] : axis);
+    if (first(option.xAxis) && first(option.xAxis).type === 'category') return 'x';
+    if (first(option.yAxis) && first(option.yAxis).type === 'category') return 'y';
+    return null;
+  };
   const drawn = [];
   for (const el of document.querySelectorAll('[data-chart]')) {
     const source = document.getElementById(el.dataset.chart + '-option');
@@ -15,11 +22,22 @@
                                   option));
     if (links) {
       el.style.cursor = 'pointer';
-      chart.on('click', (params) => {
-        const byName = Array.isArray(links) ? links : links[params.seriesName];
-        const url = byName && byName[params.dataIndex];
-        if (url) window.location.href = url;
-      });
+      const axis = categoryAxis(option);
+      if (Array.isArray(links) && axis) {
+        // A whole category column opens its list, so a bar of 0 (no height to hit) is as clickable as the tallest.
+        chart.getZr().on('click', (event) => {
+          const pixel = [event.offsetX, event.offsetY];
+          if (!chart.containPixel('grid', pixel)) return;
+          const index = Math.round(chart.convertFromPixel({seriesIndex: 0}, pixel)[axis === 'x' ? 0 : 1]);
+          if (links[index]) window.location.href = links[index];
+        });
+      } else {
+        chart.on('click', (params) => {
+          const byName = Array.isArray(links) ? links : links[params.seriesName];
+          const url = byName && byName[params.dataIndex];
+          if (url) window.location.href = url;
+        });
+      }
     }
     el.dataset.chartReady = '1';
     drawn.push(chart);

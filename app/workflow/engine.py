@@ -166,9 +166,9 @@ def _spiff_message(exc: Exception) -> str:
         if isinstance(cause, sandbox.SandboxError | EngineError):
             return str(cause)
         if isinstance(cause, SyntaxError):  # a DMN cell the sandbox refuses, or that is no expression at all
-            notes = "；".join(_note(str(n)) for n in getattr(exc, "notes", None) or [])
+            where = "；".join(_note(str(n)) for n in getattr(exc, "notes", None) or [])
             detail = cause.msg if re.search(r"[\u4e00-\u9fff]", cause.msg or "") else "不是有效的表达式"
-            return f"表达式不能通过安全检查：{detail}" + (f"（{notes}）" if notes else "")
+            return f"表达式不能通过安全检查：{detail}" + (f"（{where}）" if where else "")
     text = str(exc)
     swapped = getattr(exc, "task_spec", None)
     if isinstance(swapped, str):

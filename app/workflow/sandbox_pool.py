@@ -39,7 +39,7 @@ class Limits:
 
 
 class WorkerLost(Exception):
-    """The call ended without an answer: ``reason`` is "time", "memory", "size" or "crash"."""
+    """The call ended without an answer: ``reason`` is "time", "size" or "crash" (``detail`` says how)."""
 
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(reason, detail)
@@ -103,7 +103,10 @@ class _Worker:
     def ask(self, frame: bytes, seconds: float) -> dict[str, Any]:
         """Send one request; the answer within ``seconds`` or WorkerLost."""
         if not self.ready:
-            self.receive(time.monotonic() + STARTUP_SECONDS)
+            try:
+                self.receive(time.monotonic() + STARTUP_SECONDS)
+            except WorkerLost as lost:
+                raise WorkerLost("crash", "未能启动") from lost
             self.ready = True
         try:
             wire.write_all(self.requests, frame)
@@ -175,12 +178,7 @@ class Pool:
         worker = self._checkout()
         try:
             reply = worker.ask(frame, seconds)
-        except WorkerLost as lost:
-            if lost.reason == "time":
-                worker.stop()  # kill first: it may still be burning CPU
-            self._replace(worker)
-            raise
-        except BaseException:
+        except BaseException:  # WorkerLost (killed here if still running: it may be burning CPU) or worse
             self._replace(worker)
             raise
         if reply.get("limit") == "memory":

@@ -138,7 +138,7 @@ def _failed(exc: BaseException, task: Task | None, budget: _Budget | None) -> Ta
 def step(workflow: BpmnWorkflow) -> None:
     """Run engine tasks until only human tasks, timers and messages remain; refuse runaway loops."""
     budget = _Budget()
-    with _library_errors(budget=budget):
+    with _library_errors(budget=budget), sandbox.within(budget.deadline):
         workflow.do_engine_steps(budget.starting, budget.ran)
         # A timer that fired during the steps can make more engine tasks ready.
         workflow.do_engine_steps(budget.starting, budget.ran)

@@ -13,8 +13,11 @@ Why a process pool rather than a stricter allow-list: docs/security.md.
 from __future__ import annotations
 
 import ast
+import time
 import types
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
@@ -37,11 +40,12 @@ from app.workflow.sandbox_pool import Limits, PoolBusy, WorkerLost
 
 __all__ = ["BLOCKED_ATTRIBUTES", "MAX_EXPONENT", "MAX_EXPRESSION_LENGTH", "MAX_SEQUENCE", "SAFE_FUNCTIONS",
            "SandboxError", "SandboxLimitExceeded", "SandboxTimeout", "compile_script", "evaluate", "execute",
-           "limits", "parse_expression"]
+           "limits", "parse_expression", "within"]
 
 TIME_LIMIT_SECONDS = 2.0
 MEMORY_MB = 256
 PROCESSES = 2
+STEP_BUDGET_SPENT = "流程本次自动执行的时间已用完，脚本和条件已停止；请检查流程设计"
 
 
 class SandboxLimitExceeded(SandboxError):
@@ -50,6 +54,21 @@ class SandboxLimitExceeded(SandboxError):
 
 class SandboxTimeout(SandboxLimitExceeded):
     pass
+
+
+# The end of the current engine step's budget (engine.MAX_ENGINE_SECONDS): many evaluations each under the
+# per-call limit (a DMN table of 100 slow rules) must not add up to more than one step may take.
+_step_deadline: ContextVar[float | None] = ContextVar("sandbox_step_deadline", default=None)
+
+
+@contextmanager
+def within(deadline: float) -> Iterator[None]:
+    """Cut every evaluation short at ``deadline`` (``time.monotonic()``), whatever its own limit."""
+    token = _step_deadline.set(deadline)
+    try:
+        yield
+    finally:
+        _step_deadline.reset(token)
 
 
 def limits() -> Limits:
@@ -86,13 +105,21 @@ def _encoded(values: Mapping[str, Any], wanted: frozenset[str]) -> dict[str, Any
 def _call(what: str, request: dict[str, Any]) -> dict[str, Any]:
     """Send one request to a worker under the configured limits; a refusal or a limit is a SandboxError."""
     current = limits()
+    seconds = current.seconds
+    deadline = _step_deadline.get()
+    if deadline is not None and deadline - time.monotonic() < seconds:
+        seconds = deadline - time.monotonic()
+        if seconds <= 0:
+            raise SandboxTimeout(STEP_BUDGET_SPENT)
     now = clock.now()
-    request.update(now=now.isoformat(), today=clock.today().isoformat(), seconds=current.seconds)
+    request.update(now=now.isoformat(), today=clock.today().isoformat(), seconds=seconds)
     try:
-        reply = sandbox_pool.pool(current).call(request, current.seconds)
+        reply = sandbox_pool.pool(current).call(request, seconds)
     except PoolBusy as exc:
         raise SandboxError("沙箱执行进程全忙，请稍后重试") from exc
     except WorkerLost as lost:
+        if lost.reason == "time" and seconds < current.seconds:
+            raise SandboxTimeout(STEP_BUDGET_SPENT) from lost
         raise _limit_error(what, lost.reason, current, lost.detail) from lost
     if reply.get("ok"):
         return reply

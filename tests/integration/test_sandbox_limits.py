@@ -358,3 +358,15 @@ def test_a_runaway_script_after_a_timer_stops_the_scheduler_job_within_bound(eng
     db.session.refresh(instance)
     # The job's own policy for a failing timer: back off and retry, an incident after repeated failures.
     assert "稍后重试 1 个" in summary and instance.timer_failures == 1 and instance.lock_owner is None
+
+
+def test_evaluations_stop_at_the_end_of_the_engine_steps_budget():
+    """Many evaluations each under the per-call limit cannot add up beyond one engine step's budget."""
+    with _limits_app(10).app_context():
+        started = time.monotonic()
+        with sandbox.within(started + 0.5), pytest.raises(sandbox.SandboxTimeout, match="时间已用完"):
+            sandbox.execute("while True:\n    pass", {})
+        assert time.monotonic() - started < 3
+        with sandbox.within(time.monotonic() - 1), pytest.raises(sandbox.SandboxTimeout, match="时间已用完"):
+            sandbox.evaluate("1 + 1", {})
+        assert sandbox.evaluate("1 + 1", {}) == 2

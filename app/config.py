@@ -29,6 +29,16 @@ def _env_int(name: str, default: int) -> int:
         raise ConfigError(f"{PREFIX}{name} must be an integer, got {raw!r}") from exc
 
 
+def _env_float(name: str, default: float) -> float:
+    raw = _env(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{PREFIX}{name} must be a number, got {raw!r}") from exc
+
+
 def _env_bool(name: str, default: bool) -> bool:
     raw = _env(name)
     if raw is None or raw == "":
@@ -86,6 +96,10 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": production,
         "SCHEDULER_ENABLED": _env_bool("SCHEDULER_ENABLED", True),
+        # Hard limits of BPMN scripts, conditions and DMN cells (app/workflow/sandbox.py, docs/security.md).
+        "SANDBOX_TIME_LIMIT_SECONDS": _env_float("SANDBOX_TIME_LIMIT_SECONDS", 2.0),
+        "SANDBOX_MEMORY_MB": _env_int("SANDBOX_MEMORY_MB", 256),
+        "SANDBOX_PROCESSES": _env_int("SANDBOX_PROCESSES", 2),
     }
     settings.update(overrides)
     return settings

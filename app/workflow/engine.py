@@ -8,6 +8,7 @@ Nothing outside ``app.workflow`` imports SpiffWorkflow.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -137,7 +138,7 @@ def _failed(exc: BaseException, task: Task | None, budget: _Budget | None) -> Ta
 def step(workflow: BpmnWorkflow) -> None:
     """Run engine tasks until only human tasks, timers and messages remain; refuse runaway loops."""
     budget = _Budget()
-    with _library_errors(budget=budget):
+    with _library_errors(budget=budget), sandbox.within(budget.deadline):
         workflow.do_engine_steps(budget.starting, budget.ran)
         # A timer that fired during the steps can make more engine tasks ready.
         workflow.do_engine_steps(budget.starting, budget.ran)
@@ -148,10 +149,26 @@ def step(workflow: BpmnWorkflow) -> None:
                 "为避免流程引擎静默结束已停止；请改用新实例或修改流程设计", _element(task))
 
 
+# The library's notes on a failed DMN rule (SpiffWorkflow/dmn/engine/DMNEngine.py), in Chinese.
+_DMN_NOTES = ((re.compile(r"(?:Failed to execute DMN Rule|Rule failed) on row (\d+)"), r"决策表第 \1 行规则无法执行"),
+              (re.compile(r"Business Rule Task '(.*)'\.?"), r"业务规则任务“\1”"))
+
+
+def _note(note: str) -> str:
+    for pattern, chinese in _DMN_NOTES:
+        if match := pattern.fullmatch(note.strip()):
+            return match.expand(chinese)
+    return note
+
+
 def _spiff_message(exc: Exception) -> str:
     for cause in (getattr(exc, "exception", None), exc.__cause__, exc.__context__):
         if isinstance(cause, sandbox.SandboxError | EngineError):
             return str(cause)
+        if isinstance(cause, SyntaxError):  # a DMN cell the sandbox refuses, or that is no expression at all
+            where = "；".join(_note(str(n)) for n in getattr(exc, "notes", None) or [])
+            detail = cause.msg if re.search(r"[\u4e00-\u9fff]", cause.msg or "") else "不是有效的表达式"
+            return f"表达式不能通过安全检查：{detail}" + (f"（{where}）" if where else "")
     text = str(exc)
     swapped = getattr(exc, "task_spec", None)
     if isinstance(swapped, str):
@@ -160,7 +177,7 @@ def _spiff_message(exc: Exception) -> str:
         text = swapped
     notes = getattr(exc, "notes", None) or getattr(exc, "__notes__", None)
     if notes:
-        text += "；" + "；".join(str(n) for n in notes)
+        text += "；" + "；".join(_note(str(n)) for n in notes)
     return f"流程执行出错：{text}"
 
 

@@ -56,7 +56,7 @@ def test_infinite_loop_becomes_an_incident_and_the_worker_survives(app, deploy_f
     db.session.commit()
     assert time.monotonic() - started < 10
     assert instance.status == InstanceStatus.ERROR
-    assert "超过" in instance.error_message
+    assert "超出时间限制" in instance.error_message
     ok = workflow.start(db.session, "test_script", data={"principal": Decimal("1000"), "rate": 5, "mode": "ok"},
                         actor=seat)
     db.session.commit()

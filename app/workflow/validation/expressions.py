@@ -50,8 +50,7 @@ def check_script(problems: list[Problem], node: etree._Element, script: str, wha
     try:
         sandbox.compile_script(script)
     except SyntaxError as exc:
-        detail = "；".join(str(a) for a in exc.args[0]) if exc.args and isinstance(exc.args[0], tuple) else str(exc)
-        problems.append(problem(node, f"{what}不能通过安全检查：{detail}"))
+        problems.append(problem(node, f"{what}不能通过安全检查：{exc.msg}"))
 
 
 def check_timer(problems: list[Problem], event: etree._Element, expression: str) -> None:

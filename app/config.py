@@ -86,6 +86,8 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": production,
         "SCHEDULER_ENABLED": _env_bool("SCHEDULER_ENABLED", True),
+        "SCHEDULER_LEASE_SECONDS": _env_int("SCHEDULER_LEASE_SECONDS", 4),
+        "SCHEDULER_JOB_TIMEOUT_SECONDS": _env_int("SCHEDULER_JOB_TIMEOUT_SECONDS", 300),
     }
     settings.update(overrides)
     return settings

@@ -74,12 +74,13 @@ def one_round(app: Any, due_in: int, count: int, folder: Path) -> dict[str, floa
     _wait(lambda: "started" in logs[1].read_text(encoding="utf-8", errors="replace"), 60, "the stand-by")
     try:
         seat = db.session.scalars(select(User).where(User.org_id.is_not(None)).order_by(User.id)).first()
-        ids = []
+        due: dict[int, datetime] = {}
         for _ in range(count):  # one start per transaction, as the web would: no long hold on SQLite's write lock
-            ids.append(workflow.start(db.session, "bench_timer", org_id=seat.org_id, owner_id=seat.id).id)
+            instance = workflow.start(db.session, "bench_timer", org_id=seat.org_id, owner_id=seat.id)
+            db.session.flush()
+            due[instance.id] = instance.next_timer_at
             db.session.commit()
-        due = dict(db.session.execute(select(ProcessInstance.id, ProcessInstance.next_timer_at)
-                                      .where(ProcessInstance.id.in_(ids))).all())
+        ids = list(due)
 
         def fired() -> int:
             value = db.session.scalar(select(func.count(func.distinct(InstanceEvent.instance_id))).where(
@@ -162,7 +163,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--timers", type=int, default=150, help="timers falling due together per round")
-    parser.add_argument("--due-in", type=int, default=3, help="seconds from start to the timers' due time")
+    parser.add_argument("--due-in", type=int, default=8, help="seconds from start to the timers' due time")
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     args = parser.parse_args()
     print(machine())

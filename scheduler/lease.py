@@ -35,6 +35,18 @@ TAKEOVER_WAIT_SECONDS = 0.25  # a stand-by that waited longer for SQLite's write
 log = logging.getLogger(__name__)
 
 
+def leader_alive(session: Any) -> bool:
+    """Tell whether some scheduler leads now (the 自动调度中心 badge), on either database."""
+    if session.get_bind().dialect.name == "postgresql":
+        held = session.execute(text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = :key AND objsubid = 1 AND granted"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"),
+            {"key": ADVISORY_KEY}).scalar()
+        return bool(held)
+    lease = session.get(SchedulerLease, LEASE_NAME)
+    return lease is not None and lease.expires_at > clock.now()
+
+
 class LeadershipLost(Exception):
     """Another scheduler holds the lease now: this process must not commit job work."""
 

@@ -22,7 +22,7 @@ from app.extensions import db
 from app.workflow import deploy
 from app.workflow.models import InstanceEvent, ProcessInstance, TaskStatus, WorkflowTask
 from scheduler import registry, runner, workflow_timers
-from scheduler.lease import LeaderLease, LeadershipLost
+from scheduler.lease import LeaderLease, LeadershipLost, leader_alive
 from scheduler.models import ScheduledJob, SchedulerLease
 from tests.conftest import DATA, PG_URL, REPO, python_module_argv, user_named
 
@@ -76,6 +76,22 @@ def test_a_dead_leaders_lease_moves_within_the_lease_time(app):
     finally:
         first.release()
         second.release()
+
+
+@pytest.mark.db_sensitive
+def test_the_scheduler_centre_tells_whether_a_scheduler_leads(app, login_as):
+    admin = login_as("admin")
+    assert "调度进程未启动过" in admin.get("/admin/scheduler/").get_data(as_text=True)
+    lease = LeaderLease(db.engine, "scheduler-a", 4)
+    try:
+        assert lease.acquire() is True
+        db.session.commit()
+        assert leader_alive(db.session) is True
+        assert "调度进程运行中" in admin.get("/admin/scheduler/").get_data(as_text=True)
+    finally:
+        lease.release()
+    db.session.commit()
+    assert leader_alive(db.session) is False
 
 
 @pytest.mark.db_sensitive

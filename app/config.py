@@ -100,6 +100,8 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "SANDBOX_TIME_LIMIT_SECONDS": _env_float("SANDBOX_TIME_LIMIT_SECONDS", 2.0),
         "SANDBOX_MEMORY_MB": _env_int("SANDBOX_MEMORY_MB", 256),
         "SANDBOX_PROCESSES": _env_int("SANDBOX_PROCESSES", 2),
+        "SCHEDULER_LEASE_SECONDS": _env_int("SCHEDULER_LEASE_SECONDS", 4),
+        "SCHEDULER_JOB_TIMEOUT_SECONDS": _env_int("SCHEDULER_JOB_TIMEOUT_SECONDS", 300),
     }
     settings.update(overrides)
     return settings

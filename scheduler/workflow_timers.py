@@ -2,8 +2,12 @@
 
 Instances are claimed in a short transaction (lock owner + expiry; SKIP LOCKED on PostgreSQL), then
 advanced one per transaction, so one failing instance never holds back the others. A failure retries
-with exponential back-off and becomes an incident (status error, shown in the monitor) after
-``MAX_FAILURES``. A crashed scheduler's claims expire after ``LOCK_MINUTES``.
+with exponential back-off counted from the failure and becomes an incident (status error, shown in
+the monitor) after ``MAX_FAILURES``. A scheduler that becomes leader frees every claim left behind
+(:func:`release_claims`), so the timers a killed leader had claimed fire within seconds of the new
+leader; the ``version_id`` check on ``process_instance`` keeps each firing to exactly once even when
+the old leader was only frozen and wakes up. Claims taken outside the scheduler process
+(``flask scheduler run-job``) still expire after ``LOCK_MINUTES``.
 """
 
 from __future__ import annotations
@@ -16,9 +20,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import clock
 from app.database import DbSession, is_postgres
 from app.workflow import engine, gateway
 from app.workflow.models import InstanceStatus, ProcessInstance
+from scheduler.lease import LeadershipLost
 from scheduler.registry import job
 
 LOCK_MINUTES = 5
@@ -49,23 +55,41 @@ def claim_due(session: DbSession, now: datetime, owner: str, limit: int = BATCH_
                                                                  ProcessInstance.lock_owner == owner)))
 
 
+def release_claims(session: DbSession) -> int:
+    """Free every timer claim (a new leader calls this before its first run); returns how many were freed."""
+    claimed = select(ProcessInstance.id).where(ProcessInstance.lock_owner.is_not(None))
+    if is_postgres():
+        # A frozen old leader may still hold a row in an open transaction: skip it rather than wait.
+        claimed = claimed.with_for_update(skip_locked=True)
+    ids = list(session.scalars(claimed))
+    if ids:
+        session.execute(update(ProcessInstance).where(ProcessInstance.id.in_(ids))
+                        .values(lock_owner=None, lock_expires_at=None),
+                        execution_options={"synchronize_session": False})
+    return len(ids)
+
+
 def _unlock(instance: ProcessInstance) -> None:
     instance.lock_owner = None
     instance.lock_expires_at = None
 
 
-def _record_failure(session: DbSession, instance_id: int, now: datetime, message: str) -> bool:
-    """Count a failure; back off or, after MAX_FAILURES, record an incident. Returns True for an incident."""
+def _record_failure(session: DbSession, instance_id: int, owner: str, message: str) -> str:
+    """Count a failure; back off from now or, after MAX_FAILURES, record an incident.
+
+    Returns "incident", "retry", or "gone" when the claim is no longer ours (another scheduler fired it).
+    """
     instance = session.get(ProcessInstance, instance_id)
-    if instance is None:
-        return False
+    if instance is None or instance.lock_owner != owner:
+        return "gone"
+    now = clock.now()  # the back-off counts from the failure, not from the start of a long run
     instance.timer_failures += 1
     _unlock(instance)
     if instance.timer_failures >= MAX_FAILURES:
         gateway.record_incident(session, instance, f"定时器连续 {instance.timer_failures} 次执行失败：{message}")
-        return True
+        return "incident"
     instance.next_timer_at = now + timedelta(minutes=2 ** instance.timer_failures)
-    return False
+    return "retry"
 
 
 @job("workflow.timers", "流程定时器", interval_seconds=15,
@@ -88,15 +112,16 @@ def advance_workflow_timers(session: DbSession, now: datetime) -> str:
             fired += 1
         except Exception as exc:  # noqa: BLE001  (one failing instance must not stop the others)
             session.rollback()
+            if isinstance(exc, LeadershipLost):
+                raise
             if isinstance(exc, engine.EngineError):
                 message = exc.message
             elif isinstance(exc, StaleDataError):
                 message = "与其他操作同时修改了该流程"
             else:
                 message = f"{type(exc).__name__}: {exc}"
-            if _record_failure(session, instance_id, now, message):
-                incidents += 1
-            else:
-                retried += 1
+            outcome = _record_failure(session, instance_id, owner, message)
+            incidents += outcome == "incident"
+            retried += outcome == "retry"
             session.commit()
     return f"到期 {len(ids)} 个，已触发 {fired} 个，稍后重试 {retried} 个，转为异常 {incidents} 个"

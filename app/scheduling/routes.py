@@ -13,7 +13,9 @@ from app.auth.permissions import require
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.scheduling.access import SCHEDULER_MANAGE
+from scheduler import lease as scheduler_lease
 from scheduler import runner
+from scheduler.lease import LEASE_NAME
 from scheduler.models import ScheduledJob, SchedulerLease
 
 bp = Blueprint("scheduling", __name__, url_prefix="/admin/scheduler")
@@ -30,8 +32,8 @@ def _job(code: str) -> ScheduledJob:
 @require(SCHEDULER_MANAGE)
 def jobs() -> Any:
     rows = db.session.scalars(select(ScheduledJob).order_by(ScheduledJob.code)).all()
-    lease = db.session.get(SchedulerLease, "scheduler")
-    leader_alive = lease is not None and lease.expires_at > clock.now()
+    lease = db.session.get(SchedulerLease, LEASE_NAME)  # SQLite only; PostgreSQL leads by advisory lock
+    leader_alive = scheduler_lease.leader_alive(db.session)
     return render_template("scheduling/jobs.html", rows=rows, lease=lease, leader_alive=leader_alive,
                            registered=runner.registry.JOBS)
 

@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-HEADER = ("客户姓名", "性别", "出生日期", "证件类型", "证件号码", "手机号码", "其他电话", "地址", "所属组织", "客户分类",
-          "客户来源", "客户等级", "标签", "备注")
+HEADER = ("客户姓名", "性别", "出生日期", "证件类型", "证件号码", "手机号码", "其他电话", "地址", "所属组织",
+          "客户分类", "客户来源", "客户等级", "标签", "备注")
 
 
 def noise(size: int, seed: int = 15) -> bytes:
@@ -40,7 +40,8 @@ def package(sheet_data: bytes, shared: bytes | None = None, after_data: bytes = 
 
 def header_row() -> bytes:
     """Row 1: the template's labels as inline strings."""
-    cells = "".join(f'<c r="{chr(65 + i)}1" t="inlineStr"><is><t>{label}</t></is></c>' for i, label in enumerate(HEADER))
+    cells = "".join(f'<c r="{chr(65 + i)}1" t="inlineStr"><is><t>{label}</t></is></c>'
+                    for i, label in enumerate(HEADER))
     return f'<row r="1">{cells}</row>'.encode()
 
 

@@ -14,6 +14,20 @@ HEADER = ("客户姓名", "性别", "出生日期", "证件类型", "证件号�
           "客户分类", "客户来源", "客户等级", "标签", "备注")
 
 
+CONTENT_TYPES = ('<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                 '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                 '<Default Extension="xml" ContentType="application/xml"/>'
+                 '<Override PartName="/xl/workbook.xml" '
+                 'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+                 '<Override PartName="/xl/worksheets/sheet1.xml" '
+                 'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                 '<Override PartName="/xl/sharedStrings.xml" '
+                 'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+ROOT_RELS = ('<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+             '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+             'officeDocument" Target="xl/workbook.xml"/></Relationships>')
+
+
 def noise(size: int, seed: int = 15) -> bytes:
     """``size`` bytes of hex digits that barely compress: the packages stay under the zip-bomb ratio check."""
     return random.Random(seed).randbytes((size + 1) // 2).hex().encode()[:size]
@@ -24,12 +38,14 @@ def package(sheet_data: bytes, shared: bytes | None = None, after_data: bytes = 
     """A workbook whose first sheet holds ``sheet_data`` (the inside of <sheetData>) and the given shared strings."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
+        archive.writestr("_rels/.rels", ROOT_RELS)
         archive.writestr("xl/workbook.xml", f'<workbook xmlns="{MAIN}" xmlns:r="{REL}">'
                          '<sheets><sheet name="客户" sheetId="1" r:id="rId1"/></sheets></workbook>')
         archive.writestr("xl/_rels/workbook.xml.rels",
                          '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                         '<Relationship Id="rId1" Type="x" Target="worksheets/sheet1.xml"/></Relationships>')
+                         f'<Relationship Id="rId1" Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/>'
+                         '</Relationships>')
         if shared is not None:
             archive.writestr("xl/sharedStrings.xml", prolog + f'<sst xmlns="{MAIN}">'.encode() + shared + b"</sst>")
             prolog = b""

@@ -4,6 +4,7 @@ the error report, importing the valid rows (or nothing) into the department pool
 from __future__ import annotations
 
 import io
+import os
 import sqlite3
 import time
 import zipfile
@@ -295,6 +296,11 @@ def test_a_job_whose_worker_died_is_settled_truthfully_and_its_file_removed(logi
     folder.mkdir(parents=True, exist_ok=True)
     left = folder / "dead.xlsx"
     left.write_bytes(b"PK")
+    orphan, fresh_upload = folder / "orphan.xlsx", folder / "arriving.xlsx"  # no job refers to either
+    for path, age in ((orphan, 10), (fresh_upload, -4)):  # the second arrives when the page is viewed
+        path.write_bytes(b"PK")
+        stamp = (clock.now() - timedelta(minutes=age)).timestamp()
+        os.utime(path, (stamp, stamp))
     db.session.execute(update(ImportJob).where(ImportJob.id == job.id)
                        .values(status=ImportStatus.VALIDATING, file_path=str(left)))
     db.session.commit()
@@ -304,6 +310,7 @@ def test_a_job_whose_worker_died_is_settled_truthfully_and_its_file_removed(logi
         job = _job(job.id)
         assert job.status == ImportStatus.FAILED and "没有导入任何客户" in job.message
         assert not left.exists() and job.file_path == ""
+        assert not orphan.exists() and fresh_upload.exists()  # an upload being stored right now is kept
         assert db.session.scalar(select(func.count()).where(ImportRow.job_id == job.id)) == 0
         assert "失败" in page
 

@@ -35,7 +35,7 @@ INSTANCE = tempfile.mkdtemp(prefix="licai-bench-")
 atexit.register(shutil.rmtree, INSTANCE, True)
 
 from app import create_app  # noqa: E402
-from app.customers import imports  # noqa: E402
+from app.customers import import_publish, imports  # noqa: E402
 from app.customers.models import ImportJob, ImportStatus  # noqa: E402
 from app.extensions import db  # noqa: E402
 from rules.identity import check_char  # noqa: E402
@@ -169,9 +169,9 @@ def run_import(app: Any, workbook: Path, rows: int) -> None:
             t2 = time.perf_counter()
             validated = db.session.get(ImportJob, job_id)
             assert validated is not None and validated.status == ImportStatus.VALIDATED, validated.message
-            imports.confirm(db.session, validated)
+            import_publish.confirm(db.session, validated)
             db.session.commit()
-            imports.run_import(job_id)
+            import_publish.run_import(job_id)
             t3 = time.perf_counter()
             cpu = cpu_seconds() - cpu0
         server1 = server_cpu_seconds()

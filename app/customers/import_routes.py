@@ -7,12 +7,14 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app import background
 from app.auth.permissions import ADMIN_ROLE, require
-from app.customers import import_rows, imports
+from app.customers import import_publish, import_rows, imports
 from app.customers.access import CUSTOMERS_IMPORT
 from app.customers.models import ImportJob
+from app.database import separate_write
 from app.errors import ValidationFailed
 from app.exports import xlsx_download
 from app.extensions import db
@@ -22,12 +24,22 @@ bp = Blueprint("customer_imports", __name__, url_prefix="/customers/imports")
 
 
 def _job(job_id: int) -> ImportJob:
+    _settle_dead_jobs()
     return imports.get_job(db.session, current_user, job_id, see_all=ADMIN_ROLE in current_user.role_codes)
+
+
+def _settle_dead_jobs() -> None:
+    """Settle jobs whose worker died, so the screen tells what the database holds (a short separate write)."""
+    if imports.needs_recovery(db.session):
+        db.session.rollback()  # a GET reads in a snapshot; see the settled jobs afterwards
+        with separate_write() as conn:
+            imports.recover(Session(bind=conn), imports.upload_folder())
 
 
 @bp.get("/")
 @require(CUSTOMERS_IMPORT)
 def index() -> Any:
+    _settle_dead_jobs()
     jobs = db.session.scalars(select(ImportJob).where(ImportJob.user_id == current_user.id)
                               .order_by(ImportJob.id.desc()).limit(30)).all()
     return render_template("customers/imports.html", form=ImportForm(), jobs=jobs,
@@ -80,9 +92,9 @@ def progress(job_id: int) -> Any:
 @require(CUSTOMERS_IMPORT)
 def confirm(job_id: int) -> Any:
     record = _job(job_id)
-    imports.confirm(db.session, record)
+    import_publish.confirm(db.session, record)
     db.session.commit()
-    background.submit(imports.run_import, record.id)
+    background.submit(import_publish.run_import, record.id)
     return redirect(url_for("customer_imports.job", job_id=record.id))
 
 
@@ -90,9 +102,9 @@ def confirm(job_id: int) -> Any:
 @require(CUSTOMERS_IMPORT)
 def cancel(job_id: int) -> Any:
     record = _job(job_id)
-    imports.cancel(db.session, record)
+    import_publish.cancel(db.session, record)
     db.session.commit()
-    flash("已放弃本次导入，没有导入任何客户", "info")
+    flash(import_publish.CANCELLED_MESSAGE, "info")
     return redirect(url_for("customer_imports.index"))
 
 

@@ -6,12 +6,21 @@ streams the rows (``app.xlsx_reader``) in chunks, validates each row (required f
 format, ID checksum, org in scope, duplicates in the file and in the database) and stages it in
 ``customer_import_row``. The screen polls the job's progress. The head then imports the valid
 rows — into the department pool (seat empty, type 新建, the row's org) with INSERT … SELECT from
-the staged rows — or nothing, and can download an error report of the refused rows.
+the staged rows, all in one transaction (``import_publish``) — or nothing, and can download an
+error report of the refused rows.
 
-The template and the checks of one row live in ``import_rows``; this module runs the job around them.
+The template and the checks of one row live in ``import_rows``; this module checks the upload and
+runs the validation around them.
 
-Memory stays flat: rows are read as a stream and handled a chunk at a time; only the keys seen
-so far (ID numbers, phones) are kept for the in-file duplicate check.
+Memory stays flat and bounded whatever the workbook: the reader refuses what is past
+:data:`READ_LIMITS` (columns beyond the template, rows, cells per row, shared text) with a Chinese
+message, rows are handled a chunk at a time, and only the keys seen so far (ID numbers, phones)
+are kept for the in-file duplicate check. No transaction is open while the file is parsed: on
+SQLite a background task's transaction holds the write lock from its first statement.
+
+A worker that dies (kill -9, out of memory) leaves its job running without progress; after
+:data:`STALL_AFTER` :func:`recover` marks it failed, drops its staged rows and its file, and says
+that no customer was imported — which is true, since publishing is one transaction.
 """
 
 from __future__ import annotations
@@ -28,12 +37,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from flask import Flask, current_app
-from sqlalchemy import and_, delete, exists, func, insert, literal, null, select, update
+from sqlalchemy import and_, delete, insert, select, update
 
 from app import clock
 from app.audit import services as audit
 from app.auth.models import User
-from app.customers import services
 from app.customers.categories import category_labels
 from app.customers.import_rows import (
     COLUMNS,
@@ -44,31 +52,28 @@ from app.customers.import_rows import (
     validate_chunk,
 )
 from app.customers.models import (
-    AddressKind,
     Customer,
-    CustomerAddress,
-    CustomerPhone,
-    CustomerType,
     Gender,
     ImportJob,
     ImportRow,
     ImportStatus,
-    Pool,
 )
-from app.database import DbSession, UTCDateTime, table_of
+from app.database import DbSession, table_of
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.exports import workbook_bytes
 from app.extensions import db
 from app.org.models import Org
-from app.pools.models import MoveReason, PoolHistory
 from app.sequences import allocate
-from app.xlsx_reader import BrokenWorkbook, SheetReader
+from app.xlsx_reader import BrokenWorkbook, Limits, SheetReader, WorkbookRefused
 from rules.identity import ID_TYPE_LABELS, IdType
 
 logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 2_000  # rows validated and staged per transaction
-IMPORT_CHUNK = 20_000  # staged rows turned into customers per transaction
+EXTRA_COLUMNS = 6  # room for the importer's own columns (序号, 说明 …) next to the template's
+# Beyond these the reader refuses the file by name: the template's width (plus EXTRA_COLUMNS), its row
+# limit plus the header, far fewer cells per row than Excel allows, Excel's own limits for text.
+READ_LIMITS = Limits(max_columns=len(COLUMNS) + EXTRA_COLUMNS, max_rows=MAX_ROWS + 1, max_cells_per_row=1_000)
 IMPORT_SEQUENCE = "customer_import"  # generated batch numbers (导入编号)
 MAX_MEMBERS = 2_000
 MAX_UNCOMPRESSED = 400 * 1024 * 1024  # all parts together, once inflated
@@ -145,6 +150,7 @@ def start(session: DbSession, user: User, upload: IO[bytes], filename: str, numb
             select(Customer.id).where(Customer.import_batch == number).limit(1)):
         raise Conflict(f"导入编号 {number} 已被使用，请换一个")
     folder.mkdir(parents=True, exist_ok=True)
+    remove_orphan_files(session, folder)
     path = folder / f"{secrets.token_hex(16)}.xlsx"
     with path.open("wb") as out:
         while chunk := upload.read(1024 * 1024):
@@ -192,16 +198,17 @@ def _fail(job_id: int, message: str) -> None:
     db.session.rollback()
     job = db.session.get(ImportJob, job_id)
     if job is not None:
-        _discard_file(job)
+        discard_file(job)
         job.status = ImportStatus.FAILED
-        job.message = message
+        job.message = f"{message}（没有导入任何客户）"
         job.finished_at = clock.now()
         job.updated_at = clock.now()
         db.session.execute(delete(ImportRow).where(ImportRow.job_id == job_id))
         db.session.commit()
 
 
-def _discard_file(job: ImportJob) -> None:
+def discard_file(job: ImportJob) -> None:
+    """Delete the job's uploaded file from instance/imports (it is not needed once the rows are staged)."""
     if job.file_path:
         Path(job.file_path).unlink(missing_ok=True)
         job.file_path = ""
@@ -224,8 +231,12 @@ def run_validation(job_id: int) -> None:
     reader = None
     try:
         ctx = build_context(session, job.user)
+        path = job.file_path
+        session.commit()  # parse outside any transaction: it would hold SQLite's write lock meanwhile
         try:
-            reader = SheetReader(job.file_path)
+            reader = SheetReader(path, READ_LIMITS)
+        except WorkbookRefused:
+            raise
         except BrokenWorkbook as exc:
             raise ValidationFailed("工作簿无法读取：文件已损坏或不是标准的 .xlsx 文件") from exc
         ctx.date1904 = reader.date1904
@@ -239,7 +250,7 @@ def run_validation(job_id: int) -> None:
         session.commit()
         processed = valid = 0
         data = _data_rows(rows, mapping)
-        while chunk := list(islice(data, CHUNK_ROWS)):
+        while chunk := list(islice(data, CHUNK_ROWS)):  # read with no transaction open
             processed += len(chunk)
             if processed > MAX_ROWS:
                 raise ValidationFailed(f"单次最多导入 {MAX_ROWS:,} 行，请拆分后再导入")
@@ -254,9 +265,17 @@ def run_validation(job_id: int) -> None:
             session.commit()
         if not processed:
             raise ValidationFailed("文件中没有数据行")
-        _progress(session, job_id, status=ImportStatus.VALIDATED, total_rows=processed,
-                  message=f"校验完成：共 {processed} 行，可导入 {valid} 行，有问题 {processed - valid} 行")
+        reader.close()
+        job = session.get(ImportJob, job_id)
+        assert job is not None
+        discard_file(job)  # everything needed is staged now
+        job.status = ImportStatus.VALIDATED
+        job.total_rows = processed
+        job.message = f"校验完成：共 {processed} 行，可导入 {valid} 行，有问题 {processed - valid} 行"
+        job.updated_at = clock.now()
         session.commit()
+    except WorkbookRefused as exc:
+        _fail(job_id, exc.message)
     except ValidationFailed as exc:
         _fail(job_id, exc.message)
     except BrokenWorkbook:
@@ -269,151 +288,67 @@ def run_validation(job_id: int) -> None:
             reader.close()
 
 
-# --- importing the valid rows --------------------------------------------------------------------
-
-
-def confirm(session: DbSession, job: ImportJob) -> None:
-    """Accept the valid rows (导入有效行); the caller commits and starts :func:`run_import`."""
-    if job.status != ImportStatus.VALIDATED:
-        raise Conflict("该导入不在待确认状态")
-    if not job.valid_rows:
-        raise ValidationFailed("没有可导入的有效行")
-    job.status = ImportStatus.IMPORTING
-    job.updated_at = clock.now()
-    session.flush()
-
-
-def cancel(session: DbSession, job: ImportJob) -> None:
-    """Import nothing (放弃导入): the staged rows and the file are discarded."""
-    if job.status not in (ImportStatus.VALIDATED, ImportStatus.FAILED) and not is_stalled(job):
-        raise Conflict("该导入正在处理中或已完成，不能放弃")
-    session.execute(delete(ImportRow).where(ImportRow.job_id == job.id))
-    _discard_file(job)
-    job.status = ImportStatus.CANCELLED
-    job.finished_at = clock.now()
-    job.message = "已放弃导入，没有导入任何客户"
-    session.flush()
-    audit.record(session, "customers.import_cancel", summary=f"放弃导入 {job.number}",
-                 object_type="customer_import_job", object_id=job.id)
-
-
-def run_import(job_id: int) -> None:
-    """Background task: insert the staged valid rows as customers in the department pool (commits per chunk)."""
-    session = db.session
-    job = session.get(ImportJob, job_id)
-    if job is None or job.status != ImportStatus.IMPORTING:
-        return
-    try:
-        imported = _import_rows(session, job)
-        job = session.get(ImportJob, job_id)
-        assert job is not None
-        skipped = job.valid_rows - imported
-        message = f"导入完成：{imported} 个客户进入部门信息池，导入编号 {job.number}"
-        if skipped:
-            message += f"；{skipped} 行在导入时发现与新登记的客户重复，已跳过（见错误报告）"
-        session.execute(delete(ImportRow).where(ImportRow.job_id == job_id, ImportRow.valid.is_(True)))
-        _discard_file(job)
-        job.status = ImportStatus.DONE
-        job.imported_rows = imported
-        job.valid_rows = imported
-        job.error_rows = job.total_rows - imported
-        job.message = message
-        job.finished_at = job.updated_at = clock.now()
-        with audit.acting_as(audit.Actor(job.user_id, job.user.name)):
-            audit.record(session, "customers.import", summary=f"导入客户 {imported} 个（导入编号 {job.number}）",
-                         object_type="customer_import_job", object_id=job.id)
-        session.commit()
-    except Exception:
-        logger.exception("import %s failed while importing", job_id)
-        session.rollback()
-        _progress(session, job_id, status=ImportStatus.FAILED,
-                  message="导入过程中出错，已导入的部分保留（见导入编号），请联系管理员")
-        session.commit()
-
-
-def _import_rows(session: DbSession, job: ImportJob) -> int:
-    """Insert the staged valid rows as customers with a few INSERT … SELECT per chunk of rows."""
-    job_id, batch, user_id = job.id, job.number, job.user_id
-    _recheck_duplicates(session, job_id)
-    top = session.scalar(select(func.max(STAGED.c.seq)).where(STAGED.c.job_id == job_id, STAGED.c.valid.is_(True)))
-    if not top:
-        session.commit()
-        return 0
-    # One block of numbers for the whole file: the row with seq n becomes customer number first + n - 1.
-    first = allocate(session, services.NUMBER_SEQUENCE, top)
-    session.execute(update(STAGED).where(STAGED.c.job_id == job_id, STAGED.c.valid.is_(True))
-                    .values(number=services.number_sql(session, literal(first - 1) + STAGED.c.seq)))
-    session.commit()
-    imported = 0
-    for low in range(1, top + 1, IMPORT_CHUNK):
-        imported += _insert_chunk(session, job_id, batch, user_id, low, low + IMPORT_CHUNK - 1)
-        _progress(session, job_id, imported_rows=imported)
-        session.commit()
-    return imported
-
-
-def _recheck_duplicates(session: DbSession, job_id: int) -> None:
-    """Refuse staged rows whose ID number or phone someone registered since validation."""
-    customers, phones = table_of(Customer), table_of(CustomerPhone)
-    pending = and_(STAGED.c.job_id == job_id, STAGED.c.valid.is_(True))
-    owner = (select(customers.c.number).where(customers.c.id_number == STAGED.c.id_number).limit(1)
-             .scalar_subquery())
-    session.execute(update(STAGED).where(
-        pending, STAGED.c.id_number.is_not(None), exists().where(customers.c.id_number == STAGED.c.id_number))
-        .values(valid=False, errors=literal("导入时发现重复：证件号码已存在（客户 ") + owner + literal("）")))
-    for column in (STAGED.c.phone, STAGED.c.phone2):
-        holder = (select(customers.c.number).join(phones, phones.c.customer_id == customers.c.id)
-                  .where(phones.c.phone == column).limit(1).scalar_subquery())
-        reason = literal("导入时发现重复：电话 ") + column + literal(" 已存在（客户 ") + holder + literal("）")
-        session.execute(update(STAGED).where(pending, column != "", exists().where(phones.c.phone == column))
-                        .values(valid=False, errors=reason))
-
-
-def _insert_chunk(session: DbSession, job_id: int, batch: str, user_id: int, low: int, high: int) -> int:
-    now = literal(clock.now(), UTCDateTime())
-    customers = table_of(Customer)
-    rows = and_(STAGED.c.job_id == job_id, STAGED.c.valid.is_(True), STAGED.c.seq.between(low, high))
-    values = {
-        "number": STAGED.c.number, "name": STAGED.c.name, "gender": STAGED.c.gender, "birthday": STAGED.c.birthday,
-        "id_type": STAGED.c.id_type, "id_number": STAGED.c.id_number, "category_id": STAGED.c.category_id,
-        "type": literal(CustomerType.NEW.value), "grade": STAGED.c.grade, "source": STAGED.c.source,
-        "import_batch": literal(batch), "tags": STAGED.c.tags, "remark": STAGED.c.remark,
-        "service_seat_id": null(), "service_org_id": STAGED.c.org_id, "pool": literal(Pool.DEPARTMENT.value),
-        "pool_reason": literal(MoveReason.IMPORT.value), "pool_changed_at": now, "pool_move_batch": null(),
-        "assigned_at": null(), "prev_seat_id": null(), "followup_count": literal(0), "valid_call_count": literal(0),
-        "last_followup_at": null(), "last_valid_call_at": null(), "recycle_count": literal(0),
-        "red_flag_at": null(), "red_flag_reason": literal(""), "red_flag_by_id": null(),
-        "created_by_id": literal(user_id), "created_at": now, "updated_at": now,
-    }
-    # Count first: INSERT … SELECT row counts are not reported by every driver.
-    inserted = int(session.scalar(select(func.count()).select_from(STAGED).where(rows)) or 0)
-    session.execute(insert(customers).from_select(list(values), select(*values.values()).where(rows)))
-    # The new customers are found again by number (unique index).
-    joined = STAGED.join(customers, customers.c.number == STAGED.c.number)
-    for column, primary in ((STAGED.c.phone, True), (STAGED.c.phone2, False)):
-        session.execute(insert(table_of(CustomerPhone)).from_select(
-            ["customer_id", "phone", "is_primary", "remark"],
-            select(customers.c.id, column, literal(primary), literal("")).select_from(joined)
-            .where(rows, column != "")))
-    session.execute(insert(table_of(CustomerAddress)).from_select(
-        ["customer_id", "kind", "address", "postcode", "is_primary"],
-        select(customers.c.id, literal(AddressKind.HOME.value), STAGED.c.address, literal(""), literal(True))
-        .select_from(joined).where(rows, STAGED.c.address != "")))
-    session.execute(insert(table_of(PoolHistory)).from_select(
-        ["customer_id", "at", "from_pool", "to_pool", "from_seat_id", "to_seat_id", "org_id", "reason", "actor_id",
-         "note"],
-        select(customers.c.id, now, null(), literal(Pool.DEPARTMENT.value), null(), null(), STAGED.c.org_id,
-               literal(MoveReason.IMPORT.value), literal(user_id), literal(f"导入编号 {batch}"[:200]))
-        .select_from(joined).where(rows)))
-    return inserted
-
-
 # --- screens' helpers ----------------------------------------------------------------------------
 
 
 def is_stalled(job: ImportJob) -> bool:
     """A running job whose progress has not moved for minutes: its worker process is gone."""
     return job.status.running and clock.now() - job.updated_at > STALL_AFTER
+
+
+STALLED_MESSAGE = {
+    ImportStatus.VALIDATING: "校验中断（服务重启过，或处理进程被终止）：没有导入任何客户，请检查文件后重新上传",
+    ImportStatus.IMPORTING: "导入中断（服务重启过，或处理进程被终止）：导入在一个事务中进行，已整体回滚，"
+                            "没有导入任何客户；请重新上传同一文件",
+}
+
+
+def _stalled(now: Any) -> Any:
+    return and_(ImportJob.status.in_([ImportStatus.VALIDATING, ImportStatus.IMPORTING]),
+                ImportJob.updated_at < now - STALL_AFTER)
+
+
+def needs_recovery(session: DbSession) -> bool:
+    """Tell whether some job's worker died (a cheap read before :func:`recover` writes)."""
+    return session.scalar(select(ImportJob.id).where(_stalled(clock.now())).limit(1)) is not None
+
+
+def recover(session: DbSession, folder: Path) -> int:
+    """Settle the jobs whose worker died and delete upload files no running job needs; return jobs settled.
+
+    Safe to run anywhere, any number of times: each job is settled by a compare-and-set on its status and
+    last progress, so a worker that is still alive (and moves ``updated_at``) or finished keeps its job.
+    """
+    now = clock.now()
+    stalled = session.execute(select(ImportJob.id, ImportJob.status, ImportJob.updated_at, ImportJob.file_path)
+                              .where(_stalled(now))).all()
+    settled = 0
+    for job_id, status, updated_at, file_path in stalled:
+        result = session.execute(update(ImportJob).where(
+            ImportJob.id == job_id, ImportJob.status == status, ImportJob.updated_at == updated_at)
+            .values(status=ImportStatus.FAILED, message=STALLED_MESSAGE[status], file_path="", finished_at=now,
+                    updated_at=now))
+        if result.rowcount:  # type: ignore[attr-defined]
+            session.execute(delete(ImportRow).where(ImportRow.job_id == job_id))
+            if file_path:
+                Path(file_path).unlink(missing_ok=True)
+            settled += 1
+    remove_orphan_files(session, folder)
+    return settled
+
+
+def remove_orphan_files(session: DbSession, folder: Path) -> None:
+    """Delete uploads that no job waiting for validation refers to (a worker died before it could)."""
+    if not folder.is_dir():
+        return
+    kept = set(session.scalars(select(ImportJob.file_path).where(ImportJob.file_path != "")))
+    cutoff = (clock.now() - STALL_AFTER).timestamp()
+    for path in folder.glob("*.xlsx"):
+        try:
+            if str(path) not in kept and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+        except OSError:
+            continue
 
 
 def get_job(session: DbSession, user: User, job_id: int, see_all: bool = False) -> ImportJob:

@@ -4,13 +4,17 @@ the error report, importing the valid rows (or nothing) into the department pool
 from __future__ import annotations
 
 import io
+import os
+import sqlite3
 import time
 import zipfile
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app import background, clock
 from app.customers.models import Customer, CustomerType, ImportJob, ImportRow, ImportStatus, Pool
@@ -228,3 +232,103 @@ def test_only_importers_may_import_and_only_their_own_jobs(login_as):
     job = _wait(_job().id)
     assert login_as("head11").get(f"/customers/imports/{job.id}").status_code == 404
     assert login_as("head11").post(f"/customers/imports/{job.id}/confirm").status_code == 404
+
+
+@pytest.mark.parametrize("name", ["far_column", "shared_text_flood", "many_cells", "malformed"])  # small uploads
+def test_a_crafted_workbook_fails_its_job_with_a_message_and_leaves_no_file(login_as, app, name):
+    from tests.hostile_workbooks import CORPUS
+
+    build, expected = CORPUS[name]
+    client = login_as("head01")
+    _upload(client, build())
+    job = _wait(_job().id)
+    assert job.status == ImportStatus.FAILED and expected in job.message and "没有导入任何客户" in job.message
+    assert expected in client.get(f"/customers/imports/{job.id}").get_data(as_text=True)
+    assert job.file_path == "" and list((Path(app.instance_path) / "imports").glob("*.xlsx")) == []
+    assert db.session.scalar(select(func.count()).where(ImportRow.job_id == job.id)) == 0
+
+
+def test_no_transaction_is_open_while_the_file_is_parsed(login_as, monkeypatch, database_url):
+    """On SQLite a background transaction holds the write lock: parsing inside one locked out every login."""
+    from app.customers import imports
+    from app.xlsx_reader import SheetReader
+
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's write lock")
+    path = database_url.removeprefix("sqlite:///")
+    seen: list[bool] = []
+
+    def lock_is_free() -> bool:
+        probe = sqlite3.connect(path, timeout=0)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.rollback()
+            return True
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            probe.close()
+
+    class Watched(SheetReader):
+        def _shared_strings(self):  # type: ignore[no-untyped-def]
+            seen.append(lock_is_free())
+            return super()._shared_strings()
+
+        def rows(self):  # type: ignore[no-untyped-def]
+            for item in super().rows():
+                seen.append(lock_is_free())
+                yield item
+
+    monkeypatch.setattr(imports, "SheetReader", Watched)
+    client = login_as("head01")
+    _upload(client, xlsx_bytes([row(f"锁{i}", f"1365557{i:04d}") for i in range(5)]))
+    job = _wait(_job().id)
+    assert job.status == ImportStatus.VALIDATED, job.message
+    assert len(seen) >= 6 and all(seen)
+
+
+def test_a_job_whose_worker_died_is_settled_truthfully_and_its_file_removed(login_as, app):
+    client = login_as("head01")
+    _upload(client, xlsx_bytes([row("中断", "13655550061")]))
+    job = _wait(_job().id)
+    # A worker killed while validating: the job still says 校验中 and its file is still there.
+    folder = Path(app.instance_path) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    left = folder / "dead.xlsx"
+    left.write_bytes(b"PK")
+    orphan, fresh_upload = folder / "orphan.xlsx", folder / "arriving.xlsx"  # no job refers to either
+    for path, age in ((orphan, 10), (fresh_upload, -4)):  # the second arrives when the page is viewed
+        path.write_bytes(b"PK")
+        stamp = (clock.now() - timedelta(minutes=age)).timestamp()
+        os.utime(path, (stamp, stamp))
+    db.session.execute(update(ImportJob).where(ImportJob.id == job.id)
+                       .values(status=ImportStatus.VALIDATING, file_path=str(left)))
+    db.session.commit()
+    assert "处理中断" not in client.get(f"/customers/imports/{job.id}").get_data(as_text=True)
+    with time_machine.travel(clock.now() + timedelta(minutes=4)):
+        page = client.get("/customers/imports/").get_data(as_text=True)
+        job = _job(job.id)
+        assert job.status == ImportStatus.FAILED and "没有导入任何客户" in job.message
+        assert not left.exists() and job.file_path == ""
+        assert not orphan.exists() and fresh_upload.exists()  # an upload being stored right now is kept
+        assert db.session.scalar(select(func.count()).where(ImportRow.job_id == job.id)) == 0
+        assert "失败" in page
+
+
+def test_cancel_loses_to_a_publish_that_committed_meanwhile(login_as):
+    from app.customers import import_publish
+    from app.errors import Conflict
+
+    client = login_as("head01")
+    _upload(client, xlsx_bytes([row("并发", "13655550071")]))
+    job = _wait(_job().id)
+    stale = _job(job.id)
+    db.session.expunge(stale)
+    db.session.execute(update(ImportJob).where(ImportJob.id == job.id)
+                       .values(status=ImportStatus.DONE, updated_at=clock.now() + timedelta(seconds=1)))
+    db.session.commit()
+    stale.status = ImportStatus.VALIDATED
+    with pytest.raises(Conflict):
+        import_publish.cancel(db.session, stale)
+    db.session.rollback()
+    assert _job(job.id).status == ImportStatus.DONE

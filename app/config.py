@@ -86,6 +86,9 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": production,
         "SCHEDULER_ENABLED": _env_bool("SCHEDULER_ENABLED", True),
+        # Reverse proxies in front of the app whose X-Forwarded-For / -Proto are believed (0: none, the default).
+        "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
+        "HSTS": _env_bool("HSTS", production),
     }
     settings.update(overrides)
     return settings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from typing import NoReturn
 
@@ -17,14 +17,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app import clock
 from app.admin import params
 from app.audit import services as audit
-from app.auth import throttle
+from app.auth import password_policy, throttle
 from app.auth.models import ApiToken, LoginSession, User, UserStatus
 from app.database import DbSession
 from app.errors import Conflict, DomainError, ValidationFailed
 from app.org import scope as data_scope
 from app.org.scope import Scope
 
-MIN_PASSWORD_LENGTH = 12
 # scrypt (werkzeug's default KDF and cost); the hash string records its parameters, so a cheaper
 # test setting (PASSWORD_HASH_METHOD) never weakens stored production hashes.
 DEFAULT_PASSWORD_METHOD = "scrypt"  # noqa: S105  (a KDF name, not a password)
@@ -56,16 +55,9 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def check_password_policy(password: str, username: str = "") -> None:
-    """Refuse a password that is too short or too simple, with the reason in Chinese."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符")
-    if username and username.lower() in password.lower():
-        raise ValidationFailed("密码不能包含用户名")
-    classes = sum((any(c.islower() for c in password), any(c.isupper() for c in password),
-                   any(c.isdigit() for c in password), any(not c.isalnum() for c in password)))
-    if classes < 3:
-        raise ValidationFailed("密码需包含大写字母、小写字母、数字、符号中的至少三类")
+def check_password_policy(password: str, username: str = "", name: str = "") -> None:
+    """Refuse a password that is too short, too simple or guessable (app.auth.password_policy), in Chinese."""
+    password_policy.check(password, username, name)
 
 
 def _method() -> str:
@@ -86,7 +78,7 @@ def verify_password(user: User, password: str) -> bool:
 
 def set_password(session: DbSession, user: User, password: str) -> None:
     """Change a user's password after checking the policy; every open session of theirs ends."""
-    check_password_policy(password, user.username)
+    check_password_policy(password, user.username, user.name)
     user.password_hash = hash_password(password)
     user.password_changed_at = clock.now()
     revoke_user_sessions(session, user.id, reason="password_changed")
@@ -146,6 +138,13 @@ def _count_failure(session: DbSession, source: throttle.Source, user: User | Non
         minutes = params.get_int(throttle.LOCKOUT_MINUTES, session)
         raise LoginThrottled(f"尝试次数过多，请 {minutes} 分钟后再试")
     raise LoginFailed("用户名或密码错误")
+
+
+def locked_until(session: DbSession, user: User) -> datetime | None:
+    """Until when the account is locked (an old lock) or some source is paused from it (app.auth.throttle)."""
+    if user.is_locked:
+        return user.locked_until
+    return throttle.paused_until(session, user.username)
 
 
 def unlock(session: DbSession, user: User) -> None:

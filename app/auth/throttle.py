@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, String, case, delete, func, literal, select
+from sqlalchemy import ColumnElement, Integer, String, case, delete, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -156,9 +156,18 @@ def record_success(session: DbSession, source: Source) -> None:
                                                 | (LoginThrottle.blocked_until < cutoff)))
 
 
+def _name_keys(name: str) -> ColumnElement[bool]:
+    name = name.strip().lower()
+    return ((LoginThrottle.key == f"name:{name}")
+            | (LoginThrottle.key.startswith("pair:") & LoginThrottle.key.endswith(f"|{name}", autoescape=True)))
+
+
+def paused_until(session: DbSession, name: str) -> datetime | None:
+    """Until when some source (or everyone, for the short delay) is paused from logging in to the account."""
+    return session.scalar(select(func.max(LoginThrottle.blocked_until))
+                          .where(_name_keys(name), LoginThrottle.blocked_until > clock.now()))
+
+
 def clear_name(session: DbSession, name: str) -> None:
     """Lift every block on an account (admin unlock): its pair counters and its account delay."""
-    name = name.strip().lower()
-    session.execute(delete(LoginThrottle).where(
-        (LoginThrottle.key == f"name:{name}")
-        | (LoginThrottle.key.startswith("pair:") & LoginThrottle.key.endswith(f"|{name}", autoescape=True))))
+    session.execute(delete(LoginThrottle).where(_name_keys(name)))

@@ -129,6 +129,16 @@ def test_short_password_is_refused(login_as):
     assert login(client.application.test_client(), "seat01")  # old password still works
 
 
+@pytest.mark.parametrize("password", ["Qwerty123456", "Licai@demo20261"])
+def test_guessable_password_is_refused_on_change(login_as, password):
+    client = login_as("seat01")
+    client.post("/profile/password", data={"current_password": DEMO_PASSWORD, "new_password": password,
+                                           "confirm_password": password}, headers={"Referer": "/profile"})
+    page = client.get("/profile").get_data(as_text=True)
+    assert "密码过于常见或有规律" in page or "演示密码" in page
+    assert login(client.application.test_client(), "seat01")  # old password still works
+
+
 @pytest.mark.date_sensitive
 def test_idle_session_expires(client):
     login(client, "seat01")

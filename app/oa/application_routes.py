@@ -16,6 +16,7 @@ from app.auth.permissions import can, require
 from app.errors import DomainError, NotFound
 from app.exports import xlsx_response
 from app.extensions import db
+from app.inputs import enum_arg
 from app.oa import applications as services
 from app.oa import attachments, monitoring
 from app.oa.access import APPLY, HANDLE, MONITOR
@@ -95,7 +96,7 @@ def _store_files(application: Application) -> None:
 @require(APPLY)
 def mine() -> Any:
     stmt = services.mine(current_user)
-    if status := request.args.get("status", ""):
+    if status := enum_arg("status", ApplicationStatus):
         stmt = stmt.where(Application.status == status)
     page = db.paginate(stmt, per_page=30, error_out=False)
     return render_template("oa/applications.html", page=page, statuses=list(ApplicationStatus),

@@ -1,3 +1,7 @@
+// htmx never evaluates code from attributes (hx-on, js: values, event filters): the Content-Security-Policy
+// forbids eval. Set here, before htmx reads the page, so a page's own <meta name="htmx-config"> still applies.
+if (window.htmx) htmx.config.allowEval = false;
+
 // Send the CSRF token with every htmx and fetch request that changes something.
 (function () {
   const token = document.querySelector('meta[name="csrf-token"]')?.content;
@@ -31,7 +35,8 @@ document.addEventListener('change', (event) => {
 });
 
 // Behaviours the templates declare with data-* attributes (the Content-Security-Policy allows no inline script).
-(function () {
+// Run once the whole page is parsed: a page's {% block scripts %} may hold markers placed after this file.
+document.addEventListener('DOMContentLoaded', () => {
   // Show only the boxes matching a select's value: <div data-shows="period"><select …></div> … <div data-period="month">.
   document.querySelectorAll('[data-shows]').forEach((holder) => {
     const key = holder.dataset.shows;
@@ -64,4 +69,4 @@ document.addEventListener('change', (event) => {
       marker.closest('tr')?.classList.add('table-active');
     }
   });
-})();
+});

@@ -28,9 +28,10 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     login_manager.session_protection = None  # the server-side login session is the protection
     csrf.init_app(app)
 
-    from app import inputs
+    from app import inputs, security_headers
 
     inputs.register(app)
+    security_headers.register(app)
     _register_blueprints(app)
     _register_request_hooks(app)
     _register_template_helpers(app)
@@ -106,15 +107,6 @@ def _register_request_hooks(app: Flask) -> None:
         if token is not None:
             with contextlib.suppress(ValueError):  # set in another context: nothing of ours to undo
                 write_intent.reset(token)
-
-    @app.after_request
-    def _security_headers(response: Any) -> Any:
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if current_user and getattr(current_user, "is_authenticated", False):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
 
 
 def _register_template_helpers(app: Flask) -> None:

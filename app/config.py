@@ -102,6 +102,9 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "SANDBOX_PROCESSES": _env_int("SANDBOX_PROCESSES", 2),
         "SCHEDULER_LEASE_SECONDS": _env_int("SCHEDULER_LEASE_SECONDS", 4),
         "SCHEDULER_JOB_TIMEOUT_SECONDS": _env_int("SCHEDULER_JOB_TIMEOUT_SECONDS", 300),
+        # Reverse proxies in front of the app whose X-Forwarded-For / -Proto are believed (0: none, the default).
+        "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
+        "HSTS": _env_bool("HSTS", production),
     }
     settings.update(overrides)
     return settings

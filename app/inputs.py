@@ -1,5 +1,5 @@
 """What enters through URLs and JSON bodies: numbers stay inside the database's integer range, a body is an
-object and its text fields are strings, refused in Chinese otherwise.
+object and its text fields are strings, a list filter names an existing value, refused in Chinese otherwise.
 
 Every id and count column is an INTEGER, which PostgreSQL holds in 32 bits (SQLite in 64): a larger
 number can never match a row, and passed on it makes the driver or the database raise ("integer out
@@ -10,14 +10,17 @@ endpoint that reads JSON. Amounts travel as decimal strings, so no legitimate in
 
 from __future__ import annotations
 
-from typing import Any, TypeGuard
+from enum import Enum
+from typing import Any, TypeGuard, TypeVar
 
 from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
-from app.errors import ValidationFailed
+from app.errors import DomainError, ValidationFailed
+
+E = TypeVar("E", bound=Enum)
 
 DB_INT_MAX = 2**31 - 1
 _MAX_DIGITS = len(str(DB_INT_MAX))
@@ -69,6 +72,28 @@ def json_text(body: dict[str, Any], key: str) -> str:
     if not isinstance(value, str):
         raise ValidationFailed(f"字段 {key} 应为字符串", details={"field": key})
     return value
+
+
+class InvalidFilter(DomainError):
+    """A list filter in the query string names a value that does not exist (400, not a 500 from the database)."""
+
+    status = 400
+    code = "invalid_filter"
+
+
+def enum_arg(name: str, enum: type[E], allowed: tuple[E, ...] | None = None) -> E | None:
+    """The query-string filter ``name`` as a member of ``enum`` (None when absent or empty), refused in Chinese."""
+    raw = request.args.get(name, "")
+    if not raw:
+        return None
+    choices = allowed if allowed is not None else tuple(enum)
+    for member in choices:
+        if member.value == raw:
+            return member
+    shown = raw if len(raw) <= 24 else raw[:20] + "…"
+    values = "、".join(str(m.value) for m in choices)
+    raise InvalidFilter(f"筛选条件 {name} 的值“{shown}”无效，可选值：{values}",
+                        details={"field": name, "allowed": [m.value for m in choices]})
 
 
 class BoundedJSONProvider(DefaultJSONProvider):

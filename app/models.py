@@ -4,6 +4,7 @@ from app import sequences  # noqa: F401
 from app.admin import models as admin_models  # noqa: F401
 from app.audit import models as audit_models  # noqa: F401
 from app.auth import models as auth_models  # noqa: F401
+from app.auth import throttle as auth_throttle  # noqa: F401
 from app.chat import models as chat_models  # noqa: F401
 from app.customers import models as customer_models  # noqa: F401
 from app.designer import models as designer_models  # noqa: F401

@@ -32,7 +32,7 @@ def login() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = LoginForm()
-    error = None
+    error, status = None, 200
     if form.validate_on_submit():
         try:
             new = services.authenticate(
@@ -41,7 +41,7 @@ def login() -> Any:
             )
         except services.LoginFailed as exc:
             db.session.commit()  # keep the failure count and the audit row
-            error = exc.message
+            error, status = exc.message, exc.status
         else:
             db.session.commit()
             # A fresh cookie session at log-in: nothing from before survives (session fixation).
@@ -50,7 +50,7 @@ def login() -> Any:
             session["sid"] = new.token
             session.permanent = False
             return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/login.html", form=form, error=error), (401 if error else 200)
+    return render_template("auth/login.html", form=form, error=error), status
 
 
 @bp.post("/logout")

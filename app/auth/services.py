@@ -6,6 +6,8 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from typing import NoReturn
 
 from flask import current_app, has_app_context
 from sqlalchemy import func, select, update
@@ -15,20 +17,17 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app import clock
 from app.admin import params
 from app.audit import services as audit
+from app.auth import password_policy, throttle
 from app.auth.models import ApiToken, LoginSession, User, UserStatus
 from app.database import DbSession
 from app.errors import Conflict, DomainError, ValidationFailed
 from app.org import scope as data_scope
 from app.org.scope import Scope
 
-MIN_PASSWORD_LENGTH = 12
 # scrypt (werkzeug's default KDF and cost); the hash string records its parameters, so a cheaper
 # test setting (PASSWORD_HASH_METHOD) never weakens stored production hashes.
 DEFAULT_PASSWORD_METHOD = "scrypt"  # noqa: S105  (a KDF name, not a password)
 
-LOCKOUT_THRESHOLD = params.define("auth.lockout_threshold", "int", 5, "登录失败锁定次数",
-                                  "连续输错密码达到此次数后锁定账户", "安全", minimum=1)
-LOCKOUT_MINUTES = params.define("auth.lockout_minutes", "int", 15, "账户锁定时长（分钟）", "", "安全", minimum=1)
 IDLE_TIMEOUT_MINUTES = params.define("auth.idle_timeout_minutes", "int", 30, "会话空闲超时（分钟）",
                                      "超过此时长无操作需重新登录", "安全", minimum=1)
 # How stale last_seen_at may get before a request refreshes it (keeps GET requests read-only).
@@ -38,6 +37,11 @@ TOUCH_INTERVAL = timedelta(seconds=60)
 class LoginFailed(DomainError):
     status = 401
     code = "login_failed"
+
+
+class LoginThrottled(LoginFailed):
+    status = 429
+    code = "login_throttled"
 
 
 @dataclass(frozen=True)
@@ -51,16 +55,9 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def check_password_policy(password: str, username: str = "") -> None:
-    """Refuse a password that is too short or too simple, with the reason in Chinese."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符")
-    if username and username.lower() in password.lower():
-        raise ValidationFailed("密码不能包含用户名")
-    classes = sum((any(c.islower() for c in password), any(c.isupper() for c in password),
-                   any(c.isdigit() for c in password), any(not c.isalnum() for c in password)))
-    if classes < 3:
-        raise ValidationFailed("密码需包含大写字母、小写字母、数字、符号中的至少三类")
+def check_password_policy(password: str, username: str = "", name: str = "") -> None:
+    """Refuse a password that is too short, too simple or guessable (app.auth.password_policy), in Chinese."""
+    password_policy.check(password, username, name)
 
 
 def _method() -> str:
@@ -81,32 +78,35 @@ def verify_password(user: User, password: str) -> bool:
 
 def set_password(session: DbSession, user: User, password: str) -> None:
     """Change a user's password after checking the policy; every open session of theirs ends."""
-    check_password_policy(password, user.username)
+    check_password_policy(password, user.username, user.name)
     user.password_hash = hash_password(password)
     user.password_changed_at = clock.now()
     revoke_user_sessions(session, user.id, reason="password_changed")
 
 
 def authenticate(session: DbSession, username: str, password: str, ip: str, user_agent: str) -> NewSession:
-    """Check credentials, counting failures in the database so lockout holds across workers.
+    """Check credentials behind the shared throttle (app.auth.throttle); failures are counted in the database.
 
-    The caller commits even when LoginFailed is raised, so the failure count is kept.
+    The caller commits even when LoginFailed is raised, so the counters are kept. A throttled attempt is
+    refused before any lookup, the same for known and unknown names.
     """
     now = clock.now()
+    source = throttle.Source(ip, username)
+    try:
+        throttle.check(session, source)
+    except throttle.Throttled as exc:
+        raise LoginThrottled(exc.message) from None
     user = session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
-    if user is None:
-        hash_password(password)  # same work as a real check, so timing does not reveal unknown names
-        raise LoginFailed("用户名或密码错误")
+    # An unknown name costs one scrypt check too, so timing does not tell which names exist.
+    if not check_password_hash(user.password_hash if user is not None else _dummy_hash(), password) or user is None:
+        _count_failure(session, source, user)
     if user.locked_until is not None and user.locked_until > now:
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
         raise LoginFailed(f"账户已锁定，请 {minutes} 分钟后再试，或联系管理员解锁", code="account_locked")
-    if not check_password_hash(user.password_hash, password):
-        _count_failure(session, user, now)
-        raise LoginFailed("用户名或密码错误")
     if user.status != UserStatus.ACTIVE:
         raise LoginFailed("账户已停用", code="account_disabled")
+    throttle.record_success(session, source)
     user.failed_logins = 0
-    user.locked_until = None
     user.last_login_at = now
     token = secrets.token_urlsafe(32)
     session.add(LoginSession(user_id=user.id, token_hash=hash_token(token), ip=ip[:64],
@@ -116,25 +116,42 @@ def authenticate(session: DbSession, username: str, password: str, ip: str, user
     return NewSession(user, token)
 
 
-def _count_failure(session: DbSession, user: User, now: datetime) -> None:
-    # One atomic increment: two workers failing at once both count.
-    failures = session.scalar(
-        update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
-        .returning(User.failed_logins)
-    )
-    threshold = params.get_int(LOCKOUT_THRESHOLD, session)
-    if failures is not None and failures >= threshold:
-        until = now + timedelta(minutes=params.get_int(LOCKOUT_MINUTES, session))
-        session.execute(update(User).where(User.id == user.id).values(locked_until=until, failed_logins=0))
-        audit.record(session, "auth.locked", user, summary=f"{user.username} 连续 {failures} 次密码错误，账户锁定")
-    else:
-        audit.record(session, "auth.login_failed", user, summary=f"{user.username} 密码错误")
+@cache
+def _dummy_hash_for(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
+
+
+def _dummy_hash() -> str:
+    """A hash of a random password with the current method: checking it costs what a real check costs."""
+    return _dummy_hash_for(_method())
+
+
+def _count_failure(session: DbSession, source: throttle.Source, user: User | None) -> NoReturn:
+    """Count a wrong password on the shared throttle and refuse; the account itself is never locked."""
+    locked = throttle.record_failure(session, source)
+    if user is not None:
+        # One atomic increment: two workers failing at once both count (shown to admins, locks nothing).
+        session.execute(update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1))
+        summary = f"{user.username} 密码错误" + ("，该来源已暂停登录" if locked else "")
+        audit.record(session, "auth.locked" if locked else "auth.login_failed", user, summary=summary)
+    if locked:
+        minutes = params.get_int(throttle.LOCKOUT_MINUTES, session)
+        raise LoginThrottled(f"尝试次数过多，请 {minutes} 分钟后再试")
+    raise LoginFailed("用户名或密码错误")
+
+
+def locked_until(session: DbSession, user: User) -> datetime | None:
+    """Until when the account is locked (an old lock) or some source is paused from it (app.auth.throttle)."""
+    if user.is_locked:
+        return user.locked_until
+    return throttle.paused_until(session, user.username)
 
 
 def unlock(session: DbSession, user: User) -> None:
-    """Clear a lockout (admin action)."""
+    """Clear a lockout and every log-in throttle on the account (admin action)."""
     user.locked_until = None
     user.failed_logins = 0
+    throttle.clear_name(session, user.username)
     audit.record(session, "auth.unlock", user, summary=f"解锁 {user.username}")
 
 

@@ -124,7 +124,7 @@ def publish(session: DbSession, key: str, xml: str, comment: str, actor: User) -
         raise ValidationFailed("请填写发布说明")
     problems = validate(xml)
     if problems:
-        raise deploy.DeploymentRefused(problems)
+        raise deploy.DeploymentRefused(problems, what="决策表")
     ids = sorted(deploy.decision_ids(xml))
     sha = hashlib.sha256(xml.encode("utf-8")).hexdigest()
     current = latest(session, key)

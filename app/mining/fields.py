@@ -292,7 +292,7 @@ def _in(f: Field, values: list[Any], c: Compiler) -> ColumnElement[bool]:
     if key == "phone_kind":
         return _phone_exists(*[CustomerPhone.phone.startswith("1" if v == "mobile" else "0") for v in values])
     if key == "phone_area":
-        return _phone_exists(*[CustomerPhone.phone.startswith(v) for v in values])
+        return _phone_exists(*[CustomerPhone.phone.startswith(v, autoescape=True) for v in values])
     raise refuse(f"条件“{f.label}”不支持该比较")  # pragma: no cover  (the catalogue is closed)
 
 

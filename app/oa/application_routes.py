@@ -13,9 +13,10 @@ from werkzeug.datastructures import MultiDict
 from app import clock
 from app.admin import dictionaries, params
 from app.auth.permissions import can, require
-from app.errors import DomainError, NotFound
+from app.errors import DomainError, NotFound, ValidationFailed
 from app.exports import xlsx_response
 from app.extensions import db
+from app.inputs import enum_arg
 from app.oa import applications as services
 from app.oa import attachments, monitoring
 from app.oa.access import APPLY, HANDLE, MONITOR
@@ -85,17 +86,21 @@ def _validated(form: ApplicationForm, details: TaskForm | None) -> str:
     return ""
 
 
-def _store_files(application: Application) -> None:
+def _store_files(application: Application) -> int:
+    """Store the uploaded attachments; return how many were stored."""
+    stored = 0
     for upload in request.files.getlist("attachments"):
         if upload and upload.filename:
             attachments.add(db.session, application, current_user, upload.filename, upload.read())
+            stored += 1
+    return stored
 
 
 @bp.get("/")
 @require(APPLY)
 def mine() -> Any:
     stmt = services.mine(current_user)
-    if status := request.args.get("status", ""):
+    if status := enum_arg("status", ApplicationStatus):
         stmt = stmt.where(Application.status == status)
     page = db.paginate(stmt, per_page=30, error_out=False)
     return render_template("oa/applications.html", page=page, statuses=list(ApplicationStatus),
@@ -190,9 +195,11 @@ def delete(application_id: int) -> Any:
 @require(APPLY)
 def upload(application_id: int) -> Any:
     application = _load(application_id)
-    _store_files(application)
+    stored = _store_files(application)
+    if not stored:
+        raise ValidationFailed("没有收到任何附件，请选择要上传的文件")
     db.session.commit()
-    flash("附件已上传", "success")
+    flash(f"已上传 {stored} 个附件", "success")
     return redirect(url_for("applications.detail", application_id=application_id))
 
 

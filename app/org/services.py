@@ -217,7 +217,7 @@ def create_user(session: DbSession, *, username: str, work_no: str, name: str, o
     _check_level(session, level, tier)
     if superior_id:
         _check_superior(session, None, superior_id)
-    auth_services.check_password_policy(password, username)
+    auth_services.check_password_policy(password, username, name)
     user = User(username=username, work_no=work_no, name=name, org=org, level=level, tier=tier, weight=weight,
                 superior_id=superior_id or None, phone=phone, email=email,
                 password_hash=auth_services.hash_password(password), password_changed_at=clock.now())
@@ -339,6 +339,6 @@ def reset_password(session: DbSession, user: User, password: str) -> None:
 
 def unlock_user(session: DbSession, user: User) -> None:
     """Clear an account lockout before it expires (解锁)."""
-    if not user.is_locked:
+    if auth_services.locked_until(session, user) is None:
         raise Conflict("该账户未被锁定")
     auth_services.unlock(session, user)

@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import Select, select
 
 from app.admin import dictionaries
+from app.auth import services as auth_services
 from app.auth.models import Role, User, UserStatus
 from app.auth.permissions import ADMIN_ROLE, can, require
 from app.errors import DomainError, ValidationFailed
@@ -112,7 +113,8 @@ def _detail(user: User, level_form: LevelChangeForm | None = None,
         _level_choices(level_form)
     return render_template("org/user_detail.html", user=user, history=services.level_history(db.session, user),
                            level_form=level_form, password_form=password_form or ResetPasswordForm(formdata=None),
-                           open_modal=open_modal, can_manage=can(USER_MANAGE) and _manageable(user))
+                           open_modal=open_modal, can_manage=can(USER_MANAGE) and _manageable(user),
+                           locked_until=auth_services.locked_until(db.session, user))
 
 
 def _manageable(user: User) -> bool:

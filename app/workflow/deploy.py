@@ -25,9 +25,9 @@ DMN_NS = {"dmn": "https://www.omg.org/spec/DMN/20191111/MODEL/"}
 class DeploymentRefused(ValidationFailed):
     code = "deployment_refused"
 
-    def __init__(self, problems: list[validation.Problem], source: str = "") -> None:
+    def __init__(self, problems: list[validation.Problem], source: str = "", what: str = "流程图") -> None:
         where = f"{source} " if source else ""
-        super().__init__(f"流程图{where}未通过校验：" + "；".join(str(p) for p in problems[:10]),
+        super().__init__(f"{what}{where}未通过校验：" + "；".join(str(p) for p in problems[:10]),
                          details=[{"element_id": p.element_id, "element_name": p.element_name, "message": p.message}
                                   for p in problems])
         self.problems = problems

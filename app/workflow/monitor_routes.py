@@ -14,6 +14,7 @@ from app import workflow
 from app.auth.permissions import can, require
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
+from app.inputs import enum_arg
 from app.workflow import gateway, migration, views
 from app.workflow.access import INBOX, MANAGE, MONITOR
 from app.workflow.models import InstanceStatus, MessageLog, ProcessInstance, ProcessModel, TaskStatus, WorkflowTask
@@ -54,7 +55,7 @@ def monitor() -> Any:
         stmt = stmt.where(ProcessInstance.process_key == key)
     if version := args.get("version", ""):
         stmt = stmt.join(ProcessModel).where(ProcessModel.version == (int(version) if version.isdigit() else -1))
-    if status := args.get("status", ""):
+    if status := enum_arg("status", InstanceStatus):
         stmt = stmt.where(ProcessInstance.status == status)
     if q := args.get("q", "").strip():
         stmt = stmt.where(ProcessInstance.business_key.contains(q, autoescape=True)

@@ -40,11 +40,11 @@ _SYNTAX_MESSAGES = (
 
 
 def syntax_message(english: str) -> str:
-    """A libxml2 syntax error in Chinese, keeping the original for what has no translation."""
+    """A libxml2 syntax error in Chinese; the parser's English is kept only for what has no translation."""
     for start, chinese in _SYNTAX_MESSAGES:
         if english.startswith(start):
-            return f"{chinese}（{english}）"
-    return f"语法错误（{english}）"
+            return chinese
+    return f"语法错误（解析器原文：{english}）"
 
 
 _DTD = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)

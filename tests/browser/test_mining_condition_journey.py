@@ -19,7 +19,7 @@ def test_head_builds_a_condition_with_a_live_count_and_saves_it(page):
     page.get_by_role("button", name="+ 添加条件").first.click()
     page.get_by_label("客户类型取值").select_option(["intent", "valid"])
     count = page.locator("#condition-count")
-    page.wait_for_function("document.querySelector('#condition-count').textContent.match(/：[\\d,]+ 个/)")
+    page.wait_for_function("() => document.querySelector('#condition-count').textContent.match(/：[\\d,]+ 个/)")
     assert re.search(r"符合条件的客户：[\d,]+ 个", count.inner_text())
     assert "客户类型 属于 意向、有效" in page.locator("#condition-summary").inner_text()
 
@@ -28,9 +28,9 @@ def test_head_builds_a_condition_with_a_live_count_and_saves_it(page):
     group.get_by_label("条件字段").select_option("age")
     group.get_by_label("年龄从").fill("60")
     group.get_by_label("年龄到").fill("30")
-    page.wait_for_function("document.querySelector('#condition-error').textContent.includes('条件互相矛盾')")
+    page.wait_for_function("() => document.querySelector('#condition-error').textContent.includes('条件互相矛盾')")
     group.get_by_label("年龄到").fill("70")
-    page.wait_for_function("document.querySelector('#condition-error').textContent === ''")
+    page.wait_for_function("() => document.querySelector('#condition-error').textContent === ''")
     screenshot(page, "mining-condition-editor")
 
     page.get_by_label("条件名称").fill("意向有效客户")

@@ -10,6 +10,10 @@
     },
   };
   if (!list) return;
+  // The poll asks only for messages after the newest shown (set here: htmx's js: values would need eval).
+  document.getElementById('chat-poller')?.addEventListener('htmx:configRequest', (event) => {
+    event.detail.parameters.after = window.licaiChat.lastId();
+  });
   const toBottom = () => { scroller.scrollTop = scroller.scrollHeight; };
   toBottom();
   document.body.addEventListener('htmx:afterSwap', (event) => {

@@ -220,6 +220,10 @@ def main() -> int:  # noqa: PLR0915  (one linear script)
     flask = [str(BIN / "flask"), "--app", "app"]
     for args in (["db", "upgrade"], ["seed", "base"], ["bpmn", "deploy"], ["seed", "demo"]):
         run(flask + args, env)
+    # Before any scheduler runs (its pool jobs would move the customers being sold to); the first timers fall
+    # due about when Locust starts, the last near the end of the run.
+    run([sys.executable, str(HERE / "seed.py"), "--trades", str(TRADES), "--timers", str(TIMERS),
+         "--timers-from", "30", "--timers-span", str(int(SECONDS * 0.9))], env)
     procs: dict[str, subprocess.Popen[bytes]] = {}
     try:
         for n, port in enumerate(PORTS):
@@ -232,8 +236,6 @@ def main() -> int:  # noqa: PLR0915  (one linear script)
             procs[f"scheduler{n}"] = spawn(flask + ["scheduler", "run"], env, f"scheduler{n}")
             time.sleep(1)
         log("web processes answer on ports " + ", ".join(map(str, PORTS)))
-        run([sys.executable, str(HERE / "seed.py"), "--trades", str(TRADES), "--timers", str(TIMERS),
-             "--timers-from", "20", "--timers-span", str(int(SECONDS * 0.9))], env)
         leader = None
         for _ in range(60):
             leader = leader_pid(["scheduler1", "scheduler2"])

@@ -79,11 +79,13 @@ def claims(conn: Connection, since: datetime) -> Result:
                 bad.append(("claimed while held", instance_id, element_id, held, actor_id))
             holder[key] = actor_id
         elif kind == "complete":
-            if held is not None and held != actor_id:
+            if held not in (None, -1) and held != actor_id:
                 bad.append(("completed by another", instance_id, element_id, held, actor_id))
             holder[key] = None
-        else:  # release, or delegate (the delegate becomes the assignee; its event names the delegator)
-            holder.pop(key, None) if kind == "release" else holder.update({key: -1})
+        elif kind == "release":
+            holder.pop(key, None)
+        else:  # delegate: the delegate becomes the assignee, but the event names the delegator
+            holder[key] = -1
     open_rows = conn.execute(_q("""
         SELECT instance_id, element_id, assignee_id FROM workflow_task
         WHERE status = 'open' AND instance_id IN

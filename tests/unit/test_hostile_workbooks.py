@@ -1,5 +1,6 @@
 """Crafted workbooks (tests/hostile_workbooks.py) against the upload checks and the reader: each is refused
-quickly with a clear Chinese message, and reading it never grows the process by more than a few megabytes."""
+with a clear Chinese message, and reading it never grows the process by more than a few megabytes (how fast each
+is refused is measured by bench/xlsx_readers.py, not timed here: a loaded machine is not a slow reader)."""
 
 from __future__ import annotations
 
@@ -60,14 +61,12 @@ def _outcome(path: Path, limits: Limits = READ_LIMITS) -> str:
 
 
 @pytest.mark.parametrize("name", list(CORPUS))
-def test_a_crafted_workbook_is_refused_quickly_with_bounded_memory(tmp_path, name):
+def test_a_crafted_workbook_is_refused_with_bounded_memory(tmp_path, name):
     build, expected = CORPUS[name]
     path = tmp_path / f"{name}.xlsx"
     path.write_bytes(build())
-    started = time.perf_counter()
     with _PeakRss() as memory:
         message = _outcome(path)
-    assert time.perf_counter() - started < 5
     assert memory.peak - memory.start < 80, f"{name} grew the process by {memory.peak - memory.start:.0f} MB"
     if expected:
         assert expected in message

@@ -33,9 +33,11 @@ class Violations:
     def visit(self, url: str, ready: str | None = None) -> None:
         """Open ``url``, wait for ``ready`` (a selector) and record the page's violations."""
         self.page.goto(url)
+        # "load": every script of the page has run. Not "networkidle": the chat badge polls, and on a slow
+        # machine the network may never look idle for long enough.
+        self.page.wait_for_load_state("load")
         if ready:
             self.page.locator(ready).first.wait_for()
-        self.page.wait_for_load_state("networkidle")
         self.collect(url)
 
     def collect(self, where: str) -> None:

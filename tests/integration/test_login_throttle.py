@@ -97,4 +97,6 @@ def test_forwarded_for_is_ignored_unless_proxies_are_trusted(app, database_url, 
     proxied = make_app(database_url, tmp_path / "proxied", TRUSTED_PROXIES=1)
     response = _client(proxied, "127.0.0.1").post(
         "/login", data={"username": "seat02", "password": DEMO_PASSWORD}, headers={"X-Forwarded-For": "198.51.100.7"})
+    with proxied.app_context():
+        db.engine.dispose()  # the second app's own pool: close its connection rather than leave it to the collector
     assert response.status_code == 302

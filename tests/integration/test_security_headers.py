@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from app.extensions import db
 from app.security_headers import CONTENT_SECURITY_POLICY
 from tests.conftest import REPO, make_app
 
@@ -25,6 +26,8 @@ def test_pages_json_and_errors_carry_the_policy(client):
 def test_hsts_when_configured(database_url, tmp_path):
     app = make_app(database_url, tmp_path / "hsts", HSTS=True)
     assert app.test_client().get("/login").headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    with app.app_context():
+        db.engine.dispose()
 
 
 def test_no_template_has_inline_script_or_event_handler():

@@ -19,7 +19,6 @@ import resource
 import shutil
 import sqlite3
 import tempfile
-import threading
 import time
 import uuid
 from datetime import date, timedelta
@@ -39,8 +38,7 @@ from app.customers import import_publish, imports  # noqa: E402
 from app.customers.models import ImportJob, ImportStatus  # noqa: E402
 from app.extensions import db  # noqa: E402
 from rules.identity import check_char  # noqa: E402
-
-PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+from tests.memory import PeakRss  # noqa: E402
 
 
 def cpu_seconds() -> float:
@@ -62,31 +60,6 @@ def server_cpu_seconds() -> float | None:
             return None
         total += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
     return total
-
-
-def rss_mb() -> float:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * PAGE / 1024 / 1024
-
-
-class PeakRss:
-    """Sample the resident set every 10 ms while the block runs."""
-
-    def __enter__(self) -> PeakRss:
-        self.start = self.peak = rss_mb()
-        self.running = True
-        self.thread = threading.Thread(target=self._sample, daemon=True)
-        self.thread.start()
-        return self
-
-    def _sample(self) -> None:
-        while self.running:
-            self.peak = max(self.peak, rss_mb())
-            time.sleep(0.01)
-
-    def __exit__(self, *_exc: Any) -> None:
-        self.running = False
-        self.thread.join()
 
 
 def make_workbook(rows: int, path: Path) -> None:
@@ -156,7 +129,7 @@ def run_import(app: Any, workbook: Path, rows: int) -> None:
         head = db.session.scalar(sa.select(User).where(User.username == "head01"))
         server0 = server_cpu_seconds()
         db.session.commit()
-        with PeakRss() as memory:
+        with PeakRss(interval=0.01) as memory:
             cpu0 = cpu_seconds()
             t0 = time.perf_counter()
             with workbook.open("rb") as upload:

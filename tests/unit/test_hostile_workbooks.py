@@ -4,8 +4,6 @@ is refused is measured by bench/xlsx_readers.py, not timed here: a loaded machin
 
 from __future__ import annotations
 
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -14,33 +12,7 @@ from app.customers.imports import READ_LIMITS, check_workbook_file
 from app.errors import ValidationFailed
 from app.xlsx_reader import BrokenWorkbook, Limits, SheetReader, WorkbookRefused
 from tests.hostile_workbooks import CORPUS, shared_count_flood
-
-PAGE = 4096
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * PAGE / 1024 / 1024
-
-
-class _PeakRss:
-    """The resident set's peak while the block runs, sampled every 5 ms."""
-
-    def __enter__(self) -> _PeakRss:
-        self.start = self.peak = _rss_mb()
-        self.running = True
-        self.thread = threading.Thread(target=self._sample, daemon=True)
-        self.thread.start()
-        return self
-
-    def _sample(self) -> None:
-        while self.running:
-            self.peak = max(self.peak, _rss_mb())
-            time.sleep(0.005)
-
-    def __exit__(self, *_exc: object) -> None:
-        self.running = False
-        self.thread.join()
+from tests.memory import PeakRss
 
 
 def _outcome(path: Path, limits: Limits = READ_LIMITS) -> str:
@@ -65,7 +37,7 @@ def test_a_crafted_workbook_is_refused_with_bounded_memory(tmp_path, name):
     build, expected = CORPUS[name]
     path = tmp_path / f"{name}.xlsx"
     path.write_bytes(build())
-    with _PeakRss() as memory:
+    with PeakRss() as memory:
         message = _outcome(path)
     assert memory.peak - memory.start < 80, f"{name} grew the process by {memory.peak - memory.start:.0f} MB"
     if expected:

@@ -7,6 +7,7 @@ from app.auth import models as auth_models  # noqa: F401
 from app.auth import throttle as auth_throttle  # noqa: F401
 from app.chat import models as chat_models  # noqa: F401
 from app.customers import models as customer_models  # noqa: F401
+from app.customers import search as customer_search  # noqa: F401
 from app.designer import models as designer_models  # noqa: F401
 from app.followups import models as followup_models  # noqa: F401
 from app.hr import models as hr_models  # noqa: F401

@@ -3,7 +3,8 @@
 openpyxl's read-only reader builds a cell object per value and costs about 120 µs per row of
 the import template on our machines, 12 s for 100,000 rows before any validation; this reader
 walks the same XML with lxml's C iterparse and clears each row once read, at about a third of
-that. openpyxl still writes every workbook we produce (templates, exports, error reports).
+that. openpyxl still writes the styled import template; exports and
+error reports stream through ``app.xlsx_writer``.
 python-calamine was measured against it (``bench/xlsx_readers.py``, docs/dependencies.md): it
 materialises the whole sheet and every shared string, so a hostile workbook costs it gigabytes.
 

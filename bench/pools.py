@@ -3,6 +3,7 @@ same moves, and claims per second under 16 concurrent claimers — on SQLite and
 
     .venv/bin/python bench/pools.py                 # SQLite, then PostgreSQL if it answers
     .venv/bin/python bench/pools.py --customers 200000 --skip-pg
+    .venv/bin/python bench/pools.py --claims-only            # claims per second only
 
 The SQLite database is a temporary file; on PostgreSQL a scratch database is created next to
 LICAI_BENCH_PG_URL (default postgresql+psycopg://127.0.0.1:5432/test) and dropped afterwards.
@@ -195,6 +196,11 @@ def bench_sweep(app: Any, runs: int) -> None:
         assert sweep_moved == base_moved, "the sweep and the baseline must move the same customers"
 
 
+# The plain-SQL baseline of a claim: one conditional UPDATE and its commit, no limits and no history.
+BASELINE_CLAIM = sa.text("UPDATE customer SET service_seat_id = :seat, pool = 'personal', pool_reason = 'bench' "
+                         "WHERE id = :id AND service_seat_id IS NULL AND pool = 'public' RETURNING id")
+
+
 def _claimer(url: str, seat_id: int, public_ids: list[int], mode: str, barrier: Any, seconds: float,
              results: Any) -> None:
     """One claiming seat in its own process (as a gunicorn worker would be): claim until time is up."""
@@ -210,7 +216,9 @@ def _claimer(url: str, seat_id: int, public_ids: list[int], mode: str, barrier: 
         barrier.wait()
         deadline = time.perf_counter() + seconds
         while time.perf_counter() < deadline:
-            if mode == "extract":
+            if mode == "baseline":
+                claimed = list(db.session.scalars(BASELINE_CLAIM, {"seat": seat_id, "id": rng.choice(public_ids)}))
+            elif mode == "extract":
                 claimed = services.extract(db.session, seat, [rng.choice(public_ids)]).moved
             else:
                 claimed = [c for c in [services.take_next(db.session, seat)] if c]
@@ -223,7 +231,8 @@ def _claimer(url: str, seat_id: int, public_ids: list[int], mode: str, barrier: 
 
 
 def bench_claims(app: Any, url: str, seconds: float, claimers: int = 16) -> None:
-    """Claims per second: 16 seats (processes) extracting one chosen customer at a time, then taking the next."""
+    """Claims per second: 16 seats (processes) extracting one chosen customer at a time, then taking the next;
+    first the plain-SQL baseline (one conditional UPDATE per claim), whose customers are put back afterwards."""
     import multiprocessing
 
     with app.app_context():
@@ -235,7 +244,7 @@ def bench_claims(app: Any, url: str, seconds: float, claimers: int = 16) -> None
         db.session.commit()
         db.engine.dispose()
     context = multiprocessing.get_context("fork")
-    for mode in ("extract", "take_next"):
+    for mode in ("baseline", "extract", "take_next"):
         barrier, results = context.Barrier(claimers), context.Queue()
         workers = [context.Process(target=_claimer, args=(url, seat_id, public_ids, mode, barrier, seconds, results))
                    for seat_id in seat_ids]
@@ -249,6 +258,10 @@ def bench_claims(app: Any, url: str, seconds: float, claimers: int = 16) -> None
             doubles = db.session.scalar(sa.text(
                 "SELECT count(*) FROM (SELECT customer_id FROM pool_history WHERE reason = 'extract' "
                 "GROUP BY customer_id HAVING count(*) > 1) d"))
+            if mode == "baseline":  # hand the customers back so the service-layer runs find the same pool
+                db.session.execute(sa.text("UPDATE customer SET service_seat_id = NULL, pool = 'public', "
+                                           "pool_reason = 'release' WHERE pool_reason = 'bench'"))
+                db.session.commit()
             db.engine.dispose()
         print(f"  claims/s, {claimers} concurrent seats, {mode:9}: {won / seconds:8.0f} "
               f"({won:,} claims, {lost:,} lost races, {doubles} double claims)")
@@ -257,7 +270,8 @@ def bench_claims(app: Any, url: str, seconds: float, claimers: int = 16) -> None
 def run(label: str, url: str, args: argparse.Namespace) -> None:
     print(f"== {label} (load average {os.getloadavg()[0]:.1f})")
     app = build(url, args.customers, args.public)
-    bench_sweep(app, args.runs)
+    if not args.claims_only:
+        bench_sweep(app, args.runs)
     bench_claims(app, url, args.seconds)
     with app.app_context():
         db.engine.dispose()
@@ -270,6 +284,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--skip-pg", action="store_true")
+    parser.add_argument("--claims-only", action="store_true", help="leave out the recycle sweep")
     parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
     print(f"machine: {machine()}")

@@ -8,6 +8,7 @@ from alembic import context
 from flask import current_app
 
 import app.models  # noqa: F401  (every model on the metadata for autogenerate)
+from app.customers.search import include_in_schema_comparison
 from app.database import UTCDateTime
 
 config = context.config
@@ -43,6 +44,7 @@ def run_migrations_online() -> None:
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", _skip_empty_autogenerate)
     conf_args.setdefault("render_item", _render_item)
+    conf_args.setdefault("include_name", include_in_schema_comparison)
     engine = target_db.engine
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"

@@ -18,6 +18,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import clock
@@ -102,7 +103,7 @@ def advance_workflow_timers(session: DbSession, now: datetime) -> str:
     fired = retried = incidents = 0
     for instance_id in ids:
         try:
-            instance = session.get(ProcessInstance, instance_id)
+            instance = session.get(ProcessInstance, instance_id, options=[undefer(ProcessInstance.serialized)])
             if instance is None or instance.lock_owner != owner:
                 continue
             gateway.fire_due_timers(session, instance)

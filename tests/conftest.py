@@ -293,10 +293,12 @@ class BrowserClient(FlaskClient):
 class CommittingClient(BrowserClient):
     """Ends the test's own transaction before each request: on SQLite the test's open transaction
     would otherwise hold the write lock the request needs, and the request should see what the
-    test wrote."""
+    test wrote. A streamed body (exports) is read to its end before the response is returned, as a
+    WSGI server does inside the request, unless the test passes ``buffered=False`` to read it itself."""
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
         db.session.commit()
+        kwargs.setdefault("buffered", True)
         return super().open(*args, **kwargs)
 
 

@@ -12,8 +12,9 @@ from app import clock
 from app.audit.access import AUDIT_VIEW
 from app.audit.models import AuditLog
 from app.auth.permissions import require
-from app.exports import xlsx_response
+from app.exports import EXPORT_CAP, capped, xlsx_response
 from app.extensions import db
+from app.pagination import keyset_page
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
@@ -52,7 +53,7 @@ def _filtered() -> Select[Any]:
 @bp.get("/")
 @require(AUDIT_VIEW)
 def log() -> Any:
-    page = db.paginate(_filtered(), per_page=50, error_out=False)
+    page = keyset_page(_filtered(), (AuditLog.id.desc(),), 50, walk_index="rowid")
     object_types = db.session.scalars(select(AuditLog.object_type).distinct().order_by(AuditLog.object_type)).all()
     return render_template("audit/log.html", page=page, object_types=[t for t in object_types if t])
 
@@ -63,7 +64,7 @@ def export() -> Any:
     rows = (
         (r.at, r.actor_name, r.action, r.object_type, r.object_id, r.summary, r.ip,
          str(r.before or ""), str(r.after or ""))
-        for r in db.session.scalars(_filtered().limit(100_000))
+        for r in db.session.scalars(_filtered().limit(EXPORT_CAP + 1))
     )
     headers = ["时间", "操作人", "动作", "对象类型", "对象编号", "摘要", "IP", "修改前", "修改后"]
-    return xlsx_response("日志", headers, rows)
+    return xlsx_response("日志", headers, capped(rows))

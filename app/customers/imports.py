@@ -60,7 +60,7 @@ from app.customers.models import (
 )
 from app.database import DbSession, table_of
 from app.errors import Conflict, NotFound, ValidationFailed
-from app.exports import workbook_bytes
+from app.exports import xlsx_stream
 from app.extensions import db
 from app.org.models import Org
 from app.sequences import allocate
@@ -359,8 +359,8 @@ def get_job(session: DbSession, user: User, job_id: int, see_all: bool = False) 
     return job
 
 
-def error_report(session: DbSession, job: ImportJob) -> bytes:
-    """The refused rows with their reasons, as an .xlsx to fix and re-import."""
+def error_report(session: DbSession, job: ImportJob) -> Iterator[bytes]:
+    """The refused rows with their reasons, as an .xlsx (streamed) to fix and re-import."""
     headers = ["行号", "错误原因"] + [c.label for c in COLUMNS]
     orgs = dict(session.execute(select(Org.id, Org.code)).all())
     categories = category_labels(session)
@@ -376,7 +376,7 @@ def error_report(session: DbSession, job: ImportJob) -> bytes:
     rows = ([r.row_no, r.errors, *cells(r)]
             for r in session.scalars(select(ImportRow).where(ImportRow.job_id == job.id, ImportRow.valid.is_(False))
                                      .order_by(ImportRow.row_no).execution_options(yield_per=1000)))
-    return workbook_bytes(headers, rows, sheet="错误报告")
+    return xlsx_stream(headers, rows, sheet="错误报告")
 
 
 def error_sample(session: DbSession, job: ImportJob, limit: int = 20) -> list[ImportRow]:

@@ -155,7 +155,7 @@ class Customer(Audited, Base):
     id_number: Mapped[str | None] = mapped_column(String(40), index=True)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("customer_category.id"), index=True)
     type: Mapped[CustomerType] = mapped_column(str_enum(CustomerType, 10), default=CustomerType.NEW)
-    grade: Mapped[str] = mapped_column(String(10), default="")  # 客户等级 A/B/C, dictionary customer_grade
+    grade: Mapped[str] = mapped_column(String(10), default="", index=True)  # 客户等级 A/B/C, dictionary customer_grade
     source: Mapped[str] = mapped_column(String(30), default="")  # 客户来源, dictionary customer_source
     import_batch: Mapped[str] = mapped_column(String(40), default="", index=True)  # 导入编号
     tags: Mapped[str] = mapped_column(String(255), default="")  # comma-separated 标签

@@ -3,7 +3,6 @@ classification tree, blacklist, and the seat's 当前客户 / 意向客户 / 有
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -13,9 +12,9 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from app.admin import dictionaries
-from app.auth.models import DataScope, User
+from app.auth.models import DataScope
 from app.auth.permissions import can, current_permissions, require
-from app.customers import blacklist, sections, services
+from app.customers import blacklist, exports, sections, services
 from app.customers import demo as _demo  # noqa: F401  (registers the demo-data loader)
 from app.customers import processes as _processes  # noqa: F401  (registers the 相关流程 section)
 from app.customers.access import (
@@ -42,6 +41,7 @@ from app.exports import xlsx_response
 from app.extensions import db
 from app.org import scope as data_scope
 from app.org.models import Org
+from app.pagination import KeysetPage, keyset_page
 from app.pools.services import seat_for_assignment
 from forms.base import first_error
 from forms.customers import AddressForm, BlacklistMarkForm, CustomerForm, NewCustomerForm, PhoneForm
@@ -51,7 +51,6 @@ from rules.identity import ID_TYPE_LABELS
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
 PER_PAGE = 50
-EXPORT_LIMIT = 100_000
 CURRENT_KEY = "current_customer_id"
 
 
@@ -99,36 +98,20 @@ def list_context(customers: list[Customer]) -> dict[str, Any]:
             "mask": phone_rules.mask}
 
 
-def paginate(stmt: Select[Any]) -> Any:
-    stmt = stmt.options(selectinload(Customer.phones), selectinload(Customer.service_seat),
+def _with_table_options(stmt: Select[Any]) -> Select[Any]:
+    return stmt.options(selectinload(Customer.phones), selectinload(Customer.service_seat),
                         selectinload(Customer.service_org))
-    return db.paginate(stmt, per_page=PER_PAGE, error_out=False)
 
 
-EXPORT_HEADERS = ["客户编号", "姓名", "性别", "出生日期", "证件类型", "证件号码", "电话", "地址", "客户分类",
-                  "客户类型",
-                  "客户等级", "客户来源", "服务坐席", "服务组织", "所在信息池", "导入编号", "标签", "备注", "最近跟进",
-                  "创建时间"]
+def paginate(stmt: Select[Any]) -> Any:
+    """Numbered pages with the exact total, for lists bounded by design (a seat's own customers)."""
+    return db.paginate(_with_table_options(stmt), per_page=PER_PAGE, error_out=False)
 
 
-def export_rows(stmt: Select[Any], masked: bool = False) -> Iterator[list[Any]]:
-    """Stream customer rows for an .xlsx export, 1,000 at a time."""
-    categories = category_labels(db.session)
-    users = dict(db.session.execute(select(User.id, User.name)).all())
-    orgs = dict(db.session.execute(select(Org.id, Org.name)).all())
-    sources = dict(dictionaries.choices(db.session, CUSTOMER_SOURCE))
-    stmt = stmt.options(selectinload(Customer.phones), selectinload(Customer.addresses)).limit(EXPORT_LIMIT)
-    for chunk in db.session.scalars(stmt.execution_options(yield_per=1000)).partitions():
-        flagged = blacklisted_on(list(chunk))
-        for c in chunk:
-            phones = "，".join((phone_rules.mask(p.phone) if masked else p.phone)
-                              + ("（黑名单）" if p.phone in flagged else "") for p in c.phones)
-            yield [c.number, c.name, c.gender.label, c.birthday, c.id_type.label,
-                   ("****" + c.id_number[-4:]) if masked and c.id_number else c.id_number, phones,
-                   "" if masked else "；".join(a.address for a in c.addresses),
-                   categories.get(c.category_id or 0, ""), c.type.label, c.grade, sources.get(c.source, c.source),
-                   users.get(c.service_seat_id or 0, ""), orgs.get(c.service_org_id, ""), c.pool.label,
-                   c.import_batch, c.tags, c.remark, c.last_followup_at, c.created_at]
+def keyset(stmt: Select[Any], *order: Any, walk_index: str) -> KeysetPage:
+    """首页 / 上一页 / 下一页 / 末页 by ``order`` with a bounded count, for lists as wide as a city
+    (``walk_index``: see app.pagination.keyset_page)."""
+    return keyset_page(_with_table_options(stmt), order, PER_PAGE, walk_index=walk_index)
 
 
 def _choices(form: CustomerForm) -> None:
@@ -172,8 +155,8 @@ def current_customer() -> Customer | None:
 @require(CUSTOMERS_VIEW)
 def index() -> Any:
     f = filter_from_args()
-    stmt = services.filter_customers(services.scoped(select(Customer), scope()), f).order_by(Customer.id.desc())
-    page = paginate(stmt)
+    page = keyset(services.filter_customers(services.scoped(select(Customer), scope()), f), Customer.id.desc(),
+                  walk_index="rowid")
     seats = services.seat_choices(db.session, scope())
     org_choices = data_scope.org_ids(db.session, scope())
     orgs = list(db.session.scalars(select(Org).where(Org.id.in_(org_choices)).order_by(Org.path)))
@@ -187,7 +170,8 @@ def index() -> Any:
 @require(CUSTOMERS_EXPORT)
 def export() -> Any:
     stmt = services.filter_customers(services.scoped(select(Customer), scope()), filter_from_args())
-    return xlsx_response("客户信息", EXPORT_HEADERS, export_rows(stmt.order_by(Customer.id)))
+    stmt = stmt.order_by(Customer.id)
+    return xlsx_response("客户信息", exports.EXPORT_HEADERS, exports.export_rows(db.session, stmt))
 
 
 @bp.get("/n/<number>")
@@ -497,4 +481,4 @@ def workbench_export(view: str) -> Any:
     if view not in WORKBENCH_VIEWS:
         abort(404)
     title, types, _hint = WORKBENCH_VIEWS[view]
-    return xlsx_response(title, EXPORT_HEADERS, export_rows(_mine(types)))
+    return xlsx_response(title, exports.EXPORT_HEADERS, exports.export_rows(db.session, _mine(types)))

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, cast, exists, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, Select, String, cast, func, literal, select, update
 
 from app import clock, signals
 from app.auth.models import Role, User, UserStatus, user_roles
+from app.customers import search
 from app.customers.access import CUSTOMERS_VIEW
 from app.customers.categories import category_subtree
 from app.customers.models import (
@@ -380,26 +381,6 @@ class CustomerFilter:
     holding: str = ""  # "1" 持仓 (holds a product), "0" 空仓 — app.performance.deals.holders
 
 
-def _term_condition(term: str) -> ColumnElement[bool]:
-    like = {"autoescape": True}
-    phone_digits = phone_rules.clean(term)
-    conditions: list[ColumnElement[bool]] = [
-        Customer.number == term.upper(),
-        Customer.id.in_(select(CustomerAlias.customer_id).where(CustomerAlias.number == term.upper())),
-        Customer.name.contains(term, **like),
-        Customer.id_number.contains(term.upper(), **like),
-        Customer.tags.contains(term, **like),
-        Customer.remark.contains(term, **like),
-        Customer.import_batch.contains(term, **like),
-        Customer.grade == term.upper(),
-        exists().where(CustomerAddress.customer_id == Customer.id, CustomerAddress.address.contains(term, **like)),
-    ]
-    if phone_digits.isdigit() and len(phone_digits) >= 3:
-        conditions.append(exists().where(CustomerPhone.customer_id == Customer.id,
-                                         CustomerPhone.phone.contains(phone_digits, **like)))
-    return or_(*conditions)
-
-
 def _local_day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=clock.SHANGHAI)
 
@@ -407,7 +388,7 @@ def _local_day_start(day: date) -> datetime:
 def filter_customers(stmt: Select[Any], f: CustomerFilter) -> Select[Any]:
     """Apply the combined search: every word of ``q`` must match some field; filters narrow further."""
     for term in f.q.split():
-        stmt = stmt.where(_term_condition(term[:50]))
+        stmt = stmt.where(search.term_condition(term[:50]))
     if f.types:
         stmt = stmt.where(Customer.type.in_([CustomerType(t) for t in f.types]))
     if f.pool:

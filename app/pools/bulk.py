@@ -18,8 +18,8 @@ from app.auth.models import User
 from app.customers.models import Customer, Pool
 from app.database import DbSession
 from app.pools import history
+from app.pools.claims import to_seat_values
 from app.pools.models import MoveReason
-from app.pools.services import _to_seat_values  # the one definition of "now this seat's customer"
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class Moved:
 
 def to_seat(seat: User, reason: MoveReason, now: datetime) -> dict[Any, Any]:
     """SET values giving customers to a seat's personal pool; the seat they came from stays in prev_seat_id."""
-    return {**_to_seat_values(seat, reason, now),
+    return {**to_seat_values(seat, reason, now),
             Customer.prev_seat_id: func.coalesce(Customer.service_seat_id, Customer.prev_seat_id)}
 
 

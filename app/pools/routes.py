@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from app import clock
 from app.auth.permissions import can, require
+from app.customers import exports as customer_exports
 from app.customers import links, sections
 from app.customers import routes as customer_screens
 from app.customers import services as customer_services
@@ -19,7 +20,7 @@ from app.customers.access import CUSTOMERS_EXPORT
 from app.customers.models import Customer, Pool
 from app.database import DbSession
 from app.errors import NotFound, ValidationFailed
-from app.exports import xlsx_response
+from app.exports import EXPORT_CAP, capped, xlsx_response
 from app.extensions import db
 from app.home import panels
 from app.org import scope as data_scope
@@ -43,6 +44,7 @@ bp = Blueprint("pools", __name__, url_prefix="/pools")
 
 links.register("流转记录", PoolHistory.__table__.c.customer_id)
 links.register("标红申请", RedFlagApplication.__table__.c.customer_id)
+POOL_ORDER_INDEX = "ix_customer_pool_changed"  # (pool, pool_changed_at): the pool lists' order
 
 
 def row_page(stmt: Select[Any], per_page: int = 50) -> Page:
@@ -95,9 +97,8 @@ panels.add("即将回收的客户", "pools/_panel_due.html", _due_panel, permiss
 @bp.get("/public")
 @require(POOLS_PUBLIC)
 def public() -> Any:
-    stmt = _searched(services.public_pool(db.session, current_user)).order_by(Customer.pool_changed_at,
-                                                                               Customer.id)
-    page = customer_screens.paginate(stmt)
+    page = customer_screens.keyset(_searched(services.public_pool(db.session, current_user)),
+                                   Customer.pool_changed_at, Customer.id, walk_index=POOL_ORDER_INDEX)
     room = services.room_of(db.session, current_user) if can(POOLS_EXTRACT) else None
     return render_template("pools/public.html", page=page, room=room, filters=customer_screens.filter_from_args(),
                            **customer_screens.list_context(page.items))
@@ -195,8 +196,8 @@ def _managed(key: str) -> tuple[Pool, str, str, str]:
 def _managed_page(key: str) -> Any:
     pool, permission, title, hint = _managed(key)
     sc = _scope(permission)
-    stmt = _searched(services.scoped_pool(pool, sc)).order_by(Customer.pool_changed_at.desc(), Customer.id.desc())
-    page = customer_screens.paginate(stmt)
+    page = customer_screens.keyset(_searched(services.scoped_pool(pool, sc)), Customer.pool_changed_at.desc(),
+                                   Customer.id.desc(), walk_index=POOL_ORDER_INDEX)
     return render_template("pools/managed.html", key=key, pool=pool, title=title, hint=hint, page=page,
                            seats=customer_services.seat_choices(db.session, _scope(POOLS_ASSIGN))
                            if can(POOLS_ASSIGN) else [],
@@ -221,16 +222,16 @@ def export(key: str) -> Any:
     """Export a pool list as the user sees it (public pool phones stay masked)."""
     if key == "public" and can(POOLS_PUBLIC):
         stmt = _searched(services.public_pool(db.session, current_user))
-        return xlsx_response("公共信息池", customer_screens.EXPORT_HEADERS,
-                             customer_screens.export_rows(stmt.order_by(Customer.id), masked=True))
+        return xlsx_response("公共信息池", customer_exports.EXPORT_HEADERS,
+                             customer_exports.export_rows(db.session, stmt.order_by(Customer.id), masked=True))
     if key == "personal" and can(POOLS_PERSONAL):
         stmt = _searched(services.personal_pool(current_user.id))
-        return xlsx_response("个人信息池", customer_screens.EXPORT_HEADERS,
-                             customer_screens.export_rows(stmt.order_by(Customer.id)))
+        return xlsx_response("个人信息池", customer_exports.EXPORT_HEADERS,
+                             customer_exports.export_rows(db.session, stmt.order_by(Customer.id)))
     pool, permission, title, _hint = _managed(key)
     stmt = _searched(services.scoped_pool(pool, _scope(permission)))
-    return xlsx_response(title, customer_screens.EXPORT_HEADERS,
-                         customer_screens.export_rows(stmt.order_by(Customer.id)))
+    return xlsx_response(title, customer_exports.EXPORT_HEADERS,
+                         customer_exports.export_rows(db.session, stmt.order_by(Customer.id)))
 
 
 def _allowed_pools() -> list[Pool]:
@@ -371,11 +372,11 @@ def recycle_preview() -> Any:
 def recycle_export() -> Any:
     sc = _scope(POOLS_RECYCLE)
     settings = recycle.RecycleSettings.load(db.session)
-    stmt = recycle.preview_query(sc, settings, clock.now(), _preview_reason()).limit(100_000)
+    stmt = recycle.preview_query(sc, settings, clock.now(), _preview_reason()).limit(EXPORT_CAP + 1)
     rows = ([c.number, c.name, c.service_seat.name if c.service_seat else "", c.service_org.name, c.type.label,
              c.assigned_at, c.followup_count, c.valid_call_count, c.last_valid_call_at, MoveReason(reason).label,
              settings.target_pool(c, MoveReason(reason)).label]
             for c, reason in db.session.execute(stmt.execution_options(yield_per=1000)))
     headers = ["客户编号", "姓名", "服务坐席", "服务组织", "客户类型", "分配/提取时间", "跟进次数", "有效电话次数",
                "最近有效电话", "回收规则", "将转入"]
-    return xlsx_response("回收预览", headers, rows)
+    return xlsx_response("回收预览", headers, capped(rows))

@@ -16,6 +16,7 @@ from app.extensions import db
 from app.org import scope as data_scope
 from app.org.models import Org
 from app.org.scope import Scope
+from app.pagination import keyset_page
 from app.products.models import Project
 from app.trades import services
 from app.trades.access import TRADE_MANAGE, TRADE_MONITOR
@@ -40,7 +41,7 @@ def _list_context(scope: Scope) -> dict[str, Any]:
     stmt = services.trade_query(db.session, scope, filters_from_args())
     project_ids = select(Trade.project_id).where(data_scope.org_condition(scope, Trade.org_id, Trade.seat_id))
     return {
-        "page": db.paginate(stmt, per_page=PER_PAGE, error_out=False),
+        "page": keyset_page(stmt, services.LIST_ORDER, PER_PAGE, walk_index="rowid"),
         "statuses": list(TradeStatus),
         "counts": services.status_counts(db.session, scope),
         "projects": db.session.scalars(select(Project).where(Project.id.in_(project_ids)).order_by(Project.name)).all(),

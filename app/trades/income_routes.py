@@ -13,6 +13,7 @@ from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.org import scope as data_scope
 from app.org.scope import Scope
+from app.pagination import keyset_page
 from app.trades import incomes, services
 from app.trades.access import INCOME_KIND, TRADE_INCOME
 from app.trades.incomes import INCOME_TRADE_STATUSES, IncomeData
@@ -35,9 +36,9 @@ def index() -> Any:
     scope = _scope()
     q = request.args.get("q", "").strip()
     status = request.args.get("status", "")
-    page = db.paginate(incomes.income_query(db.session, scope, text=q, status=IncomeStatus(status)
+    page = keyset_page(incomes.income_query(db.session, scope, text=q, status=IncomeStatus(status)
                                             if status in {s.value for s in IncomeStatus} else None),
-                       per_page=PER_PAGE, error_out=False)
+                       (TradeIncome.id.desc(),), PER_PAGE, walk_index="rowid")
     found = list(db.session.scalars(services.trade_query(db.session, scope, TradeFilters(
         text=q, statuses=INCOME_TRADE_STATUSES)).limit(20))) if q else []
     return render_template("trades/incomes.html", page=page, found=found, statuses=list(IncomeStatus),

@@ -94,6 +94,9 @@ class TradeFilters:
     seat_id: int | None = None
 
 
+LIST_ORDER = (Trade.id.desc(),)  # the trade lists: newest first
+
+
 def trade_query(session: DbSession, scope: Scope, filters: TradeFilters | None = None) -> Select[Any]:
     """Trades inside the scope (the trade's org, or the seat's own), filtered, newest first."""
     f = filters or TradeFilters()
@@ -127,7 +130,7 @@ def trade_query(session: DbSession, scope: Scope, filters: TradeFilters | None =
     if f.seat_id:
         stmt = stmt.where(Trade.seat_id == f.seat_id)
     return stmt.options(selectinload(Trade.customer), selectinload(Trade.project), selectinload(Trade.seat),
-                        selectinload(Trade.org)).order_by(Trade.id.desc())
+                        selectinload(Trade.org)).order_by(*LIST_ORDER)
 
 
 def status_counts(session: DbSession, scope: Scope) -> dict[TradeStatus, int]:

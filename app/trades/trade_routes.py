@@ -16,6 +16,7 @@ from app.errors import DomainError, NotFound
 from app.extensions import db
 from app.org import scope as data_scope
 from app.org.scope import Scope
+from app.pagination import keyset_page
 from app.products import services as product_services
 from app.trades import customer_links as _customer_links  # noqa: F401  (merge link, 客户 360 section)
 from app.trades import demo as _demo  # noqa: F401  (registers the demo loader, after the customers')
@@ -63,7 +64,7 @@ def _scope(permission: str) -> Scope:
 @require(TRADE_CREATE)
 def index() -> Any:
     stmt = services.trade_query(db.session, _scope(TRADE_CREATE), filters_from_args())
-    page = db.paginate(stmt, per_page=PER_PAGE, error_out=False)
+    page = keyset_page(stmt, services.LIST_ORDER, PER_PAGE, walk_index="rowid")
     return render_template("trades/index.html", page=page, statuses=list(TradeStatus), customer=current_customer(),
                            tasks=services.open_tasks_by_trade(db.session, list(page.items)))
 
@@ -108,7 +109,7 @@ def revisions() -> Any:
     f = filters_from_args()
     stmt = services.trade_query(db.session, _scope(TRADE_CREATE), TradeFilters(text=f.text,
                                                                               status=TradeStatus.RETURNED))
-    page = db.paginate(stmt, per_page=PER_PAGE, error_out=False)
+    page = keyset_page(stmt, services.LIST_ORDER, PER_PAGE, walk_index="rowid")
     return render_template("trades/revisions.html", page=page,
                            tasks=services.open_tasks_by_trade(db.session, list(page.items)), labels=STATUS_LABELS)
 
@@ -118,7 +119,7 @@ def _queue(status: TradeStatus, permission: str, endpoint: str) -> Any:
     f = filters_from_args()
     stmt = services.trade_query(db.session, _scope(permission), TradeFilters(
         text=f.text, status=status, project_id=f.project_id, org_id=f.org_id, start=f.start, end=f.end))
-    page = db.paginate(stmt, per_page=PER_PAGE, error_out=False)
+    page = keyset_page(stmt, services.LIST_ORDER, PER_PAGE, walk_index="rowid")
     return render_template("trades/queue.html", page=page, status=status, endpoint=endpoint,
                            tasks=services.open_tasks_by_trade(db.session, list(page.items)))
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, literal, select, update
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import clock, signals
 from app.auth.models import User, UserStatus
@@ -33,9 +34,11 @@ from app.workflow.models import (
 )
 
 TASK_TAKEN = "该任务已被他人处理"
-# A task with its instance and model version (XML deferred), loaded in one round trip for completion.
+# A task with its instance (workflow state included) and model version (XML deferred), loaded in one round
+# trip for completion.
 _LOAD_TASK = (select(WorkflowTask).where(WorkflowTask.id == bindparam("task_id"))
-              .options(joinedload(WorkflowTask.instance).joinedload(ProcessInstance.model)))
+              .options(joinedload(WorkflowTask.instance).undefer(ProcessInstance.serialized),
+                       joinedload(WorkflowTask.instance).joinedload(ProcessInstance.model)))
 MAX_MESSAGE_DEPTH = 10
 LIVE = (InstanceStatus.RUNNING, InstanceStatus.WAITING)
 
@@ -71,7 +74,9 @@ def _event(session: DbSession, instance: ProcessInstance, kind: str, actor: User
 
 
 def _save(session: DbSession, instance: ProcessInstance, workflow: Any, error: engine.EngineError | None,
-          ready: list[Any] | None = None) -> None:
+          ready: list[Any] | None = None, projection: Callable[[InstanceStatus], list[Any]] | None = None) -> None:
+    """Store the workflow's state and status; ``projection(new status)`` gives the task and subscription writes
+    that go with it (one round trip on PostgreSQL)."""
     now = clock.now()
     values: dict[str, Any] = {"serialized": serialization.dump(workflow), "updated_at": now,
                               "serializer_version": serialization.SERIALIZER_VERSION}
@@ -87,7 +92,8 @@ def _save(session: DbSession, instance: ProcessInstance, workflow: Any, error: e
         values.update(status=InstanceStatus.RUNNING if ready else InstanceStatus.WAITING,
                       next_timer_at=engine.next_timer_at(workflow), error_message="")
     session.flush()  # ORM-side changes of the instance (new row, cancel, migration) go first
-    store.save_instance(session, instance, values)
+    along = projection(InstanceStatus(values.get("status", instance.status))) if projection else []
+    store.save_instance(session, instance, values, along)
 
 
 @dataclass(frozen=True)
@@ -105,20 +111,18 @@ class _Snapshot:
         return cls(frozenset(engine.task_guid(t) for t in tasks), tuple(waits), tuple(tasks))
 
 
-def _project(session: DbSession, instance: ProcessInstance, workflow: Any, before: _Snapshot | None,
-             handled: str = "", after: _Snapshot | None = None) -> None:
-    """Bring the task table and message subscriptions in line with the workflow's state.
+def _projection(session: DbSession, instance: ProcessInstance, status: InstanceStatus, before: _Snapshot | None,
+                handled: str, after: _Snapshot | None) -> list[Any]:
+    """The writes bringing the task table and message subscriptions in line with the workflow's state.
 
     With a ``before`` snapshot only the differences are written (the usual case); without one every
     open row is compared (after retry, migration, cancellation).
     """
-    if instance.status == InstanceStatus.ERROR:
-        return  # rows stay as they were; nothing can be completed until the incident is resolved
-    live = instance.status in LIVE
-    if not live:
+    if status == InstanceStatus.ERROR:
+        return []  # rows stay as they were; nothing can be completed until the incident is resolved
+    if status not in LIVE:
         after = _Snapshot(frozenset(), ())
-    elif after is None:
-        after = _Snapshot.of(workflow)
+    assert after is not None
     if before is None:
         open_guids = set(session.scalars(select(WorkflowTask.task_guid).where(
             WorkflowTask.instance_id == instance.id, WorkflowTask.status == TaskStatus.OPEN)))
@@ -126,14 +130,21 @@ def _project(session: DbSession, instance: ProcessInstance, workflow: Any, befor
     else:
         open_guids = set(before.ready) - {handled}
         waits_changed = before.waits != after.waits
+    writes: list[Any] = []
     vanished = open_guids - after.ready
     if vanished:
-        store.cancel_open_tasks(session, instance.id, vanished)
+        writes.append(store.cancel_tasks(instance.id, vanished))
     fresh = [t for t in after.tasks if engine.task_guid(t) not in open_guids]
     if fresh:
-        routing.add_tasks(session, instance, fresh)
+        rows, extra = routing.task_rows(session, instance, fresh)
+        if extra:  # further candidates need the rows' ids: insert them now (rare)
+            store.add_tasks(session, rows)
+            routing.write_candidates(session, extra)
+        else:
+            writes.append(store.insert_tasks(rows))
     if waits_changed:
-        store.replace_subscriptions(session, instance.id, after.waits)
+        writes.extend(store.subscription_writes(instance.id, after.waits))
+    return writes
 
 
 def _run(session: DbSession, instance: ProcessInstance, workflow: Any, actor: User | None,
@@ -156,8 +167,8 @@ def _run(session: DbSession, instance: ProcessInstance, workflow: Any, actor: Us
             error = exc
     messages = [] if error else engine.outgoing_messages(workflow)
     after = None if error else _Snapshot.of(workflow)
-    _save(session, instance, workflow, error, list(after.tasks) if after else None)
-    _project(session, instance, workflow, before, handled, after)
+    _save(session, instance, workflow, error, list(after.tasks) if after else None,
+          lambda status: _projection(session, instance, status, before, handled, after))
     if error is not None:
         _event(session, instance, "error", actor, element_id=error.element_id[:100], comment=error.message)
     for message in messages:
@@ -249,7 +260,10 @@ def complete_task(session: DbSession, task_id: int, user: User, data: dict[str, 
     instance = task.instance
     if instance.status not in LIVE:
         raise Conflict("流程处于异常或已结束状态，暂不能处理，请联系管理员")
-    if not store.claim_completion(session, task, user.id, outcome, comment):
+    event = store.event_row(instance.id, "complete", user.id, user.name, element_id=task.element_id,
+                            task_name=task.name, outcome=(outcome_label or outcome)[:50], comment=comment,
+                            data=_plain(data))
+    if not store.claim_completion(session, task, user.id, outcome, comment, event):
         raise Conflict(TASK_TAKEN)
     workflow = load_workflow(instance)
     before = _Snapshot.of(workflow)
@@ -259,8 +273,6 @@ def complete_task(session: DbSession, task_id: int, user: User, data: dict[str, 
     values = dict(data)
     values["outcome"] = outcome
     values["comment"] = comment
-    _event(session, instance, "complete", user, element_id=task.element_id, task_name=task.name,
-           outcome=(outcome_label or outcome)[:50], comment=comment, data=_plain(data))
     _run(session, instance, workflow, user, lambda: engine.run_task(workflow, spiff_task, values),
          handled=task.task_guid, before=before)
     return task
@@ -271,17 +283,24 @@ def claim(session: DbSession, task_id: int, user: User) -> WorkflowTask:
     task = get_task(session, task_id, user, for_action=True)
     if task.status != TaskStatus.OPEN:
         raise Conflict(TASK_TAKEN)
+    now = clock.now()
     done = session.execute(
         update(WorkflowTask).where(WorkflowTask.id == task.id, WorkflowTask.status == TaskStatus.OPEN,
-                                   WorkflowTask.assignee_id.is_(None)).values(assignee_id=user.id,
-                                                                              claimed_at=clock.now()),
+                                   WorkflowTask.assignee_id.is_(None)).values(assignee_id=user.id, claimed_at=now),
         execution_options={"synchronize_session": False},
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict("该任务已被他人认领")
-    _event(session, task.instance, "claim", user, element_id=task.element_id, task_name=task.name)
-    session.refresh(task)
+    store.add_event(session, task.instance_id, "claim", user.id, user.name, element_id=task.element_id,
+                    task_name=task.name)
+    _updated(task, assignee_id=user.id, claimed_at=now)
     return task
+
+
+def _updated(task: WorkflowTask, **values: Any) -> None:
+    """Tell the loaded task what a conditional UPDATE just wrote (instead of reading the row again)."""
+    for key, value in values.items():
+        set_committed_value(task, key, value)
 
 
 def release(session: DbSession, task_id: int, user: User) -> WorkflowTask:
@@ -295,8 +314,9 @@ def release(session: DbSession, task_id: int, user: User) -> WorkflowTask:
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict("只能退回自己认领的待办任务")
-    _event(session, task.instance, "release", user, element_id=task.element_id, task_name=task.name)
-    session.refresh(task)
+    store.add_event(session, task.instance_id, "release", user.id, user.name, element_id=task.element_id,
+                    task_name=task.name)
+    _updated(task, assignee_id=None, delegated_from_id=None, claimed_at=None)
     return task
 
 
@@ -312,18 +332,20 @@ def delegate(session: DbSession, task_id: int, user: User, to_user_id: int, comm
         raise ValidationFailed("委派对象不存在或已离职")
     if target.id == user.id:
         raise ValidationFailed("不能委派给自己")
+    now = clock.now()
     done = session.execute(
         update(WorkflowTask).where(WorkflowTask.id == task.id, WorkflowTask.status == TaskStatus.OPEN)
         # Handing on a held task does not restart its handling time; delegating an unheld one assigns it now.
         .values(assignee_id=target.id, delegated_from_id=user.id,
-                claimed_at=func.coalesce(WorkflowTask.claimed_at, literal(clock.now(), UTCDateTime()))),
+                claimed_at=func.coalesce(WorkflowTask.claimed_at, literal(now, UTCDateTime())))
+        .returning(WorkflowTask.claimed_at),
         execution_options={"synchronize_session": False},
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
+    ).all()
+    if len(done) != 1:
         raise Conflict(TASK_TAKEN)
-    _event(session, task.instance, "delegate", user, element_id=task.element_id, task_name=task.name,
-           comment=comment, data={"to_user_id": target.id, "to_user": target.name})
-    session.refresh(task)
+    store.add_event(session, task.instance_id, "delegate", user.id, user.name, element_id=task.element_id,
+                    task_name=task.name, comment=comment, data={"to_user_id": target.id, "to_user": target.name})
+    _updated(task, assignee_id=target.id, delegated_from_id=user.id, claimed_at=done[0].claimed_at)
     return task
 
 

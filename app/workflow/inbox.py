@@ -136,10 +136,17 @@ def query(session: DbSession, user: User, tab: str, filters: Filters | None = No
         stmt = stmt.where(WorkflowTask.status == TaskStatus.OPEN, WorkflowTask.delegated_from_id == user.id)
     elif tab == "done":
         stmt = stmt.where(WorkflowTask.completed_by_id == user.id)
-        return filters.apply(stmt, done=True).order_by(WorkflowTask.completed_at.desc(), WorkflowTask.id.desc())
+        return filters.apply(stmt, done=True).order_by(*order(tab))
     else:
         raise ValueError(tab)
-    return filters.apply(stmt).order_by(WorkflowTask.created_at.desc(), WorkflowTask.id.desc())
+    return filters.apply(stmt).order_by(*order(tab))
+
+
+def order(tab: str) -> tuple[Any, ...]:
+    """An inbox tab's sort: newest first (done: most recently completed first), the id breaking ties."""
+    if tab == "done":
+        return WorkflowTask.completed_at.desc(), WorkflowTask.id.desc()
+    return WorkflowTask.created_at.desc(), WorkflowTask.id.desc()
 
 
 def open_for(session: DbSession, user: User) -> Select[Any]:

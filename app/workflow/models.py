@@ -105,7 +105,9 @@ class ProcessInstance(Base):
                                                    index=True)
     org_id: Mapped[int | None] = mapped_column(ForeignKey("org.id"), index=True)  # scope of the business object
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    serialized: Mapped[str] = mapped_column(Text)
+    # Deferred: lists, status reads and the task projection never need the workflow state (tens of kB);
+    # the engine loads it with the instance (undefer) where it restores the workflow.
+    serialized: Mapped[str] = mapped_column(Text, deferred=True)
     serializer_version: Mapped[str] = mapped_column(String(40))
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

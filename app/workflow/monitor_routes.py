@@ -15,6 +15,7 @@ from app.auth.permissions import can, require
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.inputs import enum_arg
+from app.pagination import keyset_page
 from app.workflow import gateway, migration, views
 from app.workflow.access import INBOX, MANAGE, MONITOR
 from app.workflow.models import InstanceStatus, MessageLog, ProcessInstance, ProcessModel, TaskStatus, WorkflowTask
@@ -60,7 +61,7 @@ def monitor() -> Any:
     if q := args.get("q", "").strip():
         stmt = stmt.where(ProcessInstance.business_key.contains(q, autoescape=True)
                           | ProcessInstance.title.contains(q, autoescape=True))
-    page = db.paginate(stmt.order_by(ProcessInstance.id.desc()), per_page=30, error_out=False)
+    page = keyset_page(stmt, (ProcessInstance.id.desc(),), 30, walk_index="rowid")
     keys = db.session.scalars(select(ProcessModel.key).distinct().order_by(ProcessModel.key)).all()
     status_counts = dict(db.session.execute(select(ProcessInstance.status, func.count())
                                             .group_by(ProcessInstance.status)).all())

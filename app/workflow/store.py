@@ -4,19 +4,26 @@ A task completion is on every approver's critical path, so its writes skip the O
 one conditional UPDATE claims the task, one UPDATE with an optimistic-lock check saves the instance,
 and history, task-projection and subscription rows are inserted directly. ORM objects already in the
 session are kept in step with ``set_committed_value``.
+
+On PostgreSQL every round trip counts (SQLite runs in-process), so writes that belong together go as
+one statement of data-modifying CTEs: the claim with its history row, the instance save with the task
+projection and subscriptions it brings. All parts of such a statement see the same snapshot and touch
+different rows; a part's rows are counted through its RETURNING.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import JSON, Integer, String, Text, bindparam, delete, func, insert, literal_column, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql.dml import UpdateBase
 
 from app import clock
-from app.database import DbSession
+from app.database import DbSession, UTCDateTime, is_postgres
 from app.workflow.models import (
     InstanceEvent,
     InstanceLink,
@@ -46,14 +53,47 @@ _SAVE = (update(_instances)
 _INSERT_EVENT = insert(_events)
 _INSERT_TASKS = insert(_tasks)
 
-def claim_completion(session: DbSession, task: WorkflowTask, user_id: int, outcome: str, comment: str) -> bool:
-    """Mark an open task completed by ``user_id``; False when someone else got there first."""
+_EVENT_COLUMNS = ("instance_id", "kind", "actor_id", "actor_name", "at", "element_id", "task_name", "outcome",
+                  "comment", "data")
+_EVENT_TYPES: dict[str, Any] = {"instance_id": Integer(), "actor_id": Integer(), "at": UTCDateTime(), "data": JSON(),
+                                 "comment": Text()}
+# PostgreSQL: the claim and its history row in one statement; the INSERT's row count says whether it won.
+# Every value a named parameter: anonymous ones inside a DML CTE came out empty on execution (SQLAlchemy 2.1).
+_CLAIMED = (update(_tasks)
+            .where(_tasks.c.id == bindparam("p_id"), _tasks.c.status == bindparam("p_open"))
+            .values(status=bindparam("p_done"), completed_at=bindparam("p_at"), completed_by_id=bindparam("p_by"),
+                    outcome=bindparam("p_outcome"), comment=bindparam("p_comment"),
+                    assignee_id=bindparam("p_assignee"))
+            .returning(_tasks.c.id).cte("claimed"))
+_CLAIM_AND_RECORD = insert(_events).from_select(list(_EVENT_COLUMNS), select(
+    *(bindparam(f"e_{name}", type_=_EVENT_TYPES.get(name, String()))
+      for name in _EVENT_COLUMNS)).select_from(_CLAIMED)).returning(_events.c.id)
+
+
+def event_row(instance_id: int, kind: str, actor_id: int | None, actor_name: str, **fields: Any) -> dict[str, Any]:
+    """An instance_event row: what happened, who did it, now."""
+    return {"element_id": "", "task_name": "", "outcome": "", "comment": "", "data": None, **fields,
+            "instance_id": instance_id, "kind": kind, "actor_id": actor_id, "actor_name": actor_name,
+            "at": clock.now()}
+
+
+def claim_completion(session: DbSession, task: WorkflowTask, user_id: int, outcome: str, comment: str,
+                     event: dict[str, Any]) -> bool:
+    """Mark an open task completed by ``user_id`` and record ``event``; False when someone else got there first."""
     now = clock.now()
     assignee = task.assignee_id or user_id
-    result = session.connection().execute(_CLAIM, {"p_id": task.id, "p_at": now, "p_by": user_id,
-                                                   "p_outcome": outcome[:50], "p_comment": comment,
-                                                   "p_assignee": assignee})
-    if result.rowcount != 1:
+    params = {"p_id": task.id, "p_at": now, "p_by": user_id, "p_outcome": outcome[:50], "p_comment": comment,
+              "p_assignee": assignee}
+    conn = session.connection()
+    if is_postgres():
+        won = len(conn.execute(_CLAIM_AND_RECORD, {**params, "p_open": TaskStatus.OPEN.value,
+                                                   "p_done": TaskStatus.COMPLETED.value,
+                                                   **{f"e_{k}": event[k] for k in _EVENT_COLUMNS}}).all())
+    else:
+        won = conn.execute(_CLAIM, params).rowcount
+        if won == 1:
+            conn.execute(_INSERT_EVENT, [event])
+    if won != 1:
         return False
     for key, value in (("status", TaskStatus.COMPLETED), ("completed_at", now), ("completed_by_id", user_id),
                        ("outcome", outcome[:50]), ("comment", comment), ("assignee_id", assignee)):
@@ -61,14 +101,27 @@ def claim_completion(session: DbSession, task: WorkflowTask, user_id: int, outco
     return True
 
 
-def save_instance(session: DbSession, instance: ProcessInstance, values: dict[str, Any]) -> None:
-    """Write the engine-owned instance columns with the optimistic-lock check on ``version_id``."""
+def save_instance(session: DbSession, instance: ProcessInstance, values: dict[str, Any],
+                  along: Sequence[UpdateBase] = ()) -> None:
+    """Write the engine-owned instance columns with the optimistic-lock check on ``version_id``, and the
+    ``along`` statements (the projection of the new state) in the same round trip on PostgreSQL."""
     version = instance.version_id
     merged = {name: values.get(name, getattr(instance, name)) for name in SAVED_COLUMNS}
     params = {**merged, "status": InstanceStatus(merged["status"]).value, "p_id": instance.id, "p_version": version,
               "p_next": version + 1}
-    result = session.connection().execute(_SAVE, params)
-    if result.rowcount != 1:
+    conn = session.connection()
+    if along and is_postgres():
+        # Values inline rather than the prebuilt statement's named parameters: the parts carry their own.
+        save = (update(_instances).where(_instances.c.id == instance.id, _instances.c.version_id == version)
+                .values({**{name: params[name] for name in SAVED_COLUMNS}, "version_id": version + 1}))
+        saved = save.returning(_instances.c.id).cte("saved")
+        parts = [stmt.returning(literal_column("1")).cte(f"along_{index}") for index, stmt in enumerate(along)]
+        rowcount = conn.execute(select(func.count()).select_from(saved).add_cte(*parts)).scalar_one()
+    else:
+        rowcount = conn.execute(_SAVE, params).rowcount
+        for stmt in along:
+            conn.execute(stmt)
+    if rowcount != 1:
         raise StaleDataError(f"process instance {instance.id} was changed by someone else")
     for key, value in merged.items():
         set_committed_value(instance, key, value)
@@ -77,31 +130,46 @@ def save_instance(session: DbSession, instance: ProcessInstance, values: dict[st
 
 def add_event(session: DbSession, instance_id: int, kind: str, actor_id: int | None, actor_name: str,
               **fields: Any) -> None:
-    row = {"element_id": "", "task_name": "", "outcome": "", "comment": "", "data": None, **fields}
-    session.connection().execute(_INSERT_EVENT, [{"instance_id": instance_id, "kind": kind, "actor_id": actor_id,
-                                                    "actor_name": actor_name, "at": clock.now(), **row}])
+    session.connection().execute(_INSERT_EVENT, [event_row(instance_id, kind, actor_id, actor_name, **fields)])
 
 
 def add_tasks(session: DbSession, rows: list[dict[str, Any]]) -> None:
     session.connection().execute(_INSERT_TASKS, rows)
 
 
+def insert_tasks(rows: list[dict[str, Any]]) -> UpdateBase:
+    """The INSERT of task-projection rows, to run along an instance save."""
+    return insert(_tasks).values(rows)
+
+
 def cancel_open_tasks(session: DbSession, instance_id: int, guids: set[str] | None = None,
                       now: datetime | None = None) -> None:
+    session.connection().execute(cancel_tasks(instance_id, guids, now))
+
+
+def cancel_tasks(instance_id: int, guids: set[str] | None = None, now: datetime | None = None) -> UpdateBase:
+    """The UPDATE withdrawing an instance's open tasks (those of ``guids`` only, when given)."""
     stmt = update(_tasks).where(_tasks.c.instance_id == instance_id, _tasks.c.status == TaskStatus.OPEN.value)
     if guids is not None:
-        stmt = stmt.where(_tasks.c.task_guid.in_(guids))
-    session.connection().execute(stmt.values(status=TaskStatus.CANCELLED.value, completed_at=now or clock.now()))
+        stmt = stmt.where(_tasks.c.task_guid.in_(sorted(guids)))
+    return stmt.values(status=TaskStatus.CANCELLED.value, completed_at=now or clock.now())
 
 
 def replace_subscriptions(session: DbSession, instance_id: int, waits: tuple[tuple[str, str], ...]) -> None:
     conn = session.connection()
-    conn.execute(delete(_subscriptions).where(_subscriptions.c.instance_id == instance_id))
+    for stmt in subscription_writes(instance_id, waits):
+        conn.execute(stmt)
+
+
+def subscription_writes(instance_id: int, waits: tuple[tuple[str, str], ...]) -> list[UpdateBase]:
+    """The DELETE of an instance's message subscriptions and the INSERT of its current ones."""
+    writes: list[UpdateBase] = [delete(_subscriptions).where(_subscriptions.c.instance_id == instance_id)]
     if waits:
         now = clock.now()
-        conn.execute(insert(_subscriptions), [{"instance_id": instance_id, "message_name": name,
-                                               "correlation": correlation, "created_at": now}
-                                              for name, correlation in waits])
+        writes.append(insert(_subscriptions).values([{"instance_id": instance_id, "message_name": name,
+                                                      "correlation": correlation, "created_at": now}
+                                                     for name, correlation in waits]))
+    return writes
 
 
 def add_links(session: DbSession, instance_id: int, business_keys: list[str]) -> None:

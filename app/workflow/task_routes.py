@@ -7,14 +7,14 @@ from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app import workflow
 from app.auth.models import User, UserStatus
 from app.auth.permissions import require
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.pagination import Page, page_number
+from app.pagination import keyset_page
 from app.workflow import inbox, subjects, views
 from app.workflow.access import INBOX
 from app.workflow.models import ProcessModel, TaskStatus
@@ -59,15 +59,11 @@ def inbox_page() -> Any:
                             start=_date_arg("start"), end=_date_arg("end"))
     stmt = inbox.query(db.session, current_user, tab, filters)
     counts = _counts()
-    if tab in counts and not filters.active:
-        total = counts[tab]
-    else:
-        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    number = page_number()
-    items = list(db.session.scalars(stmt.limit(PER_PAGE).offset((number - 1) * PER_PAGE)))
+    page = keyset_page(stmt, inbox.order(tab), PER_PAGE, total=counts[tab] if tab in counts and not filters.active
+                       else None)
     processes = db.session.execute(select(ProcessModel.key, ProcessModel.name).distinct()
                                    .order_by(ProcessModel.key)).all()
-    return render_template("workflow/inbox.html", tab=tab, tabs=inbox.TABS, page=Page(items, number, PER_PAGE, total),
+    return render_template("workflow/inbox.html", tab=tab, tabs=inbox.TABS, page=page,
                            counts=counts, processes=processes, process_names=dict(processes))
 
 

@@ -12,6 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
+from app.customers.search import include_in_schema_comparison
 from app.extensions import db
 from tests.conftest import REPO
 
@@ -50,7 +51,8 @@ def test_downgrade_and_upgrade_keep_what_the_rows_mean(app):
         assert {code for (code,) in _rows("SELECT type_code FROM attendance_type_rule WHERE excused = :t", t=True)} \
             == {"leave", "holiday", "sick", "personal"}
         with db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+            diff = compare_metadata(MigrationContext.configure(
+                conn, opts={"include_name": include_in_schema_comparison, "compare_type": True}), db.metadata)
         assert diff == []
         db.engine.dispose()
 

@@ -8,6 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
+from app.customers.search import include_in_schema_comparison
 from app.extensions import db
 from tests.conftest import REPO
 
@@ -34,6 +35,7 @@ def test_downgrade_removes_our_tables_and_upgrade_restores_them(app):
         db.engine.dispose()
         assert OURS <= _tables()
         with db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), db.metadata)
+            diff = compare_metadata(MigrationContext.configure(
+                conn, opts={"include_name": include_in_schema_comparison, "compare_type": False}), db.metadata)
         assert [d for d in diff if d[0] != "remove_table"] == []
         db.engine.dispose()

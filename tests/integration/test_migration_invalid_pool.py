@@ -11,6 +11,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
+from app.customers.search import include_in_schema_comparison
 from app.extensions import db
 from tests.conftest import REPO
 
@@ -52,6 +53,7 @@ def test_upgrade_moves_legacy_invalid_customers_and_downgrade_parks_the_pool_in_
                        "AND from_pool = 'personal' AND to_pool = 'invalid' AND from_seat_id = :s",
                        id=legacy, s=seat) == 1
         with db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+            diff = compare_metadata(MigrationContext.configure(
+                conn, opts={"include_name": include_in_schema_comparison, "compare_type": True}), db.metadata)
         assert diff == []
         db.engine.dispose()

@@ -9,6 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
+from app.customers.search import include_in_schema_comparison
 from app.extensions import db
 from tests.conftest import REPO
 
@@ -38,6 +39,7 @@ def test_downgrade_drops_the_candidates_table_and_upgrade_restores_it_with_its_i
         assert TABLE in _tables()
         assert {"ix_workflow_task_candidate_user", "ix_workflow_task_candidate_role"} <= _indexes()
         with db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+            diff = compare_metadata(MigrationContext.configure(
+                conn, opts={"include_name": include_in_schema_comparison, "compare_type": True}), db.metadata)
         assert [d for d in diff if d[0] != "remove_table"] == []
         db.engine.dispose()

@@ -1,0 +1,121 @@
+"""Which customers a search word finds (组合查询), through the trigram-indexed customer_search table.
+
+A word matches a customer when it equals the customer number (客户编号), a merged number (合并前编号) or the
+grade (客户等级); or when it is contained — ASCII letters in any case — in the name, ID number, tags,
+remark, import number (导入编号) or an address; or when its digits (separators and +86 removed, at least
+three) are contained in a phone number. (One deliberate difference from the old predicate, which matched
+the ID number against ``word.upper()``: a character whose Python upper case is ASCII, such as ß → SS or
+the ligature ﬀ → FF, is no longer expanded for the ID number.)
+
+customer_search holds one row per customer with that text already folded (``body``) and the phones
+(``phones``); database triggers keep it equal to the view customer_search_source on every write (migration
+16a0000000001). Words of three or more characters are looked up in a trigram index — SQLite FTS5
+(customer_search_fts) or PostgreSQL pg_trgm — so a million customers cost a few index probes. A trigram
+index cannot look up a one- or two-character word (王, 李明), so such a word is checked row by row on the
+single ``body`` column of the customers the other filters leave: cheap for a seat or a filtered
+department, a scan of the scope for a lone surname over the whole city (see docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import ColumnElement, ForeignKey, Text, exists, literal, or_, select, union
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from app.customers.models import Customer, CustomerAlias
+from app.extensions import Base
+from rules import phones as phone_rules
+
+TRIGRAM = 3  # the shortest word a trigram index can look up
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_LIKE_SPECIAL = re.compile(r"([\\%_])")
+
+
+class CustomerSearch(Base):
+    """The searchable text of one customer; written only by the triggers of migration 16a0000000001."""
+
+    __tablename__ = "customer_search"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True,
+                                             autoincrement=False)
+    body: Mapped[str] = mapped_column(Text)  # name, ID number, tags, remark, import number, addresses
+    phones: Mapped[str] = mapped_column(Text)
+
+
+# Tables and indexes the migration creates outside the models (the FTS5 table and its shadow tables,
+# the pg_trgm indexes): schema comparisons leave them alone.
+OUTSIDE_MODELS = re.compile(r"^(customer_search_fts(_\w+)?|ix_customer_search_(body|phones)_trgm)$")
+
+
+def include_in_schema_comparison(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Alembic ``include_name`` hook: skip the search index objects the models do not describe."""
+    return not (name and OUTSIDE_MODELS.match(name))
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII letters only, as SQLite's LIKE compares them (and as the stored text is folded)."""
+    return text.translate(_ASCII_LOWER)
+
+
+class TrigramContains(FunctionElement[bool]):
+    """``customer_search.<column>`` contains the (folded) needle, looked up in the trigram index.
+
+    Untyped on purpose: a Boolean-typed function would be compared with ``= 1`` on SQLite, which hides
+    the ``IN (… MATCH …)`` from the planner and scans customer_search."""
+
+    inherit_cache = True
+    name = "trigram_contains"
+
+
+@compiles(TrigramContains, "sqlite")
+def _contains_sqlite(element: TrigramContains, compiler: SQLCompiler, **kw: Any) -> str:
+    _column, fts_query, _pattern = list(element.clauses)
+    return ("customer_search.customer_id IN (SELECT rowid FROM customer_search_fts "  # noqa: S608 (bound value)
+            f"WHERE customer_search_fts MATCH {compiler.process(fts_query, **kw)})")
+
+
+@compiles(TrigramContains, "postgresql")
+def _contains_postgresql(element: TrigramContains, compiler: SQLCompiler, **kw: Any) -> str:
+    column, _fts_query, pattern = list(element.clauses)
+    return f"{compiler.process(column, **kw)} LIKE {compiler.process(pattern, **kw)}"
+
+
+def _trigram_contains(column: Any, needle: str) -> ColumnElement[bool]:
+    # FTS5: a quoted phrase of three or more characters matches exactly that substring with the trigram
+    # tokenizer. pg_trgm: LIKE with backslash escapes, which the index reads.
+    fts_query = f'{column.key} : "{needle.replace(chr(34), chr(34) * 2)}"'
+    pattern = "%" + _LIKE_SPECIAL.sub(r"\\\1", needle) + "%"
+    return TrigramContains(column, literal(fts_query), literal(pattern))
+
+
+def term_condition(term: str) -> ColumnElement[bool]:
+    """The customers one search word finds (see the module docstring for what "finds" means)."""
+    upper = term.upper()
+    needle = fold(term)
+    digits = phone_rules.clean(term)
+    by_number = select(Customer.id).where(Customer.number == upper)
+    by_alias = select(CustomerAlias.customer_id).where(CustomerAlias.number == upper)
+    by_grade = select(Customer.id).where(Customer.grade == upper)
+    indexed: list[ColumnElement[bool]] = []
+    if len(needle) >= TRIGRAM:
+        indexed.append(_trigram_contains(CustomerSearch.body, needle))
+    if digits.isdigit() and len(digits) >= TRIGRAM:
+        indexed.append(_trigram_contains(CustomerSearch.phones, digits))
+    if len(needle) >= TRIGRAM:
+        # Every way to match is an index look-up: collect the ids once.
+        hits = union(by_number, by_alias, by_grade, select(CustomerSearch.customer_id).where(or_(*indexed)))
+        return Customer.id.in_(hits)
+    # A short word: checked per customer on the one folded column, after the other filters.
+    conditions: list[ColumnElement[bool]] = [
+        Customer.number == upper, Customer.id.in_(by_alias), Customer.grade == upper,
+        exists().where(CustomerSearch.customer_id == Customer.id,
+                       CustomerSearch.body.contains(needle, autoescape=True)),
+    ]
+    if indexed:
+        conditions.append(Customer.id.in_(select(CustomerSearch.customer_id).where(*indexed)))
+    return or_(*conditions)

@@ -11,14 +11,17 @@ customer_search holds one row per customer with that text already folded (``body
 (``phones``); database triggers keep it equal to the view customer_search_source on every write (migration
 16a0000000001). Words of three or more characters are looked up in a trigram index — SQLite FTS5
 (customer_search_fts) or PostgreSQL pg_trgm — so a million customers cost a few index probes. A trigram
-index cannot look up a one- or two-character word (王, 李明), so such a word is checked row by row on the
-single ``body`` column of the customers the other filters leave: cheap for a seat or a filtered
-department, a scan of the scope for a lone surname over the whole city (see docs/performance.md).
+index cannot look up a one- or two-character word (王, 李明): a character index (SQLite FTS5 over each
+body's distinct non-ASCII characters, PostgreSQL GIN over ``string_to_array(body, NULL)``) finds the
+customers whose body holds every Chinese (or other non-ASCII letter) character of the word, and the LIKE
+then checks the word itself. A short word of ASCII letters, digits or punctuation only (a, 12, -) has no
+such character and is checked row by row among the customers the other filters leave.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from sqlalchemy import ColumnElement, ForeignKey, Text, exists, literal, or_, select, union
@@ -49,7 +52,8 @@ class CustomerSearch(Base):
 
 # Tables and indexes the migration creates outside the models (the FTS5 table and its shadow tables,
 # the pg_trgm indexes): schema comparisons leave them alone.
-OUTSIDE_MODELS = re.compile(r"^(customer_search_fts(_\w+)?|ix_customer_search_(body|phones)_trgm)$")
+OUTSIDE_MODELS = re.compile(r"^(customer_search_(fts|chars)(_\w+)?|customer_search_position"
+                            r"|ix_customer_search_(body|phones)_trgm|ix_customer_search_body_chars)$")
 
 
 def include_in_schema_comparison(name: str | None, type_: str, parent_names: Any) -> bool:
@@ -85,6 +89,38 @@ def _contains_postgresql(element: TrigramContains, compiler: SQLCompiler, **kw: 
     return f"{compiler.process(column, **kw)} LIKE {compiler.process(pattern, **kw)}"
 
 
+class CharsContained(FunctionElement[bool]):
+    """``customer_search.body`` holds every one of the given characters, looked up in the character index
+    (untyped for the reason given at TrigramContains)."""
+
+    inherit_cache = True
+    name = "chars_contained"
+
+
+@compiles(CharsContained, "sqlite")
+def _chars_sqlite(element: CharsContained, compiler: SQLCompiler, **kw: Any) -> str:
+    fts_query = list(element.clauses)[0]
+    return ("customer_search.customer_id IN (SELECT rowid FROM customer_search_chars "  # noqa: S608 (bound value)
+            f"WHERE customer_search_chars MATCH {compiler.process(fts_query, **kw)})")
+
+
+@compiles(CharsContained, "postgresql")
+def _chars_postgresql(element: CharsContained, compiler: SQLCompiler, **kw: Any) -> str:
+    characters = ", ".join(compiler.process(c, **kw) for c in list(element.clauses)[1:])
+    return f"string_to_array(customer_search.body, NULL) @> ARRAY[{characters}]::text[]"
+
+
+def indexed_characters(needle: str) -> list[str]:
+    """The characters of a word the character index can look up: non-ASCII letters of the kind that are a
+    token on their own (Chinese characters, kana …), which both indexes hold one by one."""
+    return sorted({ch for ch in needle if ord(ch) > 127 and unicodedata.category(ch) == "Lo"})
+
+
+def _chars_contained(characters: list[str]) -> ColumnElement[bool]:
+    fts_query = " ".join(f'"{ch}"' for ch in characters)
+    return CharsContained(literal(fts_query), *[literal(ch) for ch in characters])
+
+
 def _trigram_contains(column: Any, needle: str) -> ColumnElement[bool]:
     # FTS5: a quoted phrase of three or more characters matches exactly that substring with the trigram
     # tokenizer. pg_trgm: LIKE with backslash escapes, which the index reads.
@@ -110,7 +146,15 @@ def term_condition(term: str) -> ColumnElement[bool]:
         # Every way to match is an index look-up: collect the ids once.
         hits = union(by_number, by_alias, by_grade, select(CustomerSearch.customer_id).where(or_(*indexed)))
         return Customer.id.in_(hits)
-    # A short word: checked per customer on the one folded column, after the other filters.
+    characters = indexed_characters(needle)
+    if characters:
+        # A short word with a Chinese character: the character index narrows and the LIKE decides, unless the
+        # word is that one character, which the index answers exactly.
+        by_characters = select(CustomerSearch.customer_id).where(_chars_contained(characters))
+        if characters != [needle]:
+            by_characters = by_characters.where(CustomerSearch.body.contains(needle, autoescape=True))
+        return Customer.id.in_(union(by_number, by_alias, by_grade, by_characters))
+    # A short word without one: checked per customer on the one folded column, after the other filters.
     conditions: list[ColumnElement[bool]] = [
         Customer.number == upper, Customer.id.in_(by_alias), Customer.grade == upper,
         exists().where(CustomerSearch.customer_id == Customer.id,

@@ -15,6 +15,15 @@ Trigram indexes make "contains" an index look-up for words of three or more char
 - SQLite: an external-content FTS5 table customer_search_fts (trigram tokenizer, case-sensitive because
   the text is already folded), synced from customer_search by the usual three triggers.
 - PostgreSQL: pg_trgm GIN indexes on body and phones (LIKE '%…%' uses them).
+
+A trigram index cannot look up a word of one or two characters (王, 陈娜), so a character index narrows
+those down to the customers whose body holds each of the word's non-ASCII characters (the LIKE then checks
+the word itself):
+- SQLite: a contentless FTS5 table customer_search_chars (unicode61, rowids only) holding each body's
+  distinct non-ASCII characters, comma-separated; triggers cannot run a recursive query, so the characters
+  are cut out with the position table customer_search_position (1 … 100,000, longer than any body: the
+  remark is at most 2,000 characters).
+- PostgreSQL: a GIN index on string_to_array(body, NULL), the body's characters as an array.
 """
 # ruff: noqa: S608  (DDL assembled from this file's constants; no outside input)
 import sqlalchemy as sa
@@ -94,6 +103,21 @@ _SQLITE_TRIGGERS.update({
     "customer_search_fts_delete": f"AFTER DELETE ON customer_search BEGIN {_FTS_DELETE}; END",
 })
 
+# The character index (contentless: a delete restates the characters it was given, computed the same way).
+_POSITIONS = 100_000
+_CHARS = """coalesce((SELECT group_concat(DISTINCT substr({body}, n, 1)) FROM customer_search_position
+                      WHERE n <= length({body}) AND unicode(substr({body}, n, 1)) > 127), '')"""
+_CHARS_INSERT = ("INSERT INTO customer_search_chars (rowid, chars) "
+                 f"VALUES (NEW.customer_id, {_CHARS.format(body='NEW.body')})")
+_CHARS_DELETE = ("INSERT INTO customer_search_chars (customer_search_chars, rowid, chars) "
+                 f"VALUES ('delete', OLD.customer_id, {_CHARS.format(body='OLD.body')})")
+_SQLITE_TRIGGERS.update({
+    "customer_search_chars_insert": f"AFTER INSERT ON customer_search BEGIN {_CHARS_INSERT}; END",
+    "customer_search_chars_update": f"""AFTER UPDATE OF body ON customer_search BEGIN
+        {_CHARS_DELETE}; {_CHARS_INSERT}; END""",
+    "customer_search_chars_delete": f"AFTER DELETE ON customer_search BEGIN {_CHARS_DELETE}; END",
+})
+
 _POSTGRESQL_FUNCTIONS = f"""
 CREATE FUNCTION customer_search_on_customer() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -147,6 +171,8 @@ def upgrade():
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         op.execute("CREATE INDEX ix_customer_search_body_trgm ON customer_search USING gin (body gin_trgm_ops)")
         op.execute("CREATE INDEX ix_customer_search_phones_trgm ON customer_search USING gin (phones gin_trgm_ops)")
+        op.execute("CREATE INDEX ix_customer_search_body_chars ON customer_search "
+                   "USING gin (string_to_array(body, NULL))")
         op.execute(_SOURCE_POSTGRESQL)
         op.execute(_POSTGRESQL_FUNCTIONS)
         for name, (table, events, function) in _POSTGRESQL_TRIGGERS.items():
@@ -154,6 +180,11 @@ def upgrade():
     else:
         op.execute("CREATE VIRTUAL TABLE customer_search_fts USING fts5(body, phones, content='customer_search', "
                    "content_rowid='customer_id', tokenize='trigram case_sensitive 1')")
+        op.execute("CREATE VIRTUAL TABLE customer_search_chars USING fts5(chars, content='', detail='none', "
+                   "tokenize='unicode61 remove_diacritics 0')")
+        op.execute("CREATE TABLE customer_search_position (n INTEGER PRIMARY KEY)")
+        op.execute("WITH RECURSIVE p(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM p WHERE n < "
+                   f"{_POSITIONS}) INSERT INTO customer_search_position (n) SELECT n FROM p")
         op.execute(_SOURCE_SQLITE)
         for name, body in _SQLITE_TRIGGERS.items():
             op.execute(f"CREATE TRIGGER {name} {body}")
@@ -171,6 +202,8 @@ def downgrade():
         for name in _SQLITE_TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
         op.execute("DROP TABLE IF EXISTS customer_search_fts")
+        op.execute("DROP TABLE IF EXISTS customer_search_chars")
+        op.execute("DROP TABLE IF EXISTS customer_search_position")
     op.execute("DROP VIEW IF EXISTS customer_search_source")
     op.drop_table('customer_search')
     op.drop_index(op.f('ix_customer_grade'), table_name='customer')

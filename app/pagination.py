@@ -76,7 +76,7 @@ class KeysetPage:
     has_next: bool
     prev_cursor: str | None  # ?before= for 上一页
     next_cursor: str | None  # ?after= for 下一页
-    total: int | None  # None when the list is not counted; COUNT_CAP when ``more_than_cap``
+    total: int | None  # None when the list is not counted; the count cap when ``more_than_cap``
     more_than_cap: bool
 
     keyset = True  # the pager macro draws 首页 / 上一页 / 下一页 / 末页 for this shape
@@ -158,30 +158,34 @@ def _ordered(keys: Sequence[_Key], reverse: bool) -> list[ColumnElement[Any]]:
     return [k.column.asc() if k.descending == reverse else k.column.desc() for k in keys]
 
 
-def _bounded_count(stmt: Select[Any], keys: Sequence[_Key]) -> int:
-    """How many rows ``stmt`` returns, counting no further than COUNT_CAP + 1 (and reading only the id, which
+def _bounded_count(stmt: Select[Any], keys: Sequence[_Key], cap: int) -> int:
+    """How many rows ``stmt`` returns, counting no further than ``cap`` + 1 (and reading only the id, which
     an index holds, rather than whole rows)."""
-    limited = stmt.with_only_columns(keys[-1].column).limit(COUNT_CAP + 1).subquery()
+    limited = stmt.with_only_columns(keys[-1].column).limit(cap + 1).subquery()
     return db.session.scalar(select(func.count()).select_from(limited)) or 0
 
 
 def keyset_page(stmt: Select[Any], order: Sequence[ColumnElement[Any]], per_page: int, *,
-                total: int | None = None, counted: bool = True, walk_index: str | None = None) -> KeysetPage:
+                total: int | None = None, counted: bool = True, walk_index: str | None = None,
+                count_cap: int | None = None) -> KeysetPage:
     """The page of ``stmt`` (one entity per row) sorted by ``order`` that the query string asks for:
     ``?after=<cursor>`` (下一页), ``?before=<cursor>`` (上一页), ``?last=1`` (末页) or the first page.
 
     ``total``: the exact row count when the caller has it already (the inbox's tab counts); ``counted=False``
-    for a list whose count would cost more than it tells (follow-ups through their customers' scope).
+    for a list whose count would cost more than it tells (follow-ups through their customers' scope);
+    ``count_cap``: count no further than this (default COUNT_CAP) — a search counts to a lower cap, so that a
+    common word over a whole city stops early.
     ``walk_index``: on SQLite, the index that reads the rows in ``order`` (``"rowid"`` for the primary key),
     walked when the list has more than COUNT_CAP rows — left to itself SQLite gathers a city's customers by
     their org index and sorts them all (1.4 s), where walking the order finds a page in the first few
     hundred rows. PostgreSQL's planner makes that choice from its statistics."""
     keys = _sort_keys(order)
+    cap = COUNT_CAP if count_cap is None else count_cap
     stmt = stmt.order_by(None)
     exact = total is not None
     if total is None and counted:
-        total = _bounded_count(stmt, keys)
-    if walk_index and (total is None or total > COUNT_CAP):
+        total = _bounded_count(stmt, keys, cap)
+    if walk_index and (total is None or total > cap):
         hint = "NOT INDEXED" if walk_index == "rowid" else f"INDEXED BY {walk_index}"
         stmt = stmt.with_hint(keys[0].column.table, hint, dialect_name="sqlite")
     after, before = _decode(request.args.get("after"), keys), _decode(request.args.get("before"), keys)
@@ -189,22 +193,22 @@ def keyset_page(stmt: Select[Any], order: Sequence[ColumnElement[Any]], per_page
     if after is not None:
         rows = _rows(stmt.where(_beyond(keys, after, forward=True)), keys, per_page + 1)
         if rows:
-            return _page(keys, rows[:per_page], True, len(rows) > per_page, total, exact)
+            return _page(keys, rows[:per_page], True, len(rows) > per_page, total, exact, cap)
     elif before is not None:
         rows = _rows(stmt.where(_beyond(keys, before, forward=False)), keys, per_page + 1, reverse=True)
         if len(rows) > per_page:
-            return _page(keys, rows[:per_page][::-1], True, True, total, exact)
+            return _page(keys, rows[:per_page][::-1], True, True, total, exact, cap)
     if (after is not None and not rows) or (before is None and request.args.get("last") == "1"):
         # 末页 (or past the end, its rows removed meanwhile): with a known total, the rows forward paging
         # leaves for it, so 上一页 from there meets the pages counted from the start
-        size = (total % per_page or per_page) if total is not None and (exact or total <= COUNT_CAP) else per_page
+        size = (total % per_page or per_page) if total is not None and (exact or total <= cap) else per_page
         rows = _rows(stmt, keys, size + 1, reverse=True)
-        return _page(keys, rows[:size][::-1], len(rows) > size, False, total, exact)
+        return _page(keys, rows[:size][::-1], len(rows) > size, False, total, exact, cap)
     # the first page — also for 上一页 back at the start: a full page rather than the few rows before the cursor
     rows = _rows(stmt, keys, per_page + 1)
     if total is None and len(rows) <= per_page:
         total, exact = len(rows), True
-    return _page(keys, rows[:per_page], False, len(rows) > per_page, total, exact)
+    return _page(keys, rows[:per_page], False, len(rows) > per_page, total, exact, cap)
 
 
 def _rows(stmt: Select[Any], keys: Sequence[_Key], limit: int, reverse: bool = False) -> list[Any]:
@@ -212,9 +216,9 @@ def _rows(stmt: Select[Any], keys: Sequence[_Key], limit: int, reverse: bool = F
 
 
 def _page(keys: Sequence[_Key], items: list[Any], has_prev: bool, has_next: bool, total: int | None,
-          exact: bool) -> KeysetPage:
-    capped = total is not None and not exact and total > COUNT_CAP
+          exact: bool, cap: int) -> KeysetPage:
+    capped = total is not None and not exact and total > cap
     return KeysetPage(items=items, has_prev=has_prev, has_next=has_next,
                       prev_cursor=_cursor_of(items[0], keys) if items else None,
                       next_cursor=_cursor_of(items[-1], keys) if items else None,
-                      total=COUNT_CAP if capped else total, more_than_cap=capped)
+                      total=cap if capped else total, more_than_cap=capped)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from app.admin import dictionaries
 from app.auth.models import DataScope
 from app.auth.permissions import can, current_permissions, require
-from app.customers import blacklist, exports, sections, services
+from app.customers import blacklist, exports, search, sections, services
 from app.customers import demo as _demo  # noqa: F401  (registers the demo-data loader)
 from app.customers import processes as _processes  # noqa: F401  (registers the 相关流程 section)
 from app.customers.access import (
@@ -110,8 +110,10 @@ def paginate(stmt: Select[Any]) -> Any:
 
 def keyset(stmt: Select[Any], *order: Any, walk_index: str) -> KeysetPage:
     """首页 / 上一页 / 下一页 / 末页 by ``order`` with a bounded count, for lists as wide as a city
-    (``walk_index``: see app.pagination.keyset_page)."""
-    return keyset_page(_with_table_options(stmt), order, PER_PAGE, walk_index=walk_index)
+    (``walk_index``: see app.pagination.keyset_page); a search counts to search.COUNT_CAP."""
+    searching = bool(request.args.get("q", "").strip())
+    return keyset_page(_with_table_options(stmt), order, PER_PAGE, walk_index=walk_index,
+                       count_cap=search.COUNT_CAP if searching else None)
 
 
 def _choices(form: CustomerForm) -> None:

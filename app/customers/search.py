@@ -24,17 +24,20 @@ import re
 import unicodedata
 from typing import Any
 
-from sqlalchemy import ColumnElement, ForeignKey, Text, exists, literal, or_, select, union
+from sqlalchemy import ColumnElement, ForeignKey, Select, Text, exists, func, literal, or_, select, text, union
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from app.customers.models import Customer, CustomerAlias
-from app.extensions import Base
+from app.extensions import Base, db
 from rules import phones as phone_rules
 
 TRIGRAM = 3  # the shortest word a trigram index can look up
+NARROW = 5_000  # customers left by the other filters at or below which every word is checked row by row
+DENSE = 20_000  # index hits above which a word is common enough to be found by walking the list instead
+COUNT_CAP = 1_000  # a searched list counts this far ("共 1,000+ 条"): a common word stops early
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _LIKE_SPECIAL = re.compile(r"([\\%_])")
 
@@ -116,21 +119,91 @@ def indexed_characters(needle: str) -> list[str]:
     return sorted({ch for ch in needle if ord(ch) > 127 and unicodedata.category(ch) == "Lo"})
 
 
+def _chars_query(characters: list[str]) -> str:
+    return " ".join(f'"{ch}"' for ch in characters)
+
+
 def _chars_contained(characters: list[str]) -> ColumnElement[bool]:
-    fts_query = " ".join(f'"{ch}"' for ch in characters)
-    return CharsContained(literal(fts_query), *[literal(ch) for ch in characters])
+    return CharsContained(literal(_chars_query(characters)), *[literal(ch) for ch in characters])
+
+
+def _fts_query(column: str, needle: str) -> str:
+    # FTS5: a quoted phrase of three or more characters matches exactly that substring with the trigram tokenizer
+    return f'{column} : "{needle.replace(chr(34), chr(34) * 2)}"'
+
+
+def _like_pattern(needle: str) -> str:
+    # pg_trgm: LIKE with backslash escapes, which the index reads
+    return "%" + _LIKE_SPECIAL.sub(r"\\\1", needle) + "%"
 
 
 def _trigram_contains(column: Any, needle: str) -> ColumnElement[bool]:
-    # FTS5: a quoted phrase of three or more characters matches exactly that substring with the trigram
-    # tokenizer. pg_trgm: LIKE with backslash escapes, which the index reads.
-    fts_query = f'{column.key} : "{needle.replace(chr(34), chr(34) * 2)}"'
-    pattern = "%" + _LIKE_SPECIAL.sub(r"\\\1", needle) + "%"
-    return TrigramContains(column, literal(fts_query), literal(pattern))
+    return TrigramContains(column, literal(_fts_query(column.key, needle)), literal(_like_pattern(needle)))
+
+
+def word_conditions(stmt: Select[Any], terms: list[str]) -> list[ColumnElement[bool]]:
+    """The condition of each search word on the customers of ``stmt`` (scope and other filters applied),
+    each taking the cheaper of two ways to the same customers:
+
+    - looked up in the index (``term_condition``): the ids of every customer the word finds, collected
+      first — quick while they are few;
+    - checked row by row (``row_condition``): the list is walked in its order and each customer's one search
+      row compared — quick when the scope is small (a seat's customers) or the word common (王 over a city,
+      where the first page fills within a few hundred customers and the count stops at COUNT_CAP).
+
+    Both find the same customers; a few bounded probes (LIMIT NARROW + 1, DENSE + 1) choose."""
+    if not terms:
+        return []
+    narrow = _at_most(stmt.with_only_columns(Customer.id).order_by(None), NARROW)
+    return [row_condition(term) if narrow or _dense(term) else term_condition(term) for term in terms]
+
+
+def _at_most(stmt: Select[Any], limit: int) -> bool:
+    return (db.session.scalar(select(func.count()).select_from(stmt.limit(limit + 1).subquery())) or 0) <= limit
+
+
+def _dense(term: str) -> bool:
+    """More than DENSE customers hold the word by the index it would be looked up in (or it has no index)."""
+    needle, digits = fold(term), phone_rules.clean(term)
+    probes = [("body", needle)] if len(needle) >= TRIGRAM else []
+    if digits.isdigit() and len(digits) >= TRIGRAM:
+        probes.append(("phones", digits))
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    hits = 0
+    for column, value in probes:
+        if postgresql:
+            sql = f"SELECT count(*) FROM (SELECT 1 FROM customer_search WHERE {column} LIKE :p LIMIT :n) AS p"  # noqa: S608
+        else:
+            sql = "SELECT count(*) FROM (SELECT 1 FROM customer_search_fts WHERE customer_search_fts MATCH :q LIMIT :n)"
+        hits += db.session.scalar(text(sql), {"p": _like_pattern(value), "q": _fts_query(column, value),
+                                             "n": DENSE + 1}) or 0
+    if probes:
+        return hits > DENSE
+    characters = indexed_characters(needle)
+    if not characters:
+        return True
+    if postgresql:
+        sql = ("SELECT count(*) FROM (SELECT 1 FROM customer_search "
+               "WHERE string_to_array(body, NULL) @> CAST(:c AS text[]) LIMIT :n) AS p")
+    else:
+        sql = "SELECT count(*) FROM (SELECT 1 FROM customer_search_chars WHERE customer_search_chars MATCH :q LIMIT :n)"
+    return (db.session.scalar(text(sql), {"c": characters, "q": _chars_query(characters), "n": DENSE + 1})
+            or 0) > DENSE
+
+
+def row_condition(term: str) -> ColumnElement[bool]:
+    """The customers one search word finds, checked per customer on its search row."""
+    upper, needle, digits = term.upper(), fold(term), phone_rules.clean(term)
+    contained = CustomerSearch.body.contains(needle, autoescape=True)
+    if digits.isdigit() and len(digits) >= TRIGRAM:
+        contained = or_(contained, CustomerSearch.phones.contains(digits, autoescape=True))
+    return or_(Customer.number == upper, Customer.grade == upper,
+               Customer.id.in_(select(CustomerAlias.customer_id).where(CustomerAlias.number == upper)),
+               exists().where(CustomerSearch.customer_id == Customer.id, contained))
 
 
 def term_condition(term: str) -> ColumnElement[bool]:
-    """The customers one search word finds (see the module docstring for what "finds" means)."""
+    """The customers one search word finds, looked up in the indexes (see the module docstring)."""
     upper = term.upper()
     needle = fold(term)
     digits = phone_rules.clean(term)
@@ -154,12 +227,4 @@ def term_condition(term: str) -> ColumnElement[bool]:
         if characters != [needle]:
             by_characters = by_characters.where(CustomerSearch.body.contains(needle, autoescape=True))
         return Customer.id.in_(union(by_number, by_alias, by_grade, by_characters))
-    # A short word without one: checked per customer on the one folded column, after the other filters.
-    conditions: list[ColumnElement[bool]] = [
-        Customer.number == upper, Customer.id.in_(by_alias), Customer.grade == upper,
-        exists().where(CustomerSearch.customer_id == Customer.id,
-                       CustomerSearch.body.contains(needle, autoescape=True)),
-    ]
-    if indexed:
-        conditions.append(Customer.id.in_(select(CustomerSearch.customer_id).where(*indexed)))
-    return or_(*conditions)
+    return row_condition(term)  # a short word without one: no index to look it up in

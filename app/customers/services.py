@@ -387,8 +387,11 @@ def _local_day_start(day: date) -> datetime:
 
 def filter_customers(stmt: Select[Any], f: CustomerFilter) -> Select[Any]:
     """Apply the combined search: every word of ``q`` must match some field; filters narrow further."""
-    for term in f.q.split():
-        stmt = stmt.where(search.term_condition(term[:50]))
+    stmt = _filtered(stmt, f)
+    return stmt.where(*search.word_conditions(stmt, [term[:50] for term in f.q.split()]))
+
+
+def _filtered(stmt: Select[Any], f: CustomerFilter) -> Select[Any]:
     if f.types:
         stmt = stmt.where(Customer.type.in_([CustomerType(t) for t in f.types]))
     if f.pool:

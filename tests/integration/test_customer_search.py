@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import insert, select, text
 
 from app import background
-from app.customers import merge, services
+from app.customers import merge, search, services
 from app.customers.models import Customer, CustomerAddress, CustomerAlias, CustomerPhone, CustomerType, ImportJob
 from app.extensions import db
 from rules import phones as phone_rules
@@ -152,8 +152,15 @@ def cut_terms(rows: list[Row]) -> list[str]:
     return sorted(terms - {""})
 
 
-@pytest.fixture
-def awkward(app):
+# How each word is found (app.customers.search.word_conditions): always in the index, always row by row, or
+# chosen by probes that count a word as common from its third customer.
+PLANS = {"index": {"NARROW": -1, "DENSE": 10**9}, "rows": {"NARROW": 10**9}, "probed": {"NARROW": -1, "DENSE": 2}}
+
+
+@pytest.fixture(params=sorted(PLANS))
+def awkward(app, request, monkeypatch):
+    for name, value in PLANS[request.param].items():
+        monkeypatch.setattr(search, name, value)
     load_awkward()
     return all_rows()
 

@@ -6,7 +6,7 @@ import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js
 import { escapeHtml, readConfig, setupToolbar, status, trackDirty } from './editor-actions';
 import LicaiPropertiesProvider from './properties-provider';
 import spiffworkflow from './spiffworkflow.json';
-import translate from './translate-zh';
+import translate from './i18n/translate';
 
 const config = readConfig();
 const licaiModule = {

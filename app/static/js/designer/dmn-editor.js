@@ -3,7 +3,7 @@
 import DmnModeler from 'dmn-js/lib/Modeler';
 
 import { escapeHtml, readConfig, setupToolbar, status, trackDirty } from './editor-actions';
-import translate from './translate-zh';
+import translate from './i18n/translate';
 
 const config = readConfig();
 const container = document.getElementById('dmn-container');

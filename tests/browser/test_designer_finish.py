@@ -1,7 +1,10 @@
-"""The modeler's fit and finish: after a property is edited, the next click on the canvas selects the element
-clicked (and the panel shows it); lanes show their role's name, not its code."""
+"""The modeler's fit and finish: its menus and the decision table speak Chinese; after a property is edited,
+the next click on the canvas selects the element clicked (and the panel shows it); lanes show their role's
+name, not its code."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -19,6 +22,70 @@ def open_new_process(page, key: str) -> None:
     page.get_by_label("第一个泳道（角色）").select_option("seat")
     page.get_by_role("button", name="创建并打开设计器").click()
     page.locator("#canvas[data-loaded='true']").wait_for()
+
+
+# English that bpmn-js / dmn-js show unless translated (the 更改类型 menu, context pad, panel, decision table).
+ENGLISH = re.compile(r"\b(Task|Event|Gateway|Sub-process|Loop|[Mm]ulti-instance|Ad-hoc|Escalation|Conditional|Error"
+                     r"|Signal|Compensation|Message|Timer|[Bb]oundary|Change|Search|Expression|Predefined|No values|First"
+                     r"|Unique|Collect|Rule order|Input|Output|Annotations?|When|Then|Hit policy|number|string|boolean"
+                     r"|date|Add rule|Type|Delete|Append|Create|Connect|General|Documentation|Name|Activate|Toggle)\b")
+
+
+def english_in(page, selector: str) -> list[str]:
+    """English words in the visible text and the tooltips (title attributes) under a selector."""
+    texts = page.eval_on_selector_all(selector, """(nodes) => nodes.flatMap((node) => [node.innerText,
+        ...[...node.querySelectorAll('[title]')].map((n) => n.title), node.title || ''])""")
+    return sorted({word for text in texts for word in ENGLISH.findall(text or "")})
+
+
+def test_replace_menus_context_pad_panel_and_decision_table_speak_chinese(app, page, deploy_fixture):
+    deploy_fixture("timer_escalation")
+    browser_login(page, "designer01")
+    page.goto("/designer/processes/test_timer")
+    page.locator("#canvas[data-loaded='true']").wait_for()
+    assert english_in(page, ".djs-palette") == []
+
+    pick(page, "call_back")
+    assert english_in(page, ".djs-context-pad") == []
+    assert english_in(page, ".bio-properties-panel-header, .bio-properties-panel-group-header") == []
+    page.locator('.djs-context-pad [data-action="replace"]').click()
+    menu = page.locator(".djs-popup")
+    menu.wait_for()
+    assert "服务任务" in menu.inner_text() and "自由子流程（折叠）" in menu.inner_text()
+    placeholders = menu.locator("input").evaluate_all("(inputs) => inputs.map((i) => i.placeholder)")
+    assert not [text for text in placeholders if ENGLISH.search(text)]
+    assert english_in(page, ".djs-popup") == []
+    screenshot(page, "designer-replace-menu-task")
+    page.keyboard.press("Escape")
+
+    pick(page, "too_late")
+    page.locator('.djs-context-pad [data-action="replace"]').click()
+    menu.wait_for()
+    for entry in ("升级边界事件", "条件边界事件", "错误边界事件", "信号边界事件", "补偿边界事件"):
+        assert entry in menu.inner_text(), entry
+    assert english_in(page, ".djs-popup") == []
+    screenshot(page, "designer-replace-menu-boundary")
+    page.keyboard.press("Escape")
+
+    page.goto("/designer")
+    page.get_by_role("link", name="新建规则表").click()
+    page.get_by_label("规则表标识").fill("finish_grade")
+    page.get_by_label("规则表名称").fill("客户等级")
+    page.get_by_role("button", name="创建并打开编辑器").click()
+    page.locator("#dmn-container[data-loaded='true']").wait_for()
+    table = page.locator("#dmn-container")
+    assert "命中策略" in table.inner_text() and "首条" in table.inner_text()
+    assert english_in(page, "#dmn-container .decision-table-head, #dmn-container .hit-policy") == []
+    page.locator("th.input-cell").first.dblclick()
+    editor = page.locator(".context-menu")
+    editor.wait_for()
+    assert "表达式" in editor.inner_text() and "数字" in editor.inner_text()
+    assert english_in(page, ".context-menu") == []
+    screenshot(page, "designer-dmn-input-editor")
+    page.keyboard.press("Escape")
+    page.locator("td[data-element-id]").first.click(button="right")
+    assert "上方添加规则" in editor.inner_text()
+    assert english_in(page, ".context-menu") == []
 
 
 def selected(page) -> list[str]:

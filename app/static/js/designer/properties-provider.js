@@ -507,8 +507,9 @@ function decisionGroup(catalog) {
 const REPLACED = new Set(['message', 'timer']);
 
 export default class LicaiPropertiesProvider {
-  constructor(propertiesPanel, config) {
+  constructor(propertiesPanel, config, translate) {
     this.catalog = config.catalog || { roles: [], forms: [], operations: [], decisions: [] };
+    this.translate = translate;
     propertiesPanel.registerProvider(500, this);
   }
 
@@ -535,9 +536,11 @@ export default class LicaiPropertiesProvider {
       if (is(element, 'bpmn:Activity') && !is(element, 'bpmn:SubProcess')) extra.push(prePostScriptGroup());
       const general = kept.findIndex((group) => group.id === 'general');
       kept.splice(general + 1, 0, ...extra);
-      return kept;
+      // The panel's groups take `translate` as a prop (their toggle and edited-marker tooltips) and are not
+      // given it: without it they stay English.
+      return kept.map((group) => ({ ...group, translate: this.translate }));
     };
   }
 }
 
-LicaiPropertiesProvider.$inject = ['propertiesPanel', 'config.licai'];
+LicaiPropertiesProvider.$inject = ['propertiesPanel', 'config.licai', 'translate'];

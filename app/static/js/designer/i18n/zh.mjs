@@ -200,9 +200,9 @@ export default {
 
   // --- dmn-js: decision table ---------------------------------------------------------------------
   When: '条件', Then: '结果', Annotations: '备注', Annotation: '备注', 'Hit policy': '命中策略', 'Hit policy:': '命中策略：',
-  Unique: '唯一（Unique）', First: '首条（First）', Any: '任意（Any）', Collect: '汇集（Collect）',
-  'Collect (Sum)': '汇集求和（Sum）', 'Collect (Min)': '汇集最小值（Min）', 'Collect (Max)': '汇集最大值（Max）',
-  'Collect (Count)': '汇集计数（Count）', 'Rule order': '按规则顺序（Rule order）', 'Output order': '按输出优先级（Output order）',
+  Unique: '唯一', First: '首条', Any: '任意', Collect: '汇集',
+  'Collect (Sum)': '汇集求和', 'Collect (Min)': '汇集取最小', 'Collect (Max)': '汇集取最大',
+  'Collect (Count)': '汇集计数', 'Rule order': '按规则顺序', 'Output order': '按输出优先级',
   'No overlap is possible and all rules are disjoint. Only a single rule can be matched': '规则互不重叠，只能命中一条规则',
   'Rules may overlap. The first matching rule will be chosen': '规则可以重叠，取第一条命中的规则',
   'Rules may overlap. The one with the highest priority will be chosen': '规则可以重叠，取优先级最高的一条',

@@ -58,6 +58,15 @@ def test_replace_menus_context_pad_panel_and_decision_table_speak_chinese(app, p
     screenshot(page, "designer-replace-menu-task")
     page.keyboard.press("Escape")
 
+    # Every group of the properties panel, opened, for a user task, a boundary timer and the start event.
+    for element_id in ("call_back", "too_late", "start"):
+        select_by_id(page, element_id)
+        closed = page.locator("#properties .bio-properties-panel-group-header:not(.open)")
+        while closed.count():
+            closed.first.click()
+        page.wait_for_function("(id) => document.querySelector('#bio-properties-panel-id')?.value === id", arg=element_id)
+        assert english_in(page, "#properties") == [], element_id
+
     pick(page, "too_late")
     page.locator('.djs-context-pad [data-action="replace"]').click()
     menu.wait_for()
@@ -86,6 +95,11 @@ def test_replace_menus_context_pad_panel_and_decision_table_speak_chinese(app, p
     page.locator("td[data-element-id]").first.click(button="right")
     assert "上方添加规则" in editor.inner_text()
     assert english_in(page, ".context-menu") == []
+
+
+def select_by_id(page, element_id: str) -> None:
+    page.evaluate("(id) => { const m = window.licaiModeler; m.get('selection').select(m.get('elementRegistry').get(id)); }",
+                  element_id)
 
 
 def selected(page) -> list[str]:

@@ -31,4 +31,5 @@ def index() -> Any:
 @bp.get("/favicon.ico")
 def favicon() -> Any:
     """Browsers ask for /favicon.ico on their own (pages link the same icon): the SVG in static/img."""
-    return send_from_directory(f"{current_app.static_folder}/img", "favicon.svg", mimetype="image/svg+xml", max_age=86400)
+    folder = f"{current_app.static_folder}/img"
+    return send_from_directory(folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400)

@@ -25,8 +25,9 @@ def open_new_process(page, key: str) -> None:
 
 
 # English that bpmn-js / dmn-js show unless translated (the 更改类型 menu, context pad, panel, decision table).
-ENGLISH = re.compile(r"\b(Task|Event|Gateway|Sub-process|Loop|[Mm]ulti-instance|Ad-hoc|Escalation|Conditional|Error"
-                     r"|Signal|Compensation|Message|Timer|[Bb]oundary|Change|Search|Expression|Predefined|No values|First"
+ENGLISH = re.compile(r"\b(Task|Event|Gateway|Sub-process|Loop|[Mm]ulti-instance|Ad-hoc|Escalation|Conditional"
+                     r"|Error|Signal|Compensation|Message|Timer|[Bb]oundary|Change|Search|Expression|Predefined"
+                     r"|No values|First"
                      r"|Unique|Collect|Rule order|Input|Output|Annotations?|When|Then|Hit policy|number|string|boolean"
                      r"|date|Add rule|Type|Delete|Append|Create|Connect|General|Documentation|Name|Activate|Toggle)\b")
 
@@ -64,7 +65,8 @@ def test_replace_menus_context_pad_panel_and_decision_table_speak_chinese(app, p
         closed = page.locator("#properties .bio-properties-panel-group-header:not(.open)")
         while closed.count():
             closed.first.click()
-        page.wait_for_function("(id) => document.querySelector('#bio-properties-panel-id')?.value === id", arg=element_id)
+        page.wait_for_function("(id) => document.querySelector('#bio-properties-panel-id')?.value === id",
+                               arg=element_id)
         assert english_in(page, "#properties") == [], element_id
 
     pick(page, "too_late")
@@ -98,8 +100,8 @@ def test_replace_menus_context_pad_panel_and_decision_table_speak_chinese(app, p
 
 
 def select_by_id(page, element_id: str) -> None:
-    page.evaluate("(id) => { const m = window.licaiModeler; m.get('selection').select(m.get('elementRegistry').get(id)); }",
-                  element_id)
+    page.evaluate("(id) => { const m = window.licaiModeler;"
+                  " m.get('selection').select(m.get('elementRegistry').get(id)); }", element_id)
 
 
 def selected(page) -> list[str]:
@@ -128,7 +130,8 @@ def test_after_editing_a_property_the_next_click_selects_the_element(app, page):
     page.wait_for_timeout(400)
     assert selected(page) == ["StartEvent_1"]
     assert page.locator("#bio-properties-panel-name").input_value() == "客户来电"
-    assert page.evaluate("(id) => window.licaiModeler.get('elementRegistry').get(id).businessObject.name", task) == "电话回访"
+    name_of = "(id) => window.licaiModeler.get('elementRegistry').get(id).businessObject.name"
+    assert page.evaluate(name_of, task) == "电话回访"
 
     # Edit the selected element, then click it again: it stays selected, its panel stays open.
     page.locator("#bio-properties-panel-name").fill("客户致电")
@@ -170,5 +173,6 @@ def lane_point(page, lane: str) -> tuple[float, float]:
         const lane = modeler.get('elementRegistry').get(id);
         const box = modeler.get('canvas').viewbox();
         const rect = document.querySelector('#canvas').getBoundingClientRect();
-        return [rect.left + (lane.x + 45 - box.x) * box.scale, rect.top + (lane.y + lane.height - 8 - box.y) * box.scale];
+        return [rect.left + (lane.x + 45 - box.x) * box.scale,
+                rect.top + (lane.y + lane.height - 8 - box.y) * box.scale];
     }""", lane)

@@ -1,4 +1,4 @@
-// Every English string the designer's bundles pass to `translate`, and which of them zh.js lacks.
+// Every English string the designer's bundles pass to `translate`, and which of them zh.mjs lacks.
 // The editors are bundled as `npm run build` does (unminified, not written), so only code that ships is read:
 // literal `translate('…')` calls, plus the option tables whose labels are translated through a variable.
 // `node keys.mjs` prints the missing keys as JSON and exits 1 when there are any; `--all` prints every key.

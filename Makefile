@@ -24,7 +24,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 # The designer's ES-module bundles (bpmn-js Modeler, properties panel, dmn-js) → app/static/build/ (not committed).
-DESIGNER_SOURCES := $(wildcard app/static/js/designer/*)
+DESIGNER_SOURCES := $(wildcard app/static/js/designer/* app/static/js/designer/i18n/*)
 app/static/build/.built: node_modules/.installed $(DESIGNER_SOURCES)
 	npm run --silent build
 	touch $@

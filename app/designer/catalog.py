@@ -13,11 +13,15 @@ from app.designer import rule_tables, task_forms
 from app.workflow import operations
 
 
+def role_names(session: DbSession) -> dict[str, str]:
+    """Role code → name, in the roles' order: the designer shows roles by name and stores their codes."""
+    return {code: name for code, name in session.execute(select(Role.code, Role.name).order_by(Role.id))}
+
+
 def catalog(session: DbSession) -> dict[str, Any]:
     """The choices, as JSON for the editor page."""
     return {
-        "roles": [{"code": code, "name": name}
-                  for code, name in session.execute(select(Role.code, Role.name).order_by(Role.id))],
+        "roles": [{"code": code, "name": name} for code, name in role_names(session).items()],
         "forms": [{"key": f.key, "title": f.title, "origin": f.origin_label} for f in task_forms.all_forms(session)],
         "operations": [{"name": spec.name, "label": spec.label, "params": spec.params}
                        for spec in sorted(operations.REGISTRY.values(), key=lambda s: s.name)],

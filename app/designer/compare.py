@@ -6,6 +6,7 @@ scripts, service operations, flow ends, default flows); moving a shape on the ca
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -57,9 +58,12 @@ def _message_names(root: etree._Element) -> dict[str, str]:
     return {str(m.get("id")): str(m.get("name") or m.get("id")) for m in root.iterfind("bpmn:message", NS)}
 
 
-def _signature(node: etree._Element, lanes: dict[str, str], messages: dict[str, str]) -> dict[str, str]:
+def _signature(node: etree._Element, lanes: dict[str, str], messages: dict[str, str],
+               roles: Mapping[str, str]) -> dict[str, str]:
     """What the engine reads from one element, as labelled strings."""
-    sig: dict[str, str] = {"类型": TYPE_LABELS.get(_local(node), _local(node)), "名称": str(node.get("name") or "")}
+    name = str(node.get("name") or "")
+    sig: dict[str, str] = {"类型": TYPE_LABELS.get(_local(node), _local(node)),
+                           "名称": roles.get(name, name) if _local(node) == "lane" else name}
     element_id = str(node.get("id"))
     if element_id in lanes:
         sig["泳道"] = lanes[element_id]
@@ -69,7 +73,10 @@ def _signature(node: etree._Element, lanes: dict[str, str], messages: dict[str, 
         if node.get(attr) is not None:
             sig[label] = str(node.get(attr))
     for prop in node.iterfind("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS):
-        sig[f"属性 {prop.get('name')}"] = str(prop.get("value") or "")
+        value = str(prop.get("value") or "")
+        if prop.get("name") == "startRoles":
+            value = ",".join(roles.get(code.strip(), code.strip()) for code in value.replace("，", ",").split(","))
+        sig[f"属性 {prop.get('name')}"] = value
     for tag, label in (("preScript", "前置脚本"), ("postScript", "后置脚本")):
         extra = node.find(f"bpmn:extensionElements/spiffworkflow:{tag}", NS)
         if extra is not None:
@@ -113,14 +120,15 @@ def _signature(node: etree._Element, lanes: dict[str, str], messages: dict[str, 
     return sig
 
 
-def _elements(xml: str | bytes) -> dict[str, tuple[str, str, dict[str, str]]]:
+def _elements(xml: str | bytes, roles: Mapping[str, str]) -> dict[str, tuple[str, str, dict[str, str]]]:
     root = parse_xml(xml, "BPMN")
     messages = _message_names(root)
     lanes: dict[str, str] = {}
     for lane in root.iter(f"{{{BPMN}}}lane"):
         for ref in lane.iterfind("bpmn:flowNodeRef", NS):
             if ref.text:
-                lanes[ref.text.strip()] = str(lane.get("name") or lane.get("id"))
+                name = str(lane.get("name") or lane.get("id"))
+                lanes[ref.text.strip()] = roles.get(name, name)
     found: dict[str, tuple[str, str, dict[str, str]]] = {}
     scopes = list(root.iterfind("bpmn:process", NS)) + list(root.iterfind("bpmn:message", NS)) + list(
         root.iterfind("bpmn:correlationProperty", NS))
@@ -135,13 +143,15 @@ def _elements(xml: str | bytes) -> dict[str, tuple[str, str, dict[str, str]]]:
             if parent_kind.endswith("EventDefinition") or kind in ("conditionExpression", "script",
                                                                    "correlationPropertyRetrievalExpression"):
                 continue
-            found[str(node.get("id"))] = (kind, str(node.get("name") or ""), _signature(node, lanes, messages))
+            sig = _signature(node, lanes, messages, roles)
+            found[str(node.get("id"))] = (kind, sig["名称"], sig)
     return found
 
 
-def compare(old_xml: str | bytes, new_xml: str | bytes) -> list[ElementChange]:
-    """Elements added, removed and changed from ``old_xml`` to ``new_xml`` (removed first, then changed, added)."""
-    old, new = _elements(old_xml), _elements(new_xml)
+def compare(old_xml: str | bytes, new_xml: str | bytes, roles: Mapping[str, str] | None = None) -> list[ElementChange]:
+    """Elements added, removed and changed from ``old_xml`` to ``new_xml`` (removed first, then changed, added).
+    ``roles`` (code → name) shows lanes and start roles by role name, as the modeler does."""
+    old, new = _elements(old_xml, roles or {}), _elements(new_xml, roles or {})
     changes: list[ElementChange] = []
     for element_id in sorted(old.keys() - new.keys()):
         kind, name, _sig = old[element_id]

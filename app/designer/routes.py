@@ -9,7 +9,6 @@ from flask import Blueprint, Response, flash, jsonify, redirect, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.auth.models import Role
 from app.auth.permissions import require
 from app.designer import catalog, compare, deployment, drafts, rule_tables, task_forms, uploads
 from app.designer.access import DESIGN
@@ -43,16 +42,11 @@ def index() -> Any:
                            rule_drafts=drafts.drafts(db.session, DraftKind.DMN))
 
 
-def _role_choices() -> list[tuple[str, str]]:
-    return [(code, f"{name}（{code}）") for code, name in db.session.execute(select(Role.code, Role.name)
-                                                                           .order_by(Role.id))]
-
-
 @bp.route("/processes/new", methods=["GET", "POST"])
 @require(DESIGN)
 def new_process() -> Any:
     form = NewProcessForm()
-    form.lane.choices = _role_choices()
+    form.lane.choices = list(catalog.role_names(db.session).items())
     if form.validate_on_submit():
         key = (form.key.data or "").strip()
         if not drafts.KEY_PATTERN.match(key):
@@ -190,7 +184,7 @@ def compare_draft(key: str) -> Any:
     model = _model(key, against) if isinstance(against, int) else deploy.latest(db.session, key)
     if model is None:
         return jsonify({"version": None, "changes": []})
-    changes = compare.compare(model.bpmn_xml, xml_of(body))
+    changes = compare.compare(model.bpmn_xml, xml_of(body), catalog.role_names(db.session))
     return jsonify({"version": model.version, "changes": [
         {"element_id": c.element_id, "kind": c.kind_label, "name": c.name, "change": c.change,
          "change_label": c.change_label, "details": c.details} for c in changes]})
@@ -220,7 +214,8 @@ def compare_versions(key: str) -> Any:
     old_xml, old_label = _xml_for(key, a)
     new_xml, new_label = _xml_for(key, b)
     return render_template("designer/compare.html", key=key, versions=versions, draft=draft, a=a, b=b,
-                           old_label=old_label, new_label=new_label, changes=compare.compare(old_xml, new_xml))
+                           old_label=old_label, new_label=new_label,
+                           changes=compare.compare(old_xml, new_xml, catalog.role_names(db.session)))
 
 
 @bp.get("/processes/<key>/download")

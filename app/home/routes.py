@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template, send_from_directory
 from flask_login import login_required
 
 from app import menu
@@ -26,3 +26,10 @@ def index() -> Any:
         if panel.permission is None or panel.permission in held
     ]
     return render_template("home/index.html", panels=panels)
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Any:
+    """Browsers ask for /favicon.ico on their own (pages link the same icon): the SVG in static/img."""
+    folder = f"{current_app.static_folder}/img"
+    return send_from_directory(folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400)

@@ -54,3 +54,18 @@ def test_timers_messages_and_scripts_are_compared():
     script = (DATA / "script_task.bpmn").read_text(encoding="utf-8")
     changed = script.replace("interest = principal * rate / 100", "interest = principal * rate / 1000")
     assert any(d.startswith("脚本：") for d in by_id(compare(script, changed))["compute"].details)
+
+
+
+def test_lanes_and_start_roles_are_shown_by_role_name_when_names_are_given():
+    roles = {"finance": "财务", "investor_service": "投服", "seat": "坐席", "process_designer": "流程设计"}
+    new = APPROVAL.replace('<bpmn:lane id="Lane_finance" name="finance">',
+                           '<bpmn:lane id="Lane_finance" name="investor_service">')
+    changes = by_id(compare(APPROVAL, new, roles))
+    assert "泳道：财务 → 投服" in changes["review"].details
+    assert (changes["Lane_finance"].name, changes["Lane_finance"].details) == ("投服", ["名称：财务 → 投服"])
+
+    three_step = (DATA / "three_step.bpmn").read_text(encoding="utf-8")
+    wider = three_step.replace('name="startRoles" value="seat"', 'name="startRoles" value="seat,process_designer"')
+    [start] = compare(three_step, wider, roles)
+    assert start.details == ["属性 startRoles：坐席 → 坐席,流程设计"]

@@ -3,10 +3,11 @@
 import BpmnModeler from 'bpmn-js/lib/Modeler';
 import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js-properties-panel';
 
+import canvasBehaviour from './canvas-behaviour';
 import { escapeHtml, readConfig, setupToolbar, status, trackDirty } from './editor-actions';
 import LicaiPropertiesProvider from './properties-provider';
 import spiffworkflow from './spiffworkflow.json';
-import translate from './translate-zh';
+import translate from './i18n/translate';
 
 const config = readConfig();
 const licaiModule = {
@@ -18,7 +19,7 @@ const licaiModule = {
 const modeler = new BpmnModeler({
   container: '#canvas',
   propertiesPanel: { parent: '#properties' },
-  additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, licaiModule],
+  additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, canvasBehaviour, licaiModule],
   moddleExtensions: { spiffworkflow },
   licai: { catalog: config.catalog },
 });

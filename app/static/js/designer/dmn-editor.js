@@ -3,13 +3,19 @@
 import DmnModeler from 'dmn-js/lib/Modeler';
 
 import { escapeHtml, readConfig, setupToolbar, status, trackDirty } from './editor-actions';
-import translate from './translate-zh';
+import typeRefChoice from './dmn-type-ref';
+import translate from './i18n/translate';
 
 const config = readConfig();
 const container = document.getElementById('dmn-container');
 // Every view needs the module: dmn-js replaces (not merges) `additionalModules` given in `common`.
-const chinese = { additionalModules: [{ translate: ['value', translate] }] };
-const modeler = new DmnModeler({ container, drd: chinese, decisionTable: chinese, literalExpression: chinese });
+const chinese = { translate: ['value', translate] };
+const modeler = new DmnModeler({
+  container,
+  drd: { additionalModules: [chinese] },
+  decisionTable: { additionalModules: [chinese, typeRefChoice] },
+  literalExpression: { additionalModules: [chinese] },
+});
 window.licaiDmnModeler = modeler;
 
 const dirty = trackDirty((isDirty) => { document.getElementById('dirty-flag').hidden = !isDirty; });

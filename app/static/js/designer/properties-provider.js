@@ -165,7 +165,7 @@ function laneGroup(catalog) {
     id: 'licai-lane', label: '泳道（办理角色）',
     entries: [selectEntry({
       id: 'licai-lane-role', label: '角色',
-      description: '泳道名称就是角色编码：本泳道的人工任务由该角色中数据范围覆盖业务对象的人员办理',
+      description: '本泳道的人工任务由该角色中数据范围覆盖业务对象的人员办理（图中保存角色编码，改角色名称不影响流程）',
       get: (bo) => {
         const name = bo.name || '';
         const role = catalog.roles.find((r) => r.code === name || r.name === name);
@@ -173,7 +173,7 @@ function laneGroup(catalog) {
       },
       set: (element, bo, value, modeling) => modeling.updateProperties(element, { name: value }),
       options: (bo) => {
-        const options = [{ value: '', label: '（未选择）' }, ...catalog.roles.map((r) => ({ value: r.code, label: `${r.name}（${r.code}）` }))];
+        const options = [{ value: '', label: '（未选择）' }, ...catalog.roles.map((r) => ({ value: r.code, label: r.name }))];
         if (bo.name && !catalog.roles.some((r) => r.code === bo.name || r.name === bo.name)) {
           options.push({ value: bo.name, label: `${bo.name}（不是已知角色）` });
         }
@@ -185,7 +185,7 @@ function laneGroup(catalog) {
 
 function startGroup(catalog) {
   const roleEntries = catalog.roles.map((role) => checkboxEntry({
-    id: `licai-start-role-${role.code}`, label: `${role.name}（${role.code}）`,
+    id: `licai-start-role-${role.code}`, label: role.name,
     get: (bo) => splitRoles(getProperty(bo, 'startRoles')).some((r) => r === role.code || r === role.name),
     set: (element, bo, checked, modeling, factory) => {
       const current = splitRoles(getProperty(bo, 'startRoles')).filter((r) => r !== role.code && r !== role.name);
@@ -507,8 +507,9 @@ function decisionGroup(catalog) {
 const REPLACED = new Set(['message', 'timer']);
 
 export default class LicaiPropertiesProvider {
-  constructor(propertiesPanel, config) {
+  constructor(propertiesPanel, config, translate) {
     this.catalog = config.catalog || { roles: [], forms: [], operations: [], decisions: [] };
+    this.translate = translate;
     propertiesPanel.registerProvider(500, this);
   }
 
@@ -517,7 +518,12 @@ export default class LicaiPropertiesProvider {
       const bo = getBusinessObject(element);
       const kept = groups.filter((group) => !REPLACED.has(group.id));
       const extra = [];
-      if (is(element, 'bpmn:Lane')) extra.push(laneGroup(this.catalog));
+      if (is(element, 'bpmn:Lane')) {
+        // A lane's name is its role's code: the 角色 choice edits it, showing the role's name.
+        const general = kept.find((group) => group.id === 'general');
+        if (general) general.entries = general.entries.filter((entry) => entry.id !== 'name');
+        extra.push(laneGroup(this.catalog));
+      }
       if (is(element, 'bpmn:StartEvent') && is(bo.$parent, 'bpmn:Process')) extra.push(startGroup(this.catalog));
       if (isAny(element, ['bpmn:UserTask', 'bpmn:ManualTask'])) extra.push(userTaskGroup(this.catalog));
       if (is(element, 'bpmn:SequenceFlow')) extra.push(conditionGroup());
@@ -530,9 +536,11 @@ export default class LicaiPropertiesProvider {
       if (is(element, 'bpmn:Activity') && !is(element, 'bpmn:SubProcess')) extra.push(prePostScriptGroup());
       const general = kept.findIndex((group) => group.id === 'general');
       kept.splice(general + 1, 0, ...extra);
-      return kept;
+      // The panel's groups take `translate` as a prop (their toggle and edited-marker tooltips) and are not
+      // given it: without it they stay English.
+      return kept.map((group) => ({ ...group, translate: this.translate }));
     };
   }
 }
 
-LicaiPropertiesProvider.$inject = ['propertiesPanel', 'config.licai'];
+LicaiPropertiesProvider.$inject = ['propertiesPanel', 'config.licai', 'translate'];

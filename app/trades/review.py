@@ -28,6 +28,7 @@ from app.customers.models import CustomerType
 from app.database import DbSession
 from app.errors import Conflict, ValidationFailed
 from app.products.models import Project, ProjectStage
+from app.trades import posting_dates
 from app.trades.models import OPEN_STATUSES, STATUS_LABELS, Trade, TradeStatus
 from app.workflow import subjects
 from app.workflow.models import ProcessInstance
@@ -92,8 +93,7 @@ def record_arrival(ctx: OperationContext, arrival_date: date | None, arrival_amo
     if arrival_amount in (None, ""):
         raise ValidationFailed("通过交易财务审核须填写实际到账金额")
     amount = Decimal(str(arrival_amount))
-    if arrival_date > clock.today():
-        raise ValidationFailed("到账时间不能晚于今天")
+    posting_dates.refuse_future(arrival_date, "到账时间")
     if amount < trade.project.min_subscription:
         raise ValidationFailed(f"实际到账金额 {amount:,.2f} 元低于项目起购金额 "
                                f"{trade.project.min_subscription:,.2f} 元，请退回交易修订")

@@ -127,7 +127,7 @@ def set_status(session: DbSession, activity: Activity, manage_scope: Scope, stat
     if not manages(session, manage_scope, activity):
         raise NotFound("活动不存在或您无权修改")
     if activity.status != ActivityStatus.PLANNED:
-        raise Conflict(f"活动已{activity.status.label}")
+        raise Conflict(f"活动{activity.status.label}")
     if status == ActivityStatus.FINISHED:
         if activity.starts_at > clock.now():
             raise ValidationFailed(f"活动尚未开始（{clock.local(activity.starts_at):%Y-%m-%d %H:%M} 开始），不能结束；"
@@ -187,7 +187,7 @@ def invite(session: DbSession, activity: Activity, user: User, *, name: str, pho
            customer_number: str = "", remark: str = "") -> ActivityInvitee:
     """邀约: add a customer (by 客户编号, within the user's customers) or another guest, within capacity."""
     if activity.status != ActivityStatus.PLANNED:
-        raise Conflict(f"活动已{activity.status.label}，不能再邀约")
+        raise Conflict(f"活动{activity.status.label}，不能再邀约")
     name, phone = (name or "").strip(), (phone or "").strip()
     customer = customer_by_number(session, user, customer_number) if (customer_number or "").strip() else None
     if customer is not None:

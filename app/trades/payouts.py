@@ -73,7 +73,7 @@ def income_project(session: DbSession, project_id: int, scope: Scope) -> Project
 
 def _require_income_stage(project: Project) -> None:
     if project.stage != ProjectStage.INCOME:
-        raise Conflict(f"项目处于{project.stage.label}阶段，只有收益阶段的项目可以付息或清算")
+        raise Conflict(f"项目处于“{project.stage.label}”，只有收益阶段的项目可以付息或清算")
 
 
 def _no_open_draft(session: DbSession, model: type[P], project: Project, org_id: int, what: str) -> None:

@@ -94,6 +94,8 @@ def test_a_delegated_task_is_worked_by_the_delegate_and_resolved_back_to_its_own
                          ).status_code == 409
     page = delegate.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert 'id="delegated-note"' in page and "办理完毕，交回" in page and 'value="submit"' not in page
+    assert "退回任务池" not in page and 'id="hand-over"' not in page
+    assert delegate.post(f"/tasks/{task.id}/release", headers=JSON).status_code == 409
     assert delegate.post(f"/tasks/{task.id}/resolve", data={"amount": "-1"}).status_code == 422  # validated
     assert delegate.post(f"/tasks/{task.id}/resolve", data={"amount": "88.00", "comment": "已核对"}
                          ).status_code == 302

@@ -81,7 +81,7 @@ def manage() -> Any:
 def edit(trade_id: int) -> Any:
     trade = services.get_trade(db.session, trade_id, _scope(TRADE_MANAGE))
     if trade.status not in EDITABLE_STATUSES:
-        raise ValidationFailed(f"交易{trade.status.label}，不能再修改")
+        raise ValidationFailed(f"交易处于“{trade.status.label}”，不能再修改")
     form = TradeCorrectionForm(obj=trade)
     if not form.validate_on_submit():
         if form.is_submitted():

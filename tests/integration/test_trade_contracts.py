@@ -3,6 +3,10 @@ trade page; the new-trade form shows the projects' LP and 虚拟LP figures and, 
 
 from __future__ import annotations
 
+import io
+
+from openpyxl import load_workbook
+
 from app.extensions import db
 from app.trades.models import TradeStatus
 from tests.integration.trading import (
@@ -41,6 +45,10 @@ def test_both_contract_numbers_are_required_to_pass_and_shown_on_the_trade_page(
     page = seat.get(f"/trades/{trade.id}").get_data(as_text=True)
     assert '<dd class="col-7" id="contract-no">HT-P-001</dd>' in page
     assert '<dd class="col-7" id="collective-contract-no">JT-2026-07</dd>' in page
+    exported = service.get(f"/trades/admin/monitor/export?q={trade.trade_no}")
+    header, row = list(load_workbook(io.BytesIO(exported.data), read_only=True).active.iter_rows(values_only=True))
+    numbers = dict(zip(header, row, strict=True))
+    assert (numbers["个人合同编号"], numbers["集体合同编号"]) == ("HT-P-001", "JT-2026-07")
 
 
 def test_refund_at_a_contract_step_needs_no_contract_number(login_as):

@@ -32,18 +32,23 @@ class Form(FlaskForm):
             return DefaultMeta.get_translations(self, form)
 
 
+def all_errors(form: FlaskForm) -> list[str]:
+    """Return every validation error, each prefixed with its field's label, as messages for the user."""
+    messages = []
+    for name, errors in form.errors.items():
+        field = form[name] if name in form else None
+        for error in errors:
+            message = str(error)
+            if field is None or field.type == "CSRFTokenField" or field.label.text in message:
+                messages.append(message)
+            else:
+                messages.append(f"{field.label.text}：{message}")
+    return messages
+
+
 def first_error(form: FlaskForm) -> str:
     """Return the first validation error, prefixed with its field's label, as a message for the user."""
-    for name, errors in form.errors.items():
-        if not errors:
-            continue
-        field = form[name] if name in form else None
-        message = str(errors[0])
-        if field is None or field.type == "CSRFTokenField":
-            return message
-        label = field.label.text
-        return message if label in message else f"{label}：{message}"
-    return "提交的数据有误"
+    return next(iter(all_errors(form)), "提交的数据有误")
 
 
 def fixed_choices(pairs: Iterable[tuple[str, str]]) -> Callable[[], list[tuple[str, str]]]:

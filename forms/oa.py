@@ -109,9 +109,10 @@ class ActivityForm(Form):
 class InviteeForm(Form):
     """邀约: a customer (or another guest) invited to an activity."""
 
-    name = StringField("客户姓名", validators=[DataRequired("请填写客户姓名"), Length(max=50)])
+    customer_number = StringField("客户编号", validators=[Optional(), Length(max=20)],
+                                  description="输入客户编号（KH…）或姓名搜索您服务的客户；到场记入客户跟进")
+    name = StringField("客户姓名", validators=[Optional(), Length(max=50)], description="选择客户后可不填")
     phone = StringField("电话", validators=[Optional(), Length(max=30)])
-    customer_id = IntegerField("客户编号", validators=[Optional()], description="已有客户时填写，用于记入客户跟进")
     remark = StringField("备注", validators=[Optional(), Length(max=200)])
 
 

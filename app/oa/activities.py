@@ -17,6 +17,8 @@ from sqlalchemy import ColumnElement, Select, false, func, or_, select
 from app import clock, signals
 from app.admin import dictionaries
 from app.auth.models import User
+from app.customers import services as customer_services
+from app.customers.models import Customer
 from app.database import DbSession
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.oa.models import Activity, ActivityInvitee, ActivityStatus, Branch, InviteeStatus
@@ -109,12 +111,31 @@ def update(session: DbSession, activity: Activity, manage_scope: Scope, values: 
     session.flush()
 
 
-def set_status(session: DbSession, activity: Activity, manage_scope: Scope, status: ActivityStatus) -> None:
-    """结束 or 取消 a planned activity."""
+def unrecorded(session: DbSession, activity: Activity) -> int:
+    """Invitees whose attendance (到场 / 未到) has not been recorded yet."""
+    tally = counts(session, activity)
+    return tally["total"] - tally[InviteeStatus.ATTENDED.value] - tally[InviteeStatus.ABSENT.value]
+
+
+def set_status(session: DbSession, activity: Activity, manage_scope: Scope, status: ActivityStatus, *,
+               confirmed: bool = False) -> None:
+    """结束 or 取消 a planned activity.
+
+    结束 says the activity took place: not before it starts (a salon not held yet is 取消), and with invitees
+    whose attendance is not recorded only when the manager confirms it (attendance can still be added later).
+    """
     if not manages(session, manage_scope, activity):
         raise NotFound("活动不存在或您无权修改")
     if activity.status != ActivityStatus.PLANNED:
-        raise Conflict(f"活动已{activity.status.label}")
+        raise Conflict(f"活动{activity.status.label}")
+    if status == ActivityStatus.FINISHED:
+        if activity.starts_at > clock.now():
+            raise ValidationFailed(f"活动尚未开始（{clock.local(activity.starts_at):%Y-%m-%d %H:%M} 开始），不能结束；"
+                                   "不再举办请取消活动")
+        missing = unrecorded(session, activity)
+        if missing and not confirmed:
+            raise Conflict(f"还有 {missing} 位邀约客户未登记到场情况：请先登记到场或未到，"
+                           "或确认后结束（结束后仍可补登）")
     activity.status = status
     session.flush()
 
@@ -134,21 +155,56 @@ def counts(session: DbSession, activity: Activity) -> dict[str, int]:
     return {"total": sum(by_status.values()), **{s.value: by_status.get(s.value, 0) for s in InviteeStatus}}
 
 
+def invitable_customers(session: DbSession, user: User, text: str, limit: int = 10) -> list[Customer]:
+    """Customers in the user's customer scope whose number starts with, or whose name contains, the text."""
+    text = text.strip()
+    if not text:
+        return []
+    stmt = customer_services.scoped(select(Customer), customer_services.customer_scope(session, user)).where(
+        or_(Customer.number.startswith(text.upper(), autoescape=True), Customer.name.contains(text, autoescape=True)))
+    return list(session.scalars(stmt.order_by(Customer.number).limit(limit)))
+
+
+def customer_by_number(session: DbSession, user: User, number: str) -> Customer:
+    """The customer a number (客户编号, or a merged one's) names, if it is in the user's customer scope."""
+    number = number.strip().upper()
+    found = customer_services.resolve_number(session, number)
+    scope = customer_services.customer_scope(session, user)
+    customer = session.get(Customer, found) if found is not None else None
+    if customer is None or not data_scope.covers(session, scope, customer.service_org_id, customer.service_seat_id):
+        raise ValidationFailed(f"客户编号 {number} 不存在或不是您服务范围内的客户，请从搜索结果中选择")
+    return customer
+
+
+def customer_numbers(session: DbSession, invitees: list[ActivityInvitee]) -> dict[int, str]:
+    """客户编号 of the invitees linked to a customer, by customer id."""
+    ids = {i.customer_id for i in invitees if i.customer_id is not None}
+    rows = session.execute(select(Customer.id, Customer.number).where(Customer.id.in_(ids))).all() if ids else []
+    return {customer_id: number for customer_id, number in rows}
+
+
 def invite(session: DbSession, activity: Activity, user: User, *, name: str, phone: str = "",
-           customer_id: int | None = None, remark: str = "") -> ActivityInvitee:
-    """邀约: add a customer (or another guest) to a planned activity, within its capacity."""
+           customer_number: str = "", remark: str = "") -> ActivityInvitee:
+    """邀约: add a customer (by 客户编号, within the user's customers) or another guest, within capacity."""
     if activity.status != ActivityStatus.PLANNED:
-        raise Conflict(f"活动已{activity.status.label}，不能再邀约")
+        raise Conflict(f"活动{activity.status.label}，不能再邀约")
     name, phone = (name or "").strip(), (phone or "").strip()
+    customer = customer_by_number(session, user, customer_number) if (customer_number or "").strip() else None
+    if customer is not None:
+        name = name or customer.name
+        if session.scalar(select(ActivityInvitee.id).where(ActivityInvitee.activity_id == activity.id,
+                                                           ActivityInvitee.customer_id == customer.id)):
+            raise Conflict(f"客户 {customer.number} 已在邀约名单中")
     if not name:
-        raise ValidationFailed("请填写客户姓名")
+        raise ValidationFailed("请填写客户姓名，或输入客户编号")
     total = counts(session, activity)["total"]
     if activity.capacity and total >= activity.capacity:
         raise Conflict(f"活动人数已满（上限 {activity.capacity} 人）")
     if phone and session.scalar(select(ActivityInvitee.id).where(ActivityInvitee.activity_id == activity.id,
                                                                  ActivityInvitee.phone == phone)):
         raise Conflict(f"电话 {phone} 已在邀约名单中")
-    invitee = ActivityInvitee(activity_id=activity.id, name=name[:50], phone=phone[:30], customer_id=customer_id,
+    invitee = ActivityInvitee(activity_id=activity.id, name=name[:50], phone=phone[:30],
+                              customer_id=customer.id if customer is not None else None,
                               invited_by_id=user.id, remark=(remark or "").strip()[:200])
     session.add(invitee)
     session.flush()

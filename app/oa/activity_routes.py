@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app import clock
@@ -108,19 +108,28 @@ def edit(activity_id: int) -> Any:
 def detail(activity_id: int) -> Any:
     activity = _load(activity_id)
     manager = services.manages(db.session, _manage_scope(), activity)
+    invitees = services.invitees(db.session, activity, current_user, manager)
     return render_template(
-        "oa/activity_detail.html", activity=activity, manager=manager,
-        invitees=services.invitees(db.session, activity, current_user, manager),
+        "oa/activity_detail.html", activity=activity, manager=manager, invitees=invitees,
+        numbers=services.customer_numbers(db.session, invitees), unrecorded=services.unrecorded(db.session, activity),
         counts=services.counts(db.session, activity), form=InviteeForm(formdata=None),
         kind_label=dictionaries.label(db.session, services.KINDS, activity.kind), statuses=list(InviteeStatus),
         started=activity.starts_at <= clock.now())
+
+
+@bp.get("/customers.json")
+@require(ACTIVITIES)
+def customer_options() -> Any:
+    """邀约's customer search: the user's own customers by number prefix or name, for the number box."""
+    found = services.invitable_customers(db.session, current_user, request.args.get("q", "")[:50])
+    return jsonify([{"number": c.number, "name": c.name} for c in found])
 
 
 @bp.post("/<int:activity_id>/finish")
 @require(ACTIVITY_MANAGE)
 def finish(activity_id: int) -> Any:
     services.set_status(db.session, _load(activity_id), data_scope.scope_of(db.session, current_user, ACTIVITY_MANAGE),
-                        ActivityStatus.FINISHED)
+                        ActivityStatus.FINISHED, confirmed=request.form.get("confirmed") == "1")
     db.session.commit()
     flash("活动已结束", "success")
     return redirect(url_for("activities.detail", activity_id=activity_id))
@@ -145,7 +154,7 @@ def invite(activity_id: int) -> Any:
         flash(first_error(form), "danger")
         return redirect(url_for("activities.detail", activity_id=activity_id))
     invitee = services.invite(db.session, activity, current_user, name=form.name.data or "",
-                              phone=form.phone.data or "", customer_id=form.customer_id.data,
+                              phone=form.phone.data or "", customer_number=form.customer_number.data or "",
                               remark=form.remark.data or "")
     db.session.commit()
     flash(f"已邀约 {invitee.name}", "success")

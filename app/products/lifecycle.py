@@ -110,7 +110,7 @@ def advance(session: DbSession, project: Project, user: User, outcome: str, comm
     """Take a stage action (发布, 募集成功, 募集失败, 进入收益阶段, 项目完成) by completing the open task."""
     task = open_task(session, project)
     if task is None:
-        raise Conflict(f"项目处于{project.stage.label}，没有可执行的阶段操作")
+        raise Conflict(f"项目处于“{project.stage.label}”，没有可执行的阶段操作")
     if not workflow.can_act(session, user, task):
         raise Conflict("您不能办理该项目的当前阶段，或任务已由他人认领")
     form = form_registry.resolve(task.form_key)

@@ -25,7 +25,7 @@ from app.products.models import Project, ProjectStage
 from app.products.services import ProjectData, ProjectFilters
 from app.trades.raising import raise_figures
 from app.workflow import views as workflow_views
-from forms.base import first_error
+from forms.base import all_errors, first_error
 from forms.products import ProjectForm, StageActionForm
 
 bp = Blueprint("projects", __name__, url_prefix="/products/projects")
@@ -132,7 +132,8 @@ def _edit_page(form: ProjectForm, project: Project | None) -> Any:
     _form_choices(form, scope, project)
     if not form.validate_on_submit():
         if form.is_submitted():
-            flash(first_error(form), "danger")
+            for message in all_errors(form):  # every problem at once, not one per submit
+                flash(message, "danger")
             return render_template("products/project_form.html", form=form, project=project), 422
         return render_template("products/project_form.html", form=form, project=project)
     try:
@@ -199,5 +200,5 @@ def stage(project_id: int) -> Any:
         return _detail(_load(project_id, PROJECT_MANAGE), form, exc.status)
     db.session.commit()
     db.session.refresh(project)
-    flash(f"项目“{project.name}”已进入{project.stage.label}阶段", "success")
+    flash(f"项目“{project.name}”已进入“{project.stage.label}”", "success")
     return redirect(url_for("projects.detail", project_id=project.id))

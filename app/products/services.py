@@ -53,34 +53,35 @@ class ProjectData:
 
 
 def _check(session: DbSession, data: ProjectData, scope: Scope, project: Project | None) -> None:
+    """Refuse a project's data with every problem at once (a user fixes them in one go, not one per submit)."""
     data.code, data.name = data.code.strip(), data.name.strip()
-    if not data.code or not data.name:
-        raise ValidationFailed("请填写项目编号和项目名称")
-    clash = session.scalar(select(Project.id).where(Project.code == data.code))
+    clash = session.scalar(select(Project.id).where(Project.code == data.code)) if data.code else None
     if clash is not None and (project is None or clash != project.id):
         raise Conflict(f"项目编号 {data.code} 已存在")
     categories.get_category(session, data.category_id)
+    problems = []
+    if not data.code or not data.name:
+        problems.append("请填写项目编号和项目名称")
     if session.get(Org, data.org_id) is None or not data_scope.covers(session, scope, data.org_id):
-        raise ValidationFailed("管理机构不在您的数据范围内")
+        problems.append("管理机构不在您的数据范围内")
     if data.manager_id is not None and session.get(User, data.manager_id) is None:
-        raise ValidationFailed("项目经理不存在")
-    for name, label in (("lp_amount", "LP募集额度"), ("min_subscription", "起购金额")):
-        if getattr(data, name) <= 0:
-            raise ValidationFailed(f"{label}必须大于 0")
-    if data.raise_target < 0:
-        raise ValidationFailed("募集总额不能为负")
-    if data.lp_count < 1:
-        raise ValidationFailed("LP募集数量至少为 1")
-    if data.min_subscription > data.lp_amount:
-        raise ValidationFailed("起购金额不能大于LP募集额度")
-    if not Decimal("0") <= data.expected_yield <= Decimal("100"):
-        raise ValidationFailed("预期年化收益率须在 0 到 100（%）之间")
-    if data.term_months < 1:
-        raise ValidationFailed("期限至少 1 个月")
-    if data.raise_start and data.raise_end and data.raise_end < data.raise_start:
-        raise ValidationFailed("募集结束日期不能早于开始日期")
-    if data.value_date and data.maturity_date and data.maturity_date <= data.value_date:
-        raise ValidationFailed("到期日必须晚于起息日")
+        problems.append("项目经理不存在")
+    problems += [f"{label}必须大于 0" for name, label in (("lp_amount", "LP募集额度"), ("min_subscription", "起购金额"))
+                 if getattr(data, name) <= 0]
+    checks = (
+        (data.raise_target < 0, "募集总额不能为负"),
+        (data.lp_count < 1, "LP募集数量至少为 1"),
+        (data.min_subscription > data.lp_amount, "起购金额不能大于LP募集额度"),
+        (not Decimal("0") <= data.expected_yield <= Decimal("100"), "预期年化收益率须在 0 到 100（%）之间"),
+        (data.term_months < 1, "期限至少 1 个月"),
+        (bool(data.raise_start and data.raise_end and data.raise_end < data.raise_start),
+         "募集结束日期不能早于开始日期"),
+        (bool(data.value_date and data.maturity_date and data.maturity_date <= data.value_date),
+         "到期日必须晚于起息日"),
+    )
+    problems += [message for failed, message in checks if failed]
+    if problems:
+        raise ValidationFailed("；".join(problems))
 
 
 def create_project(session: DbSession, data: ProjectData, scope: Scope, actor: User) -> Project:
@@ -100,7 +101,7 @@ def create_project(session: DbSession, data: ProjectData, scope: Scope, actor: U
 
 def check_editable(project: Project) -> None:
     if project.stage in FROZEN:
-        raise Conflict(f"项目已{project.stage.label}，不能再修改")
+        raise Conflict(f"项目处于“{project.stage.label}”，不能再修改")
 
 
 def update_project(session: DbSession, project: Project, data: ProjectData, scope: Scope) -> None:
@@ -111,7 +112,7 @@ def update_project(session: DbSession, project: Project, data: ProjectData, scop
         changed = [name for name in (*TERM_FIELDS, "code", "category_id", "org_id")
                    if getattr(data, name) != getattr(project, name)]
         if changed:
-            raise Conflict(f"项目已{project.stage.label}，募集条款、编号、分类和管理机构不能再修改")
+            raise Conflict(f"项目处于“{project.stage.label}”，募集条款、编号、分类和管理机构不能再修改")
     for f in fields(ProjectData):
         setattr(project, f.name, getattr(data, f.name))
     session.flush()
@@ -173,5 +174,5 @@ def offered_project(session: DbSession, project_id: int, seller: User) -> Projec
     if project is None or project.org_id not in seller.org.ancestor_ids:
         raise NotFound("项目不存在或不在您的销售范围内")
     if project.stage != ProjectStage.RAISING:
-        raise ValidationFailed(f"项目“{project.name}”处于{project.stage.label}阶段，只有资金募集阶段的项目可以认购")
+        raise ValidationFailed(f"项目“{project.name}”处于“{project.stage.label}”，只有资金募集阶段的项目可以认购")
     return project

@@ -29,8 +29,8 @@ from forms.trades import DeleteTradeForm, TradeCorrectionForm
 bp = Blueprint("trade_admin", __name__, url_prefix="/trades/admin")
 
 EXPORT_HEADERS = ["交易编号", "客户编号", "客户", "理财项目", "项目编号", "坐席", "所属组织", "意向金额",
-                  "到账金额", "到账时间", "到账已审核", "状态", "原因", "审核轮次", "合同编号", "起息日", "付息至",
-                  "清算日", "创建时间"]
+                  "到账金额", "到账时间", "到账已审核", "状态", "原因", "审核轮次", "个人合同编号", "集体合同编号",
+                  "起息日", "付息至", "清算日", "创建时间"]
 
 
 def _scope(permission: str) -> Scope:
@@ -63,7 +63,8 @@ def export() -> Any:
     trades = db.session.scalars(services.trade_query(db.session, _scope(TRADE_MONITOR), filters_from_args()))
     rows = ((t.trade_no, t.customer.number, t.customer.name, t.project.name, t.project.code, t.seat.name, t.org.name,
              t.intended_amount, t.arrival_amount, t.arrival_date, t.arrival_confirmed, t.status.label, t.status_reason,
-             t.review_round, t.contract_no, t.value_date, t.interest_paid_to, t.settled_on, t.created_at)
+             t.review_round, t.contract_no, t.collective_contract_no, t.value_date, t.interest_paid_to, t.settled_on,
+             t.created_at)
             for t in trades)
     return xlsx_response("客户交易", EXPORT_HEADERS, rows)
 
@@ -81,7 +82,7 @@ def manage() -> Any:
 def edit(trade_id: int) -> Any:
     trade = services.get_trade(db.session, trade_id, _scope(TRADE_MANAGE))
     if trade.status not in EDITABLE_STATUSES:
-        raise ValidationFailed(f"交易{trade.status.label}，不能再修改")
+        raise ValidationFailed(f"交易处于“{trade.status.label}”，不能再修改")
     form = TradeCorrectionForm(obj=trade)
     if not form.validate_on_submit():
         if form.is_submitted():

@@ -38,7 +38,9 @@ TRADE = spec.schema("Trade", {
         "review_round": {"type": "integer"}, "review_instance_id": {"type": "integer", "nullable": True},
         "open_task_id": {"type": "integer", "nullable": True,
                          "description": "当前待办任务，可经 /tasks/{id}/complete 办理"},
-        "contract_no": {"type": "string"}, "value_date": {"type": "string", "format": "date", "nullable": True},
+        "contract_no": {"type": "string", "description": "个人合同编号"},
+        "collective_contract_no": {"type": "string", "description": "集体合同编号"},
+        "value_date": {"type": "string", "format": "date", "nullable": True},
         "created_at": {"type": "string", "format": "date-time"},
     },
 })
@@ -68,7 +70,8 @@ def trade_json(trade: Trade, open_task_id: int | None = None) -> dict[str, Any]:
         "arrival_confirmed": trade.arrival_confirmed, "status": trade.status.value,
         "status_label": STATUS_LABELS[trade.status], "status_reason": trade.status_reason,
         "review_round": trade.review_round, "review_instance_id": trade.review_instance_id,
-        "open_task_id": open_task_id, "contract_no": trade.contract_no, "value_date": _date(trade.value_date),
+        "open_task_id": open_task_id, "contract_no": trade.contract_no,
+        "collective_contract_no": trade.collective_contract_no, "value_date": _date(trade.value_date),
         "created_at": trade.created_at.isoformat(),
     }
 

@@ -108,7 +108,7 @@ class _Demo:
         self.act(trade, self.service, "pass", "个人合同已签署", contract_no=f"HT-{trade.trade_no}")
 
     def to_income(self, trade: Trade) -> None:
-        self.act(trade, self.service, "pass", "集体合同已确认")
+        self.act(trade, self.service, "pass", "集体合同已确认", collective_contract_no=f"JT-{trade.trade_no}")
 
 
 @loader("trades")

@@ -22,6 +22,7 @@ from app.database import DbSession
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.org import scope as data_scope
 from app.org.scope import Scope
+from app.trades import posting_dates
 from app.trades.access import INCOME_KIND
 from app.trades.models import IncomeStatus, Trade, TradeIncome, TradeStatus
 
@@ -42,8 +43,7 @@ def _check(session: DbSession, data: IncomeData) -> None:
         raise ValidationFailed("请选择收益类型")
     if data.amount <= 0:
         raise ValidationFailed("收益金额必须大于 0")
-    if data.income_date > clock.today():
-        raise ValidationFailed("收益日期不能晚于今天")
+    posting_dates.refuse_future(data.income_date, "收益日期")
     data.remark = data.remark.strip()[:2000]
 
 

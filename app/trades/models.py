@@ -93,7 +93,9 @@ class Trade(Audited, Base):
     status_reason: Mapped[str] = mapped_column(Text, default="")  # 退回 / 退款 / 失败原因
     returned_from: Mapped[str] = mapped_column(String(30), default="")  # the step that returned it
     review_round: Mapped[int] = mapped_column(Integer, default=1)  # one review instance per round
-    contract_no: Mapped[str] = mapped_column(String(50), default="")
+    contract_no: Mapped[str] = mapped_column(String(50), default="")  # 个人合同编号, at 确认个人合同
+    # 集体合同编号, at 确认集体合同
+    collective_contract_no: Mapped[str] = mapped_column(String(50), default="", server_default="")
     bank_name: Mapped[str] = mapped_column(String(100), default="")
     bank_account: Mapped[str] = mapped_column(String(50), default="")
     remark: Mapped[str] = mapped_column(Text, default="")

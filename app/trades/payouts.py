@@ -23,6 +23,7 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.org import scope as data_scope
 from app.org.scope import Scope
 from app.products.models import Project, ProjectStage
+from app.trades import posting_dates
 from app.trades.models import (
     IncomeStatus,
     InterestLine,
@@ -72,7 +73,7 @@ def income_project(session: DbSession, project_id: int, scope: Scope) -> Project
 
 def _require_income_stage(project: Project) -> None:
     if project.stage != ProjectStage.INCOME:
-        raise Conflict(f"项目处于{project.stage.label}阶段，只有收益阶段的项目可以付息或清算")
+        raise Conflict(f"项目处于“{project.stage.label}”，只有收益阶段的项目可以付息或清算")
 
 
 def _no_open_draft(session: DbSession, model: type[P], project: Project, org_id: int, what: str) -> None:
@@ -106,6 +107,8 @@ def create_interest_payment(session: DbSession, project: Project, scope: Scope, 
                             payment_date: date, remark: str = "") -> InterestPayment:
     """Compute a draft interest payment of the project's earning trades in the scope up to ``period_end``."""
     _require_income_stage(project)
+    posting_dates.refuse_future(period_end, "计息截止日")
+    posting_dates.refuse_future(payment_date, "付息日")
     if payment_date < period_end:
         raise ValidationFailed("付息日不能早于计息截止日")
     _no_open_draft(session, InterestPayment, project, actor.org_id, "付息单")
@@ -186,6 +189,7 @@ def create_settlement(session: DbSession, project: Project, scope: Scope, actor:
                       remark: str = "") -> Settlement:
     """Compute a draft settlement: principal back plus interest since the last payment, for each earning trade."""
     _require_income_stage(project)
+    posting_dates.refuse_future(settlement_date, "清算日")
     _no_open_draft(session, Settlement, project, actor.org_id, "清算单")
     trades = earning_trades(session, project, scope)
     if not trades:

@@ -28,6 +28,7 @@ from app.customers.models import CustomerType
 from app.database import DbSession
 from app.errors import Conflict, ValidationFailed
 from app.products.models import Project, ProjectStage
+from app.trades import posting_dates
 from app.trades.models import OPEN_STATUSES, STATUS_LABELS, Trade, TradeStatus
 from app.workflow import subjects
 from app.workflow.models import ProcessInstance
@@ -92,8 +93,7 @@ def record_arrival(ctx: OperationContext, arrival_date: date | None, arrival_amo
     if arrival_amount in (None, ""):
         raise ValidationFailed("通过交易财务审核须填写实际到账金额")
     amount = Decimal(str(arrival_amount))
-    if arrival_date > clock.today():
-        raise ValidationFailed("到账时间不能晚于今天")
+    posting_dates.refuse_future(arrival_date, "到账时间")
     if amount < trade.project.min_subscription:
         raise ValidationFailed(f"实际到账金额 {amount:,.2f} 元低于项目起购金额 "
                                f"{trade.project.min_subscription:,.2f} 元，请退回交易修订")
@@ -104,7 +104,7 @@ def record_arrival(ctx: OperationContext, arrival_date: date | None, arrival_amo
     return {"arrival_amount": str(amount), "arrival_date": arrival_date.isoformat()}
 
 
-@operation("trade.confirm_personal_contract", "个人合同已确认，查看项目是否已募集成功", {"contract_no": "合同编号"})
+@operation("trade.confirm_personal_contract", "个人合同已确认，查看项目是否已募集成功", {"contract_no": "个人合同编号"})
 def confirm_personal_contract(ctx: OperationContext, contract_no: str | None = None) -> dict[str, Any]:
     trade = _trade(ctx)
     if contract_no and str(contract_no).strip():
@@ -114,9 +114,12 @@ def confirm_personal_contract(ctx: OperationContext, contract_no: str | None = N
     return {"raised": trade.project.stage in RAISED_STAGES}
 
 
-@operation("trade.start_income", "集体合同已确认，进入收益阶段（检查LP募集数量）")
+@operation("trade.start_income", "集体合同已确认，进入收益阶段（检查LP募集数量），记下集体合同编号")
 def start_income(ctx: OperationContext) -> dict[str, Any]:
     trade = _trade(ctx)
+    # 集体合同编号 comes from the 确认集体合同 form's data; read, not a diagram parameter, so instances
+    # started on earlier versions of the diagram (without the field) still enter the income stage.
+    collective_contract_no = ctx.data.get("collective_contract_no")
     # Two confirmations at once must not both squeeze under the limit: take the project row first
     # (FOR UPDATE on PostgreSQL; SQLite writers are serialised by BEGIN IMMEDIATE anyway).
     project = ctx.session.execute(select(Project).where(Project.id == trade.project_id).with_for_update()).scalar_one()
@@ -127,6 +130,8 @@ def start_income(ctx: OperationContext) -> dict[str, Any]:
         raise ValidationFailed(f"项目已有 {earning} 笔交易确认集体合同，达到LP募集数量 {project.lp_count} 笔，"
                                "这笔交易不能再确认，请选择退款")
     _set(trade, TradeStatus.INCOME, "")
+    if collective_contract_no and str(collective_contract_no).strip():
+        trade.collective_contract_no = str(collective_contract_no).strip()[:50]
     trade.value_date = clock.today()
     ctx.session.flush()
     return {"value_date": trade.value_date.isoformat()}
@@ -154,7 +159,7 @@ def resubmit(ctx: OperationContext, intended_amount: Decimal, bank_name: str | N
     amount = Decimal(str(intended_amount))
     check_amount(trade.project, amount)
     if trade.project.stage in (ProjectStage.FAILED, ProjectStage.COMPLETED):
-        raise Conflict(f"项目已{trade.project.stage.label}，交易不能重新提交")
+        raise Conflict(f"项目处于“{trade.project.stage.label}”，交易不能重新提交")
     trade.intended_amount = amount
     trade.bank_name = (bank_name or "").strip()[:100]
     trade.bank_account = (bank_account or "").strip()[:50]

@@ -181,7 +181,7 @@ class TradeCorrection:
 
 def update_trade(session: DbSession, trade: Trade, data: TradeCorrection) -> None:
     if trade.status not in EDITABLE_STATUSES:
-        raise Conflict(f"交易{trade.status.label}，不能再修改")
+        raise Conflict(f"交易处于“{trade.status.label}”，不能再修改")
     trade.contract_no = data.contract_no.strip()[:50]
     trade.bank_name = data.bank_name.strip()[:100]
     trade.bank_account = data.bank_account.strip()[:50]

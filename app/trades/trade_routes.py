@@ -24,9 +24,10 @@ from app.trades import payouts, services
 from app.trades.access import FINANCE_REVIEW, INCOME_KIND, SERVICE_REVIEW, TRADE_CREATE, TRADE_VIEWERS
 from app.trades.incomes import income_query
 from app.trades.models import STATUS_LABELS, Trade, TradeStatus
+from app.trades.raising import raise_figures
 from app.trades.services import TradeFilters, TradeInput
 from app.workflow import views as workflow_views
-from forms.base import first_error
+from forms.base import all_errors
 from forms.trades import TradeForm
 
 bp = Blueprint("trades", __name__, url_prefix="/trades")
@@ -81,13 +82,16 @@ def create() -> Any:
     form.project_id.choices = [(0, "请选择")] + [
         (p.id, f"{p.name}（{p.code}）起购 {p.min_subscription:,.0f} 元，预期年化 {p.expected_yield:.2f}%")
         for p in projects]
+    figures = raise_figures(db.session, [p.id for p in projects])  # LP and 虚拟LP figures (seed 1.5)
     if request.method == "GET" and request.args.get("project", "").isdigit():
         form.project_id.data = int(request.args["project"])
     if not form.validate_on_submit():
         if form.is_submitted():
-            flash(first_error(form), "danger")
-            return render_template("trades/new.html", customer=customer, form=form, projects=projects), 422
-        return render_template("trades/new.html", customer=customer, form=form, projects=projects)
+            for message in all_errors(form):
+                flash(message, "danger")
+            return render_template("trades/new.html", customer=customer, form=form, projects=projects,
+                                   figures=figures), 422
+        return render_template("trades/new.html", customer=customer, form=form, projects=projects, figures=figures)
     data = TradeInput(project_id=form.project_id.data, intended_amount=form.intended_amount.data,
                       bank_name=form.bank_name.data or "", bank_account=form.bank_account.data or "",
                       remark=form.remark.data or "")
@@ -96,7 +100,8 @@ def create() -> Any:
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
-        return render_template("trades/new.html", customer=customer, form=form, projects=projects), exc.status
+        return render_template("trades/new.html", customer=customer, form=form, projects=projects,
+                               figures=figures), exc.status
     db.session.commit()
     flash(f"已提交交易 {trade.trade_no}，等待交易财务审核", "success")
     return redirect(url_for("trades.detail", trade_id=trade.id))

@@ -8,13 +8,13 @@ Domain code uses:
 and registers service-task operations with ``app.workflow.operations.operation``.
 """
 
+from app.workflow.delegation import delegate, resolve, transfer
 from app.workflow.gateway import (
     TASK_TAKEN,
     can_act,
     cancel,
     claim,
     complete_task,
-    delegate,
     get_task,
     instances_about,
     load_workflow,
@@ -29,5 +29,6 @@ from app.workflow.gateway import (
 
 __all__ = [
     "TASK_TAKEN", "can_act", "cancel", "claim", "complete_task", "delegate", "get_task", "instances_about",
-    "load_workflow", "release", "rename_business_keys", "retry", "send_message", "start", "start_model", "task_data",
+    "load_workflow", "release", "rename_business_keys", "resolve", "retry", "send_message", "start", "start_model",
+    "task_data", "transfer",
 ]

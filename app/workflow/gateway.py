@@ -11,13 +11,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, literal, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import clock, signals
-from app.auth.models import User, UserStatus
-from app.database import DbSession, UTCDateTime
+from app.auth.models import User
+from app.database import DbSession
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.workflow import engine, routing, scripting, serialization, specs, store
 from app.workflow.deploy import latest_or_404
@@ -255,6 +255,8 @@ def complete_task(session: DbSession, task_id: int, user: User, data: dict[str, 
     if not can_act(session, user, task):
         get_task(session, task_id, user)  # 404 when the task is not visible at all
         raise Conflict(TASK_TAKEN if task.status != TaskStatus.OPEN else "该任务已由他人认领")
+    if task.delegated_from_id is not None and task.assignee_id == user.id:  # 委派: the owner completes it
+        raise Conflict("这是委派给您的任务，请填写后点“办理完毕，交回”，由委派人办理")
     if task.status != TaskStatus.OPEN:
         raise Conflict(TASK_TAKEN)
     instance = task.instance
@@ -279,10 +281,14 @@ def complete_task(session: DbSession, task_id: int, user: User, data: dict[str, 
 
 
 def claim(session: DbSession, task_id: int, user: User) -> WorkflowTask:
-    """Take a group task into my own inbox."""
-    task = get_task(session, task_id, user, for_action=True)
+    """Take a group task into my own inbox; a candidate who lost the race to another is told who won."""
+    task = get_task(session, task_id, user)
     if task.status != TaskStatus.OPEN:
         raise Conflict(TASK_TAKEN)
+    if task.assignee_id is not None:
+        holder = session.get(User, task.assignee_id)
+        raise Conflict("您已认领该任务" if task.assignee_id == user.id else
+                       f"该任务已被{holder.name if holder else '他人'}认领，请刷新待办")
     now = clock.now()
     done = session.execute(
         update(WorkflowTask).where(WorkflowTask.id == task.id, WorkflowTask.status == TaskStatus.OPEN,
@@ -308,44 +314,15 @@ def release(session: DbSession, task_id: int, user: User) -> WorkflowTask:
     task = get_task(session, task_id, user)
     done = session.execute(
         update(WorkflowTask).where(WorkflowTask.id == task.id, WorkflowTask.status == TaskStatus.OPEN,
-                                   WorkflowTask.assignee_id == user.id)
-        .values(assignee_id=None, delegated_from_id=None, claimed_at=None),  # waits for someone again
+                                   WorkflowTask.assignee_id == user.id, WorkflowTask.delegated_from_id.is_(None))
+        .values(assignee_id=None, claimed_at=None),  # waits for someone again
         execution_options={"synchronize_session": False},
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("只能退回自己认领的待办任务")
+        raise Conflict("只能退回自己认领的待办任务（委派给您的任务请交回委派人）")
     store.add_event(session, task.instance_id, "release", user.id, user.name, element_id=task.element_id,
                     task_name=task.name)
-    _updated(task, assignee_id=None, delegated_from_id=None, claimed_at=None)
-    return task
-
-
-def delegate(session: DbSession, task_id: int, user: User, to_user_id: int, comment: str = "") -> WorkflowTask:
-    """Hand a task I may act on to another active colleague (委派)."""
-    task = get_task(session, task_id, user, for_action=True)
-    if task.status != TaskStatus.OPEN:
-        raise Conflict(TASK_TAKEN)
-    if not can_act(session, user, task):
-        raise Conflict("该任务已由他人认领")
-    target = session.get(User, to_user_id)
-    if target is None or target.status != UserStatus.ACTIVE:
-        raise ValidationFailed("委派对象不存在或已离职")
-    if target.id == user.id:
-        raise ValidationFailed("不能委派给自己")
-    now = clock.now()
-    done = session.execute(
-        update(WorkflowTask).where(WorkflowTask.id == task.id, WorkflowTask.status == TaskStatus.OPEN)
-        # Handing on a held task does not restart its handling time; delegating an unheld one assigns it now.
-        .values(assignee_id=target.id, delegated_from_id=user.id,
-                claimed_at=func.coalesce(WorkflowTask.claimed_at, literal(now, UTCDateTime())))
-        .returning(WorkflowTask.claimed_at),
-        execution_options={"synchronize_session": False},
-    ).all()
-    if len(done) != 1:
-        raise Conflict(TASK_TAKEN)
-    store.add_event(session, task.instance_id, "delegate", user.id, user.name, element_id=task.element_id,
-                    task_name=task.name, comment=comment, data={"to_user_id": target.id, "to_user": target.name})
-    _updated(task, assignee_id=target.id, delegated_from_id=user.id, claimed_at=done[0].claimed_at)
+    _updated(task, assignee_id=None, claimed_at=None)
     return task
 
 

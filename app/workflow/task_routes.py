@@ -8,14 +8,15 @@ from typing import Any
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from app import workflow
-from app.auth.models import User, UserStatus
+from app.auth.models import User
 from app.auth.permissions import require
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.pagination import keyset_page
-from app.workflow import inbox, subjects, views
+from app.workflow import delegation, inbox, subjects, views
 from app.workflow.access import INBOX
 from app.workflow.models import ProcessModel, TaskStatus
 from forms import registry as form_registry
@@ -71,23 +72,23 @@ def _render_task(task_id: int, form: Any = None, status: int = 200, errors: list
     task = workflow.get_task(db.session, task_id, current_user)
     instance = task.instance
     actionable = task.status == TaskStatus.OPEN and workflow.can_act(db.session, current_user, task)
+    delegate = delegation.is_delegate(task, current_user)
+    # What a delegate entered when resolving the task back starts the owner's form.
+    resolved = delegation.resolved_entries(db.session, task) if actionable and not delegate else None
     if form is None and task.status == TaskStatus.OPEN and task.form_key:
         try:
-            form = views.build_form(db.session, task.form_key, None, workflow.task_data(task), task=task,
-                                    user=current_user)
+            form = views.build_form(db.session, task.form_key, MultiDict(resolved) if resolved else None,
+                                    workflow.task_data(task), task=task, user=current_user)
         except (form_registry.UnknownForm, DefinitionError):
             errors = [*(errors or []), f"任务表单 {task.form_key} 不存在或定义有误，请联系流程设计人员"]
-    colleagues: list[User] = []
-    if actionable:
-        colleagues = list(db.session.scalars(
-            select(User).where(User.status == UserStatus.ACTIVE, User.id != current_user.id,
-                               User.org_id == current_user.org_id).order_by(User.name)))
     return render_template(
         "workflow/task.html", task=task, instance=instance, form=form, actionable=actionable,
         claimable=task.status == TaskStatus.OPEN and task.assignee_id is None and actionable,
         subject=subjects.summarise(db.session, instance.business_key), history=views.history(db.session, instance.id),
         event_labels=views.EVENT_LABELS, diagram_url=views.diagram_url(instance), errors=errors or [],
-        colleagues=colleagues,
+        offered=delegation.offered(db.session, task, current_user), delegate=delegate, resolved=resolved is not None,
+        owner=db.session.get(User, task.delegated_from_id) if task.delegated_from_id else None,
+        holder=db.session.get(User, task.assignee_id) if task.assignee_id else None,
     ), status
 
 
@@ -140,14 +141,49 @@ def release(task_id: int) -> Any:
     return redirect(url_for("tasks.inbox"))
 
 
+def _to_user() -> int:
+    try:
+        return int(request.form.get("to_user_id", ""))
+    except ValueError as exc:
+        raise ValidationFailed("请选择办理人") from exc
+
+
 @bp.post("/<int:task_id>/delegate")
 @require(INBOX)
 def delegate(task_id: int) -> Any:
-    try:
-        to_user = int(request.form.get("to_user_id", ""))
-    except ValueError as exc:
-        raise ValidationFailed("请选择委派对象") from exc
-    workflow.delegate(db.session, task_id, current_user, to_user, request.form.get("comment", ""))
+    task = workflow.delegate(db.session, task_id, current_user, _to_user(), request.form.get("comment", ""))
     db.session.commit()
-    flash("任务已委派", "success")
+    flash("任务已委派，对方办理完毕交回后回到您的待办", "success")
+    return redirect(url_for("tasks.task_page", task_id=task.id))
+
+
+@bp.post("/<int:task_id>/transfer")
+@require(INBOX)
+def transfer(task_id: int) -> Any:
+    workflow.transfer(db.session, task_id, current_user, _to_user(), request.form.get("comment", ""))
+    db.session.commit()
+    flash("任务已转办，由对方负责办理", "success")
+    return redirect(url_for("tasks.inbox"))
+
+
+@bp.post("/<int:task_id>/resolve")
+@require(INBOX)
+def resolve(task_id: int) -> Any:
+    """The delegate gives the task back to its owner with what they entered (validated like a completion)."""
+    task = workflow.get_task(db.session, task_id, current_user)
+    entered: dict[str, str] = {}
+    comment = request.form.get("comment", "")
+    if task.form_key:
+        try:
+            form = views.build_form(db.session, task.form_key, request.form, None, task=task, user=current_user)
+        except form_registry.UnknownForm as exc:
+            raise ValidationFailed(f"任务表单 {task.form_key} 不存在，请联系流程设计人员") from exc
+        if not form.validate():
+            db.session.rollback()
+            return _render_task(task_id, form=form, status=422)
+        entered = {f.name: request.form.get(f.name, "") for f in form.data_fields() if f.name in request.form}
+        comment = (form.comment.data or "").strip()
+    workflow.resolve(db.session, task_id, current_user, entered, comment)
+    db.session.commit()
+    flash("已办理完毕，任务已交回委派人", "success")
     return redirect(url_for("tasks.inbox"))

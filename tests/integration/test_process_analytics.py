@@ -41,7 +41,10 @@ def _start(key: str = "test_approval") -> ProcessInstance:
 
 @pytest.mark.db_sensitive
 def test_claimed_at_follows_claim_release_and_delegation(deploy_fixture):
-    deploy_fixture("approval")
+    fill = '<spiffworkflow:property name="formKey" value="test_fill" />'
+    deploy.deploy(db.session, APPROVAL.replace(fill, fill + '<spiffworkflow:property name="candidateUsers" '
+                                                            'value="seat02" />'), source="test")
+    db.session.commit()
     instance = _start()
     task = _open_task(instance)
     assert task.assignee_id is None and task.claimed_at is None
@@ -60,7 +63,11 @@ def test_claimed_at_follows_claim_release_and_delegation(deploy_fixture):
         db.session.commit()
     assert _open_task(instance).claimed_at == second
     with time_machine.travel(second + timedelta(minutes=30), tick=False):
-        workflow.delegate(db.session, task.id, user_named("seat02"), seat01.id)  # held: handling goes on
+        workflow.resolve(db.session, task.id, user_named("seat02"), {})  # back to the owner: handling goes on
+        db.session.commit()
+    assert _open_task(instance).claimed_at == second
+    with time_machine.travel(second + timedelta(minutes=40), tick=False):
+        workflow.transfer(db.session, task.id, user_named("seat01"), seat02.id)  # held: handling goes on
         db.session.commit()
     assert _open_task(instance).claimed_at == second
 

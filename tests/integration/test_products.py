@@ -109,7 +109,7 @@ def test_failure_needs_a_reason_closes_the_project_and_success_needs_the_quota(l
     assert project.stage == ProjectStage.FAILED and project.failure_reason == "市场变化，认购不足"
     assert project.lifecycle_instance.status == InstanceStatus.COMPLETED
     edit = client.post(f"/products/projects/{project.id}/edit", data={**PROJECT_FORM, "name": "改名"})
-    assert edit.status_code == 409 and "项目已募集失败，不能再修改" in edit.get_data(as_text=True)
+    assert edit.status_code == 409 and "项目处于“募集失败”，不能再修改" in edit.get_data(as_text=True)
 
 
 def test_project_terms_freeze_after_raise_and_only_preparing_projects_can_be_deleted(login_as):
@@ -145,3 +145,35 @@ def test_bad_project_input_is_refused_and_kept(login_as):
 def test_seats_cannot_open_project_maintenance_and_other_branches_do_not_see_it(login_as):
     assert login_as("seat01").get("/products/projects/").status_code == 403
     assert login_as("finance01").get("/products/projects/").status_code == 200
+
+
+def test_every_problem_of_a_project_form_is_shown_at_once(login_as):
+    client = login_as("service01")
+    client.post("/products/categories/", data={"name": "测试分类", "parent_id": "0"})
+    data = {**PROJECT_FORM, "category_id": str(_category("测试分类").id),
+            "org_id": str(user_named("service01").org_id)}
+    # Two field errors: both flashed, not only the first.
+    response = client.post("/products/projects/new", data={**data, "name": "", "term_months": "0"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422 and "请填写项目名称" in text and "期限（月）：" in text
+    # Three rule errors across fields: one message naming all of them.
+    response = client.post("/products/projects/new", data={
+        **data, "min_subscription": "9000000", "value_date": "2026-09-01", "maturity_date": "2026-08-01",
+        "raise_start": "2026-07-01", "raise_end": "2026-06-01"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "起购金额不能大于LP募集额度；募集结束日期不能早于开始日期；到期日必须晚于起息日" in text
+
+
+def test_stage_wording_names_the_stage_once(login_as):
+    """A stage label is a name: “项目处于“项目完成””, never “项目已项目完成” or “收益阶段阶段”."""
+    from tests.integration.trading import make_project
+
+    project = make_project()
+    project.stage = ProjectStage.COMPLETED
+    db.session.commit()
+    data = {**PROJECT_FORM, "code": project.code, "category_id": str(project.category_id),
+            "org_id": str(project.org_id)}
+    refused = login_as("service01").post(f"/products/projects/{project.id}/edit", data=data)
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "项目处于“项目完成”，不能再修改" in text and "项目已项目完成" not in text

@@ -54,7 +54,7 @@ def test_manage_edits_descriptive_fields_in_open_states_and_refuses_closed_ones(
     drive(trade, "refund", "service01", "客户撤单")
     assert reload(trade.id).status == TradeStatus.REFUNDED
     refused = service.get(f"/trades/admin/{trade.id}/edit")
-    assert refused.status_code == 422 and "不能再修改" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "交易处于“已退款”，不能再修改" in refused.get_data(as_text=True)
 
 
 def test_manage_deletes_only_trades_holding_no_money_and_cancels_a_live_review(login_as):

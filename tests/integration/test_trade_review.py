@@ -77,7 +77,7 @@ def test_happy_path_from_creation_to_income(people):
                                     data={"outcome": "success"}).status_code == 302
     for item in (trade, second):
         assert status(item) == TradeStatus.COLLECTIVE_CONTRACT
-    act(people["service01"], trade, "pass", "集体合同已确认")
+    act(people["service01"], trade, "pass", "集体合同已确认", collective_contract_no="JT-2026-001")
     trade = reload(trade.id)
     assert trade.status == TradeStatus.INCOME and trade.value_date is not None
     db.session.rollback()
@@ -96,7 +96,7 @@ def test_return_at_each_step_goes_to_revision_and_resubmits_into_finance_audit(p
     if step in ("personal_contract", "collective_contract"):
         act(people["service01"], trade, "pass")
     if step == "collective_contract":
-        act(people["service01"], trade, "pass")
+        act(people["service01"], trade, "pass", contract_no="HT-1")
         assert people["service01"].post(f"/products/projects/{project.id}/stage",
                                         data={"outcome": "success"}).status_code == 302
     assert status(trade) == TradeStatus(step)
@@ -154,7 +154,7 @@ def test_refund_at_each_step_ends_the_trade_with_the_reason(people, step):
     if step in ("personal_contract", "collective_contract"):
         act(people["service01"], trade, "pass")
     if step == "collective_contract":
-        act(people["service01"], trade, "pass")
+        act(people["service01"], trade, "pass", contract_no="HT-1")
         people["service01"].post(f"/products/projects/{project.id}/stage", data={"outcome": "success"})
     assert status(trade) == TradeStatus(step)
     act(people["service01"], trade, "refund", expect=422)
@@ -262,12 +262,12 @@ def test_raise_success_is_refused_until_the_quota_is_met_then_waiting_trades_mov
     assert status(first) == status(second) == TradeStatus.COLLECTIVE_CONTRACT
     # A trade that confirms its personal contract after the raise goes straight to the collective contract.
     act(people["service01"], late, "pass")
-    act(people["service01"], late, "pass")
+    act(people["service01"], late, "pass", contract_no="HT-3")
     assert status(late) == TradeStatus.COLLECTIVE_CONTRACT
     # …but the LP count is a hard limit: the third collective confirmation is refused.
-    act(people["service01"], first, "pass")
-    act(people["service01"], second, "pass")
-    response = act(people["service01"], late, "pass", expect=422)
+    act(people["service01"], first, "pass", collective_contract_no="JT-1")
+    act(people["service01"], second, "pass", collective_contract_no="JT-2")
+    response = act(people["service01"], late, "pass", expect=422, collective_contract_no="JT-3")
     assert "达到LP募集数量 2 笔" in response.get_data(as_text=True)
     assert status(late) == TradeStatus.COLLECTIVE_CONTRACT
     act(people["service01"], late, "refund", "额度已满")

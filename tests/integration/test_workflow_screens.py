@@ -101,18 +101,6 @@ def test_second_submission_of_a_done_task_says_someone_handled_it(login_as, appr
     assert "我已办" in client.get("/tasks/?tab=done").get_data(as_text=True)
 
 
-def test_delegation_moves_the_task_to_a_colleague(login_as, approval):
-    client = login_as("seat01")
-    task = _task(approval)
-    colleague = user_named("seat02")
-    assert client.post(f"/tasks/{task.id}/delegate", data={"to_user_id": colleague.id}).status_code == 302
-    assert "填写申请" in login_as("seat02").get("/tasks/?tab=mine").get_data(as_text=True)
-    assert "填写申请" in client.get("/tasks/?tab=delegated").get_data(as_text=True)
-    refused = client.post(f"/tasks/{task.id}/complete", data={"amount": "1", "outcome": "submit"},
-                          headers={"Accept": "application/json"})
-    assert refused.status_code == 409 and refused.get_json()["error"]["message"] == "该任务已由他人认领"
-
-
 def test_monitor_shows_instances_and_cancels_with_reason(login_as, approval):
     assert login_as("seat01").get("/workflow/monitor").status_code == 403
     admin = login_as("admin")

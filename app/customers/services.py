@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Select, String, cast, func, literal, selec
 
 from app import clock, signals
 from app.auth.models import Role, User, UserStatus, user_roles
-from app.customers import search
+from app.customers import search, visibility
 from app.customers.access import CUSTOMERS_VIEW
 from app.customers.categories import category_subtree
 from app.customers.models import (
@@ -344,14 +344,19 @@ def customer_scope(session: DbSession, user: User, permission: str = CUSTOMERS_V
 
 
 def scoped(stmt: Select[Any], scope: data_scope.Scope) -> Select[Any]:
-    """Restrict a customer query to the scope: own customers (服务坐席) or those of orgs in scope."""
-    return data_scope.apply(stmt, scope, Customer.service_org_id, Customer.service_seat_id)
+    """Restrict a customer query to the scope (own customers (服务坐席) or those of orgs in scope) and to the
+    pools the user may see (app.customers.visibility: no 城市经理公共池 without its permission, no deleted ones)."""
+    return data_scope.apply(stmt, scope, Customer.service_org_id, Customer.service_seat_id) \
+        .where(visibility.condition(scope))
 
 
 def get_customer(session: DbSession, scope: data_scope.Scope, customer_id: int) -> Customer:
-    """Load a customer in scope; anything else is "not found"."""
-    return data_scope.get_or_404(session, Customer, customer_id, scope, org_attr="service_org_id",
-                                 owner_attr="service_seat_id")
+    """Load a customer in scope and in a pool the user sees; anything else is "not found"."""
+    customer = data_scope.get_or_404(session, Customer, customer_id, scope, org_attr="service_org_id",
+                                      owner_attr="service_seat_id")
+    if not visibility.sees(scope, customer):
+        raise NotFound("记录不存在或您无权查看")
+    return customer
 
 
 def resolve_number(session: DbSession, number: str) -> int | None:

@@ -167,18 +167,24 @@ def check_duplicates(session: DbSession, id_number: str | None, phones: list[str
                      exclude_id: int | None = None) -> None:
     """Refuse an ID number or phone already registered to another customer (查重)."""
     if id_number:
-        stmt = select(Customer.number).where(Customer.id_number == id_number)
+        stmt = select(Customer.number, Customer.pool).where(Customer.id_number == id_number)
         if exclude_id:
             stmt = stmt.where(Customer.id != exclude_id)
-        if (number := session.scalar(stmt.limit(1))) is not None:
-            raise Conflict(f"证件号码 {id_number} 已登记在客户 {number} 名下，请勿重复建档（可使用合并客户信息）")
+        if (found := session.execute(stmt.limit(1)).first()) is not None:
+            raise Conflict(f"证件号码 {id_number} 已登记在{_holder(found.number, found.pool)}")
     if phones:
-        by_phone = (select(CustomerPhone.phone, Customer.number)
+        by_phone = (select(CustomerPhone.phone, Customer.number, Customer.pool)
                     .join(Customer, Customer.id == CustomerPhone.customer_id).where(CustomerPhone.phone.in_(phones)))
         if exclude_id:
             by_phone = by_phone.where(CustomerPhone.customer_id != exclude_id)
         if (row := session.execute(by_phone.limit(1)).first()) is not None:
-            raise Conflict(f"电话 {row.phone} 已登记在客户 {row.number} 名下，请勿重复建档（可使用合并客户信息）")
+            raise Conflict(f"电话 {row.phone} 已登记在{_holder(row.number, row.pool)}")
+
+
+def _holder(number: str, pool: Pool) -> str:
+    if pool == Pool.DELETED:
+        return f"已删除的客户 {number} 名下，请联系管理员在“已删除客户”中恢复该客户"
+    return f"客户 {number} 名下，请勿重复建档（可使用合并客户信息）"
 
 
 # --- creating and editing ------------------------------------------------------------------------

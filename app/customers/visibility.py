@@ -15,6 +15,7 @@ pool           seen by (inside the data scope) phones and ID numbers    follow-u
 主管标红池      everyone in scope               in full                  yes
 无效客户池      everyone in scope               in full                  yes
 离职待交接      everyone in scope               in full                  yes
+已删除          nobody (管理员: 已删除客户 page)  —                        no
 ============== ============================== ======================== ==================================
 
 Out of sight looks exactly like missing (404).
@@ -33,6 +34,9 @@ from app.pools.access import POOLS_CITY
 from rules import phones as phone_rules
 from rules.identity import mask_id_number
 
+NOBODY = "-"  # a permission no one holds: the pool's customers are out of every list
+
+
 @dataclass(frozen=True)
 class PoolRule:
     """What a pool's customers show and allow. ``permission``: needed besides the scope to see them at all."""
@@ -50,6 +54,7 @@ RULES: dict[Pool, PoolRule] = {
     Pool.HEAD: PoolRule(),
     Pool.INVALID: PoolRule(),
     Pool.HANDOVER: PoolRule(),
+    Pool.DELETED: PoolRule(permission=NOBODY, follow_up=False),
 }
 
 PUBLIC_NO_FOLLOW_UP = "公共信息池的客户须先提取（或由主管分配给坐席）后才能跟进"
@@ -97,3 +102,7 @@ def check_follow_up(customer: Customer) -> None:
     if not may_follow_up(customer):
         raise ValidationFailed(PUBLIC_NO_FOLLOW_UP if customer.pool == Pool.PUBLIC else "该客户不能跟进")
 
+
+def alive() -> ColumnElement[bool]:
+    """Customers not deleted: counts that are not lists (cockpits) leave the deleted ones out with it."""
+    return Customer.pool != Pool.DELETED

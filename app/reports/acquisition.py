@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import Select, case, func, literal, select
 
 from app.auth.models import User
-from app.customers.access import CUSTOMER_SOURCE
 from app.customers import visibility
+from app.customers.access import CUSTOMER_SOURCE
 from app.customers.models import CUSTOMER_TYPE_LABELS, Customer, CustomerType, ImportJob
 from app.org import scope as data_scope
 from app.org.models import Org

@@ -147,6 +147,10 @@ def test_api_masks_public_customers_and_hides_the_city_pool(api_as, customers):
     assert api.get(f"/api/v1/customers/{customers[Pool.CITY].id}").status_code == 404
     refused = api.patch(f"/api/v1/customers/{customers[Pool.PUBLIC].id}", json={"remark": "改"})
     assert refused.status_code == 422
+    pooled = {c["number"]: c for c in api.get("/api/v1/pools/public?per_page=200").json["items"]}
+    assert pooled[customers[Pool.PUBLIC].number]["phones"] == [_masked(_phone(Pool.PUBLIC))]
+    department = {c["number"]: c for c in api.get("/api/v1/pools/department?per_page=200").json["items"]}
+    assert department[customers[Pool.DEPARTMENT].number]["phones"] == [_phone(Pool.DEPARTMENT)]
 
 
 def test_a_masked_customer_cannot_be_opened_for_editing(login_as, customers):

@@ -51,6 +51,7 @@ SCREEN_MODULES = ("app.assets", "app.auth.routes", "app.home.routes", "app.org.r
                   "app.auth.role_routes", "app.auth.online_routes", "app.admin.routes",
                   "app.admin.dictionary_routes", "app.audit.routes", "app.customers.routes",
                   "app.customers.category_routes", "app.customers.import_routes", "app.customers.merge_routes",
+                  "app.customers.lifecycle_routes",
                   "app.followups.routes", "app.pools.recovery_routes",
                   "app.pools.routes", "app.workflow.task_routes", "app.workflow.monitor_routes",
                   "app.workflow.launch_routes", "app.designer.routes", "app.designer.rule_routes",

@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, and_, case, func, not_, select
 
 from app import clock
 from app.auth.models import User
+from app.customers import visibility
 from app.customers.models import Customer, Pool
 from app.database import DbSession
 from app.org import scope as data_scope
@@ -223,7 +224,7 @@ def _count_in_scope(session: DbSession, scope: Scope, *where: ColumnElement[bool
 def customer_counts(session: DbSession, scope: Scope) -> tuple[list[tuple[Pool, int]], int, int]:
     """Customers in the scope per information pool (信息池, every pool listed), and how many of them hold a
     product (持仓) or not (空仓)."""
-    sizes = count_customers(session, scope, Customer.pool)
+    sizes = count_customers(session, scope, Customer.pool, visibility.alive())
     if scope.is_all:  # every customer: count the holders from the (fewer) trades
         held = deals.holders().subquery()
         holding = int(session.scalar(select(func.count(func.distinct(held.c.customer_id)))) or 0)
@@ -231,7 +232,7 @@ def customer_counts(session: DbSession, scope: Scope) -> tuple[list[tuple[Pool, 
         holds = deals.holders().where(Trade.customer_id == Customer.id).exists()
         holding = _count_in_scope(session, scope, holds)
     total = sum(sizes.values())
-    return [(pool, sizes.get(pool, 0)) for pool in Pool], holding, total - holding
+    return [(pool, sizes.get(pool, 0)) for pool in Pool if pool != Pool.DELETED], holding, total - holding
 
 
 def flows(session: DbSession, scope: Scope, start: date, end: date) -> list[tuple[MoveReason, int]]:

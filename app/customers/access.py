@@ -9,6 +9,8 @@ CUSTOMERS_EDIT = define("customers.edit", "客户新增、修改、移动分类"
 CUSTOMERS_EXPORT = define("customers.export", "客户导出", section="客户管理")
 CUSTOMERS_IMPORT = define("customers.import", "客户信息导入", kind="menu", section="客户管理")
 CUSTOMERS_MERGE = define("customers.merge", "合并客户信息（含批量合并）", kind="menu", section="客户管理")
+CUSTOMERS_DELETE = define("customers.delete", "删除客户（无交易、无未结束流程的）", section="客户管理")
+CUSTOMERS_RESTORE = define("customers.restore", "已删除客户（查看、恢复）", kind="menu", section="客户管理")
 CATEGORIES_MANAGE = define("customers.categories", "客户分类维护", kind="menu", section="客户管理")
 BLACKLIST_MARK = define("blacklist.mark", "标记黑名单电话", section="客户管理")
 BLACKLIST_MANAGE = define("blacklist.manage", "电话黑名单维护（解除）", kind="menu", section="客户管理")
@@ -16,9 +18,10 @@ WORKBENCH = define("workbench.customers", "工作平台：当前客户、意向�
 
 grant("seat", CUSTOMERS_VIEW, CUSTOMERS_EDIT, CUSTOMERS_EXPORT, BLACKLIST_MARK, WORKBENCH)
 grant("dept_head", CUSTOMERS_VIEW, CUSTOMERS_EDIT, CUSTOMERS_EXPORT, CUSTOMERS_IMPORT, CUSTOMERS_MERGE,
-      BLACKLIST_MARK, BLACKLIST_MANAGE, WORKBENCH)
+      CUSTOMERS_DELETE, BLACKLIST_MARK, BLACKLIST_MANAGE, WORKBENCH)
 grant("city_manager", CUSTOMERS_VIEW, CUSTOMERS_EDIT, CUSTOMERS_EXPORT, CUSTOMERS_IMPORT, CUSTOMERS_MERGE,
-      CATEGORIES_MANAGE, BLACKLIST_MANAGE)
+      CUSTOMERS_DELETE, CATEGORIES_MANAGE, BLACKLIST_MANAGE)
+# 已删除客户 (restore) is the administrator's alone: no built-in role is granted it.
 grant("finance", CUSTOMERS_VIEW)
 grant("investor_service", CUSTOMERS_VIEW)
 
@@ -37,3 +40,4 @@ menu.add("customers", "客户信息导入", "customer_imports.index", CUSTOMERS_
 menu.add("customers", "合并客户信息", "customer_merge.index", CUSTOMERS_MERGE, order=30)
 menu.add("customers", "客户分类维护", "customer_categories.index", CATEGORIES_MANAGE, order=40)
 menu.add("customers", "电话黑名单", "customers.blacklist_page", BLACKLIST_MANAGE, order=50)
+menu.add("customers", "已删除客户", "customer_lifecycle.deleted", CUSTOMERS_RESTORE, order=60)

@@ -14,7 +14,7 @@ from app.api import spec
 from app.api.routes import bp, page_args, page_body
 from app.auth.models import DataScope
 from app.auth.permissions import require
-from app.customers import blacklist, services
+from app.customers import blacklist, services, visibility
 from app.customers.access import CUSTOMERS_EDIT, CUSTOMERS_VIEW
 from app.customers.models import CUSTOMER_TYPE_LABELS, POOL_LABELS, Customer
 from app.errors import ValidationFailed
@@ -82,7 +82,8 @@ def customer_json(customer: Customer, flagged: set[str] | None = None) -> dict[s
     return {
         "id": customer.id, "number": customer.number, "name": customer.name, "gender": customer.gender.value,
         "birthday": customer.birthday.isoformat() if customer.birthday else None,
-        "id_type": customer.id_type.value, "id_number": customer.id_number, "type": customer.type.value,
+        "id_type": customer.id_type.value, "id_number": visibility.id_number_shown(customer.pool, customer.id_number),
+        "type": customer.type.value,
         "grade": customer.grade, "source": customer.source, "import_batch": customer.import_batch,
         "tags": customer.tag_list, "remark": customer.remark, "category_id": customer.category_id,
         "service_seat_id": customer.service_seat_id, "service_org_id": customer.service_org_id,
@@ -90,9 +91,10 @@ def customer_json(customer: Customer, flagged: set[str] | None = None) -> dict[s
         "valid_call_count": customer.valid_call_count,
         "last_followup_at": customer.last_followup_at.isoformat() if customer.last_followup_at else None,
         "created_at": customer.created_at.isoformat(),
-        "phones": [{"phone": p.phone, "is_primary": p.is_primary, "blacklisted": p.phone in flagged}
-                   for p in customer.phones],
-        "addresses": [{"kind": a.kind.value, "address": a.address, "postcode": a.postcode} for a in customer.addresses],
+        "phones": [{"phone": visibility.phone_shown(customer.pool, p.phone), "is_primary": p.is_primary,
+                    "blacklisted": p.phone in flagged} for p in customer.phones],
+        "addresses": [] if visibility.masked(customer.pool) else
+        [{"kind": a.kind.value, "address": a.address, "postcode": a.postcode} for a in customer.addresses],
     }
 
 
@@ -207,6 +209,7 @@ spec.operation("patch", "/customers/{customer_id}", summary="修改客户资料"
 def update_customer(customer_id: int) -> Any:
     scope = services.customer_scope(db.session, current_user, CUSTOMERS_EDIT)
     customer = services.get_customer(db.session, scope, customer_id)
+    visibility.check_change(customer)
     services.update_customer(db.session, customer, _input(json_object(), customer))
     db.session.commit()
     return jsonify(customer_json(customer))

@@ -1,11 +1,12 @@
-"""The customer classification tree (客户分类): categories by materialised path, their labels, and keeping
-the tree consistent (unique names per level, only empty categories deleted)."""
+"""The customer classification tree (客户分类): categories by materialised path, their labels, counts that
+include the sub-classes, and keeping the tree consistent (unique names per level, moves without cycles, only
+empty categories deleted)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, literal, select, update
 
 from app.customers.models import Customer, CustomerCategory
 from app.database import DbSession
@@ -30,17 +31,52 @@ def create_category(session: DbSession, name: str, parent_id: int | None, sort: 
     parent = session.get(CustomerCategory, parent_id) if parent_id else None
     if parent_id and parent is None:
         raise ValidationFailed("上级分类不存在")
-    siblings = select(CustomerCategory.id).where(CustomerCategory.name == name,
-                                                 CustomerCategory.parent_id.is_(None) if parent is None
-                                                 else CustomerCategory.parent_id == parent.id)
-    if session.scalar(siblings):
-        raise Conflict(f"同一级下已有分类“{name}”")
+    _check_unique(session, name, parent)
     category = CustomerCategory(name=name[:50], parent=parent, sort=sort)
     session.add(category)
     session.flush()
     category.path = f"{parent.path if parent else '/'}{category.id}/"
     session.flush()
     return category
+
+
+def _check_unique(session: DbSession, name: str, parent: CustomerCategory | None, exclude_id: int = 0) -> None:
+    siblings = select(CustomerCategory.id).where(CustomerCategory.name == name, CustomerCategory.id != exclude_id,
+                                                 CustomerCategory.parent_id.is_(None) if parent is None
+                                                 else CustomerCategory.parent_id == parent.id)
+    if session.scalar(siblings):
+        raise Conflict(f"同一级下已有分类“{name}”")
+
+
+def move_category(session: DbSession, category: CustomerCategory, parent_id: int | None) -> None:
+    """Move a category (with everything below it) under another parent, or to the top level; no cycles."""
+    parent = session.get(CustomerCategory, parent_id) if parent_id else None
+    if parent_id and parent is None:
+        raise ValidationFailed("上级分类不存在")
+    if parent is not None and parent.path.startswith(category.path):
+        raise ValidationFailed(f"不能把分类“{category.name}”移到它自己或它的下级分类“{parent.name}”之下")
+    if (parent.id if parent else None) == category.parent_id:
+        return
+    _check_unique(session, category.name, parent, exclude_id=category.id)
+    old_path = category.path
+    new_path = f"{parent.path if parent else '/'}{category.id}/"
+    session.execute(
+        update(CustomerCategory).where(CustomerCategory.path.startswith(old_path))
+        .values(path=literal(new_path) + func.substr(CustomerCategory.path, len(old_path) + 1)),
+        execution_options={"synchronize_session": False})
+    category.parent_id = parent.id if parent else None
+    session.flush()
+    session.expire_all()
+
+
+def subtree_counts(direct: dict[int | None, int], tree: list[CustomerCategory]) -> dict[int, int]:
+    """Customers per category counting every sub-class's too, from the customers per category itself."""
+    totals = {c.id: 0 for c in tree}
+    for category in tree:
+        for ancestor in category.path.strip("/").split("/"):
+            if ancestor and int(ancestor) in totals:
+                totals[int(ancestor)] += direct.get(category.id, 0)
+    return totals
 
 
 def rename_category(session: DbSession, category: CustomerCategory, name: str) -> None:

@@ -15,14 +15,13 @@ from sqlalchemy import Select, select
 
 from app.admin import dictionaries
 from app.auth.models import User
-from app.customers import blacklist
+from app.customers import blacklist, visibility
 from app.customers.access import CUSTOMER_SOURCE
 from app.customers.categories import category_labels
-from app.customers.models import Customer, CustomerAddress, CustomerPhone
+from app.customers.models import Customer, CustomerAddress, CustomerPhone, Pool
 from app.database import DbSession
 from app.exports import EXPORT_CAP, capped
 from app.org.models import Org
-from rules import phones as phone_rules
 
 EXPORT_HEADERS = ["客户编号", "姓名", "性别", "出生日期", "证件类型", "证件号码", "电话", "地址", "客户分类",
                   "客户类型", "客户等级", "客户来源", "服务坐席", "服务组织", "所在信息池", "导入编号", "标签", "备注",
@@ -35,12 +34,12 @@ EXPORT_COLUMNS = (Customer.id, Customer.number, Customer.name, Customer.gender, 
             Customer.remark, Customer.last_followup_at, Customer.created_at)
 
 
-def export_rows(session: DbSession, customers: Select[Any], masked: bool = False,
-                limit: int = EXPORT_CAP) -> Iterator[Sequence[Any]]:
+def export_rows(session: DbSession, customers: Select[Any], limit: int = EXPORT_CAP) -> Iterator[Sequence[Any]]:
     """Stream the rows of ``customers`` (a scoped, filtered, ordered ``select(Customer)``) for an export.
 
-    ``masked`` (公共信息池) hides the middle of phones and ID numbers and leaves addresses out. Past
-    ``limit`` rows the sheet ends with ``app.exports.capped_note``.
+    A customer of a masked pool (公共信息池, app.customers.visibility) shows the middle of phones and ID numbers
+    hidden and no addresses, whichever list exports it. Past ``limit`` rows the sheet ends with
+    ``app.exports.capped_note``.
     """
     categories = category_labels(session)
     users = dict(session.execute(select(User.id, User.name)).all())
@@ -50,37 +49,39 @@ def export_rows(session: DbSession, customers: Select[Any], masked: bool = False
 
     def rows() -> Iterator[list[Any]]:
         for batch in session.execute(stmt).partitions():
-            yield from _rows(session, batch, masked, categories, users, orgs, sources)
+            yield from _rows(session, batch, categories, users, orgs, sources)
 
     return capped(rows(), limit)
 
 
-def _rows(session: DbSession, batch: Sequence[Any], masked: bool, categories: dict[int, str],
-          users: dict[int, str], orgs: dict[int, str], sources: dict[str, str]) -> Iterator[list[Any]]:
-    ids = [c.id for c in batch]
-    phones = _phones(session, ids, masked)
+def _rows(session: DbSession, batch: Sequence[Any], categories: dict[int, str], users: dict[int, str],
+          orgs: dict[int, str], sources: dict[str, str]) -> Iterator[list[Any]]:
+    pools = {c.id: c.pool for c in batch}
+    phones = _phones(session, pools)
     addresses: dict[int, list[str]] = defaultdict(list)
-    if not masked:
+    shown = [c.id for c in batch if not visibility.masked(c.pool)]
+    if shown:
         for customer_id, address in session.execute(
-                select(CustomerAddress.customer_id, CustomerAddress.address).where(CustomerAddress.customer_id.in_(ids))
+                select(CustomerAddress.customer_id, CustomerAddress.address)
+                .where(CustomerAddress.customer_id.in_(shown))
                 .order_by(CustomerAddress.customer_id, CustomerAddress.is_primary.desc(), CustomerAddress.id)):
             addresses[customer_id].append(address)
     for c in batch:
         yield [c.number, c.name, c.gender.label, c.birthday, c.id_type.label,
-               ("****" + c.id_number[-4:]) if masked and c.id_number else c.id_number, phones.get(c.id, ""),
+               visibility.id_number_shown(c.pool, c.id_number), phones.get(c.id, ""),
                "；".join(addresses.get(c.id, ())), categories.get(c.category_id or 0, ""), c.type.label, c.grade,
                sources.get(c.source, c.source), users.get(c.service_seat_id or 0, ""), orgs.get(c.service_org_id, ""),
                c.pool.label, c.import_batch, c.tags, c.remark, c.last_followup_at, c.created_at]
 
 
-def _phones(session: DbSession, ids: list[int], masked: bool) -> dict[int, str]:
-    """Each customer's phones, primary first, as one cell: "138…，139…（黑名单）"."""
+def _phones(session: DbSession, pools: dict[int, Pool]) -> dict[int, str]:
+    """Each customer's phones, primary first, as one cell: "138…，139…（黑名单）", masked as its pool says."""
     rows = session.execute(
-        select(CustomerPhone.customer_id, CustomerPhone.phone).where(CustomerPhone.customer_id.in_(ids))
+        select(CustomerPhone.customer_id, CustomerPhone.phone).where(CustomerPhone.customer_id.in_(pools))
         .order_by(CustomerPhone.customer_id, CustomerPhone.is_primary.desc(), CustomerPhone.id)).all()
     flagged = blacklist.blacklisted(session, (phone for _id, phone in rows))
     cells: dict[int, list[str]] = defaultdict(list)
     for customer_id, phone in rows:
-        cells[customer_id].append((phone_rules.mask(phone) if masked else phone)
+        cells[customer_id].append(visibility.phone_shown(pools[customer_id], phone)
                                   + ("（黑名单）" if phone in flagged else ""))
     return {customer_id: "，".join(shown) for customer_id, shown in cells.items()}

@@ -81,6 +81,7 @@ class Pool(StrEnum):
     HEAD = "head"
     INVALID = "invalid"
     HANDOVER = "handover"  # a leaver's customers waiting for the head to hand them over (离职待交接)
+    DELETED = "deleted"  # soft-deleted (已删除): out of every list until an admin restores it (app.customers.lifecycle)
 
     @property
     def label(self) -> str:
@@ -95,6 +96,7 @@ POOL_LABELS = {
     Pool.HEAD: "主管标红池",
     Pool.INVALID: "无效客户池",
     Pool.HANDOVER: "离职待交接",
+    Pool.DELETED: "已删除",
 }
 
 
@@ -185,6 +187,10 @@ class Customer(Audited, Base):
     invalid_note: Mapped[str] = mapped_column(String(200), default="")
     invalid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     invalid_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # 删除客户 (soft): when and by whom (a plain user id, like the audit log's: users are never deleted); the
+    # customer sits in Pool.DELETED until an admin restores it (app.customers.lifecycle).
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_by_id: Mapped[int | None] = mapped_column(Integer)
 
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

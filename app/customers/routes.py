@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from app.admin import dictionaries
 from app.auth.models import DataScope
 from app.auth.permissions import can, current_permissions, require
-from app.customers import blacklist, exports, search, sections, services
+from app.customers import blacklist, exports, search, sections, services, visibility
 from app.customers import demo as _demo  # noqa: F401  (registers the demo-data loader)
 from app.customers import processes as _processes  # noqa: F401  (registers the 相关流程 section)
 from app.customers.access import (
@@ -49,6 +49,10 @@ from rules import phones as phone_rules
 from rules.identity import ID_TYPE_LABELS
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
+# What a customer's pool lets a page show (app.customers.visibility), for every template.
+bp.add_app_template_global(visibility.masked, "pool_masked")
+bp.add_app_template_global(visibility.phone_shown, "shown_phone")
+bp.add_app_template_global(visibility.id_number_shown, "shown_id_number")
 
 PER_PAGE = 50
 CURRENT_KEY = "current_customer_id"
@@ -135,7 +139,11 @@ def _customer_input(form: CustomerForm, new: bool) -> services.CustomerInput:
 
 
 def load(customer_id: int, permission: str = CUSTOMERS_VIEW) -> Customer:
-    return services.get_customer(db.session, scope(permission), customer_id)
+    """The customer in the user's scope for ``permission``; loaded to change it (CUSTOMERS_EDIT), not a masked one."""
+    customer = services.get_customer(db.session, scope(permission), customer_id)
+    if permission == CUSTOMERS_EDIT:
+        visibility.check_change(customer)
+    return customer
 
 
 def current_customer() -> Customer | None:

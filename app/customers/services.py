@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Select, String, cast, func, literal, selec
 
 from app import clock, signals
 from app.auth.models import Role, User, UserStatus, user_roles
-from app.customers import search
+from app.customers import search, visibility
 from app.customers.access import CUSTOMERS_VIEW
 from app.customers.categories import category_subtree
 from app.customers.models import (
@@ -167,18 +167,24 @@ def check_duplicates(session: DbSession, id_number: str | None, phones: list[str
                      exclude_id: int | None = None) -> None:
     """Refuse an ID number or phone already registered to another customer (查重)."""
     if id_number:
-        stmt = select(Customer.number).where(Customer.id_number == id_number)
+        stmt = select(Customer.number, Customer.pool).where(Customer.id_number == id_number)
         if exclude_id:
             stmt = stmt.where(Customer.id != exclude_id)
-        if (number := session.scalar(stmt.limit(1))) is not None:
-            raise Conflict(f"证件号码 {id_number} 已登记在客户 {number} 名下，请勿重复建档（可使用合并客户信息）")
+        if (found := session.execute(stmt.limit(1)).first()) is not None:
+            raise Conflict(f"证件号码 {id_number} 已登记在{_holder(found.number, found.pool)}")
     if phones:
-        by_phone = (select(CustomerPhone.phone, Customer.number)
+        by_phone = (select(CustomerPhone.phone, Customer.number, Customer.pool)
                     .join(Customer, Customer.id == CustomerPhone.customer_id).where(CustomerPhone.phone.in_(phones)))
         if exclude_id:
             by_phone = by_phone.where(CustomerPhone.customer_id != exclude_id)
         if (row := session.execute(by_phone.limit(1)).first()) is not None:
-            raise Conflict(f"电话 {row.phone} 已登记在客户 {row.number} 名下，请勿重复建档（可使用合并客户信息）")
+            raise Conflict(f"电话 {row.phone} 已登记在{_holder(row.number, row.pool)}")
+
+
+def _holder(number: str, pool: Pool) -> str:
+    if pool == Pool.DELETED:
+        return f"已删除的客户 {number} 名下，请联系管理员在“已删除客户”中恢复该客户"
+    return f"客户 {number} 名下，请勿重复建档（可使用合并客户信息）"
 
 
 # --- creating and editing ------------------------------------------------------------------------
@@ -344,14 +350,19 @@ def customer_scope(session: DbSession, user: User, permission: str = CUSTOMERS_V
 
 
 def scoped(stmt: Select[Any], scope: data_scope.Scope) -> Select[Any]:
-    """Restrict a customer query to the scope: own customers (服务坐席) or those of orgs in scope."""
-    return data_scope.apply(stmt, scope, Customer.service_org_id, Customer.service_seat_id)
+    """Restrict a customer query to the scope (own customers (服务坐席) or those of orgs in scope) and to the
+    pools the user may see (app.customers.visibility: no 城市经理公共池 without its permission, no deleted ones)."""
+    return data_scope.apply(stmt, scope, Customer.service_org_id, Customer.service_seat_id) \
+        .where(visibility.condition(scope))
 
 
 def get_customer(session: DbSession, scope: data_scope.Scope, customer_id: int) -> Customer:
-    """Load a customer in scope; anything else is "not found"."""
-    return data_scope.get_or_404(session, Customer, customer_id, scope, org_attr="service_org_id",
-                                 owner_attr="service_seat_id")
+    """Load a customer in scope and in a pool the user sees; anything else is "not found"."""
+    customer = data_scope.get_or_404(session, Customer, customer_id, scope, org_attr="service_org_id",
+                                      owner_attr="service_seat_id")
+    if not visibility.sees(scope, customer):
+        raise NotFound("记录不存在或您无权查看")
+    return customer
 
 
 def resolve_number(session: DbSession, number: str) -> int | None:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from app import clock
 from app.admin import dictionaries
 from app.auth.permissions import require
-from app.customers import links, sections
+from app.customers import links, sections, visibility
 from app.customers import routes as customer_screens
 from app.customers.access import CUSTOMERS_VIEW
 from app.customers.models import Customer
@@ -39,11 +39,13 @@ links.register("预约", Appointment.__table__.c.customer_id)
 def _follow_up_section(session: DbSession, customer: Customer) -> dict[str, Any]:
     results = dict(dictionaries.choices(session, FOLLOWUP_RESULT))
     return {"follow_ups": services.follow_ups_of(session, customer.id), "follow_up_form": follow_up_form(customer),
-            "results": results, "valid_seconds": services.valid_call_seconds(session)}
+            "results": results, "valid_seconds": services.valid_call_seconds(session),
+            "may_follow_up": visibility.may_follow_up(customer)}
 
 
 def _appointment_section(session: DbSession, customer: Customer) -> dict[str, Any]:
-    return {"appointments": services.appointments_of(session, customer.id), "appointment_form": AppointmentForm()}
+    return {"appointments": services.appointments_of(session, customer.id), "appointment_form": AppointmentForm(),
+            "may_follow_up": visibility.may_follow_up(customer)}
 
 
 sections.add("follow_ups", "跟进记录（有效跟进）", "followups/_section_followups.html", _follow_up_section,

@@ -12,6 +12,7 @@ from app import clock, signals
 from app.admin import dictionaries, params
 from app.auth.models import User
 from app.customers import services as customer_services
+from app.customers import visibility
 from app.customers.models import Customer, CustomerType, Pool
 from app.database import DbSession, UTCDateTime
 from app.errors import Conflict, NotFound, ValidationFailed
@@ -64,7 +65,13 @@ def _check_time(at: datetime | None, now: datetime) -> datetime:
 
 
 def log_follow_up(session: DbSession, customer: Customer, user: User, data: FollowUpInput) -> FollowUp:
-    """Record a follow-up and update the counters the recycle rules read, atomically in SQL."""
+    """Record a follow-up and update the counters the recycle rules read, atomically in SQL; a customer whose
+    pool allows no follow-up (公共信息池: app.customers.visibility) is refused."""
+    visibility.check_follow_up(customer)
+    return _record(session, customer, user, data)
+
+
+def _record(session: DbSession, customer: Customer, user: User, data: FollowUpInput) -> FollowUp:
     try:
         kind = FollowUpKind(data.kind)
     except ValueError as exc:
@@ -140,7 +147,8 @@ def record_activity_attendance(session: DbSession, activity: Any, invitee: Any, 
     if customer is None:
         return None  # not a customer, or a number merged away before the link was re-pointed
     title = str(getattr(activity, "title", "") or "")
-    return log_follow_up(session, customer, actor, FollowUpInput(
+    # Attendance is a fact about the customer, recorded whatever pool it sits in.
+    return _record(session, customer, actor, FollowUpInput(
         kind=FollowUpKind.SALON.value, content=f"参加活动：{title}"[:2000], result="interested"))
 
 
@@ -204,7 +212,8 @@ def _check_appointment_time(at: datetime | None, now: datetime) -> datetime:
 
 def book_appointment(session: DbSession, customer: Customer, user: User, at: datetime | None,
                      content: str) -> Appointment:
-    """Book an appointment with a customer at a future time."""
+    """Book an appointment with a customer at a future time (not one whose pool allows no follow-up)."""
+    visibility.check_follow_up(customer)
     now = clock.now()
     at = _check_appointment_time(at, now)
     content = (content or "").strip()

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import g, has_request_context
+from flask_login import current_user
 from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
 
 from app.auth.models import DataScope, Permission, Role, User, role_permissions
-from app.auth.permissions import ADMIN_ROLE
+from app.auth.permissions import ADMIN_ROLE, current_permissions, permissions_of
 from app.database import DbSession
 from app.errors import NotFound
 from app.org.models import Org, OrgKind
@@ -31,6 +32,9 @@ class Scope:
     # The subtree's org ids, read once: ``org_id IN (3, 11, …)`` lets PostgreSQL estimate a scope from its
     # statistics, where ``IN (SELECT … path LIKE …)`` was guessed at half the table (issue 16). Empty: not read.
     subtree_org_ids: tuple[int, ...] = ()
+    # Every permission code the user holds: rules that narrow the scope by what else the user may do read it
+    # (which pools' customers a user sees: app.customers.visibility). Empty: not read.
+    permissions: frozenset[str] = frozenset()
 
     @property
     def is_all(self) -> bool:
@@ -79,10 +83,15 @@ def scope_of(session: DbSession, user: User, permission: str | None = None) -> S
         subtree = ""
     org_ids = tuple(session.scalars(select(Org.id).where(Org.path.startswith(subtree)).order_by(Org.id))) \
         if subtree else ()
-    scope = Scope(user.id, level, org.id, subtree, org_ids)
+    held = current_permissions() if has_request_context() and _is_current(user) else permissions_of(session, user)
+    scope = Scope(user.id, level, org.id, subtree, org_ids, held)
     if cache is not None:
         cache[cache_key] = scope
     return scope
+
+
+def _is_current(user: User) -> bool:
+    return bool(current_user.is_authenticated) and current_user.id == user.id
 
 
 def org_condition(scope: Scope, org_col: Any, owner_col: Any = None) -> ColumnElement[bool]:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from app.api import spec
 from app.api.routes import bp, page_args, page_body
 from app.auth.permissions import can, require
+from app.customers import visibility
 from app.customers.models import Customer, Pool
 from app.errors import ValidationFailed
 from app.extensions import db
@@ -27,7 +28,6 @@ from app.pools.access import (
     POOLS_PUBLIC,
     POOLS_RED_FLAG,
 )
-from rules import phones as phone_rules
 
 POOL_CUSTOMER = spec.schema("PoolCustomer", {
     "type": "object", "required": ["id", "number", "name", "type", "pool", "phones", "service_org_id"],
@@ -61,10 +61,11 @@ POOL_PERMISSIONS = {"public": POOLS_PUBLIC, "personal": POOLS_PERSONAL, "departm
                     "city": POOLS_CITY, "head": POOLS_RED_FLAG}
 
 
-def pool_customer_json(customer: Customer, masked: bool) -> dict[str, Any]:
+def pool_customer_json(customer: Customer) -> dict[str, Any]:
+    """A pool list's customer, phones masked as the pool's rule says (app.customers.visibility)."""
     return {"id": customer.id, "number": customer.number, "name": customer.name, "type": customer.type.value,
             "grade": customer.grade, "pool": customer.pool.value,
-            "phones": [phone_rules.mask(p.phone) if masked else p.phone for p in customer.phones],
+            "phones": [visibility.phone_shown(customer.pool, p.phone) for p in customer.phones],
             "category_id": customer.category_id, "service_org_id": customer.service_org_id,
             "service_seat_id": customer.service_seat_id, "pool_changed_at": customer.pool_changed_at.isoformat(),
             "followup_count": customer.followup_count}
@@ -106,7 +107,7 @@ def pool_list(key: str) -> Any:
     rows = db.session.scalars(stmt.options(selectinload(Customer.phones)).order_by(Customer.pool_changed_at,
                                                                                   Customer.id)
                               .limit(per_page).offset((page - 1) * per_page))
-    return jsonify(page_body([pool_customer_json(c, masked=key == "public") for c in rows], page, per_page, total))
+    return jsonify(page_body([pool_customer_json(c) for c in rows], page, per_page, total))
 
 
 spec.operation("post", "/pools/public/claim", summary="从公共信息池提取客户（竞争安全）", tag="数据池", request=CLAIM,

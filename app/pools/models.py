@@ -39,6 +39,8 @@ class MoveReason(StrEnum):
     TRANSFER = "transfer"
     RECOVERY = "recovery"
     MINING_TASK = "mining_task"
+    DELETE = "delete"
+    RESTORE = "restore"
 
     @property
     def label(self) -> str:
@@ -71,6 +73,8 @@ MOVE_REASON_LABELS = {
     MoveReason.TRANSFER: "客户转移",
     MoveReason.RECOVERY: "客户数据回收",
     MoveReason.MINING_TASK: "数据挖掘任务",
+    MoveReason.DELETE: "删除客户",
+    MoveReason.RESTORE: "恢复已删除的客户",
 }
 RULE_REASONS = frozenset({MoveReason.RECYCLE_NO_CALL, MoveReason.RECYCLE_MAX_FOLLOWUPS,
                           MoveReason.RECYCLE_FEW_FOLLOWUPS, MoveReason.RED_FLAG})

@@ -219,11 +219,11 @@ def city() -> Any:
 @bp.get("/<key>/export")
 @require(CUSTOMERS_EXPORT)
 def export(key: str) -> Any:
-    """Export a pool list as the user sees it (public pool phones stay masked)."""
+    """Export a pool list as the user sees it (public pool phones stay masked: app.customers.visibility)."""
     if key == "public" and can(POOLS_PUBLIC):
         stmt = _searched(services.public_pool(db.session, current_user))
         return xlsx_response("公共信息池", customer_exports.EXPORT_HEADERS,
-                             customer_exports.export_rows(db.session, stmt.order_by(Customer.id), masked=True))
+                             customer_exports.export_rows(db.session, stmt.order_by(Customer.id)))
     if key == "personal" and can(POOLS_PERSONAL):
         stmt = _searched(services.personal_pool(current_user.id))
         return xlsx_response("个人信息池", customer_exports.EXPORT_HEADERS,

@@ -21,6 +21,7 @@ from app import clock
 from app.admin import params
 from app.audit import services as audit
 from app.auth.models import Role, User, UserStatus, user_roles
+from app.customers import visibility
 from app.customers.models import Customer, CustomerType, Pool
 from app.database import DbSession, is_postgres
 from app.errors import Conflict, NotFound, ValidationFailed
@@ -102,8 +103,10 @@ def public_pool(session: DbSession, user: User) -> Select[Any]:
 
 
 def scoped_pool(pool: Pool, scope: data_scope.Scope) -> Select[Any]:
-    """A pool restricted to the orgs the scope covers (部门信息池, 城市经理公共池, 主管标红池)."""
-    return data_scope.apply(select(Customer).where(Customer.pool == pool), scope, Customer.service_org_id)
+    """A pool restricted to the orgs the scope covers (部门信息池, 城市经理公共池, 主管标红池) and empty for a user
+    who may not see its customers (app.customers.visibility)."""
+    return data_scope.apply(select(Customer).where(Customer.pool == pool), scope, Customer.service_org_id) \
+        .where(visibility.condition(scope))
 
 
 def personal_pool(user_id: int) -> Select[Any]:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Select, case, func, literal, select
 
 from app.auth.models import User
+from app.customers import visibility
 from app.customers.access import CUSTOMER_SOURCE
 from app.customers.models import CUSTOMER_TYPE_LABELS, Customer, CustomerType, ImportJob
 from app.org import scope as data_scope
@@ -34,7 +35,8 @@ TYPE_NAMES = {kind.value: label for kind, label in CUSTOMER_TYPE_LABELS.items()}
 
 def _base(ctx: Context) -> Select[Any]:
     start, end = moment_bounds(ctx.period)
-    stmt = select(literal(1)).select_from(Customer).where(Customer.created_at >= start, Customer.created_at < end)
+    stmt = select(literal(1)).select_from(Customer).where(Customer.created_at >= start, Customer.created_at < end,
+                                                          visibility.alive())  # deleted customers count nowhere
     return data_scope.apply(stmt, ctx.scope, Customer.service_org_id, Customer.service_seat_id)
 
 

@@ -1,7 +1,7 @@
 """Trades: 集体合同编号 captured at 确认集体合同, beside the 个人合同编号 of 确认个人合同
 
 Revision ID: 17b0000000001
-Revises: 16a0000000001
+Revises: 17a0000000001
 Create Date: 2026-12-14 08:00:00.000000
 
 Existing trades get an empty number (none was captured before).
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '17b0000000001'
-down_revision = '16a0000000001'
+down_revision = '17a0000000001'
 branch_labels = None
 depends_on = None
 

@@ -181,6 +181,28 @@ def test_red_flag_applications_are_limited_to_two_a_month(login_as):
         assert services.applications_this_month(db.session, user("seat01").id) == 0
 
 
+def test_head_puts_red_flagged_customers_into_the_public_pool(login_as):
+    """标红客户处理 offers all three of seed 001's actions: 返回 (原坐席), 分配, and 放入公共信息池."""
+    released, kept = _red_flagged_to_head(login_as, "放公共池"), _red_flagged_to_head(login_as, "留在主管池")
+    login_as("seat01").post(f"/pools/red-flags/{released.id}/apply", data={"reason": "请返还"})
+    head = login_as("head01")
+    page = head.get("/pools/red-flags").get_data(as_text=True)
+    assert 'id="head-release"' in page and "所选放入公共信息池" in page
+    response = head.post("/pools/release", data={"customer_id": [released.id], "to": "public"},
+                         headers={"Referer": "http://localhost/pools/red-flags"})
+    assert response.status_code == 302 and response.location.endswith("/pools/red-flags")
+    assert "已移入公共信息池 1 个客户" in head.get(response.location).get_data(as_text=True)
+    moved = reloaded(released.id)
+    assert moved.pool == Pool.PUBLIC and moved.service_seat_id is None
+    assert pool_history(released.id)[-1].reason == MoveReason.RELEASE
+    assert reloaded(kept.id).pool == Pool.HEAD
+    fresh()
+    application = db.session.scalar(select(RedFlagApplication).where(RedFlagApplication.customer_id == released.id))
+    assert application.status.value == "rejected"  # the seat's pending application is settled, not left open
+    # A seat cannot do it.
+    assert login_as("seat01").post("/pools/release", data={"customer_id": [kept.id], "to": "public"}).status_code == 403
+
+
 def test_head_approves_returns_or_rejects(login_as):
     approved, rejected, returned = (_red_flagged_to_head(login_as, n) for n in ("同意我", "驳回我", "直接返回"))
     seat = login_as("seat01")

@@ -64,7 +64,8 @@ def inbox_page() -> Any:
     processes = db.session.execute(select(ProcessModel.key, ProcessModel.name).distinct()
                                    .order_by(ProcessModel.key)).all()
     return render_template("workflow/inbox.html", tab=tab, tabs=inbox.TABS, page=page,
-                           counts=counts, processes=processes, process_names=dict(processes))
+                           counts=counts, processes=processes, process_names=dict(processes),
+                           subjects=subjects.for_keys(db.session, [t.business_key for t in page.items]))
 
 
 def _render_task(task_id: int, form: Any = None, status: int = 200, errors: list[str] | None = None) -> Any:
@@ -85,8 +86,8 @@ def _render_task(task_id: int, form: Any = None, status: int = 200, errors: list
     return render_template(
         "workflow/task.html", task=task, instance=instance, form=form, actionable=actionable,
         claimable=task.status == TaskStatus.OPEN and task.assignee_id is None and actionable,
-        subject=subjects.summarise(db.session, instance.business_key), history=views.history(db.session, instance.id),
-        event_labels=views.EVENT_LABELS, diagram_url=views.diagram_url(instance), errors=errors or [],
+        subject=subjects.for_user(db.session, instance.business_key), history=views.history(db.session, instance.id),
+        diagram_url=views.diagram_url(instance), errors=errors or [],
         colleagues=colleagues,
     ), status
 

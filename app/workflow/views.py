@@ -8,11 +8,13 @@ from flask import url_for
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from app import labels
 from app.admin import dictionaries
 from app.auth.models import User
 from app.database import DbSession
 from app.workflow import engine, gateway, people
-from app.workflow.models import InstanceEvent, ProcessInstance, WorkflowTask
+from app.extensions import db
+from app.workflow.models import InstanceEvent, ProcessInstance, ProcessModel, WorkflowTask
 from forms import registry as form_registry
 from forms.task_forms import TaskForm, coerce_initial
 
@@ -21,6 +23,24 @@ EVENT_LABELS = {
     "timer": "定时器", "message": "收到消息", "cancel": "取消", "error": "异常", "retry": "重试", "migrate": "迁移版本",
     "message_held": "消息暂存（流程异常中）", "message_released": "暂存消息（重试后）",
 }
+# Outcomes a task may end with; a form's own button label wins (forms/tasks/*.toml, designer forms).
+OUTCOME_LABELS = {
+    "done": "完成", "submit": "提交", "pass": "通过", "approve": "同意", "reject": "驳回", "return": "退回",
+    "refund": "退款", "forward": "向下流转", "complete": "处理完成", "resubmit": "重新提交", "back": "退回",
+    "publish": "发布", "success": "募集成功", "failure": "募集失败", "income": "进入收益阶段",
+}
+
+
+def _process_names() -> dict[str, str]:
+    """Process key → the name of its newest version."""
+    rows = db.session.execute(select(ProcessModel.key, ProcessModel.name).order_by(ProcessModel.version))
+    return {key: name for key, name in rows}
+
+
+labels.register("workflow_event", EVENT_LABELS)
+labels.register("outcome", lambda: OUTCOME_LABELS | form_registry.outcome_labels())
+labels.register("process", _process_names)
+labels.register("process_source", {"designer": "流程设计器"})  # otherwise the BPMN file it was deployed from
 
 
 def history(session: DbSession, instance_id: int) -> list[InstanceEvent]:

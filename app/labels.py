@@ -1,0 +1,86 @@
+"""Codes to Chinese labels, in one place: what a user sees is a label, never a code.
+
+Two sources feed the one map:
+
+- enums whose members carry their label (:class:`LabelledStrEnum`): ``PERSONAL = "personal", "个人信息池"``;
+  ``member.label`` is the label, and ``{{ member|label }}`` shows it;
+- vocabularies for codes that are not enums (task outcomes, role codes, process keys, audit actions …), each
+  registered once by the domain that owns the codes: ``register("outcome", lambda: {...})``. A vocabulary is a
+  function, so one read from the database (role names, process names) stays current.
+
+Templates use the ``label`` filter: ``{{ task.outcome|label('outcome') }}``. A code no vocabulary knows is
+shown as it is, so a new code shows up (and the no-codes browser walk catches it) instead of vanishing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from enum import StrEnum
+from typing import Any, Self
+
+from flask import g, has_app_context
+
+
+class LabelledStrEnum(StrEnum):
+    """A StrEnum whose members carry their Chinese label: ``DRAFT = "draft", "草稿"``."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str = "") -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label or value
+        return member
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        """(value, label) pairs in declaration order, for select boxes."""
+        return [(member.value, member.label) for member in cls]
+
+    @classmethod
+    def labels(cls) -> dict[str, str]:
+        """value → label for every member."""
+        return {member.value: member.label for member in cls}
+
+
+Vocabulary = Callable[[], Mapping[str, str]]
+_vocabularies: dict[str, Vocabulary] = {}
+
+
+def register(name: str, vocabulary: Vocabulary | Mapping[str, str] | type[LabelledStrEnum]) -> None:
+    """Declare the labels of one vocabulary of codes (a mapping, a labelled enum, or a function returning one)."""
+    if isinstance(vocabulary, type):
+        enum_labels = vocabulary.labels()
+        _vocabularies[name] = lambda: enum_labels
+    elif isinstance(vocabulary, Mapping):
+        fixed = dict(vocabulary)
+        _vocabularies[name] = lambda: fixed
+    else:
+        _vocabularies[name] = vocabulary
+
+
+def vocabulary(name: str) -> Mapping[str, str]:
+    """All labels of one vocabulary (code → label), e.g. for a filter's select box; read once per request."""
+    if not has_app_context():
+        return _vocabularies[name]()
+    cache: dict[str, Mapping[str, str]] = g.setdefault("_label_vocabularies", {})
+    if name not in cache:
+        cache[name] = _vocabularies[name]()
+    return cache[name]
+
+
+def label(code: Any, name: str = "") -> str:
+    """The Chinese label of ``code``: a labelled enum member's own label, else the vocabulary's entry."""
+    if code is None or code == "":
+        return ""
+    if isinstance(code, LabelledStrEnum):
+        return code.label
+    if not name:
+        return str(code)
+    return vocabulary(name).get(str(code), str(code))
+
+
+def codes_for(name: str, text: str) -> list[str]:
+    """The codes whose label (or code) contains ``text``: a filter typed in Chinese finds the codes."""
+    needle = text.strip().lower()
+    return [code for code, title in vocabulary(name).items() if needle in title.lower() or needle in code.lower()]

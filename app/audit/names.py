@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app import labels
 
+LOGIN = "auth.login"
 ACTION_LABELS = {
     "create": "新增", "update": "修改", "delete": "删除",
     "auth.login": "登录", "auth.login_failed": "登录失败", "auth.locked": "登录暂停（密码错误过多）",

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import url_for
 from sqlalchemy import select
+from lxml import etree
 from werkzeug.datastructures import MultiDict
 
 from app import labels
 from app.admin import dictionaries
 from app.auth.models import User
 from app.database import DbSession
-from app.workflow import engine, gateway, people
+from app.workflow import engine, gateway, people, xmlsafe
 from app.extensions import db
 from app.workflow.models import InstanceEvent, ProcessInstance, ProcessModel, WorkflowTask
 from forms import registry as form_registry
@@ -48,11 +50,35 @@ def history(session: DbSession, instance_id: int) -> list[InstanceEvent]:
                                 .order_by(InstanceEvent.at, InstanceEvent.id)))
 
 
+_hidden_in_diagrams: dict[str, frozenset[str]] = {}
+
+
+def hide_in_diagrams(process_key: str, element_ids: Iterable[str]) -> None:
+    """Leave a process's internal plumbing (steps and flows users never act on) out of its live diagrams."""
+    _hidden_in_diagrams[process_key] = frozenset(element_ids)
+
+
 def diagram_payload(instance: ProcessInstance) -> dict[str, Any]:
     """BPMN XML plus completed and current element ids for the bpmn-js viewer."""
     workflow = gateway.load_workflow(instance)
     done, current = engine.active_element_ids(workflow)
-    return {"xml": instance.model.bpmn_xml, "done": done, "current": current}
+    hidden = _hidden_in_diagrams.get(instance.process_key, frozenset())
+    xml = _without(instance.model.bpmn_xml, hidden) if hidden else instance.model.bpmn_xml
+    return {"xml": xml, "done": [i for i in done if i not in hidden], "current": [i for i in current if i not in hidden]}
+
+
+def _without(bpmn_xml: str, element_ids: frozenset[str]) -> str:
+    """The BPMN text without these elements, their shapes and edges, and the references to them."""
+    root = xmlsafe.parse_xml(bpmn_xml)
+    doomed = [el for el in root.iter() if isinstance(el.tag, str) and (
+        el.get("id") in element_ids or el.get("bpmnElement") in element_ids
+        or (etree.QName(el).localname in ("incoming", "outgoing", "flowNodeRef") and (el.text or "").strip()
+            in element_ids))]
+    for el in doomed:
+        parent = el.getparent()
+        if parent is not None:
+            parent.remove(el)
+    return xmlsafe.to_text(root)
 
 
 def diagram_url(instance: ProcessInstance) -> str:

@@ -15,44 +15,22 @@ shown as it is, so a new code shows up (and the no-codes browser walk catches it
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from enum import StrEnum
-from typing import Any, Self
+from typing import Any
 
 from flask import g, has_app_context
 
+from rules.labelled_enum import LabelledStrEnum
 
-class LabelledStrEnum(StrEnum):
-    """A StrEnum whose members carry their Chinese label: ``DRAFT = "draft", "草稿"``."""
-
-    label: str
-
-    def __new__(cls, value: str, label: str = "") -> Self:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label = label or value
-        return member
-
-    @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        """(value, label) pairs in declaration order, for select boxes."""
-        return [(member.value, member.label) for member in cls]
-
-    @classmethod
-    def labels(cls) -> dict[str, str]:
-        """value → label for every member."""
-        return {member.value: member.label for member in cls}
+__all__ = ["LabelledStrEnum", "codes_for", "label", "register", "vocabulary"]
 
 
 Vocabulary = Callable[[], Mapping[str, str]]
 _vocabularies: dict[str, Vocabulary] = {}
 
 
-def register(name: str, vocabulary: Vocabulary | Mapping[str, str] | type[LabelledStrEnum]) -> None:
-    """Declare the labels of one vocabulary of codes (a mapping, a labelled enum, or a function returning one)."""
-    if isinstance(vocabulary, type):
-        enum_labels = vocabulary.labels()
-        _vocabularies[name] = lambda: enum_labels
-    elif isinstance(vocabulary, Mapping):
+def register(name: str, vocabulary: Vocabulary | Mapping[str, str]) -> None:
+    """Declare the labels of one vocabulary of codes (a mapping, or a function returning one)."""
+    if isinstance(vocabulary, Mapping):
         fixed = dict(vocabulary)
         _vocabularies[name] = lambda: fixed
     else:

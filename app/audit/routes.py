@@ -9,8 +9,8 @@ from flask import Blueprint, render_template, request
 from sqlalchemy import Select, or_, select
 
 from app import clock, labels
-from app.audit.access import AUDIT_VIEW
 from app.audit import names
+from app.audit.access import AUDIT_VIEW
 from app.audit.models import AuditLog
 from app.auth.models import User
 from app.auth.permissions import require

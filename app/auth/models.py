@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text
@@ -14,42 +13,29 @@ from app.audit.models import Audited
 from app.database import UTCDateTime, str_enum
 from app.extensions import Base
 from app.org.models import Org
+from rules.labelled_enum import LabelledStrEnum
 
 
-class DataScope(StrEnum):
+class DataScope(LabelledStrEnum):
     """How far a role sees: its holder's own records up to the whole company (数据权限)."""
 
-    SELF = "self"
-    DEPARTMENT = "department"
-    DEPARTMENT_TREE = "department_tree"
-    BRANCH = "branch"
-    ALL = "all"
-
-    @property
-    def label(self) -> str:
-        return DATA_SCOPE_LABELS[self]
+    SELF = "self", "仅本人"
+    DEPARTMENT = "department", "本部门"
+    DEPARTMENT_TREE = "department_tree", "本部门及下级"
+    BRANCH = "branch", "本分公司"
+    ALL = "all", "全部"
 
     @property
     def rank(self) -> int:
         return list(DataScope).index(self)
 
 
-DATA_SCOPE_LABELS = {
-    DataScope.SELF: "仅本人",
-    DataScope.DEPARTMENT: "本部门",
-    DataScope.DEPARTMENT_TREE: "本部门及下级",
-    DataScope.BRANCH: "本分公司",
-    DataScope.ALL: "全部",
-}
+DATA_SCOPE_LABELS = DataScope.labels()
 
 
-class UserStatus(StrEnum):
-    ACTIVE = "active"
-    LEFT = "left"
-
-    @property
-    def label(self) -> str:
-        return {"active": "在职", "left": "离职"}[self.value]
+class UserStatus(LabelledStrEnum):
+    ACTIVE = "active", "在职"
+    LEFT = "left", "离职"
 
 
 user_roles = Table(

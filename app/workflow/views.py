@@ -6,16 +6,16 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import url_for
-from sqlalchemy import select
 from lxml import etree
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from app import labels
 from app.admin import dictionaries
 from app.auth.models import User
 from app.database import DbSession
-from app.workflow import engine, gateway, people, xmlsafe
 from app.extensions import db
+from app.workflow import engine, gateway, people, xmlsafe
 from app.workflow.models import InstanceEvent, ProcessInstance, ProcessModel, WorkflowTask
 from forms import registry as form_registry
 from forms.task_forms import TaskForm, coerce_initial
@@ -64,7 +64,8 @@ def diagram_payload(instance: ProcessInstance) -> dict[str, Any]:
     done, current = engine.active_element_ids(workflow)
     hidden = _hidden_in_diagrams.get(instance.process_key, frozenset())
     xml = _without(instance.model.bpmn_xml, hidden) if hidden else instance.model.bpmn_xml
-    return {"xml": xml, "done": [i for i in done if i not in hidden], "current": [i for i in current if i not in hidden]}
+    return {"xml": xml, "done": [i for i in done if i not in hidden],
+            "current": [i for i in current if i not in hidden]}
 
 
 def _without(bpmn_xml: str, element_ids: frozenset[str]) -> str:

@@ -21,7 +21,7 @@ from flask import g, has_app_context
 
 from rules.labelled_enum import LabelledStrEnum
 
-__all__ = ["LabelledStrEnum", "codes_for", "label", "register", "vocabulary"]
+__all__ = ["LabelledStrEnum", "codes_for", "label", "register", "register_enum", "vocabulary"]
 
 
 Vocabulary = Callable[[], Mapping[str, str]]
@@ -35,6 +35,11 @@ def register(name: str, vocabulary: Vocabulary | Mapping[str, str]) -> None:
         _vocabularies[name] = lambda: fixed
     else:
         _vocabularies[name] = vocabulary
+
+
+def register_enum(name: str, enum: type[LabelledStrEnum]) -> None:
+    """Declare a labelled enum as the vocabulary of a text column that stores its values."""
+    register(name, {member.value: member.label for member in enum})
 
 
 def vocabulary(name: str) -> Mapping[str, str]:

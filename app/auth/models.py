@@ -8,7 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app import clock
+from app import clock, labels
 from app.audit.models import Audited
 from app.database import UTCDateTime, str_enum
 from app.extensions import Base
@@ -53,6 +53,16 @@ role_permissions = Table(
 )
 
 
+class PermissionKind(LabelledStrEnum):
+    """A menu permission opens a screen; an action permission allows an operation on it."""
+
+    MENU = "menu", "菜单"
+    ACTION = "action", "操作"
+
+
+labels.register_enum("permission_kind", PermissionKind)
+
+
 class Permission(Audited, Base):
     """A menu or action permission code (权限), e.g. ``customers.view``."""
 
@@ -61,7 +71,7 @@ class Permission(Audited, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(100))
-    kind: Mapped[str] = mapped_column(String(10), default="action")  # menu | action
+    kind: Mapped[str] = mapped_column(String(10), default="action")  # a PermissionKind value
     section: Mapped[str] = mapped_column(String(50), default="")
     builtin: Mapped[bool] = mapped_column(Boolean, default=False)
     description: Mapped[str] = mapped_column(Text, default="")

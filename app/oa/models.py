@@ -40,6 +40,14 @@ class ApplicationStatus(LabelledStrEnum):
     CANCELLED = "cancelled", "已取消"  # its process was cancelled in 流程监控
 
 
+class HopAction(LabelledStrEnum):
+    """How a handler ended their hop of an OA application."""
+
+    OPEN = "", "待处理"
+    COMPLETE = "complete", "处理完成"
+    FORWARD = "forward", "向下流转"
+
+
 class HandleResult(LabelledStrEnum):
     """What a handler concluded (处理结果); the last one of a completed application is its result."""
 
@@ -106,7 +114,7 @@ class ApplicationHop(Base):
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # differs when delegated (委派)
     handling: Mapped[str] = mapped_column(Text, default="")  # 处理内容
     result: Mapped[str] = mapped_column(String(20), default="")  # HandleResult
-    action: Mapped[str] = mapped_column(String(20), default="")  # complete | forward; "" while open
+    action: Mapped[str] = mapped_column(String(20), default="")  # a HopAction value
 
     application: Mapped[Application] = relationship(back_populates="hops")
     handler: Mapped[User] = relationship(foreign_keys=[handler_id])
@@ -118,7 +126,7 @@ class ApplicationHop(Base):
 
     @property
     def action_label(self) -> str:
-        return {"complete": "处理完成", "forward": "向下流转"}.get(self.action, "待处理")
+        return HopAction(self.action).label
 
 
 class ApplicationAttachment(Base):

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
-from app import clock
+from app import clock, labels
 from app.audit.models import Audited
 from app.auth.models import User
 from app.customers.models import Customer
@@ -104,6 +104,17 @@ class IncomeStatus(LabelledStrEnum):
     SUBMITTED = "submitted", "已提交"
 
 
+class IncomeSource(LabelledStrEnum):
+    """Where an income record came from: typed in, or written by an interest run or a settlement."""
+
+    MANUAL = "manual", "手工"
+    INTEREST = "interest", "付息"
+    SETTLEMENT = "settlement", "清算"
+
+
+labels.register_enum("income_source", IncomeSource)
+
+
 class TradeIncome(Audited, Base):
     """One income record of a trade (投资交易收益): created, then submitted; a submitted record never changes."""
 
@@ -115,7 +126,7 @@ class TradeIncome(Audited, Base):
     income_date: Mapped[date] = mapped_column(Date)
     amount: Mapped[Decimal] = mapped_column(MONEY)
     remark: Mapped[str] = mapped_column(Text, default="")
-    source: Mapped[str] = mapped_column(String(20), default="manual")  # manual | interest | settlement
+    source: Mapped[str] = mapped_column(String(20), default="manual")  # an IncomeSource value
     status: Mapped[IncomeStatus] = mapped_column(str_enum(IncomeStatus), default=IncomeStatus.DRAFT)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

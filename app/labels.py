@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import g, has_app_context
+from flask import has_request_context, request
 
 from rules.labelled_enum import LabelledStrEnum
 
@@ -44,9 +44,10 @@ def register_enum(name: str, enum: type[LabelledStrEnum]) -> None:
 
 def vocabulary(name: str) -> Mapping[str, str]:
     """All labels of one vocabulary (code → label), e.g. for a filter's select box; read once per request."""
-    if not has_app_context():
+    if not has_request_context():
         return _vocabularies[name]()
-    cache: dict[str, Mapping[str, str]] = g.setdefault("_label_vocabularies", {})
+    # Kept in the request's environ, not in g: g can outlive a request (an app context pushed around several).
+    cache: dict[str, Mapping[str, str]] = request.environ.setdefault("licaiflow.label_vocabularies", {})
     if name not in cache:
         cache[name] = _vocabularies[name]()
     return cache[name]

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app import clock
+from app import clock, labels
 from app.audit.models import Audited
 from app.auth.models import User
 from app.database import UTCDateTime, str_enum
@@ -57,6 +57,7 @@ class HandleResult(LabelledStrEnum):
 
 
 RESULT_LABELS: dict[str, str] = {result.value: result.label for result in HandleResult}  # results stored as text
+labels.register_enum("handle_result", HandleResult)
 
 
 class Application(Audited, Base):

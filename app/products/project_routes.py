@@ -209,5 +209,5 @@ def stage(project_id: int) -> Any:
         return _detail(_load(project_id, PROJECT_MANAGE), form, exc.status)
     db.session.commit()
     db.session.refresh(project)
-    flash(f"项目“{project.name}”已进入{project.stage.label}阶段", "success")
+    flash(f"项目“{project.name}”已进入“{project.stage.label}”", "success")
     return redirect(url_for("projects.detail", project_id=project.id))

@@ -100,7 +100,7 @@ def create_project(session: DbSession, data: ProjectData, scope: Scope, actor: U
 
 def check_editable(project: Project) -> None:
     if project.stage in FROZEN:
-        raise Conflict(f"项目已{project.stage.label}，不能再修改")
+        raise Conflict(f"项目当前为“{project.stage.label}”，不能再修改")
 
 
 def update_project(session: DbSession, project: Project, data: ProjectData, scope: Scope) -> None:
@@ -111,7 +111,7 @@ def update_project(session: DbSession, project: Project, data: ProjectData, scop
         changed = [name for name in (*TERM_FIELDS, "code", "category_id", "org_id")
                    if getattr(data, name) != getattr(project, name)]
         if changed:
-            raise Conflict(f"项目已{project.stage.label}，募集条款、编号、分类和管理机构不能再修改")
+            raise Conflict(f"项目当前为“{project.stage.label}”，募集条款、编号、分类和管理机构不能再修改")
     for f in fields(ProjectData):
         setattr(project, f.name, getattr(data, f.name))
     session.flush()

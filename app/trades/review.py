@@ -154,7 +154,7 @@ def resubmit(ctx: OperationContext, intended_amount: Decimal, bank_name: str | N
     amount = Decimal(str(intended_amount))
     check_amount(trade.project, amount)
     if trade.project.stage in (ProjectStage.FAILED, ProjectStage.COMPLETED):
-        raise Conflict(f"项目已{trade.project.stage.label}，交易不能重新提交")
+        raise Conflict(f"项目当前为“{trade.project.stage.label}”，交易不能重新提交")
     trade.intended_amount = amount
     trade.bank_name = (bank_name or "").strip()[:100]
     trade.bank_account = (bank_account or "").strip()[:50]

@@ -109,7 +109,7 @@ def test_failure_needs_a_reason_closes_the_project_and_success_needs_the_quota(l
     assert project.stage == ProjectStage.FAILED and project.failure_reason == "市场变化，认购不足"
     assert project.lifecycle_instance.status == InstanceStatus.COMPLETED
     edit = client.post(f"/products/projects/{project.id}/edit", data={**PROJECT_FORM, "name": "改名"})
-    assert edit.status_code == 409 and "项目已募集失败，不能再修改" in edit.get_data(as_text=True)
+    assert edit.status_code == 409 and "项目当前为“募集失败”，不能再修改" in edit.get_data(as_text=True)
 
 
 def test_project_terms_freeze_after_raise_and_only_preparing_projects_can_be_deleted(login_as):

@@ -22,6 +22,12 @@ from forms import registry as form_registry
 from forms.task_forms import DefinitionError
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+
+
+@bp.app_template_global("business_subject")
+def business_subject(business_key: str) -> subjects.Subject | None:
+    """What a business key is about, for a template that lists instances of other screens (客户 360)."""
+    return subjects.for_user(db.session, business_key)
 PER_PAGE = 30
 
 

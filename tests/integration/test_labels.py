@@ -52,3 +52,12 @@ def test_the_oa_diagram_leaves_out_the_segment_hand_over(login_as):
     assert "处理申请" in diagram["xml"] and 'bpmnElement="handle"' in diagram["xml"]
     assert "转入新流程段" not in diagram["xml"] and "次流转" not in diagram["xml"]
     assert "next_segment" not in diagram["xml"]
+
+
+def test_the_customer_page_lists_processes_by_title_not_by_key(login_as):
+    from app.trades.models import Trade
+
+    trade = db.session.scalar(select(Trade).where(Trade.review_instance_id.is_not(None)).order_by(Trade.id))
+    page = login_as("admin").get(f"/customers/{trade.customer_id}").get_data(as_text=True)
+    assert 'id="process-table"' in page and trade.trade_no in page
+    assert f"trade:{trade.id}<" not in page and f">trade:{trade.id}" not in page

@@ -32,9 +32,6 @@ class Method(LabelledStrEnum):
     WEIGHT = "weight", "权重"
 
 
-METHOD_LABELS = Method.labels()
-
-
 class NoShares(ValueError):
     """The targets cannot receive anything by this method (a Chinese message for the user)."""
 

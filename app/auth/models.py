@@ -30,9 +30,6 @@ class DataScope(LabelledStrEnum):
         return list(DataScope).index(self)
 
 
-DATA_SCOPE_LABELS = DataScope.labels()
-
-
 class UserStatus(LabelledStrEnum):
     ACTIVE = "active", "在职"
     LEFT = "left", "离职"

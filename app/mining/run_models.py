@@ -31,9 +31,6 @@ class RunKind(LabelledStrEnum):
     TASK = "task", "挖掘任务分配"
 
 
-RUN_KIND_LABELS = RunKind.labels()
-
-
 class RunStatus(LabelledStrEnum):
     PREVIEWED = "previewed", "待执行（已预览）"
     RUNNING = "running", "执行中"

@@ -56,9 +56,6 @@ class ProjectStage(LabelledStrEnum):
     COMPLETED = "completed", "项目完成"
 
 
-STAGE_LABELS = ProjectStage.labels()
-
-
 class Project(Audited, Base):
     """A wealth project (理财项目): what seats sell and the review chain, interest and settlement refer to.
 

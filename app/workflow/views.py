@@ -41,7 +41,10 @@ def _process_names() -> dict[str, str]:
 
 labels.register("workflow_event", EVENT_LABELS)
 labels.register("outcome", lambda: OUTCOME_LABELS | form_registry.outcome_labels())
+# BPMN message names, as the history shows a received message (the names are the diagrams' contract).
+MESSAGE_LABELS = {"project_raise_succeeded": "项目募集成功", "project_raise_failed": "项目募集失败"}
 labels.register("process", _process_names)
+labels.register("message", MESSAGE_LABELS)
 labels.register("process_source", {"designer": "流程设计器"})  # otherwise the BPMN file it was deployed from
 
 

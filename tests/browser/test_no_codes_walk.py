@@ -26,6 +26,7 @@ pytestmark = pytest.mark.browser
 ROLE_USERS = ["admin", "manager01", "head01", "seat01", "finance01", "service01", "designer01", "hr01"]
 BUSINESS_KEY = re.compile(r"\b[a-z_]+:\d+\b")
 DOTTED_CODE = re.compile(r"\b[a-z_]+\.[a-z_]+\b")  # audit actions, permission and job codes: auth.login, pools.recycle
+SNAKE_CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")  # identifiers: project_raise_succeeded, base_data_item
 OUTCOMES = ["done", "pass", "forward", "resubmit", "reject", "approve", "approved", "rejected", "submit", "back"]
 ENGLISH = ["Cron", "designer", "None", "True", "False", "null", "undefined", "create", "update", "delete",
            "api_token", "base_data_item", "flask"]
@@ -46,7 +47,7 @@ def _codes(app: Any) -> list[re.Pattern[str]]:
     with app.app_context():
         roles = [code for code in db.session.scalars(select(Role.code)) if code != "admin"]  # also a user name
         keys = list(db.session.scalars(select(ProcessModel.key).distinct()))
-    return [BUSINESS_KEY, DOTTED_CODE, _words(OUTCOMES + ENGLISH + roles + keys)]
+    return [BUSINESS_KEY, DOTTED_CODE, SNAKE_CODE, _words(OUTCOMES + ENGLISH + roles + keys)]
 
 
 def _menu_urls(app: Any, username: str) -> list[tuple[str, str]]:
@@ -114,6 +115,7 @@ def test_no_page_shows_a_code_to_any_role(app, browser, live_server):
             if href := _first_link(page, "a[href*='/workflow/instances/']"):
                 _visit(page, href, "admin 流程实例", patterns, found)
                 instance_pages += 1
+                screenshot(page, "labels-instance-page")
             _visit(page, "/admin/audit/", "admin 日志查询", patterns, found)
             screenshot(page, "labels-audit-log")
         context.close()

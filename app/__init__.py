@@ -111,7 +111,7 @@ def _register_request_hooks(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from app import clock, menu
+    from app import clock, labels, menu
     from app.auth.permissions import can, current_permissions
 
     @app.template_filter("local")
@@ -124,6 +124,8 @@ def _register_template_helpers(app: Flask) -> None:
         if value is None or value == "":
             return ""
         return f"{Decimal(value):,.2f}"
+
+    app.add_template_filter(labels.label, "label")
 
     @app.context_processor
     def _layout_context() -> dict[str, Any]:

@@ -97,6 +97,6 @@ def load(session: DbSession, size: str = "full") -> DemoContext:
         func(session, ctx)
         session.flush()
     session.add(SystemParameter(key=MARKER_KEY, value="true", value_type="bool", label="演示数据已载入",
-                                description="由 flask seed demo 写入", section="系统"))
+                                description="载入演示数据时写入；为“是”时不再重复载入", section="系统"))
     session.flush()
     return ctx

@@ -3,7 +3,7 @@
 from wtforms import PasswordField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from app.auth.models import DataScope
+from app.auth.models import DataScope, PermissionKind
 from forms.base import Form, fixed_choices
 
 
@@ -40,9 +40,9 @@ class PermissionForm(Form):
     """权限维护: a custom permission code."""
 
     code = StringField("权限编码", validators=[Optional(), Length(max=80)],
-                       description="格式为“模块.动作”，例如 reports.branch_daily；创建后不能修改")
+                       description="格式为“模块.动作”：小写英文字母、数字或下划线，以点分隔；创建后不能修改")
     name = StringField("权限名称", validators=[DataRequired("请填写权限名称"), Length(max=100)])
-    kind = SelectField("类型", choices=fixed_choices([("menu", "菜单"), ("action", "操作")]), default="action")
+    kind = SelectField("类型", choices=fixed_choices(PermissionKind.choices()), default="action")
     section = StringField("分组", validators=[Optional(), Length(max=50)], default="自定义",
                           render_kw={"list": "sections"})
     description = TextAreaField("说明", validators=[Optional(), Length(max=500)])

@@ -113,3 +113,15 @@ def known_keys() -> list[str]:
 def python_keys() -> set[str]:
     """Form keys of Python classes (they win over every other source)."""
     return set(_python_forms)
+
+
+def outcome_labels() -> dict[str, str]:
+    """Outcome code → button label over the Python forms and the form files (the first label met wins)."""
+    labels: dict[str, str] = {}
+    classes = list(_python_forms.values())
+    for directory in SEARCH_DIRS:
+        classes += [load_file(path) for path in sorted(directory.glob("*.toml"))]
+    for cls in classes:
+        for code, label in cls.outcomes:
+            labels.setdefault(code, label)
+    return labels

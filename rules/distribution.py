@@ -19,23 +19,17 @@ import random
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from fractions import Fraction
 
+from rules.labelled_enum import LabelledStrEnum
 
-class Method(StrEnum):
+
+class Method(LabelledStrEnum):
     """分配方式."""
 
-    AVERAGE = "average"
-    RANDOM = "random"
-    WEIGHT = "weight"
-
-    @property
-    def label(self) -> str:
-        return METHOD_LABELS[self]
-
-
-METHOD_LABELS = {Method.AVERAGE: "平均", Method.RANDOM: "随机", Method.WEIGHT: "权重"}
+    AVERAGE = "average", "平均"
+    RANDOM = "random", "随机"
+    WEIGHT = "weight", "权重"
 
 
 class NoShares(ValueError):

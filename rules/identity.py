@@ -12,32 +12,22 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
+
+from rules.labelled_enum import LabelledStrEnum
 
 
-class IdType(StrEnum):
+class IdType(LabelledStrEnum):
     """Kinds of identity document (证件类型)."""
 
-    ID_CARD = "id_card"
-    PASSPORT = "passport"
-    HK_MACAO = "hk_macao"
-    TAIWAN = "taiwan"
-    OFFICER = "officer"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return ID_TYPE_LABELS[self]
+    ID_CARD = "id_card", "居民身份证"
+    PASSPORT = "passport", "护照"
+    HK_MACAO = "hk_macao", "港澳居民来往内地通行证"
+    TAIWAN = "taiwan", "台湾居民来往大陆通行证"
+    OFFICER = "officer", "军官证"
+    OTHER = "other", "其他证件"
 
 
-ID_TYPE_LABELS = {
-    IdType.ID_CARD: "居民身份证",
-    IdType.PASSPORT: "护照",
-    IdType.HK_MACAO: "港澳居民来往内地通行证",
-    IdType.TAIWAN: "台湾居民来往大陆通行证",
-    IdType.OFFICER: "军官证",
-    IdType.OTHER: "其他证件",
-}
+ID_TYPE_LABELS = IdType.labels()
 
 # Province-level prefixes of the administrative division code, plus 81/82/83 (HK, Macao and
 # Taiwan residents' residence permits use 810000/820000/830000).

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from app import labels
 from app.database import DbSession
 
 JobFunc = Callable[[DbSession, datetime], str]
@@ -41,3 +42,6 @@ def job(code: str, name: str, *, interval_seconds: int | None = None, cron: str 
         return func
 
     return decorator
+
+
+labels.register("job", lambda: {code: spec.name for code, spec in JOBS.items()})

@@ -67,13 +67,20 @@ def make_trigger(interval_seconds: int | None, cron: str | None) -> Any:
     return IntervalTrigger(seconds=max(1, interval_seconds or 60))
 
 
+CRON_FIELDS = [("minute", "分"), ("hour", "时"), ("day", "日"), ("month", "月"), ("day_of_week", "周")]
+
+
 def validate_trigger(interval_seconds: int | None, cron: str | None) -> None:
     """Raise ValueError (Chinese) when a period entered on the screen cannot be scheduled."""
     if cron:
-        try:
-            CronTrigger.from_crontab(cron, timezone=clock.SHANGHAI)
-        except ValueError as exc:
-            raise ValueError(f"Cron 表达式无效：{exc}") from exc
+        parts = cron.split()
+        if len(parts) != len(CRON_FIELDS):
+            raise ValueError(f"定时表达式无效：须为 5 段（分 时 日 月 周，以空格分隔），填写的是 {len(parts)} 段")
+        for number, ((field, title), part) in enumerate(zip(CRON_FIELDS, parts, strict=True), start=1):
+            try:
+                CronTrigger(**{field: part}, timezone=clock.SHANGHAI)
+            except ValueError:
+                raise ValueError(f"定时表达式无效：第 {number} 段（{title}）“{part}”不是有效的取值") from None
     elif not interval_seconds or interval_seconds < 1:
         raise ValueError("间隔必须是至少 1 秒的整数")
 

@@ -7,10 +7,23 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app import clock
+from app import clock, labels
 from app.audit.models import Audited
 from app.database import UTCDateTime
 from app.extensions import Base
+from rules.labelled_enum import LabelledStrEnum
+
+
+class ParamType(LabelledStrEnum):
+    """What a system parameter's text value holds."""
+
+    INT = "int", "整数"
+    DECIMAL = "decimal", "数字"
+    BOOL = "bool", "是/否"
+    STR = "str", "文本"
+
+
+labels.register_enum("param_type", ParamType)
 
 
 class SystemParameter(Audited, Base):
@@ -20,7 +33,7 @@ class SystemParameter(Audited, Base):
 
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
-    value_type: Mapped[str] = mapped_column(String(10))  # int | decimal | bool | str
+    value_type: Mapped[str] = mapped_column(String(10))  # a ParamType value
     label: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="")
     section: Mapped[str] = mapped_column(String(50), default="")

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from app.admin.models import CacheGeneration, SystemParameter
+from app.admin.models import CacheGeneration, ParamType, SystemParameter
 from app.database import DbSession
 from app.errors import ValidationFailed
 from app.extensions import db
@@ -41,7 +41,7 @@ CATALOGUE: dict[str, ParamSpec] = {}
 def define(key: str, value_type: str, default: Any, label: str, description: str = "",
            section: str = "系统", minimum: int | None = None) -> str:
     """Declare a parameter with its type and default; returns the key for use as a constant."""
-    if value_type not in {"int", "decimal", "bool", "str"}:
+    if value_type not in set(ParamType):
         raise ValueError(f"unknown parameter type {value_type}")
     CATALOGUE[key] = ParamSpec(key, value_type, default, label, description, section, minimum)
     return key
@@ -63,8 +63,7 @@ def parse(value_type: str, raw: str) -> Any:
                 return False
             raise ValueError(raw)
     except (ValueError, InvalidOperation) as exc:
-        kind = {"int": "整数", "decimal": "数字", "bool": "是/否"}[value_type]
-        raise ValidationFailed(f"参数值“{raw}”不是有效的{kind}") from exc
+        raise ValidationFailed(f"参数值“{raw}”不是有效的{ParamType(value_type).label}") from exc
     return raw
 
 

@@ -8,9 +8,11 @@ from typing import Any
 from flask import Blueprint, render_template, request
 from sqlalchemy import Select, or_, select
 
-from app import clock
+from app import clock, labels
+from app.audit import names
 from app.audit.access import AUDIT_VIEW
 from app.audit.models import AuditLog
+from app.auth.models import User
 from app.auth.permissions import require
 from app.exports import EXPORT_CAP, capped, xlsx_response
 from app.extensions import db
@@ -34,8 +36,9 @@ def _filtered() -> Select[Any]:
     args = request.args
     if actor := args.get("actor", "").strip():
         stmt = stmt.where(AuditLog.actor_name.contains(actor, autoescape=True))
-    if action := args.get("action", "").strip():
-        stmt = stmt.where(AuditLog.action.contains(action, autoescape=True))
+    if action := args.get("action", "").strip():  # typed in Chinese (登录) or as the code
+        stmt = stmt.where(AuditLog.action.in_(labels.codes_for("audit_action", action))
+                          | AuditLog.action.contains(action, autoescape=True))
     if object_type := args.get("object_type", "").strip():
         stmt = stmt.where(AuditLog.object_type == object_type)
     if object_id := args.get("object_id", "").strip():
@@ -55,14 +58,27 @@ def _filtered() -> Select[Any]:
 def log() -> Any:
     page = keyset_page(_filtered(), (AuditLog.id.desc(),), 50, walk_index="rowid")
     object_types = db.session.scalars(select(AuditLog.object_type).distinct().order_by(AuditLog.object_type)).all()
-    return render_template("audit/log.html", page=page, object_types=[t for t in object_types if t])
+    return render_template("audit/log.html", page=page, object_types=[t for t in object_types if t],
+                           actors=_login_actors(page.items))
+
+
+def _login_actors(rows: list[AuditLog]) -> dict[int, str]:
+    """Who logged in, for login rows written before a login's actor was its user (then shown as 匿名)."""
+    user_ids = {int(r.object_id) for r in rows if r.action == names.LOGIN and r.actor_id is None
+                and r.object_type == User.__tablename__ and r.object_id.isdigit()}
+    if not user_ids:
+        return {}
+    users = {u.id: u.name for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
+    return {r.id: users[int(r.object_id)] for r in rows if r.action == names.LOGIN and r.actor_id is None
+            and r.object_id.isdigit() and int(r.object_id) in users}
 
 
 @bp.get("/export")
 @require(AUDIT_VIEW)
 def export() -> Any:
     rows = (
-        (r.at, r.actor_name, r.action, r.object_type, r.object_id, r.summary, r.ip,
+        (r.at, r.actor_name, labels.label(r.action, "audit_action"), labels.label(r.object_type, "audit_object"),
+         r.object_id, r.summary, r.ip,
          str(r.before or ""), str(r.after or ""))
         for r in db.session.scalars(_filtered().limit(EXPORT_CAP + 1))
     )

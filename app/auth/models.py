@@ -3,53 +3,36 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app import clock
+from app import clock, labels
 from app.audit.models import Audited
 from app.database import UTCDateTime, str_enum
 from app.extensions import Base
 from app.org.models import Org
+from rules.labelled_enum import LabelledStrEnum
 
 
-class DataScope(StrEnum):
+class DataScope(LabelledStrEnum):
     """How far a role sees: its holder's own records up to the whole company (数据权限)."""
 
-    SELF = "self"
-    DEPARTMENT = "department"
-    DEPARTMENT_TREE = "department_tree"
-    BRANCH = "branch"
-    ALL = "all"
-
-    @property
-    def label(self) -> str:
-        return DATA_SCOPE_LABELS[self]
+    SELF = "self", "仅本人"
+    DEPARTMENT = "department", "本部门"
+    DEPARTMENT_TREE = "department_tree", "本部门及下级"
+    BRANCH = "branch", "本分公司"
+    ALL = "all", "全部"
 
     @property
     def rank(self) -> int:
         return list(DataScope).index(self)
 
 
-DATA_SCOPE_LABELS = {
-    DataScope.SELF: "仅本人",
-    DataScope.DEPARTMENT: "本部门",
-    DataScope.DEPARTMENT_TREE: "本部门及下级",
-    DataScope.BRANCH: "本分公司",
-    DataScope.ALL: "全部",
-}
-
-
-class UserStatus(StrEnum):
-    ACTIVE = "active"
-    LEFT = "left"
-
-    @property
-    def label(self) -> str:
-        return {"active": "在职", "left": "离职"}[self.value]
+class UserStatus(LabelledStrEnum):
+    ACTIVE = "active", "在职"
+    LEFT = "left", "离职"
 
 
 user_roles = Table(
@@ -67,6 +50,16 @@ role_permissions = Table(
 )
 
 
+class PermissionKind(LabelledStrEnum):
+    """A menu permission opens a screen; an action permission allows an operation on it."""
+
+    MENU = "menu", "菜单"
+    ACTION = "action", "操作"
+
+
+labels.register_enum("permission_kind", PermissionKind)
+
+
 class Permission(Audited, Base):
     """A menu or action permission code (权限), e.g. ``customers.view``."""
 
@@ -75,7 +68,7 @@ class Permission(Audited, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(100))
-    kind: Mapped[str] = mapped_column(String(10), default="action")  # menu | action
+    kind: Mapped[str] = mapped_column(String(10), default="action")  # a PermissionKind value
     section: Mapped[str] = mapped_column(String(50), default="")
     builtin: Mapped[bool] = mapped_column(Boolean, default=False)
     description: Mapped[str] = mapped_column(Text, default="")

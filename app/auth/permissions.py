@@ -16,10 +16,20 @@ from flask import abort, g
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app import labels
 from app.auth.models import DataScope, Permission, Role, User, role_permissions, user_roles
 from app.database import DbSession
+from app.extensions import db
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _role_names() -> dict[str, str]:
+    """Role code → role name (角色名称), as the role screen has them now."""
+    return {code: name for code, name in db.session.execute(select(Role.code, Role.name))}
+
+
+labels.register("role", _role_names)
 
 ADMIN_ROLE = "admin"
 

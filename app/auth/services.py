@@ -106,13 +106,15 @@ def authenticate(session: DbSession, username: str, password: str, ip: str, user
     if user.status != UserStatus.ACTIVE:
         raise LoginFailed("账户已停用", code="account_disabled")
     throttle.record_success(session, source)
-    user.failed_logins = 0
-    user.last_login_at = now
+    # A login is one audit row by the user who logged in: its bookkeeping on the account is no edit of it
+    # (a statement, not an attribute change the automatic diff would log as "修改 用户" by 匿名).
+    session.execute(update(User).where(User.id == user.id).values(failed_logins=0, last_login_at=now))
     token = secrets.token_urlsafe(32)
     session.add(LoginSession(user_id=user.id, token_hash=hash_token(token), ip=ip[:64],
                              user_agent=user_agent[:255], created_at=now, last_seen_at=now))
     session.flush()
-    audit.record(session, "auth.login", user, summary=f"{user.username} 登录")
+    with audit.acting_as(audit.Actor(user.id, user.name, ip)):
+        audit.record(session, "auth.login", user, summary=f"{user.username} 登录")
     return NewSession(user, token)
 
 

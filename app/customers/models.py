@@ -8,7 +8,6 @@ recycle sweep over a million customers is one indexed UPDATE rather than a join 
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -33,81 +32,51 @@ from app.extensions import Base
 from app.org.models import Org
 from rules import phones as phone_rules
 from rules.identity import IdType
+from rules.labelled_enum import LabelledStrEnum
 
 
-class CustomerType(StrEnum):
+class CustomerType(LabelledStrEnum):
     """客户类型: where a customer stands in the sales funnel."""
 
-    NEW = "new"
-    INTENT = "intent"
-    VALID = "valid"
-    INVALID = "invalid"
-    DEALT = "dealt"
-
-    @property
-    def label(self) -> str:
-        return CUSTOMER_TYPE_LABELS[self]
+    NEW = "new", "新建"
+    INTENT = "intent", "意向"
+    VALID = "valid", "有效"
+    INVALID = "invalid", "无效"
+    DEALT = "dealt", "成交"
 
 
-CUSTOMER_TYPE_LABELS = {
-    CustomerType.NEW: "新建",
-    CustomerType.INTENT: "意向",
-    CustomerType.VALID: "有效",
-    CustomerType.INVALID: "无效",
-    CustomerType.DEALT: "成交",
-}
+CUSTOMER_TYPE_LABELS = CustomerType.labels()
 
 
-class Gender(StrEnum):
-    MALE = "male"
-    FEMALE = "female"
-    UNKNOWN = "unknown"
-
-    @property
-    def label(self) -> str:
-        return {"male": "男", "female": "女", "unknown": "未知"}[self.value]
+class Gender(LabelledStrEnum):
+    MALE = "male", "男"
+    FEMALE = "female", "女"
+    UNKNOWN = "unknown", "未知"
 
 
-class Pool(StrEnum):
+class Pool(LabelledStrEnum):
     """The information pool (信息池) a customer is in; only PERSONAL has a service seat.
 
     INVALID (无效客户池) holds customers marked 无效: out of every seat's pool and cap until revived.
     """
 
-    PERSONAL = "personal"
-    DEPARTMENT = "department"
-    PUBLIC = "public"
-    CITY = "city"
-    HEAD = "head"
-    INVALID = "invalid"
-    HANDOVER = "handover"  # a leaver's customers waiting for the head to hand them over (离职待交接)
-    DELETED = "deleted"  # soft-deleted (已删除): out of every list until an admin restores it (app.customers.lifecycle)
-
-    @property
-    def label(self) -> str:
-        return POOL_LABELS[self]
+    PERSONAL = "personal", "个人信息池"
+    DEPARTMENT = "department", "部门信息池"
+    PUBLIC = "public", "公共信息池"
+    CITY = "city", "城市经理公共池"
+    HEAD = "head", "主管标红池"
+    INVALID = "invalid", "无效客户池"
+    HANDOVER = "handover", "离职待交接"  # a leaver's customers waiting for the head to hand them over (离职待交接)
+    DELETED = "deleted", "已删除"  # soft-deleted: out of every list until an admin restores it (customers.lifecycle)
 
 
-POOL_LABELS = {
-    Pool.PERSONAL: "个人信息池",
-    Pool.DEPARTMENT: "部门信息池",
-    Pool.PUBLIC: "公共信息池",
-    Pool.CITY: "城市经理公共池",
-    Pool.HEAD: "主管标红池",
-    Pool.INVALID: "无效客户池",
-    Pool.HANDOVER: "离职待交接",
-    Pool.DELETED: "已删除",
-}
+POOL_LABELS = Pool.labels()
 
 
-class AddressKind(StrEnum):
-    HOME = "home"
-    WORK = "work"
-    MAIL = "mail"
-
-    @property
-    def label(self) -> str:
-        return {"home": "住宅", "work": "单位", "mail": "通讯"}[self.value]
+class AddressKind(LabelledStrEnum):
+    HOME = "home", "住宅"
+    WORK = "work", "单位"
+    MAIL = "mail", "通讯"
 
 
 class CustomerCategory(Audited, Base):
@@ -280,18 +249,13 @@ class PhoneBlacklistMark(Base):
     user: Mapped[User] = relationship()
 
 
-class ImportStatus(StrEnum):
-    VALIDATING = "validating"
-    VALIDATED = "validated"
-    IMPORTING = "importing"
-    DONE = "done"
-    CANCELLED = "cancelled"
-    FAILED = "failed"
-
-    @property
-    def label(self) -> str:
-        return {"validating": "校验中", "validated": "待确认", "importing": "导入中", "done": "已导入",
-                "cancelled": "已放弃", "failed": "失败"}[self.value]
+class ImportStatus(LabelledStrEnum):
+    VALIDATING = "validating", "校验中"
+    VALIDATED = "validated", "待确认"
+    IMPORTING = "importing", "导入中"
+    DONE = "done", "已导入"
+    CANCELLED = "cancelled", "已放弃"
+    FAILED = "failed", "失败"
 
     @property
     def running(self) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,27 +12,18 @@ from app.auth.models import User
 from app.customers.models import Customer
 from app.database import UTCDateTime, str_enum
 from app.extensions import Base
+from rules.labelled_enum import LabelledStrEnum
 
 
-class FollowUpKind(StrEnum):
-    CALL = "call"
-    VISIT = "visit"
-    INCOMING_VISIT = "incoming_visit"
-    SALON = "salon"
-    INVITATION = "invitation"
-
-    @property
-    def label(self) -> str:
-        return FOLLOW_UP_KIND_LABELS[self]
+class FollowUpKind(LabelledStrEnum):
+    CALL = "call", "电话"
+    VISIT = "visit", "见客"
+    INCOMING_VISIT = "incoming_visit", "来访"
+    SALON = "salon", "沙龙"
+    INVITATION = "invitation", "邀约"
 
 
-FOLLOW_UP_KIND_LABELS = {
-    FollowUpKind.CALL: "电话",
-    FollowUpKind.VISIT: "见客",
-    FollowUpKind.INCOMING_VISIT: "来访",
-    FollowUpKind.SALON: "沙龙",
-    FollowUpKind.INVITATION: "邀约",
-}
+FOLLOW_UP_KIND_LABELS = FollowUpKind.labels()
 
 
 class FollowUp(Base):
@@ -63,14 +53,10 @@ class FollowUp(Base):
     user: Mapped[User] = relationship()
 
 
-class AppointmentStatus(StrEnum):
-    PENDING = "pending"
-    DONE = "done"
-    CANCELLED = "cancelled"
-
-    @property
-    def label(self) -> str:
-        return {"pending": "待办", "done": "已完成", "cancelled": "已取消"}[self.value]
+class AppointmentStatus(LabelledStrEnum):
+    PENDING = "pending", "待办"
+    DONE = "done", "已完成"
+    CANCELLED = "cancelled", "已取消"
 
 
 class Appointment(Base):

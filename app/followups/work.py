@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Select, exists, func, or_, select
@@ -18,21 +17,15 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.followups.models import Appointment, AppointmentStatus
 from app.org import scope as data_scope
 from rules import phones as phone_rules
+from rules.labelled_enum import LabelledStrEnum
 
 
-class WorkStatus(StrEnum):
-    DUE = "due"
-    VALID = "valid"
-
-    @property
-    def label(self) -> str:
-        return WORK_STATUS_LABELS[self]
+class WorkStatus(LabelledStrEnum):
+    DUE = "due", "待跟进（未跟进或预约已到）"
+    VALID = "valid", "已有效跟进"
 
 
-WORK_STATUS_LABELS = {
-    WorkStatus.DUE: "待跟进（未跟进或预约已到）",
-    WorkStatus.VALID: "已有效跟进",
-}
+WORK_STATUS_LABELS = WorkStatus.labels()
 MIN_PHONE_TAIL = 3
 
 

@@ -8,7 +8,6 @@ status stay on the account (``users``), so the data scope and 离职 work exactl
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,19 +17,16 @@ from app.audit.models import Audited
 from app.auth.models import User
 from app.database import UTCDateTime
 from app.extensions import Base
+from rules.labelled_enum import LabelledStrEnum
 
 
-class CertificateState(StrEnum):
+class CertificateState(LabelledStrEnum):
     """Where a certificate stands against today and the reminder window (到期提醒天数)."""
 
-    VALID = "valid"
-    EXPIRING = "expiring"
-    EXPIRED = "expired"
-    PERMANENT = "permanent"
-
-    @property
-    def label(self) -> str:
-        return {"valid": "有效", "expiring": "即将到期", "expired": "已过期", "permanent": "长期有效"}[self.value]
+    VALID = "valid", "有效"
+    EXPIRING = "expiring", "即将到期"
+    EXPIRED = "expired", "已过期"
+    PERMANENT = "permanent", "长期有效"
 
 
 class StaffProfile(Audited, Base):

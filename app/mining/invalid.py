@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, Select, case, func, insert, literal, null, select, update
@@ -38,6 +37,7 @@ from app.org.models import Org
 from app.pools import history
 from app.pools import services as pool_services
 from app.pools.models import ApplicationStatus, MoveReason, PoolHistory, RedFlagApplication
+from rules.labelled_enum import LabelledStrEnum
 
 NOTE_LIMIT = 200
 MAX_IDS = 1000  # per request when customers are ticked one by one; "all matching" has no limit
@@ -186,14 +186,10 @@ def markers(session: DbSession, scope: data_scope.Scope) -> list[User]:
 # --- reviving (激活) ----------------------------------------------------------------------------------
 
 
-class TargetKind(StrEnum):
-    PUBLIC = "public"
-    DEPARTMENT = "department"
-    SEAT = "seat"
-
-    @property
-    def label(self) -> str:
-        return {"public": "公共信息池", "department": "部门信息池", "seat": "坐席个人信息池"}[self.value]
+class TargetKind(LabelledStrEnum):
+    PUBLIC = "public", "公共信息池"
+    DEPARTMENT = "department", "部门信息池"
+    SEAT = "seat", "坐席个人信息池"
 
 
 @dataclass(frozen=True)

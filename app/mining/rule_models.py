@@ -9,7 +9,6 @@ goes through the one distribution engine (app/mining/distribution.py), which rec
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String
@@ -23,28 +22,21 @@ from app.database import UTCDateTime, str_enum
 from app.extensions import Base
 from app.org.models import Org
 from rules.distribution import Method
+from rules.labelled_enum import LabelledStrEnum
 
 
-class RuleKind(StrEnum):
+class RuleKind(LabelledStrEnum):
     """分配规则: whether the rule hands customers to orgs (their department pool) or to seats."""
 
-    TO_GROUPS = "to_groups"
-    TO_PEOPLE = "to_people"
-
-    @property
-    def label(self) -> str:
-        return {"to_groups": "分配到组", "to_people": "分配到人"}[self.value]
+    TO_GROUPS = "to_groups", "分配到组"
+    TO_PEOPLE = "to_people", "分配到人"
 
 
-class TimeField(StrEnum):
+class TimeField(LabelledStrEnum):
     """Which date the rule's time range reads."""
 
-    CREATED_AT = "created_at"
-    POOL_CHANGED_AT = "pool_changed_at"
-
-    @property
-    def label(self) -> str:
-        return {"created_at": "创建时间", "pool_changed_at": "入池时间"}[self.value]
+    CREATED_AT = "created_at", "创建时间"
+    POOL_CHANGED_AT = "pool_changed_at", "入池时间"
 
 
 # The pools a rule may take customers from: only unassigned ones (no seat); the city-manager pool on request.

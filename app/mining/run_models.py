@@ -7,7 +7,6 @@ it goes to — and executed later from exactly that plan, so the dry-run preview
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,37 +17,25 @@ from app.customers.models import Pool
 from app.database import UTCDateTime, str_enum
 from app.extensions import Base
 from rules.distribution import Method
+from rules.labelled_enum import LabelledStrEnum
 
 
-class RunKind(StrEnum):
+class RunKind(LabelledStrEnum):
     """What started a run."""
 
-    AUTO = "auto"
-    SEMI = "semi"
-    MANUAL = "manual"
-    RECOVERY = "recovery"
-    HANDOVER = "handover"
-    TASK = "task"
-
-    @property
-    def label(self) -> str:
-        return RUN_KIND_LABELS[self]
+    AUTO = "auto", "自动分配"
+    SEMI = "semi", "半自动分配"
+    MANUAL = "manual", "手动分配"
+    RECOVERY = "recovery", "数据回收"
+    HANDOVER = "handover", "离职交接"
+    TASK = "task", "挖掘任务分配"
 
 
-RUN_KIND_LABELS = {RunKind.AUTO: "自动分配", RunKind.SEMI: "半自动分配", RunKind.MANUAL: "手动分配",
-                   RunKind.RECOVERY: "数据回收", RunKind.HANDOVER: "离职交接", RunKind.TASK: "挖掘任务分配"}
-
-
-class RunStatus(StrEnum):
-    PREVIEWED = "previewed"
-    RUNNING = "running"
-    DONE = "done"
-    DISCARDED = "discarded"
-
-    @property
-    def label(self) -> str:
-        return {"previewed": "待执行（已预览）", "running": "执行中", "done": "已完成",
-                "discarded": "已放弃"}[self.value]
+class RunStatus(LabelledStrEnum):
+    PREVIEWED = "previewed", "待执行（已预览）"
+    RUNNING = "running", "执行中"
+    DONE = "done", "已完成"
+    DISCARDED = "discarded", "已放弃"
 
 
 class DistributionRun(Base):

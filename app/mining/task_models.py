@@ -10,7 +10,6 @@ per-person quota (每人配额); its items are assigned to seats without moving 
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -22,20 +21,17 @@ from app.customers.models import Customer
 from app.database import UTCDateTime, str_enum
 from app.extensions import Base
 from app.org.models import Org
+from rules.labelled_enum import LabelledStrEnum
 
 
-class TaskType(StrEnum):
+class TaskType(LabelledStrEnum):
     """任务类型."""
 
-    SYSTEM = "system"
-    RANDOM = "random"
-    ACTIVE = "active"
-    RESERVICE = "reservice"
-    WORK = "work"
-
-    @property
-    def label(self) -> str:
-        return TASK_TYPE_LABELS[self]
+    SYSTEM = "system", "系统分配"
+    RANDOM = "random", "随机抽取"
+    ACTIVE = "active", "主动抽取"
+    RESERVICE = "reservice", "再次服务"
+    WORK = "work", "工作任务"
 
     @property
     def is_draw(self) -> bool:
@@ -43,22 +39,17 @@ class TaskType(StrEnum):
         return self in (TaskType.RANDOM, TaskType.ACTIVE)
 
 
-TASK_TYPE_LABELS = {TaskType.SYSTEM: "系统分配", TaskType.RANDOM: "随机抽取", TaskType.ACTIVE: "主动抽取",
-                    TaskType.RESERVICE: "再次服务", TaskType.WORK: "工作任务"}
+TASK_TYPE_LABELS = TaskType.labels()
 MINING_TYPE_LABELS = {t: label for t, label in TASK_TYPE_LABELS.items() if t != TaskType.WORK}
 
 
-class TaskAction(StrEnum):
+class TaskAction(LabelledStrEnum):
     """执行内容 of a work task; the follow-up an execution records has the matching kind."""
 
-    CALL = "call"
-    VISIT = "visit"
-    CARE_CALL = "care_call"
-    QUESTIONNAIRE = "questionnaire"
-
-    @property
-    def label(self) -> str:
-        return TASK_ACTION_LABELS[self]
+    CALL = "call", "电话"
+    VISIT = "visit", "见客"
+    CARE_CALL = "care_call", "关怀电话"
+    QUESTIONNAIRE = "questionnaire", "问卷"
 
     @property
     def followup_kind(self) -> str:
@@ -66,41 +57,28 @@ class TaskAction(StrEnum):
         return "visit" if self == TaskAction.VISIT else "call"
 
 
-TASK_ACTION_LABELS = {TaskAction.CALL: "电话", TaskAction.VISIT: "见客", TaskAction.CARE_CALL: "关怀电话",
-                      TaskAction.QUESTIONNAIRE: "问卷"}
+TASK_ACTION_LABELS = TaskAction.labels()
 
 
-class SourceKind(StrEnum):
+class SourceKind(LabelledStrEnum):
     """任务来源类型."""
 
-    DYNAMIC = "dynamic"
-    FIXED = "fixed"
-
-    @property
-    def label(self) -> str:
-        return {"dynamic": "动态条件客户", "fixed": "固定选择客户"}[self.value]
+    DYNAMIC = "dynamic", "动态条件客户"
+    FIXED = "fixed", "固定选择客户"
 
 
-class TaskStatus(StrEnum):
-    DRAFT = "draft"
-    PUBLISHED = "published"
-    CLOSED = "closed"
-
-    @property
-    def label(self) -> str:
-        return {"draft": "草稿", "published": "已发布", "closed": "已关闭"}[self.value]
+class TaskStatus(LabelledStrEnum):
+    DRAFT = "draft", "草稿"
+    PUBLISHED = "published", "已发布"
+    CLOSED = "closed", "已关闭"
 
 
-class ItemStatus(StrEnum):
+class ItemStatus(LabelledStrEnum):
     """One source customer: waiting to be drawn, with a seat to execute it, or executed."""
 
-    OPEN = "open"
-    DRAWN = "drawn"
-    DONE = "done"
-
-    @property
-    def label(self) -> str:
-        return {"open": "待抽取", "drawn": "待执行", "done": "已执行"}[self.value]
+    OPEN = "open", "待抽取"
+    DRAWN = "drawn", "待执行"
+    DONE = "done", "已执行"
 
 
 DISTRIBUTION_METHODS = {"average": "平均（来源少于坐席数时随机）", "random": "随机", "weight": "权重"}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,6 +13,7 @@ from app.auth.models import User
 from app.database import UTCDateTime, str_enum
 from app.extensions import Base
 from app.org.models import Org
+from rules.labelled_enum import LabelledStrEnum
 
 
 class NoticeTemplate(Audited, Base):
@@ -30,23 +30,15 @@ class NoticeTemplate(Audited, Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, onupdate=clock.now)
 
 
-class NoticeLevel(StrEnum):
-    NORMAL = "normal"
-    URGENT = "urgent"  # pops up on the next page load until acknowledged
-
-    @property
-    def label(self) -> str:
-        return {"normal": "普通", "urgent": "紧急"}[self.value]
+class NoticeLevel(LabelledStrEnum):
+    NORMAL = "normal", "普通"
+    URGENT = "urgent", "紧急"  # pops up on the next page load until acknowledged
 
 
-class Audience(StrEnum):
-    ALL = "all"
-    ORG = "org"  # the org and every org below it
-    USERS = "users"
-
-    @property
-    def label(self) -> str:
-        return {"all": "全体员工", "org": "指定组织（含下级）", "users": "指定人员"}[self.value]
+class Audience(LabelledStrEnum):
+    ALL = "all", "全体员工"
+    ORG = "org", "指定组织（含下级）"  # the org and every org below it
+    USERS = "users", "指定人员"
 
 
 class Notice(Audited, Base):

@@ -20,7 +20,7 @@ from app.hr import attendance
 from app.oa.applications import LEAVE_TYPES, PROCESS_KEY, type_label
 from app.oa.models import Application, ApplicationHop, ApplicationStatus, HandleResult
 from app.signals import instance_cancelled
-from app.workflow import subjects
+from app.workflow import subjects, views
 from app.workflow.operations import OperationContext, operation
 
 
@@ -135,3 +135,6 @@ def _summary(session: DbSession, ident: str) -> subjects.Subject | None:
 
 
 subjects.register("oa_application", _summary)
+# A segment ends at the 50th hop only because of the engine's task-tree depth: the applicant's diagram shows
+# their application's route, not the hand-over to the next segment (bpmn/oa_application.bpmn).
+views.hide_in_diagrams(PROCESS_KEY, ["next_segment", "continued", "f_next_segment", "f_continued"])

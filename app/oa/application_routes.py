@@ -23,7 +23,7 @@ from app.oa.access import APPLY, HANDLE, MONITOR
 from app.oa.models import Application, ApplicationStatus
 from app.org import scope as data_scope
 from app.org.scope import Scope
-from app.workflow import views
+from app.workflow import subjects, views
 from app.workflow.models import ProcessInstance
 from forms.base import first_error
 from forms.oa import ApplicationForm, AttachmentForm
@@ -41,6 +41,16 @@ def _monitor_scope() -> Scope | None:
 
 def _load(application_id: int) -> Application:
     return services.get_visible(db.session, current_user, application_id, _monitor_scope())
+
+
+def _openable(application_id: int) -> Application:
+    """The application as its detail page would open it for the current user (task and history links)."""
+    if not any(can(code) for code in VIEWERS):
+        raise NotFound("申请不存在")
+    return _load(application_id)
+
+
+subjects.opens_with("oa_application", _openable)
 
 
 # --- forms ---------------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ branches (网点) and offline activities (活动)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -23,40 +22,42 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app import clock
+from app import clock, labels
 from app.audit.models import Audited
 from app.auth.models import User
 from app.database import UTCDateTime, str_enum
 from app.extensions import Base
 from app.org.models import Org
+from rules.labelled_enum import LabelledStrEnum
 
 # --- applications (申请) ------------------------------------------------------------------------------
 
 
-class ApplicationStatus(StrEnum):
-    DRAFT = "draft"  # editable by the applicant
-    PROCESSING = "processing"  # submitted: immutable, with a handler
-    COMPLETED = "completed"  # 处理完成
-    CANCELLED = "cancelled"  # its process was cancelled in 流程监控
-
-    @property
-    def label(self) -> str:
-        return {"draft": "草稿", "processing": "处理中", "completed": "已完成", "cancelled": "已取消"}[self.value]
+class ApplicationStatus(LabelledStrEnum):
+    DRAFT = "draft", "草稿"  # editable by the applicant
+    PROCESSING = "processing", "处理中"  # submitted: immutable, with a handler
+    COMPLETED = "completed", "已完成"  # 处理完成
+    CANCELLED = "cancelled", "已取消"  # its process was cancelled in 流程监控
 
 
-class HandleResult(StrEnum):
+class HopAction(LabelledStrEnum):
+    """How a handler ended their hop of an OA application."""
+
+    OPEN = "", "待处理"
+    COMPLETE = "complete", "处理完成"
+    FORWARD = "forward", "向下流转"
+
+
+class HandleResult(LabelledStrEnum):
     """What a handler concluded (处理结果); the last one of a completed application is its result."""
 
-    APPROVE = "approve"
-    REJECT = "reject"
-    NOTED = "noted"
-
-    @property
-    def label(self) -> str:
-        return RESULT_LABELS[self.value]
+    APPROVE = "approve", "同意"
+    REJECT = "reject", "不同意"
+    NOTED = "noted", "已阅"
 
 
-RESULT_LABELS = {"approve": "同意", "reject": "不同意", "noted": "已阅"}
+RESULT_LABELS: dict[str, str] = {result.value: result.label for result in HandleResult}  # results stored as text
+labels.register_enum("handle_result", HandleResult)
 
 
 class Application(Audited, Base):
@@ -114,7 +115,7 @@ class ApplicationHop(Base):
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # differs when delegated (委派)
     handling: Mapped[str] = mapped_column(Text, default="")  # 处理内容
     result: Mapped[str] = mapped_column(String(20), default="")  # HandleResult
-    action: Mapped[str] = mapped_column(String(20), default="")  # complete | forward; "" while open
+    action: Mapped[str] = mapped_column(String(20), default="")  # a HopAction value
 
     application: Mapped[Application] = relationship(back_populates="hops")
     handler: Mapped[User] = relationship(foreign_keys=[handler_id])
@@ -126,7 +127,7 @@ class ApplicationHop(Base):
 
     @property
     def action_label(self) -> str:
-        return {"complete": "处理完成", "forward": "向下流转"}.get(self.action, "待处理")
+        return HopAction(self.action).label
 
 
 class ApplicationAttachment(Base):
@@ -150,23 +151,15 @@ class ApplicationAttachment(Base):
 # --- work calendar (行事历) --------------------------------------------------------------------------
 
 
-class CalendarKind(StrEnum):
-    PLAN = "plan"
-    REPORT = "report"
-
-    @property
-    def label(self) -> str:
-        return {"plan": "计划", "report": "汇报"}[self.value]
+class CalendarKind(LabelledStrEnum):
+    PLAN = "plan", "计划"
+    REPORT = "report", "汇报"
 
 
-class CalendarPeriod(StrEnum):
-    DAY = "day"
-    WEEK = "week"
-    MONTH = "month"
-
-    @property
-    def label(self) -> str:
-        return {"day": "日", "week": "周", "month": "月"}[self.value]
+class CalendarPeriod(LabelledStrEnum):
+    DAY = "day", "日"
+    WEEK = "week", "周"
+    MONTH = "month", "月"
 
 
 class CalendarEntry(Base):
@@ -192,14 +185,10 @@ class CalendarEntry(Base):
 # --- to-dos (待办事项) and minutes (纪要) --------------------------------------------------------------
 
 
-class TodoUrgency(StrEnum):
-    URGENT = "urgent"
-    IMPORTANT = "important"
-    NORMAL = "normal"
-
-    @property
-    def label(self) -> str:
-        return {"urgent": "紧急", "important": "重要", "normal": "一般"}[self.value]
+class TodoUrgency(LabelledStrEnum):
+    URGENT = "urgent", "紧急"
+    IMPORTANT = "important", "重要"
+    NORMAL = "normal", "一般"
 
     @property
     def rank(self) -> int:
@@ -284,14 +273,10 @@ class Branch(Audited, Base):
     org: Mapped[Org | None] = relationship()
 
 
-class ActivityStatus(StrEnum):
-    PLANNED = "planned"
-    FINISHED = "finished"
-    CANCELLED = "cancelled"
-
-    @property
-    def label(self) -> str:
-        return {"planned": "筹备中", "finished": "已结束", "cancelled": "已取消"}[self.value]
+class ActivityStatus(LabelledStrEnum):
+    PLANNED = "planned", "筹备中"
+    FINISHED = "finished", "已结束"
+    CANCELLED = "cancelled", "已取消"
 
 
 class Activity(Audited, Base):
@@ -319,15 +304,11 @@ class Activity(Audited, Base):
     invitees: Mapped[list[ActivityInvitee]] = relationship(back_populates="activity", order_by="ActivityInvitee.id")
 
 
-class InviteeStatus(StrEnum):
-    INVITED = "invited"
-    CONFIRMED = "confirmed"
-    ATTENDED = "attended"
-    ABSENT = "absent"
-
-    @property
-    def label(self) -> str:
-        return {"invited": "已邀约", "confirmed": "已确认", "attended": "已到场", "absent": "未到场"}[self.value]
+class InviteeStatus(LabelledStrEnum):
+    INVITED = "invited", "已邀约"
+    CONFIRMED = "confirmed", "已确认"
+    ATTENDED = "attended", "已到场"
+    ABSENT = "absent", "未到场"
 
 
 class ActivityInvitee(Base):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,29 +11,21 @@ from app import clock
 from app.audit.models import Audited
 from app.database import UTCDateTime, str_enum
 from app.extensions import Base
+from rules.labelled_enum import LabelledStrEnum
 
 
-class OrgKind(StrEnum):
-    COMPANY = "company"
-    BRANCH = "branch"
-    DEPARTMENT = "department"
-    GROUP = "group"
-
-    @property
-    def label(self) -> str:
-        return ORG_KIND_LABELS[self]
+class OrgKind(LabelledStrEnum):
+    COMPANY = "company", "公司"
+    BRANCH = "branch", "分公司"
+    DEPARTMENT = "department", "部门"
+    GROUP = "group", "小组"
 
     @property
     def rank(self) -> int:
         return list(OrgKind).index(self)
 
 
-ORG_KIND_LABELS = {
-    OrgKind.COMPANY: "公司",
-    OrgKind.BRANCH: "分公司",
-    OrgKind.DEPARTMENT: "部门",
-    OrgKind.GROUP: "小组",
-}
+ORG_KIND_LABELS = OrgKind.labels()
 
 
 class Org(Audited, Base):

@@ -11,28 +11,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from enum import StrEnum
 
 from app import clock
 from app.errors import ValidationFailed
 from app.plans import periods
 from app.plans.periods import PeriodKind
+from rules.labelled_enum import LabelledStrEnum
 
 MAX_RANGE_DAYS = 732  # two years: longer ranges are reports, not screens
 
 
-class Grain(StrEnum):
-    DAY = "day"
-    WEEK = "week"
-    MONTH = "month"
-    RANGE = "range"
-
-    @property
-    def label(self) -> str:
-        return GRAIN_LABELS[self]
+class Grain(LabelledStrEnum):
+    DAY = "day", "按日"
+    WEEK = "week", "按周"
+    MONTH = "month", "按月"
+    RANGE = "range", "自定义区间"
 
 
-GRAIN_LABELS = {Grain.DAY: "按日", Grain.WEEK: "按周", Grain.MONTH: "按月", Grain.RANGE: "自定义区间"}
+GRAIN_LABELS = Grain.labels()
 FORMATS = {Grain.DAY: "日期格式应为 YYYY-MM-DD", Grain.WEEK: "周的格式应为 YYYY-Www（如 2026-W25）",
            Grain.MONTH: "月份格式应为 YYYY-MM"}
 

@@ -8,7 +8,6 @@ target; the children's targets per metric never add up to more than the parent's
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -21,15 +20,12 @@ from app.extensions import Base
 from app.org.models import Org
 from app.plans.periods import PeriodKind, label
 from app.quotas.metrics import Metric
+from rules.labelled_enum import LabelledStrEnum
 
 
-class PlanStatus(StrEnum):
-    DRAFT = "draft"
-    PUBLISHED = "published"
-
-    @property
-    def label(self) -> str:
-        return {"draft": "草稿", "published": "已下达"}[self.value]
+class PlanStatus(LabelledStrEnum):
+    DRAFT = "draft", "草稿"
+    PUBLISHED = "published", "已下达"
 
 
 class Plan(Audited, Base):

@@ -11,19 +11,16 @@ import calendar
 import re
 from collections.abc import Collection
 from datetime import date, timedelta
-from enum import StrEnum
+
+from rules.labelled_enum import LabelledStrEnum
 
 
-class PeriodKind(StrEnum):
+class PeriodKind(LabelledStrEnum):
     """计划类型: the period a plan covers."""
 
-    MONTH = "month"
-    WEEK = "week"
-    DAY = "day"
-
-    @property
-    def label(self) -> str:
-        return {"month": "月计划", "week": "周计划", "day": "日计划"}[self.value]
+    MONTH = "month", "月计划"
+    WEEK = "week", "周计划"
+    DAY = "day", "日计划"
 
     @property
     def rank(self) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String
@@ -14,16 +13,13 @@ from app.auth.models import User
 from app.database import UTCDateTime, str_enum
 from app.extensions import Base
 from app.org.models import Org
+from rules.labelled_enum import LabelledStrEnum
 
 
-class HandoverStatus(StrEnum):
-    PENDING = "pending"  # customers still wait in 离职待交接 (some may already be handed over)
-    DONE = "done"  # every customer handed to a successor
-    EXPIRED = "expired"  # the deadline passed: what was left went to the city-manager pool
-
-    @property
-    def label(self) -> str:
-        return {"pending": "待交接", "done": "已交接", "expired": "逾期转城市经理池"}[self.value]
+class HandoverStatus(LabelledStrEnum):
+    PENDING = "pending", "待交接"  # customers still wait in 离职待交接 (some may already be handed over)
+    DONE = "done", "已交接"  # every customer handed to a successor
+    EXPIRED = "expired", "逾期转城市经理池"  # the deadline passed: what was left went to the city-manager pool
 
 
 class Handover(Base):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,69 +12,42 @@ from app.auth.models import User
 from app.customers.models import Customer, Pool
 from app.database import UTCDateTime, str_enum
 from app.extensions import Base
+from rules.labelled_enum import LabelledStrEnum
 
 
-class MoveReason(StrEnum):
+class MoveReason(LabelledStrEnum):
     """Why a customer changed pool: a person's action or a recycle rule (回收规则)."""
 
-    CREATE = "create"
-    IMPORT = "import"
-    EXTRACT = "extract"
-    ASSIGN = "assign"
-    RELEASE = "release"
-    TO_DEPARTMENT = "to_department"
-    RECYCLE_NO_CALL = "recycle_no_call"
-    RECYCLE_MAX_FOLLOWUPS = "recycle_max_followups"
-    RECYCLE_FEW_FOLLOWUPS = "recycle_few_followups"
-    RED_FLAG = "red_flag"
-    RED_FLAG_RETURN = "red_flag_return"
-    USER_LEFT = "user_left"
-    MERGE = "merge"
-    DISTRIBUTE = "distribute"
-    INVALID = "invalid"
-    REVIVE = "revive"
-    HANDOVER = "handover"
-    HANDOVER_OVERDUE = "handover_overdue"
-    TRANSFER = "transfer"
-    RECOVERY = "recovery"
-    MINING_TASK = "mining_task"
-    DELETE = "delete"
-    RESTORE = "restore"
-
-    @property
-    def label(self) -> str:
-        return MOVE_REASON_LABELS[self]
+    CREATE = "create", "新建客户"
+    IMPORT = "import", "导入"
+    EXTRACT = "extract", "从公共池提取"
+    ASSIGN = "assign", "分配"
+    RELEASE = "release", "放入公共池"
+    TO_DEPARTMENT = "to_department", "退回部门池"
+    RECYCLE_NO_CALL = "recycle_no_call", "回收规则：期限内无有效电话跟进"
+    RECYCLE_MAX_FOLLOWUPS = "recycle_max_followups", "回收规则：跟进次数达到上限"
+    RECYCLE_FEW_FOLLOWUPS = "recycle_few_followups", "回收规则：期限内跟进次数不足"
+    RED_FLAG = "red_flag", "标红未处理，转主管"
+    RED_FLAG_RETURN = "red_flag_return", "标红客户返还坐席"
+    USER_LEFT = "user_left", "员工离职交接"
+    MERGE = "merge", "客户合并"
+    DISTRIBUTE = "distribute", "数据挖掘分配"
+    INVALID = "invalid", "标记无效"
+    REVIVE = "revive", "无效客户激活"
+    HANDOVER = "handover", "离职交接给继任坐席"
+    HANDOVER_OVERDUE = "handover_overdue", "离职逾期未交接，转城市经理池"
+    TRANSFER = "transfer", "客户转移"
+    RECOVERY = "recovery", "客户数据回收"
+    MINING_TASK = "mining_task", "数据挖掘任务"
+    DELETE = "delete", "删除客户"
+    RESTORE = "restore", "恢复已删除的客户"
 
     @property
     def is_rule(self) -> bool:
         return self in RULE_REASONS
 
 
-MOVE_REASON_LABELS = {
-    MoveReason.CREATE: "新建客户",
-    MoveReason.IMPORT: "导入",
-    MoveReason.EXTRACT: "从公共池提取",
-    MoveReason.ASSIGN: "分配",
-    MoveReason.RELEASE: "放入公共池",
-    MoveReason.TO_DEPARTMENT: "退回部门池",
-    MoveReason.RECYCLE_NO_CALL: "回收规则：期限内无有效电话跟进",
-    MoveReason.RECYCLE_MAX_FOLLOWUPS: "回收规则：跟进次数达到上限",
-    MoveReason.RECYCLE_FEW_FOLLOWUPS: "回收规则：期限内跟进次数不足",
-    MoveReason.RED_FLAG: "标红未处理，转主管",
-    MoveReason.RED_FLAG_RETURN: "标红客户返还坐席",
-    MoveReason.USER_LEFT: "员工离职交接",
-    MoveReason.MERGE: "客户合并",
-    MoveReason.DISTRIBUTE: "数据挖掘分配",
-    MoveReason.INVALID: "标记无效",
-    MoveReason.REVIVE: "无效客户激活",
-    MoveReason.HANDOVER: "离职交接给继任坐席",
-    MoveReason.HANDOVER_OVERDUE: "离职逾期未交接，转城市经理池",
-    MoveReason.TRANSFER: "客户转移",
-    MoveReason.RECOVERY: "客户数据回收",
-    MoveReason.MINING_TASK: "数据挖掘任务",
-    MoveReason.DELETE: "删除客户",
-    MoveReason.RESTORE: "恢复已删除的客户",
-}
+MOVE_REASON_LABELS = MoveReason.labels()
 RULE_REASONS = frozenset({MoveReason.RECYCLE_NO_CALL, MoveReason.RECYCLE_MAX_FOLLOWUPS,
                           MoveReason.RECYCLE_FEW_FOLLOWUPS, MoveReason.RED_FLAG})
 
@@ -118,14 +90,10 @@ class PoolHistory(Base):
                                               viewonly=True)
 
 
-class ApplicationStatus(StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-
-    @property
-    def label(self) -> str:
-        return {"pending": "待处理", "approved": "已返还", "rejected": "已驳回"}[self.value]
+class ApplicationStatus(LabelledStrEnum):
+    PENDING = "pending", "待处理"
+    APPROVED = "approved", "已返还"
+    REJECTED = "rejected", "已驳回"
 
 
 class RedFlagApplication(Base):

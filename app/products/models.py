@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 
 from sqlalchemy import Date, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -16,6 +15,7 @@ from app.database import UTCDateTime, str_enum
 from app.extensions import Base
 from app.org.models import Org
 from app.workflow.models import ProcessInstance
+from rules.labelled_enum import LabelledStrEnum
 
 MONEY = Numeric(18, 2)
 RATE = Numeric(8, 4)  # a percentage: 6.5000 means 6.5 % a year
@@ -45,29 +45,15 @@ class ProjectCategory(Audited, Base):
         return f"<ProjectCategory {self.id} {self.name}>"
 
 
-class ProjectStage(StrEnum):
+class ProjectStage(LabelledStrEnum):
     """Where a project is in its lifecycle (理财项目阶段); set only by the project_lifecycle diagram."""
 
-    PREPARING = "preparing"
-    RAISING = "raising"
-    RAISED = "raised"
-    FAILED = "failed"
-    INCOME = "income"
-    COMPLETED = "completed"
-
-    @property
-    def label(self) -> str:
-        return STAGE_LABELS[self]
-
-
-STAGE_LABELS = {
-    ProjectStage.PREPARING: "调研筹备",
-    ProjectStage.RAISING: "资金募集",
-    ProjectStage.RAISED: "募集成功",
-    ProjectStage.FAILED: "募集失败",
-    ProjectStage.INCOME: "收益阶段",
-    ProjectStage.COMPLETED: "项目完成",
-}
+    PREPARING = "preparing", "调研筹备"
+    RAISING = "raising", "资金募集"
+    RAISED = "raised", "募集成功"
+    FAILED = "failed", "募集失败"
+    INCOME = "income", "收益阶段"
+    COMPLETED = "completed", "项目完成"
 
 
 class Project(Audited, Base):

@@ -24,6 +24,7 @@ from app.products.access import INTEREST_SCHEDULE, PROJECT_MANAGE, PROJECT_VIEW,
 from app.products.models import Project, ProjectStage
 from app.products.services import ProjectData, ProjectFilters
 from app.trades.raising import raise_figures
+from app.workflow import subjects as workflow_subjects
 from app.workflow import views as workflow_views
 from forms.base import all_errors, first_error
 from forms.products import ProjectForm, StageActionForm
@@ -76,6 +77,16 @@ def _load(project_id: int, permission: str = PROJECT_VIEW) -> Project:
     return services.get_project(db.session, project_id, _scope(permission))
 
 
+def _openable(project_id: int) -> Project:
+    """The project as its detail page would open it for the current user (task and history links)."""
+    if not can(PROJECT_VIEW):
+        raise NotFound("项目不存在")
+    return _load(project_id)
+
+
+workflow_subjects.opens_with("project", _openable)
+
+
 def _detail(project: Project, stage_form: StageActionForm | None = None, status: int = 200) -> Any:
     task, outcomes = lifecycle.actions(db.session, project, current_user)
     instance = project.lifecycle_instance
@@ -85,7 +96,6 @@ def _detail(project: Project, stage_form: StageActionForm | None = None, status:
         risks=dict(dictionaries.choices(db.session, RISK_LEVEL)),
         schedules=dict(dictionaries.choices(db.session, INTEREST_SCHEDULE)),
         history=workflow_views.history(db.session, instance.id) if instance else [],
-        event_labels=workflow_views.EVENT_LABELS,
         diagram_url=url_for("projects.diagram", project_id=project.id) if instance else "",
         can_manage=can(PROJECT_MANAGE) and data_scope.covers(db.session, _scope(PROJECT_MANAGE), project.org_id),
     ), status

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -28,25 +27,21 @@ from app.quotas import facts
 from app.quotas.access import CALENDAR_VIEW
 from app.quotas.metrics import METRIC_LABELS, METRICS, Metric
 from app.quotas.services import quota_book
+from rules.labelled_enum import LabelledStrEnum
 
 MAX_RANGE_DAYS = 92  # a FullCalendar month view asks for six weeks; a quarter is the most any screen needs
 
 
-class DayStatus(StrEnum):
-    COMPLETE = "complete"
-    INCOMPLETE = "incomplete"
-    IN_PROGRESS = "in_progress"
-    EXCUSED = "excused"
-    FUTURE = "future"
-    NO_QUOTA = "no_quota"
-
-    @property
-    def label(self) -> str:
-        return STATUS_LABELS[self]
+class DayStatus(LabelledStrEnum):
+    COMPLETE = "complete", "已完成"
+    INCOMPLETE = "incomplete", "未完成"
+    IN_PROGRESS = "in_progress", "进行中"
+    EXCUSED = "excused", "视为完成"
+    FUTURE = "future", "未开始"
+    NO_QUOTA = "no_quota", "无配额"
 
 
-STATUS_LABELS = {DayStatus.COMPLETE: "已完成", DayStatus.INCOMPLETE: "未完成", DayStatus.IN_PROGRESS: "进行中",
-                 DayStatus.EXCUSED: "视为完成", DayStatus.FUTURE: "未开始", DayStatus.NO_QUOTA: "无配额"}
+STATUS_LABELS = DayStatus.labels()
 
 
 @dataclass(slots=True)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
-from app import clock
+from app import clock, labels
 from app.audit.models import Audited
 from app.auth.models import User
 from app.customers.models import Customer
@@ -18,40 +17,26 @@ from app.extensions import Base
 from app.org.models import Org
 from app.products.models import MONEY, RATE, Project
 from app.workflow.models import ProcessInstance
+from rules.labelled_enum import LabelledStrEnum
 
 
-class TradeStatus(StrEnum):
+class TradeStatus(LabelledStrEnum):
     """Where a trade stands. The review steps are set by trade_review.bpmn's service tasks; income
     records, interest and settlement by the services of this domain."""
 
-    FINANCE_AUDIT = "finance_audit"
-    VERIFICATION = "verification"
-    PERSONAL_CONTRACT = "personal_contract"
-    AWAITING_RAISE = "awaiting_raise"
-    COLLECTIVE_CONTRACT = "collective_contract"
-    RETURNED = "returned"
-    INCOME = "income"
-    SETTLED = "settled"
-    REFUNDED = "refunded"
-    FAILED = "failed"
-
-    @property
-    def label(self) -> str:
-        return STATUS_LABELS[self]
+    FINANCE_AUDIT = "finance_audit", "交易财务审核"
+    VERIFICATION = "verification", "交易核对"
+    PERSONAL_CONTRACT = "personal_contract", "确认个人合同"
+    AWAITING_RAISE = "awaiting_raise", "等待募集成功"
+    COLLECTIVE_CONTRACT = "collective_contract", "确认集体合同"
+    RETURNED = "returned", "已退回待修订"
+    INCOME = "income", "收益阶段"
+    SETTLED = "settled", "已清算"
+    REFUNDED = "refunded", "已退款"
+    FAILED = "failed", "认购交易失败"
 
 
-STATUS_LABELS = {
-    TradeStatus.FINANCE_AUDIT: "交易财务审核",
-    TradeStatus.VERIFICATION: "交易核对",
-    TradeStatus.PERSONAL_CONTRACT: "确认个人合同",
-    TradeStatus.AWAITING_RAISE: "等待募集成功",
-    TradeStatus.COLLECTIVE_CONTRACT: "确认集体合同",
-    TradeStatus.RETURNED: "已退回待修订",
-    TradeStatus.INCOME: "收益阶段",
-    TradeStatus.SETTLED: "已清算",
-    TradeStatus.REFUNDED: "已退款",
-    TradeStatus.FAILED: "认购交易失败",
-}
+STATUS_LABELS = TradeStatus.labels()
 # Steps of the review chain, in order (the monitor's columns, the queue screens).
 REVIEW_STEPS = (TradeStatus.FINANCE_AUDIT, TradeStatus.VERIFICATION, TradeStatus.PERSONAL_CONTRACT,
                 TradeStatus.AWAITING_RAISE, TradeStatus.COLLECTIVE_CONTRACT)
@@ -116,13 +101,20 @@ class Trade(Audited, Base):
         return f"<Trade {self.id} {self.trade_no} {self.status}>"
 
 
-class IncomeStatus(StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
+class IncomeStatus(LabelledStrEnum):
+    DRAFT = "draft", "草稿"
+    SUBMITTED = "submitted", "已提交"
 
-    @property
-    def label(self) -> str:
-        return {"draft": "草稿", "submitted": "已提交"}[self.value]
+
+class IncomeSource(LabelledStrEnum):
+    """Where an income record came from: typed in, or written by an interest run or a settlement."""
+
+    MANUAL = "manual", "手工"
+    INTEREST = "interest", "付息"
+    SETTLEMENT = "settlement", "清算"
+
+
+labels.register_enum("income_source", IncomeSource)
 
 
 class TradeIncome(Audited, Base):
@@ -136,7 +128,7 @@ class TradeIncome(Audited, Base):
     income_date: Mapped[date] = mapped_column(Date)
     amount: Mapped[Decimal] = mapped_column(MONEY)
     remark: Mapped[str] = mapped_column(Text, default="")
-    source: Mapped[str] = mapped_column(String(20), default="manual")  # manual | interest | settlement
+    source: Mapped[str] = mapped_column(String(20), default="manual")  # an IncomeSource value
     status: Mapped[IncomeStatus] = mapped_column(str_enum(IncomeStatus), default=IncomeStatus.DRAFT)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
@@ -147,14 +139,10 @@ class TradeIncome(Audited, Base):
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
 
 
-class PayoutStatus(StrEnum):
-    DRAFT = "draft"  # computed, waiting for a second finance user to review and post
-    POSTED = "posted"
-    CANCELLED = "cancelled"
-
-    @property
-    def label(self) -> str:
-        return {"draft": "待复核", "posted": "已入账", "cancelled": "已作废"}[self.value]
+class PayoutStatus(LabelledStrEnum):
+    DRAFT = "draft", "待复核"  # computed, waiting for a second finance user to review and post
+    POSTED = "posted", "已入账"
+    CANCELLED = "cancelled", "已作废"
 
 
 class Payout:

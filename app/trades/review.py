@@ -212,7 +212,8 @@ def _summarise(session: DbSession, ident: str) -> Subject | None:
     ]
     if trade.status_reason:
         fields.append(("原因", trade.status_reason))
-    return Subject(f"交易 {trade.trade_no}", url_for("trades.detail", trade_id=trade.id), fields)
+    return Subject(f"交易 {trade.trade_no} {trade.customer.name} · {trade.project.name}",
+                   url_for("trades.detail", trade_id=trade.id), fields)
 
 
 subjects.register("trade", _summarise)

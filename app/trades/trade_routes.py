@@ -26,6 +26,7 @@ from app.trades.incomes import income_query
 from app.trades.models import STATUS_LABELS, Trade, TradeStatus
 from app.trades.raising import raise_figures
 from app.trades.services import TradeFilters, TradeInput
+from app.workflow import subjects as workflow_subjects
 from app.workflow import views as workflow_views
 from forms.base import all_errors
 from forms.trades import TradeForm
@@ -159,6 +160,9 @@ def load_viewable(trade_id: int) -> Trade:
     return services.get_trade(db.session, trade_id, scope)
 
 
+workflow_subjects.opens_with("trade", load_viewable)
+
+
 @bp.get("/<int:trade_id>")
 @require(*TRADE_VIEWERS)
 def detail(trade_id: int) -> Any:
@@ -170,7 +174,7 @@ def detail(trade_id: int) -> Any:
     scope = services.viewing_scope(db.session, current_user, current_permissions())
     incomes = list(db.session.scalars(income_query(db.session, scope, trade_id=trade.id)))
     return render_template("trades/detail.html", trade=trade, task=task, instance=instance, rounds=history,
-                           event_labels=workflow_views.EVENT_LABELS, incomes=incomes,
+                           incomes=incomes,
                            kinds=dict(dictionaries.choices(db.session, INCOME_KIND)),
                            accrual_start=payouts.accrual_start(trade) if trade.status == TradeStatus.INCOME else None,
                            diagram_url=url_for("trades.diagram", trade_id=trade.id) if instance else "")

@@ -4,7 +4,6 @@ message subscriptions."""
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -14,29 +13,21 @@ from app import clock
 from app.auth.models import User
 from app.database import UTCDateTime, str_enum
 from app.extensions import Base
+from rules.labelled_enum import LabelledStrEnum
 
 
-class InstanceStatus(StrEnum):
-    RUNNING = "running"  # has READY human tasks
-    WAITING = "waiting"  # waits for a timer or a message only
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
-    ERROR = "error"  # an incident: a script, condition or service call failed
-
-    @property
-    def label(self) -> str:
-        return {"running": "进行中", "waiting": "等待中", "completed": "已完成", "cancelled": "已取消",
-                "error": "异常"}[self.value]
+class InstanceStatus(LabelledStrEnum):
+    RUNNING = "running", "进行中"  # has READY human tasks
+    WAITING = "waiting", "等待中"  # waits for a timer or a message only
+    COMPLETED = "completed", "已完成"
+    CANCELLED = "cancelled", "已取消"
+    ERROR = "error", "异常"  # an incident: a script, condition or service call failed
 
 
-class TaskStatus(StrEnum):
-    OPEN = "open"
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"  # withdrawn by the engine (boundary timer, instance cancelled, migration)
-
-    @property
-    def label(self) -> str:
-        return {"open": "待处理", "completed": "已完成", "cancelled": "已撤销"}[self.value]
+class TaskStatus(LabelledStrEnum):
+    OPEN = "open", "待处理"
+    COMPLETED = "completed", "已完成"
+    CANCELLED = "cancelled", "已撤销"  # withdrawn by the engine (boundary timer, instance cancelled, migration)
 
 
 class ProcessModel(Base):

@@ -16,7 +16,7 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.inputs import enum_arg
 from app.pagination import keyset_page
-from app.workflow import gateway, migration, views
+from app.workflow import gateway, migration, subjects, views
 from app.workflow.access import INBOX, MANAGE, MONITOR
 from app.workflow.models import InstanceStatus, MessageLog, ProcessInstance, ProcessModel, TaskStatus, WorkflowTask
 
@@ -67,7 +67,8 @@ def monitor() -> Any:
                                             .group_by(ProcessInstance.status)).all())
     unmatched = db.session.scalar(select(func.count()).select_from(MessageLog).where(MessageLog.matched.is_(False)))
     return render_template("workflow/monitor.html", page=page, keys=keys, statuses=list(InstanceStatus),
-                           status_counts=status_counts, unmatched=unmatched)
+                           status_counts=status_counts, unmatched=unmatched,
+                           subjects=subjects.for_keys(db.session, [i.business_key for i in page.items]))
 
 
 def _instance_for_view(instance_id: int) -> ProcessInstance:
@@ -102,9 +103,9 @@ def instance(instance_id: int) -> Any:
                                .order_by(ProcessModel.version.desc())).all()
     checks = [(target, migration.check(item, target)) for target in newer] if item.status in LIVE else []
     return render_template("workflow/instance.html", instance=item, tasks=tasks, data=data, newer=newer,
-                           history=views.history(db.session, item.id), event_labels=views.EVENT_LABELS,
+                           history=views.history(db.session, item.id),
                            diagram_url=views.diagram_url(item), open_status=TaskStatus.OPEN,
-                           checks=checks)
+                           checks=checks, subject=subjects.for_user(db.session, item.business_key))
 
 
 @bp.post("/instances/<int:instance_id>/cancel")

@@ -1,15 +1,19 @@
 """What a task is about: each domain registers how to summarise its business objects by key prefix.
 
 ``register("trade", summarise)`` where ``summarise(session, "42")`` returns a :class:`Subject` (or
-None) for business key ``trade:42``. The task page shows it above the form.
+None) for business key ``trade:42``. The task page shows it above the form; the inbox, the monitor and the
+instance page show its title instead of the key. ``opens_with("trade", load)`` says how the current user
+opens the object (``load(42)`` raises NotFound/Forbidden when out of their data scope): the title links to
+the object only for a user who may open it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 
 from app.database import DbSession
+from app.errors import Forbidden, NotFound
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,7 @@ class Subject:
 
 Summariser = Callable[[DbSession, str], Subject | None]
 _summarisers: dict[str, Summariser] = {}
+_openers: dict[str, Callable[[int], object]] = {}
 
 
 def register(prefix: str, summariser: Summariser) -> None:
@@ -31,6 +36,33 @@ def summarise(session: DbSession, business_key: str) -> Subject | None:
     prefix, _, ident = business_key.partition(":")
     summariser = _summarisers.get(prefix)
     return summariser(session, ident) if summariser and ident else None
+
+
+def opens_with(prefix: str, load: Callable[[int], object]) -> None:
+    """Declare how the current user opens a ``prefix`` object: ``load(id)`` refuses (NotFound, Forbidden) if not."""
+    _openers[prefix] = load
+
+
+def for_user(session: DbSession, business_key: str) -> Subject | None:
+    """The subject of a business key for the current user: its link kept only if they may open the object."""
+    subject = summarise(session, business_key)
+    if subject is None or not subject.url:
+        return subject
+    prefix, _, ident = business_key.partition(":")
+    load = _openers.get(prefix)
+    try:
+        if load is None or not ident.isdigit():
+            raise NotFound("")
+        load(int(ident))
+    except (NotFound, Forbidden):
+        return replace(subject, url="")
+    return subject
+
+
+def for_keys(session: DbSession, business_keys: Iterable[str]) -> dict[str, Subject]:
+    """Subjects (as :func:`for_user`) of several business keys at once, for lists; keys without one are left out."""
+    found = {key: for_user(session, key) for key in set(business_keys) if key}
+    return {key: subject for key, subject in found.items() if subject is not None}
 
 
 def names_domain_object(business_key: str) -> bool:

@@ -23,6 +23,12 @@ from forms import registry as form_registry
 from forms.task_forms import DefinitionError
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+
+
+@bp.app_template_global("business_subject")
+def business_subject(business_key: str) -> subjects.Subject | None:
+    """What a business key is about, for a template that lists instances of other screens (客户 360)."""
+    return subjects.for_user(db.session, business_key)
 PER_PAGE = 30
 
 
@@ -65,7 +71,8 @@ def inbox_page() -> Any:
     processes = db.session.execute(select(ProcessModel.key, ProcessModel.name).distinct()
                                    .order_by(ProcessModel.key)).all()
     return render_template("workflow/inbox.html", tab=tab, tabs=inbox.TABS, page=page,
-                           counts=counts, processes=processes, process_names=dict(processes))
+                           counts=counts, processes=processes, process_names=dict(processes),
+                           subjects=subjects.for_keys(db.session, [t.business_key for t in page.items]))
 
 
 def _render_task(task_id: int, form: Any = None, status: int = 200, errors: list[str] | None = None) -> Any:
@@ -84,8 +91,8 @@ def _render_task(task_id: int, form: Any = None, status: int = 200, errors: list
     return render_template(
         "workflow/task.html", task=task, instance=instance, form=form, actionable=actionable,
         claimable=task.status == TaskStatus.OPEN and task.assignee_id is None and actionable,
-        subject=subjects.summarise(db.session, instance.business_key), history=views.history(db.session, instance.id),
-        event_labels=views.EVENT_LABELS, diagram_url=views.diagram_url(instance), errors=errors or [],
+        subject=subjects.for_user(db.session, instance.business_key), history=views.history(db.session, instance.id),
+        diagram_url=views.diagram_url(instance), errors=errors or [],
         offered=delegation.offered(db.session, task, current_user), delegate=delegate, resolved=resolved is not None,
         owner=db.session.get(User, task.delegated_from_id) if task.delegated_from_id else None,
         holder=db.session.get(User, task.assignee_id) if task.assignee_id else None,

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import url_for
+from lxml import etree
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from app import labels
 from app.admin import dictionaries
 from app.auth.models import User
 from app.database import DbSession
-from app.workflow import engine, gateway, people
-from app.workflow.models import InstanceEvent, ProcessInstance, WorkflowTask
+from app.extensions import db
+from app.workflow import engine, gateway, people, xmlsafe
+from app.workflow.models import InstanceEvent, ProcessInstance, ProcessModel, WorkflowTask
 from forms import registry as form_registry
 from forms.task_forms import TaskForm, coerce_initial
 
@@ -22,6 +26,27 @@ EVENT_LABELS = {
     "timer": "定时器", "message": "收到消息", "cancel": "取消", "error": "异常", "retry": "重试", "migrate": "迁移版本",
     "message_held": "消息暂存（流程异常中）", "message_released": "暂存消息（重试后）",
 }
+# Outcomes a task may end with; a form's own button label wins (forms/tasks/*.toml, designer forms).
+OUTCOME_LABELS = {
+    "done": "完成", "submit": "提交", "pass": "通过", "approve": "同意", "reject": "驳回", "return": "退回",
+    "refund": "退款", "forward": "向下流转", "complete": "处理完成", "resubmit": "重新提交", "back": "退回",
+    "publish": "发布", "success": "募集成功", "failure": "募集失败", "income": "进入收益阶段",
+}
+
+
+def _process_names() -> dict[str, str]:
+    """Process key → the name of its newest version."""
+    rows = db.session.execute(select(ProcessModel.key, ProcessModel.name).order_by(ProcessModel.version))
+    return {key: name for key, name in rows}
+
+
+labels.register("workflow_event", EVENT_LABELS)
+labels.register("outcome", lambda: OUTCOME_LABELS | form_registry.outcome_labels())
+# BPMN message names, as the history shows a received message (the names are the diagrams' contract).
+MESSAGE_LABELS = {"project_raise_succeeded": "项目募集成功", "project_raise_failed": "项目募集失败"}
+labels.register("process", _process_names)
+labels.register("message", MESSAGE_LABELS)
+labels.register("process_source", {"designer": "流程设计器"})  # otherwise the BPMN file it was deployed from
 
 
 def history(session: DbSession, instance_id: int) -> list[InstanceEvent]:
@@ -29,11 +54,36 @@ def history(session: DbSession, instance_id: int) -> list[InstanceEvent]:
                                 .order_by(InstanceEvent.at, InstanceEvent.id)))
 
 
+_hidden_in_diagrams: dict[str, frozenset[str]] = {}
+
+
+def hide_in_diagrams(process_key: str, element_ids: Iterable[str]) -> None:
+    """Leave a process's internal plumbing (steps and flows users never act on) out of its live diagrams."""
+    _hidden_in_diagrams[process_key] = frozenset(element_ids)
+
+
 def diagram_payload(instance: ProcessInstance) -> dict[str, Any]:
     """BPMN XML plus completed and current element ids for the bpmn-js viewer."""
     workflow = gateway.load_workflow(instance)
     done, current = engine.active_element_ids(workflow)
-    return {"xml": instance.model.bpmn_xml, "done": done, "current": current}
+    hidden = _hidden_in_diagrams.get(instance.process_key, frozenset())
+    xml = _without(instance.model.bpmn_xml, hidden) if hidden else instance.model.bpmn_xml
+    return {"xml": xml, "done": [i for i in done if i not in hidden],
+            "current": [i for i in current if i not in hidden]}
+
+
+def _without(bpmn_xml: str, element_ids: frozenset[str]) -> str:
+    """The BPMN text without these elements, their shapes and edges, and the references to them."""
+    root = xmlsafe.parse_xml(bpmn_xml)
+    doomed = [el for el in root.iter() if isinstance(el.tag, str) and (
+        el.get("id") in element_ids or el.get("bpmnElement") in element_ids
+        or (etree.QName(el).localname in ("incoming", "outgoing", "flowNodeRef") and (el.text or "").strip()
+            in element_ids))]
+    for el in doomed:
+        parent = el.getparent()
+        if parent is not None:
+            parent.remove(el)
+    return xmlsafe.to_text(root)
 
 
 def diagram_url(instance: ProcessInstance) -> str:

@@ -126,7 +126,11 @@ def test_scheduler_centre_changes_period_and_requests_a_run(login_as):
     bad = admin.post("/admin/scheduler/workflow.timers", data={"mode": "cron", "cron": "not a cron", "enabled": "on"},
                      headers={"Referer": "/admin/scheduler/"})
     assert bad.status_code == 302
-    assert "Cron 表达式无效" in admin.get("/admin/scheduler/").get_data(as_text=True)
+    refusal = "定时表达式无效：须为 5 段（分 时 日 月 周，以空格分隔），填写的是 3 段"
+    assert refusal in admin.get("/admin/scheduler/").get_data(as_text=True)
+    admin.post("/admin/scheduler/workflow.timers", data={"mode": "cron", "cron": "0 25 * * *", "enabled": "on"},
+               headers={"Referer": "/admin/scheduler/"})
+    assert "定时表达式无效：第 2 段（时）“25”不是有效的取值" in admin.get("/admin/scheduler/").get_data(as_text=True)
     admin.post("/admin/scheduler/workflow.timers", data={"mode": "interval", "interval_seconds": "60"})
     admin.post("/admin/scheduler/workflow.timers/run")
     row = db.session.get(ScheduledJob, "workflow.timers")

@@ -1,0 +1,46 @@
+"""日志查询 in Chinese: a login is one row by the user who logged in; actions and object types as labels,
+filtered by their Chinese label; login rows written before the fix still name who logged in."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app import clock
+from app.audit.models import AuditLog
+from app.extensions import db
+from tests.conftest import user_named
+
+
+def _last_id() -> int:
+    db.session.commit()
+    return db.session.scalar(select(func.coalesce(func.max(AuditLog.id), 0)))
+
+
+def test_a_login_is_one_row_by_the_user_who_logged_in(login_as):
+    before = _last_id()
+    login_as("seat01")
+    rows = db.session.scalars(select(AuditLog).where(AuditLog.id > before)).all()
+    seat = user_named("seat01")
+    assert [(r.action, r.actor_id, r.actor_name, r.object_type, r.object_id) for r in rows] == [
+        ("auth.login", seat.id, "张坐席", "users", str(seat.id))]
+    assert seat.last_login_at is not None and seat.failed_logins == 0
+
+
+def test_the_log_shows_labels_and_filters_by_a_chinese_action(login_as):
+    admin = login_as("admin")
+    login_as("seat01")
+    page = admin.get("/admin/audit/?action=登录").get_data(as_text=True)
+    assert "<td>张坐席</td><td>登录</td>" in page and "<td>系统管理员</td><td>登录</td>" in page
+    assert "auth.login" not in page and "匿名" not in page
+    everything = admin.get("/admin/audit/").get_data(as_text=True)
+    assert "<td>新增</td>" in everything and '<option value="users">用户</option>' in everything
+
+
+def test_a_login_row_written_as_anonymous_names_the_user_who_logged_in(login_as):
+    seat = user_named("seat02")
+    # As logins were recorded before: by 匿名, about the user; the row itself stays as written (append-only).
+    db.session.add(AuditLog(at=clock.now(), actor_id=None, actor_name="匿名", action="auth.login", object_type="users",
+                            object_id=str(seat.id), summary="seat02 登录", ip="10.0.0.9"))
+    db.session.commit()
+    page = login_as("admin").get("/admin/audit/?q=10.0.0.9").get_data(as_text=True)
+    assert f"<td>{seat.name}</td><td>登录</td>" in page and "匿名" not in page

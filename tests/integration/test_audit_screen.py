@@ -3,12 +3,18 @@ filtered by their Chinese label; login rows written before the fix still name wh
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from sqlalchemy import func, select
 
 from app import clock
 from app.audit.models import AuditLog
+from app.audit.names import ACTION_LABELS
 from app.extensions import db
 from tests.conftest import user_named
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _last_id() -> int:
@@ -44,3 +50,12 @@ def test_a_login_row_written_as_anonymous_names_the_user_who_logged_in(login_as)
     db.session.commit()
     page = login_as("admin").get("/admin/audit/?q=10.0.0.9").get_data(as_text=True)
     assert f"<td>{seat.name}</td><td>登录</td>" in page and "匿名" not in page
+
+
+def test_every_action_the_code_records_has_a_chinese_label():
+    """A new ``audit.record(session, "x.y", …)`` without an entry in ACTION_LABELS would show its code."""
+    recorded = set()
+    for path in (REPO / "app").rglob("*.py"):
+        recorded |= set(re.findall(r'audit\.record\(\s*\w+,\s*"([a-z_.]+)"', path.read_text(encoding="utf-8")))
+    assert len(recorded) > 30
+    assert sorted(recorded - set(ACTION_LABELS)) == []

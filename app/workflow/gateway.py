@@ -19,7 +19,7 @@ from app import clock, signals
 from app.auth.models import User, UserStatus
 from app.database import DbSession, UTCDateTime
 from app.errors import Conflict, NotFound, ValidationFailed
-from app.workflow import engine, routing, scripting, serialization, specs, store
+from app.workflow import engine, operations, routing, serialization, specs, store
 from app.workflow.deploy import latest_or_404
 from app.workflow.models import (
     InstanceEvent,
@@ -158,7 +158,7 @@ def _run(session: DbSession, instance: ProcessInstance, workflow: Any, actor: Us
     if before is None and not full_sync:
         before = _Snapshot.of(workflow)
     error: engine.EngineError | None = None
-    with scripting.running({"session": session, "instance": instance, "actor": actor}):
+    with operations.running({"session": session, "instance": instance, "actor": actor}):
         try:
             action()
         except engine.EngineError as exc:

@@ -93,11 +93,6 @@ def entries(session: DbSession, stmt: Select) -> list[BlacklistEntry]:
             for r in rows]
 
 
-def marks_of(session: DbSession, phone: str) -> list[PhoneBlacklistMark]:
-    return list(session.scalars(select(PhoneBlacklistMark).where(PhoneBlacklistMark.phone == phone)
-                                .order_by(PhoneBlacklistMark.at)))
-
-
 def clear(session: DbSession, phone: str) -> int:
     """Remove every mark of a phone (解除黑名单); audited."""
     removed = session.execute(delete(PhoneBlacklistMark).where(PhoneBlacklistMark.phone == phone)).rowcount  # type: ignore[attr-defined]

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 from app.admin import params
 from app.customers import blacklist
 from app.extensions import db
-from tests.customer_helpers import deferred_reads, fresh, make_customer
-
-pytestmark = pytest.mark.usefixtures(deferred_reads.__name__)
+from tests.customer_helpers import fresh, make_customer
 
 
 def _mark_caller(client, phone: str) -> str:

@@ -8,9 +8,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from tests.customer_helpers import deferred_reads, make_customer
-
-pytestmark = pytest.mark.usefixtures(deferred_reads.__name__)
+from tests.customer_helpers import make_customer
 
 
 @pytest.fixture

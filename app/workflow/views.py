@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 from app.admin import dictionaries
 from app.auth.models import User
 from app.database import DbSession
-from app.workflow import engine, gateway, people
+from app.workflow import engine, people, runtime
 from app.workflow.models import InstanceEvent, ProcessInstance, WorkflowTask
 from forms import registry as form_registry
 from forms.task_forms import TaskForm, coerce_initial
@@ -30,7 +30,7 @@ def history(session: DbSession, instance_id: int) -> list[InstanceEvent]:
 
 def diagram_payload(instance: ProcessInstance) -> dict[str, Any]:
     """BPMN XML plus completed and current element ids for the bpmn-js viewer."""
-    workflow = gateway.load_workflow(instance)
+    workflow = runtime.load_workflow(instance)
     done, current = engine.active_element_ids(workflow)
     return {"xml": instance.model.bpmn_xml, "done": done, "current": current}
 
@@ -58,4 +58,4 @@ def build_form(session: DbSession, form_key: str, formdata: MultiDict[str, Any] 
 
 def instance_data(instance: ProcessInstance) -> dict[str, Any]:
     """The instance's current data, for the monitor."""
-    return engine.current_data(gateway.load_workflow(instance))
+    return engine.current_data(runtime.load_workflow(instance))

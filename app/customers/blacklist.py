@@ -67,10 +67,6 @@ def blacklisted(session: DbSession, phones: Iterable[str]) -> set[str]:
     return set(session.scalars(stmt))
 
 
-def is_blacklisted(session: DbSession, phone: str) -> bool:
-    return phone in blacklisted(session, [phone])
-
-
 def entries_query(session: DbSession, only_blacklisted: bool = False, q: str = "") -> Select:
     """Marked phones with their mark counts, newest first (电话黑名单 screen)."""
     stmt = (select(PhoneBlacklistMark.phone, func.count().label("marks"),

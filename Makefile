@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 # Spring Festival week. The main run uses tests/conftest.py's default moment (LICAI_TEST_NOW overrides it).
 TEST_DATES ?= 2027-01-31T23:30:00+08:00 2026-12-31T23:30:00+08:00 2028-02-29T10:00:00+08:00 2027-02-08T10:00:00+08:00
 
-.PHONY: setup run serve db test test-sqlite test-dates test-pg lint typecheck check bench loadtest clean
+.PHONY: setup run serve db test test-sqlite test-dates test-pg lint wheel-check typecheck check bench loadtest clean
 
 $(VENV)/.installed: setup.cfg
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,10 @@ test-pg: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+
+# Build the wheel, install it into a clean virtualenv under /tmp and start the app from it (CI runs it too).
+wheel-check: setup
+	.ci/wheel-check
 
 check: lint test
 

@@ -75,6 +75,8 @@ API_MODULES = ("app.api.auth", "app.api.core", "app.customers.api", "app.followu
 JOB_MODULES = ("scheduler.workflow_timers", "scheduler.pool_recycle", "scheduler.pool_handover",
                "scheduler.mining_tasks", "scheduler.mining_distribution", "scheduler.quota_facts",
                "app.products.lifecycle", "app.trades.review", "scheduler.hr_certificates")
+# Home-page panels of domains whose permission module their panel needs (imported here, not from that module).
+PANEL_MODULES = ("app.notices.panels", "app.oa.panels")
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -89,7 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.api.routes import bp as api_bp
 
     app.register_blueprint(api_bp)
-    for name in JOB_MODULES:
+    for name in JOB_MODULES + PANEL_MODULES:
         importlib.import_module(name)
 
 

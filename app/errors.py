@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, flash, jsonify, redirect, render_template, request
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from app.extensions import db
 
@@ -83,6 +85,24 @@ def _respond(status: int, code: str, message: str, details: Any = None) -> Any:
         flash(message, "danger")
         return redirect(request.referrer)
     return render_template("errors/error.html", status=status, message=message), status
+
+
+def refused(exc: DomainError, page: str | Callable[[], Any], **context: Any) -> Any:
+    """Answer a form the domain refused: undo what the request wrote, put the reason on top and show the page
+    again, with what was typed, under the refusal's status (409, 422 …).
+
+    ``page`` is a template rendered with ``context``, or a function that makes the page (a body, or a
+    ``(body, status)`` pair whose status the refusal's replaces) or a redirect, which is returned as it is. It
+    runs after the rollback, so it reads the stored state of what it shows.
+    """
+    db.session.rollback()
+    flash(exc.message, "danger")
+    if isinstance(page, str):
+        return render_template(page, **context), exc.status
+    answer = page()
+    if isinstance(answer, Response):
+        return answer
+    return (answer[0] if isinstance(answer, tuple) else answer), exc.status
 
 
 def register_error_handlers(app: Flask) -> None:

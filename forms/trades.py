@@ -55,9 +55,3 @@ class SettlementForm(Form):
     settlement_date = DateField("清算日", validators=[InputRequired("请填写清算日")],
                                 description="返还本金，并计付上次付息截止日（或起息日）至清算日的利息")
     remark = TextAreaField("备注", validators=[Optional(), Length(max=2000)])
-
-
-class ReasonForm(Form):
-    """A one-click action with an optional note (复核入账, 作废, 提交)."""
-
-    note = StringField("说明", validators=[Optional(), Length(max=500)])

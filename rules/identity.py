@@ -108,6 +108,18 @@ def parse_id_card(raw: str, today: date | None = None) -> IdCardInfo:
     return IdCardInfo(number, born, gender)
 
 
+def disagreements(info: IdCardInfo, birthday: date | None, gender: str) -> list[str]:
+    """What was typed beside a mainland ID number and contradicts it: the one rule for the customer form and the
+    import. ``gender`` is "male" / "female", anything else ("unknown", "") is not stated; the ID's own birthday
+    and gender then fill what was left empty."""
+    found = []
+    if birthday is not None and birthday != info.birthday:
+        found.append("出生日期与身份证号不一致")
+    if gender in ("male", "female") and gender != info.gender:
+        found.append("性别与身份证号不一致")
+    return found
+
+
 def normalize_id_number(id_type: IdType | str, raw: str, today: date | None = None) -> str:
     """Return the canonical form of an ID number of any type, or raise InvalidIdNumber."""
     kind = IdType(id_type)

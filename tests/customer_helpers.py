@@ -4,12 +4,11 @@ extra seats made in bulk, and small .xlsx files."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from itertools import count
 from typing import Any
 
-import pytest
 from openpyxl import Workbook
 from sqlalchemy import insert, select
 
@@ -17,26 +16,12 @@ from app import clock
 from app.auth.models import Role, User, user_roles
 from app.customers import services
 from app.customers.models import Customer, Pool
-from app.database import write_intent
 from app.extensions import db
 from app.org.models import Org
 from app.pools.models import PoolHistory
 from rules.identity import check_char
 
 _serial = count(1)
-
-
-@pytest.fixture
-def deferred_reads() -> Iterator[None]:
-    """Let the test's own session read in deferred transactions, as GET requests do.
-
-    By default code outside a request takes SQLite's write lock at its first statement; a test
-    that looked something up and then made a request would block that request until its
-    transaction ended. Tests still call :func:`fresh` before reading what a request wrote.
-    """
-    token = write_intent.set(False)
-    yield
-    write_intent.reset(token)
 
 
 def fresh() -> None:

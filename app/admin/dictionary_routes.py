@@ -11,7 +11,7 @@ from app.admin import dictionaries as services
 from app.admin.access import BASEDATA_MANAGE
 from app.admin.models import BaseDataItem, BaseDictionary
 from app.auth.permissions import require
-from app.errors import DomainError, ValidationFailed
+from app.errors import DomainError, ValidationFailed, refused
 from app.extensions import db
 from forms.admin import DictionaryForm, DictionaryItemForm, ItemLabelForm
 from forms.base import first_error
@@ -50,9 +50,7 @@ def create_dictionary() -> Any:
         dictionary = services.create_dictionary(db.session, form.code.data or "", form.name.data or "",
                                                 form.description.data or "")
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return _index_page(form, exc.status)
+        return refused(exc, lambda: _index_page(form))
     db.session.commit()
     flash(f"已新增字典“{dictionary.name}”，请添加数据项", "success")
     return redirect(url_for("basedata.dictionary", code=dictionary.code))
@@ -75,9 +73,7 @@ def add_item(code: str) -> Any:
     try:
         item = services.add_item(db.session, dictionary_, form.code.data or "", form.label.data or "")
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return _dictionary_page(services.get_dictionary(db.session, code), form, exc.status)
+        return refused(exc, lambda: _dictionary_page(services.get_dictionary(db.session, code), form))
     db.session.commit()
     flash(f"已添加“{item.label}”", "success")
     return redirect(url_for("basedata.dictionary", code=code))

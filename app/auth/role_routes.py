@@ -12,7 +12,7 @@ from app.auth import role_services as services
 from app.auth.access import PERMISSION_MANAGE, ROLE_MANAGE
 from app.auth.models import DataScope, Permission, Role
 from app.auth.permissions import ADMIN_ROLE, require
-from app.errors import DomainError, ValidationFailed
+from app.errors import DomainError, ValidationFailed, refused
 from app.extensions import db
 from forms.auth import PermissionForm, RoleForm
 from forms.base import first_error
@@ -70,9 +70,7 @@ def create() -> Any:
                                     description=form.description.data or "", data_scope=DataScope(form.data_scope.data),
                                     permission_ids=form.permissions.data or [])
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return _role_page(form, None, exc.status)
+        return refused(exc, lambda: _role_page(form, None))
     db.session.commit()
     flash(f"已创建角色“{role.name}”", "success")
     return redirect(url_for("roles.index"))
@@ -92,9 +90,7 @@ def edit(role_id: int) -> Any:
         services.update_role(db.session, role, name=form.name.data or "", description=form.description.data or "",
                              data_scope=DataScope(form.data_scope.data), permission_ids=form.permissions.data or [])
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return _role_page(form, services.get_role(db.session, role_id), exc.status)
+        return refused(exc, lambda: _role_page(form, services.get_role(db.session, role_id)))
     db.session.commit()
     flash(f"角色“{role.name}”已保存", "success")
     return redirect(url_for("roles.index"))
@@ -139,9 +135,7 @@ def create_permission() -> Any:
                                                 kind=form.kind.data or "", section=form.section.data or "",
                                                 description=form.description.data or "")
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return _permission_page(form, exc.status)
+        return refused(exc, lambda: _permission_page(form))
     db.session.commit()
     flash(f"已新增权限“{permission.name}”（{permission.code}），可在角色维护中授予", "success")
     return redirect(url_for("roles.permissions"))

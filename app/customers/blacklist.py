@@ -67,10 +67,6 @@ def blacklisted(session: DbSession, phones: Iterable[str]) -> set[str]:
     return set(session.scalars(stmt))
 
 
-def is_blacklisted(session: DbSession, phone: str) -> bool:
-    return phone in blacklisted(session, [phone])
-
-
 def entries_query(session: DbSession, only_blacklisted: bool = False, q: str = "") -> Select:
     """Marked phones with their mark counts, newest first (电话黑名单 screen)."""
     stmt = (select(PhoneBlacklistMark.phone, func.count().label("marks"),
@@ -91,11 +87,6 @@ def entries(session: DbSession, stmt: Select) -> list[BlacklistEntry]:
         .where(CustomerPhone.phone.in_([r.phone for r in rows])).group_by(CustomerPhone.phone)).all())
     return [BlacklistEntry(r.phone, r.marks, r.first_at, r.last_at, r.marks >= limit, counts.get(r.phone, 0))
             for r in rows]
-
-
-def marks_of(session: DbSession, phone: str) -> list[PhoneBlacklistMark]:
-    return list(session.scalars(select(PhoneBlacklistMark).where(PhoneBlacklistMark.phone == phone)
-                                .order_by(PhoneBlacklistMark.at)))
 
 
 def clear(session: DbSession, phone: str) -> int:

@@ -28,7 +28,14 @@ from app.org import scope as data_scope
 from app.org.models import Org
 from app.xlsx_reader import excel_date
 from rules import phones as phone_rules
-from rules.identity import ID_TYPE_LABELS, IdType, InvalidIdNumber, normalize_id_number, parse_id_card
+from rules.identity import (
+    ID_TYPE_LABELS,
+    IdType,
+    InvalidIdNumber,
+    disagreements,
+    normalize_id_number,
+    parse_id_card,
+)
 
 MAX_ROWS = 200_000  # rows one file may hold
 
@@ -185,10 +192,7 @@ def parse_row(cells: dict[str, Any], ctx: RowContext) -> tuple[dict[str, Any], l
             if id_type == IdType.ID_CARD:
                 info = parse_id_card(_text(id_raw), ctx.today)
                 id_number = info.number
-                if birthday is not None and birthday != info.birthday:
-                    errors.append("出生日期与身份证号不一致")
-                if gender != Gender.UNKNOWN and gender.value != info.gender:
-                    errors.append("性别与身份证号不一致")
+                errors += disagreements(info, birthday, gender.value)
                 birthday, gender = info.birthday, Gender(info.gender)
             else:
                 id_number = normalize_id_number(id_type, _text(id_raw))

@@ -33,7 +33,7 @@ from app.pools import history
 from app.pools.models import MoveReason
 from app.sequences import allocate
 from rules import phones as phone_rules
-from rules.identity import IdType, InvalidIdNumber, normalize_id_number, parse_id_card
+from rules.identity import IdType, InvalidIdNumber, disagreements, normalize_id_number, parse_id_card
 
 NUMBER_SEQUENCE = "customer"
 NUMBER_PREFIX = "KH"
@@ -110,10 +110,9 @@ def clean_identity(id_type: str, id_number: str, birthday: date | None, gender: 
     try:
         if kind == IdType.ID_CARD:
             info = parse_id_card(raw, today)
-            if birthday is not None and birthday != info.birthday:
-                raise ValidationFailed("出生日期与身份证号不一致")
-            if sex != Gender.UNKNOWN and sex.value != info.gender:
-                raise ValidationFailed("性别与身份证号不一致")
+            problems = disagreements(info, birthday, sex.value)
+            if problems:
+                raise ValidationFailed(problems[0])
             return Identity(kind, info.number, info.birthday, Gender(info.gender))
         return Identity(kind, normalize_id_number(kind, raw), birthday, sex)
     except InvalidIdNumber as exc:

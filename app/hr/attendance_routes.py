@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 from app import clock
 from app.auth.models import User
 from app.auth.permissions import require
-from app.errors import DomainError
+from app.errors import DomainError, refused
 from app.exports import xlsx_response
 from app.extensions import db
 from app.hr import attendance, types
@@ -97,9 +97,7 @@ def record() -> Any:
         first, last = attendance.record(db.session, current_user, _scope(), form.user_id.data, form.start.data,
                                         form.end.data, form.type_code.data or "", form.note.data or "")
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return _render(form, exc.status)
+        return refused(exc, lambda: _render(form))
     db.session.commit()
     name = db.session.get(User, form.user_id.data).name  # type: ignore[union-attr]  # record() found the user
     count = (last - first).days + 1

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from app import clock
 from app.auth.permissions import require
-from app.errors import DomainError
+from app.errors import DomainError, refused
 from app.exports import xlsx_response
 from app.extensions import db
 from app.hr import holidays
@@ -53,9 +53,7 @@ def _save(holiday: PublicHoliday | None) -> Any:
             holidays.update(db.session, holiday, form.name.data or "", form.start.data, form.end.data,
                             form.note.data or "")
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return render_template("hr/holiday_form.html", form=form, holiday=holiday), exc.status
+        return refused(exc, "hr/holiday_form.html", form=form, holiday=holiday)
     db.session.commit()
     flash(f"公休假期“{holiday.name}”（{holidays.describe(holiday)}）已保存", "success")
     return redirect(url_for("hr_holidays.index", year=holiday.start_date.year))

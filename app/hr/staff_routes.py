@@ -13,7 +13,7 @@ from app import clock
 from app.admin import dictionaries
 from app.auth.models import User, UserStatus
 from app.auth.permissions import can, require
-from app.errors import DomainError
+from app.errors import DomainError, refused
 from app.exports import xlsx_response
 from app.extensions import db
 from app.hr import staff, staff_demo, staff_panels, staff_reminders  # noqa: F401  (demo and panels register)
@@ -132,13 +132,6 @@ def _certificate_choices(form: CertificateForm, current: str) -> None:
     form.cert_type.choices = _choices(staff.CERTIFICATE_TYPE, current, "请选择证书类型")
 
 
-def _refused(exc: DomainError, template: str, **context: Any) -> Any:
-    """Show a refused form again with the reason on top, keeping what was typed; nothing was written."""
-    db.session.rollback()
-    flash(exc.message, "danger")
-    return render_template(template, **context), exc.status
-
-
 @bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
 @require(STAFF_MANAGE)
 def edit(user_id: int) -> Any:
@@ -162,7 +155,7 @@ def edit(user_id: int) -> Any:
     try:
         staff.save_profile(db.session, user, data)
     except DomainError as exc:
-        return _refused(exc, "hr/staff_form.html", form=form, user=user)
+        return refused(exc, "hr/staff_form.html", form=form, user=user)
     db.session.commit()
     flash(f"{user.name} 的员工信息已保存", "success")
     return redirect(url_for("staff.detail", user_id=user.id))
@@ -185,9 +178,7 @@ def add_certificate(user_id: int) -> Any:
     try:
         certificate = staff.add_certificate(db.session, user, _certificate_input(form))
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return _detail(user, cert_form=form, open_modal="certificate-modal"), exc.status
+        return refused(exc, lambda: _detail(user, cert_form=form, open_modal="certificate-modal"))
     db.session.commit()
     label = dictionaries.label(db.session, staff.CERTIFICATE_TYPE, certificate.cert_type)
     flash(f"已为 {user.name} 登记{label}（{certificate.number}）", "success")
@@ -210,7 +201,7 @@ def edit_certificate(user_id: int, certificate_id: int) -> Any:
     try:
         staff.update_certificate(db.session, user, certificate, _certificate_input(form))
     except DomainError as exc:
-        return _refused(exc, "hr/staff_certificate_form.html", **context)
+        return refused(exc, "hr/staff_certificate_form.html", **context)
     db.session.commit()
     flash("资格证书已保存", "success")
     return redirect(url_for("staff.detail", user_id=user.id))
@@ -242,9 +233,7 @@ def leave(user_id: int) -> Any:
     try:
         staff.record_leaving(db.session, current_user, user, form.end_date.data)
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return _detail(user, leaving_form=form, open_modal="leave-modal"), exc.status
+        return refused(exc, lambda: _detail(user, leaving_form=form, open_modal="leave-modal"))
     waiting = sum(handover.counts_by_type(db.session, handover.pending_condition(user.id)).values())
     db.session.commit()
     flash(f"{user.name} 已办理离职（离职日期 {form.end_date.data:%Y-%m-%d}）：账号已停用，"

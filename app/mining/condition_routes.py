@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from app import clock
 from app.auth.permissions import require
-from app.errors import DomainError
+from app.errors import DomainError, refused
 from app.extensions import db
 from app.inputs import json_object
 from app.mining import conditions
@@ -67,11 +67,9 @@ def create() -> Any:
     try:
         condition = conditions.create(db.session, current_user, request.form.get("name"), spec,
                                       request.form.get("description", ""))
-    except DomainError as exc:
-        # Nothing is saved; the editor comes back with everything the user typed.
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return _editor(None, request.form.get("name", ""), request.form.get("description", ""), text, exc.status)
+    except DomainError as exc:  # nothing is saved; the editor comes back with everything the user typed
+        return refused(exc, lambda: _editor(None, request.form.get("name", ""), request.form.get("description", ""),
+                                            text))
     db.session.commit()
     flash(f"已保存挖掘条件“{condition.name}”", "success")
     return redirect(url_for("mining_conditions.index"))
@@ -92,10 +90,8 @@ def update(condition_id: int) -> Any:
     try:
         conditions.update(db.session, condition, request.form.get("name"), spec, request.form.get("description", ""))
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return _editor(condition, request.form.get("name", ""), request.form.get("description", ""), text,
-                       exc.status)
+        return refused(exc, lambda: _editor(condition, request.form.get("name", ""),
+                                            request.form.get("description", ""), text))
     db.session.commit()
     flash(f"已保存挖掘条件“{condition.name}”", "success")
     return redirect(url_for("mining_conditions.index"))

@@ -19,7 +19,7 @@ from app.auth.permissions import can, require
 from app.customers import routes as customer_screens
 from app.customers import services as customer_services
 from app.customers.models import Customer, Pool
-from app.errors import DomainError, ValidationFailed
+from app.errors import DomainError, ValidationFailed, refused
 from app.extensions import db
 from app.mining import conditions, rules
 from app.mining import rule_demo as _demo  # noqa: F401  (registers the demo rule, after the demo conditions)
@@ -114,9 +114,7 @@ def _editor(rule: DistributionRule | None) -> Any:
     try:
         saved = rules.save_rule(db.session, current_user, scope, data, rule, may_use_city=can(POOLS_CITY))
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return render_template("mining/rules/edit.html", **context), exc.status
+        return refused(exc, "mining/rules/edit.html", **context)
     db.session.commit()
     flash(f"分配规则“{saved.name}”已保存", "success")
     return redirect(url_for("mining_rules.index"))

@@ -15,4 +15,4 @@ menu.add("admin", "系统通知维护", "notice_admin.index", MANAGE, order=85)
 menu.add("admin", "内容模板维护", "notice_admin.templates", MANAGE, order=86)
 
 # Registered here so they exist whenever the domain's screens do.
-from app.notices import demo, panels  # noqa: E402, F401
+from app.notices import demo  # noqa: E402, F401

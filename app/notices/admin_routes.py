@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app import clock
 from app.auth.models import User, UserStatus
 from app.auth.permissions import require
-from app.errors import DomainError
+from app.errors import DomainError, refused
 from app.extensions import db
 from app.notices import services
 from app.notices.access import MANAGE
@@ -63,9 +63,7 @@ def publish() -> Any:
                                   audience=Audience(form.audience.data), org_id=form.org_id.data or None,
                                   user_ids=list(form.user_ids.data or []), expires_at=expires)
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return render_template("notices/publish.html", **context), exc.status
+        return refused(exc, "notices/publish.html", **context)
     db.session.commit()
     flash(f"通知“{notice.title}”已发布", "success")
     return redirect(url_for("notice_admin.receipts", notice_id=notice.id))
@@ -111,9 +109,7 @@ def _save_template(template: NoticeTemplate | None) -> Any:
         else:
             services.update_template(db.session, template, **values)
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return render_template("notices/template_form.html", form=form, template=None), exc.status
+        return refused(exc, "notices/template_form.html", form=form, template=template)
     db.session.commit()
     flash(f"模板“{template.name}”已保存", "success")
     return redirect(url_for("notice_admin.templates"))

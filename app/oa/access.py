@@ -37,4 +37,4 @@ menu.add("oa", "网点信息查询", "branches.search", BRANCHES, order=80)
 menu.add("admin", "网点维护", "branches.manage", BRANCH_MANAGE, order=80)
 
 # Registered here so they exist whenever the domain's screens do.
-from app.oa import application_ops, demo, panels  # noqa: E402, F401
+from app.oa import application_ops, demo  # noqa: E402, F401

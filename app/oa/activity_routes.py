@@ -11,7 +11,7 @@ from app import clock
 from app.admin import dictionaries
 from app.auth.permissions import can, require
 from app.customers import links
-from app.errors import DomainError, NotFound
+from app.errors import DomainError, NotFound, refused
 from app.extensions import db
 from app.oa import activities as services
 from app.oa import branches
@@ -83,9 +83,7 @@ def _save(activity: Activity | None) -> Any:
         else:
             services.update(db.session, activity, scope, values)
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return render_template("oa/activity_form.html", form=form, activity=None), exc.status
+        return refused(exc, "oa/activity_form.html", form=form, activity=activity)
     db.session.commit()
     flash(f"活动“{activity.title}”已保存", "success")
     return redirect(url_for("activities.detail", activity_id=activity.id))

@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 from app import clock
 from app.admin import dictionaries, params
 from app.auth.permissions import can, require
-from app.errors import DomainError, NotFound, ValidationFailed
+from app.errors import DomainError, NotFound, ValidationFailed, refused
 from app.exports import xlsx_response
 from app.extensions import db
 from app.inputs import enum_arg
@@ -145,9 +145,7 @@ def create() -> Any:
             details=services.plain_details(details) if details else {})
         _store_files(application)
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return _render_form(form, details, None, exc.status)
+        return refused(exc, lambda: _render_form(form, details, None))
     db.session.commit()
     flash("申请已保存为草稿；确认无误后请点击“提交申请”", "success")
     return redirect(url_for("applications.detail", application_id=application.id))
@@ -174,9 +172,7 @@ def edit(application_id: int) -> Any:
             details=services.plain_details(details) if details else {})
         _store_files(application)
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return _render_form(form, details, _load(application_id), exc.status)
+        return refused(exc, lambda: _render_form(form, details, _load(application_id)))
     db.session.commit()
     flash("申请已保存", "success")
     return redirect(url_for("applications.detail", application_id=application.id))

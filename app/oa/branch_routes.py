@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from app.auth.permissions import require
-from app.errors import DomainError
+from app.errors import DomainError, refused
 from app.extensions import db
 from app.oa import branches as services
 from app.oa.access import BRANCH_MANAGE, BRANCHES
@@ -62,9 +62,7 @@ def _save(branch: Branch | None) -> Any:
         else:
             services.update(db.session, branch, values)
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return render_template("oa/branch_form.html", form=form, branch=None), exc.status
+        return refused(exc, "oa/branch_form.html", form=form, branch=branch)
     db.session.commit()
     flash(f"网点“{branch.name}”已保存", "success")
     return redirect(url_for("branches.manage"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar as monthdays
 from datetime import date, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from app.auth.models import User, UserStatus
 from app.database import DbSession
@@ -99,12 +99,3 @@ def update_entry(session: DbSession, entry: CalendarEntry, *, kind: CalendarKind
 def delete_entry(session: DbSession, entry: CalendarEntry) -> None:
     session.delete(entry)
     session.flush()
-
-
-def today_plans(session: DbSession, user: User, day: date) -> list[CalendarEntry]:
-    """The user's own plans covering a day (for the home page)."""
-    return list(session.scalars(select(CalendarEntry).where(
-        CalendarEntry.user_id == user.id, CalendarEntry.kind == CalendarKind.PLAN,
-        CalendarEntry.start_date <= day, CalendarEntry.end_date >= day,
-        or_(CalendarEntry.period == CalendarPeriod.DAY, CalendarEntry.period == CalendarPeriod.WEEK))
-        .order_by(CalendarEntry.period, CalendarEntry.id)))

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from app import clock
 from app.auth.permissions import require
-from app.errors import DomainError
+from app.errors import DomainError, refused
 from app.extensions import db
 from app.oa import minutes as services
 from app.oa import todos
@@ -66,9 +66,7 @@ def _save(minutes: Minutes | None) -> Any:
         else:
             services.update(db.session, minutes, current_user, **values)
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return render_template("oa/minutes_form.html", form=form, minutes=None), exc.status
+        return refused(exc, "oa/minutes_form.html", form=form, minutes=minutes)
     db.session.commit()
     flash("纪要已保存", "success")
     return redirect(url_for("minutes.detail", minutes_id=minutes.id))

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from app import clock
 from app.auth.permissions import can, require
-from app.errors import DomainError
+from app.errors import DomainError, refused
 from app.extensions import db
 from app.oa import todos as services
 from app.oa.access import TODO_ASSIGN, TODOS
@@ -63,9 +63,7 @@ def create() -> Any:
                                     title=form.title.data or "", content=form.content.data or "",
                                     urgency=TodoUrgency(form.urgency.data), due_date=form.due_date.data)
         except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            return render_template("oa/todo_form.html", form=form, first=first, last=last), exc.status
+            return refused(exc, "oa/todo_form.html", form=form, first=first, last=last)
         db.session.commit()
         flash(f"已给 {'、'.join(t.assignee.name for t in given)} 分配待办事项（{len(given)} 条）", "success")
         return redirect(url_for("todos.index", tab="assigned"))

@@ -13,7 +13,7 @@ from app.admin import dictionaries
 from app.auth import services as auth_services
 from app.auth.models import Role, User, UserStatus
 from app.auth.permissions import ADMIN_ROLE, can, require
-from app.errors import DomainError, ValidationFailed
+from app.errors import DomainError, ValidationFailed, refused
 from app.exports import xlsx_response
 from app.extensions import db
 from app.org import scope as data_scope
@@ -79,13 +79,6 @@ def _list_context(scope: Scope) -> dict[str, Any]:
         "roles": db.session.scalars(select(Role).order_by(Role.id)).all(),
         "statuses": STATUS_FILTERS,
     }
-
-
-def _refused(exc: DomainError, template: str, **context: Any) -> Any:
-    """Show a refused form again with the reason on top, keeping what was typed."""
-    db.session.rollback()
-    flash(exc.message, "danger")
-    return render_template(template, **context), exc.status
 
 
 @bp.get("/")
@@ -158,7 +151,7 @@ def create() -> Any:
             superior_id=form.superior_id.data or None, phone=form.phone.data or "", email=form.email.data or "",
         )
     except DomainError as exc:
-        return _refused(exc, "org/user_form.html", form=form, user=None)
+        return refused(exc, "org/user_form.html", form=form, user=None)
     db.session.commit()
     flash(f"已创建用户“{user.name}”，请为其分配角色", "success")
     return redirect(url_for("users.detail", user_id=user.id))
@@ -182,7 +175,7 @@ def edit(user_id: int) -> Any:
                              superior_id=form.superior_id.data or None, phone=form.phone.data or "",
                              email=form.email.data or "", weight=form.weight.data or 0)
     except DomainError as exc:
-        return _refused(exc, "org/user_form.html", form=form, user=user)
+        return refused(exc, "org/user_form.html", form=form, user=user)
     db.session.commit()
     flash("用户信息已保存", "success")
     return redirect(url_for("users.detail", user_id=user.id))
@@ -202,9 +195,7 @@ def change_level(user_id: int) -> Any:
         services.change_level(db.session, user, form.level.data or "", form.tier.data or "", form.remark.data or "",
                               current_user)
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return _detail(user, level_form=form, open_modal="level-modal"), exc.status
+        return refused(exc, lambda: _detail(user, level_form=form, open_modal="level-modal"))
     db.session.commit()
     flash(f"{user.name} 的层级/级别已调整为 {user.level} / {user.tier}", "success")
     return redirect(url_for("users.detail", user_id=user.id))
@@ -243,9 +234,7 @@ def reset_password(user_id: int) -> Any:
         _not_self(user, "请在个人资料页修改自己的密码")
         services.reset_password(db.session, user, form.new_password.data or "")
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return _detail(user, password_form=form, open_modal="password-modal"), exc.status
+        return refused(exc, lambda: _detail(user, password_form=form, open_modal="password-modal"))
     db.session.commit()
     flash(f"已重置 {user.name} 的密码，其已登录的会话全部退出", "success")
     return redirect(url_for("users.detail", user_id=user.id))
@@ -278,7 +267,7 @@ def roles(user_id: int) -> Any:
         changed = services.assign_roles(db.session, user, form.roles.data or [],
                                         by_admin=ADMIN_ROLE in current_user.role_codes)
     except DomainError as exc:
-        return _refused(exc, "org/user_roles.html", user=user, form=form, all_roles=all_roles)
+        return refused(exc, "org/user_roles.html", user=user, form=form, all_roles=all_roles)
     db.session.commit()
     flash(f"{user.name} 的角色已保存" if changed else "角色没有变化", "success" if changed else "info")
     return redirect(url_for("users.roles", user_id=user.id))

@@ -80,17 +80,6 @@ def by_seat(session: DbSession, seat_ids: Sequence[int], start: date, end: date)
     return result
 
 
-def by_seat_day(session: DbSession, seat_ids: Sequence[int], start: date,
-                end: date) -> dict[tuple[int, date], DealTotals]:
-    """Per (seat, day) with at least one deal from ``start`` to ``end`` inclusive (days without deals absent)."""
-    if not seat_ids:
-        return {}
-    stmt = (select(Trade.seat_id, Trade.arrival_date, *aggregates(session))
-            .where(in_period(start, end), Trade.seat_id.in_(sorted(set(seat_ids))))
-            .group_by(Trade.seat_id, Trade.arrival_date))
-    return {(row.seat_id, row.arrival_date): totals_of(row) for row in session.execute(stmt)}
-
-
 def holders() -> Select[Any]:
     """SQL: ids of customers holding a product (持仓客户) — with a deal not yet settled (已清算); every
     other customer is 空仓. The cockpit's 持仓/空仓 figures and the customer list's filter share it."""

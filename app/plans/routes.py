@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from app import clock
 from app.auth.permissions import can, require
-from app.errors import DomainError
+from app.errors import DomainError, refused
 from app.extensions import db
 from app.org import scope as data_scope
 from app.org.scope import Scope
@@ -98,9 +98,7 @@ def create() -> Any:
         try:
             plan = services.create(db.session, current_user, data, publish=request.form.get("action") == "publish")
         except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            return render_template("plans/form.html", form=form, metrics=list(Metric)), exc.status
+            return refused(exc, lambda: render_template("plans/form.html", form=form, metrics=list(Metric)))
         db.session.commit()
         flash(f"{plan.target_name}的{plan.period_label}{plan.kind.label}已"
               f"{'下达' if plan.status == PlanStatus.PUBLISHED else '保存为草稿'}", "success")
@@ -133,10 +131,8 @@ def edit(plan_id: int) -> Any:
             services.revise(db.session, plan, current_user, form.amounts(), form.note.data or "",
                             publish=request.form.get("action") == "publish")
         except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            return render_template("plans/edit.html", plan=_plan(plan_id), form=form, metrics=list(Metric)), \
-                exc.status
+            return refused(exc, lambda: render_template("plans/edit.html", plan=_plan(plan_id), form=form,
+                                                        metrics=list(Metric)))
         db.session.commit()
         flash("计划已保存", "success")
         return redirect(url_for("plans.detail", plan_id=plan.id))
@@ -188,11 +184,9 @@ def split(plan_id: int) -> Any:
         try:
             children = services.split(db.session, plan, current_user, given)
         except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
             for row in rows:
                 row["amounts"] = {m: request.form.get(f"amount-{row['key']}-{m.value}", "") for m in plan.amounts}
-            return render_template("plans/split.html", plan=_plan(plan_id), rows=rows), exc.status
+            return refused(exc, lambda: render_template("plans/split.html", plan=_plan(plan_id), rows=rows))
         db.session.commit()
         flash(f"已拆分下达到 {len(children)} 个下级", "success")
         return redirect(url_for("plans.detail", plan_id=plan.id))

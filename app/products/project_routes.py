@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.admin import dictionaries
 from app.auth.models import User, UserStatus
 from app.auth.permissions import can, require
-from app.errors import DomainError, NotFound
+from app.errors import DomainError, NotFound, refused
 from app.exports import xlsx_response
 from app.extensions import db
 from app.org import scope as data_scope
@@ -154,9 +154,7 @@ def _edit_page(form: ProjectForm, project: Project | None) -> Any:
             services.update_project(db.session, project, _data(form), scope)
             message = "项目已保存"
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return render_template("products/project_form.html", form=form, project=project), exc.status
+        return refused(exc, "products/project_form.html", form=form, project=project)
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("projects.detail", project_id=project.id))
@@ -205,9 +203,7 @@ def stage(project_id: int) -> Any:
     try:
         lifecycle.advance(db.session, project, current_user, outcome, form.comment.data or "")
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return _detail(_load(project_id, PROJECT_MANAGE), form, exc.status)
+        return refused(exc, lambda: _detail(_load(project_id, PROJECT_MANAGE), form))
     db.session.commit()
     db.session.refresh(project)
     flash(f"项目“{project.name}”已进入“{project.stage.label}”", "success")

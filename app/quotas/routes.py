@@ -13,7 +13,7 @@ from app import clock
 from app.admin import dictionaries
 from app.assets import register_file
 from app.auth.permissions import can, require
-from app.errors import DomainError, ValidationFailed
+from app.errors import DomainError, ValidationFailed, refused
 from app.extensions import db
 from app.quotas import calendar, services
 from app.quotas import demo as _demo  # noqa: F401  (registers the demo-data loader)
@@ -67,9 +67,7 @@ def edit() -> Any:
     try:
         quota = services.save_quota(db.session, data, current_user)
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return render_template("quotas/edit.html", form=form), exc.status
+        return refused(exc, "quotas/edit.html", form=form)
     db.session.commit()
     flash(f"{quota.level} / {quota.tier} 的配额已保存，自 {quota.effective_from.isoformat()} 起生效", "success")
     return redirect(url_for("quotas.index"))
@@ -91,9 +89,7 @@ def withdraw(quota_id: int) -> Any:
     try:
         services.withdraw_quota(db.session, quota_id)
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(url_for("quotas.history", level=level, tier=tier))
+        return refused(exc, lambda: redirect(url_for("quotas.history", level=level, tier=tier)))
     db.session.commit()
     flash("尚未生效的配额调整已撤销", "success")
     return redirect(url_for("quotas.history", level=level, tier=tier))
@@ -106,9 +102,7 @@ def rebuild() -> Any:
     try:
         rows = services.rebuild_facts(db.session, _optional_date("start"), _optional_date("end"))
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(url_for("quotas.index"))
+        return refused(exc, lambda: redirect(url_for("quotas.index")))
     db.session.commit()
     flash(f"任务日历实绩已重算（{rows} 条人·日记录）", "success")
     return redirect(url_for("quotas.index"))

@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.auth.permissions import require
-from app.errors import DomainError, ValidationFailed
+from app.errors import DomainError, ValidationFailed, refused
 from app.exports import xlsx_response
 from app.extensions import db
 from app.org import scope as data_scope
@@ -94,9 +94,7 @@ def edit(trade_id: int) -> Any:
             contract_no=form.contract_no.data or "", bank_name=form.bank_name.data or "",
             bank_account=form.bank_account.data or "", remark=form.remark.data or ""))
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return render_template("trades/edit.html", trade=trade, form=form), exc.status
+        return refused(exc, "trades/edit.html", trade=trade, form=form)
     db.session.commit()
     flash(f"交易 {trade.trade_no} 已保存", "success")
     return redirect(url_for("trades.detail", trade_id=trade.id))

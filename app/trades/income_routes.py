@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from app.admin import dictionaries
 from app.auth.permissions import require
-from app.errors import DomainError, ValidationFailed
+from app.errors import DomainError, ValidationFailed, refused
 from app.extensions import db
 from app.org import scope as data_scope
 from app.org.scope import Scope
@@ -73,9 +73,7 @@ def create(trade_id: int) -> Any:
     try:
         incomes.create_income(db.session, trade, _data(form), current_user)
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return _render(form, trade, None, exc.status)
+        return refused(exc, lambda: _render(form, trade, None))
     db.session.commit()
     flash(f"已为交易 {trade.trade_no} 新建收益记录（草稿），核对无误后请提交", "success")
     return redirect(url_for("incomes.index", q=trade.trade_no))
@@ -99,9 +97,7 @@ def edit(income_id: int) -> Any:
     try:
         incomes.update_income(db.session, income, _data(form))
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return _render(form, income.trade, income, exc.status)
+        return refused(exc, lambda: _render(form, income.trade, income))
     db.session.commit()
     flash("收益记录已保存", "success")
     return redirect(url_for("incomes.index", q=income.trade.trade_no))

@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.auth.permissions import require
-from app.errors import DomainError
+from app.errors import DomainError, refused
 from app.extensions import db
 from app.org import scope as data_scope
 from app.org.scope import Scope
@@ -70,9 +70,7 @@ def interest_create() -> Any:
         payment = payouts.create_interest_payment(db.session, project, scope, current_user, form.period_end.data,
                                                   form.payment_date.data, form.remark.data or "")
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return _interest_page(form, exc.status)
+        return refused(exc, lambda: _interest_page(form))
     db.session.commit()
     flash(f"已计算付息单，共 {len(payment.lines)} 笔，合计 {payment.total:,.2f} 元，请另一位财务复核入账", "success")
     return redirect(url_for("payouts.interest_detail", payment_id=payment.id))
@@ -134,9 +132,7 @@ def settlement_create() -> Any:
         settlement = payouts.create_settlement(db.session, project, scope, current_user,
                                                form.settlement_date.data, form.remark.data or "")
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return _settlement_page(form, exc.status)
+        return refused(exc, lambda: _settlement_page(form))
     db.session.commit()
     flash(f"已计算清算单，共 {len(settlement.lines)} 笔，请另一位财务复核入账", "success")
     return redirect(url_for("payouts.settlement_detail", settlement_id=settlement.id))

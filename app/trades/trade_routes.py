@@ -12,7 +12,7 @@ from flask_login import current_user
 from app.admin import dictionaries
 from app.auth.permissions import current_permissions, require
 from app.customers.routes import current_customer
-from app.errors import DomainError, NotFound
+from app.errors import DomainError, NotFound, refused
 from app.extensions import db
 from app.org import scope as data_scope
 from app.org.scope import Scope
@@ -99,10 +99,7 @@ def create() -> Any:
     try:
         trade = services.create_trade(db.session, customer.id, data, current_user)
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return render_template("trades/new.html", customer=customer, form=form, projects=projects,
-                               figures=figures), exc.status
+        return refused(exc, "trades/new.html", customer=customer, form=form, projects=projects, figures=figures)
     db.session.commit()
     flash(f"已提交交易 {trade.trade_no}，等待交易财务审核", "success")
     return redirect(url_for("trades.detail", trade_id=trade.id))

@@ -17,15 +17,14 @@ from app.workflow.gateway import (
     complete_task,
     get_task,
     instances_about,
-    load_workflow,
     release,
     rename_business_keys,
     retry,
-    send_message,
     start,
     start_model,
     task_data,
 )
+from app.workflow.runtime import load_workflow, send_message
 
 __all__ = [
     "TASK_TAKEN", "can_act", "cancel", "claim", "complete_task", "delegate", "get_task", "instances_about",

@@ -175,8 +175,3 @@ def deploy_directory(session: DbSession, bpmn_dir: Path, rules_dir: Path, actor:
             message = exc.message if isinstance(exc, XmlRejected) else "文件不是 UTF-8 编码的文本"
             raise DeploymentRefused([validation.Problem("", "", message)], str(path)) from exc
     return results
-
-
-def model_counts(session: DbSession) -> dict[str, int]:
-    """Number of versions per process key."""
-    return dict(session.execute(select(ProcessModel.key, func.count()).group_by(ProcessModel.key)).all())

@@ -197,13 +197,6 @@ def ready_human_tasks(workflow: BpmnWorkflow) -> list[Task]:
     return [t for t in _all_tasks(workflow) if t.has_state(TaskState.READY) and t.task_spec.manual]
 
 
-def find_ready_task(workflow: BpmnWorkflow, guid: str) -> Task | None:
-    for task in ready_human_tasks(workflow):
-        if str(task.id) == guid:
-            return task
-    return None
-
-
 def task_data(workflow: BpmnWorkflow, guid: str) -> dict[str, Any]:
     """Data of one task by id ({} if it no longer exists)."""
     task = workflow.get_task_from_id(UUID(guid))

@@ -25,7 +25,7 @@ from app.auth.permissions import ADMIN_ROLE
 from app.database import DbSession
 from app.errors import Forbidden, ValidationFailed
 from app.org import scope as data_scope
-from app.workflow import gateway, subjects, validation
+from app.workflow import gateway, runtime, subjects, validation
 from app.workflow.deploy import known_roles, latest_models, latest_or_404
 from app.workflow.models import ProcessInstance, ProcessModel
 
@@ -45,7 +45,7 @@ class Startable:
 
 def start_settings(session: DbSession, model: ProcessModel) -> Startable | None:
     """The start event's settings of a model version, or None when it is not startable from the screen."""
-    parsed = gateway.parsed_model(model)
+    parsed = runtime.parsed_model(model)
     ns = validation.NS
     for process in parsed.bpmn_root.iterfind("bpmn:process", ns):
         if process.get("id") != model.key:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from app.auth.models import User
 from app.database import DbSession
 from app.errors import Conflict
-from app.workflow import engine, gateway
+from app.workflow import engine, runtime
 from app.workflow.models import InstanceStatus, ProcessInstance, ProcessModel
 
 
@@ -25,7 +25,7 @@ def check(instance: ProcessInstance, target: ProcessModel) -> engine.MigrationCh
         reasons.append("只有运行中或等待中的实例可以迁移")
     if reasons:
         return engine.MigrationCheck(False, reasons)
-    return engine.check_migration(gateway.load_workflow(instance), gateway.parsed_model(target))
+    return engine.check_migration(runtime.load_workflow(instance), runtime.parsed_model(target))
 
 
 def migrate(session: DbSession, instance: ProcessInstance, target: ProcessModel, actor: User | None) -> None:
@@ -33,12 +33,13 @@ def migrate(session: DbSession, instance: ProcessInstance, target: ProcessModel,
     result = check(instance, target)
     if not result.safe:
         raise Conflict("不能迁移：" + "；".join(result.reasons))
-    workflow = gateway.load_workflow(instance)
-    fresh = engine.check_migration(workflow, gateway.parsed_model(target))
+    workflow = runtime.load_workflow(instance)
+    fresh = engine.check_migration(workflow, runtime.parsed_model(target))
     from_version = instance.model.version
     instance.model_id = target.id
     instance.model = target
-    gateway.record_event(session, instance, "migrate", actor, comment=f"第 {from_version} 版 → 第 {target.version} 版")
-    gateway.run_action(session, instance, workflow, actor,
-                       lambda: engine.migrate(workflow, gateway.parsed_model(target), fresh))
-    gateway.refresh_task_rows(session, instance)
+    runtime.record_event(session, instance, "migrate", actor, comment=f"第 {from_version} 版 → 第 {target.version} 版")
+    target_spec = runtime.parsed_model(target)
+    runtime.run(session, instance, workflow, actor, lambda: engine.migrate(workflow, target_spec, fresh),
+                full_sync=True)
+    runtime.refresh_task_rows(session, instance)

@@ -13,7 +13,9 @@ while the LP quota is not met. Any other exception is a failure: the instance be
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,10 +50,28 @@ def operation(name: str, label: str, params: dict[str, str] | None = None) -> Ca
     return decorator
 
 
+_running_context: ContextVar[dict[str, Any] | None] = ContextVar("workflow_running_context", default=None)
+
+
+@contextmanager
+def running(context: dict[str, Any]) -> Iterator[None]:
+    """Make ``context`` (session, instance, actor) available to service operations during engine steps."""
+    token = _running_context.set(context)
+    try:
+        yield
+    finally:
+        _running_context.reset(token)
+
+
+def running_context() -> dict[str, Any]:
+    context = _running_context.get()
+    if context is None:
+        raise RuntimeError("no workflow is running")
+    return context
+
+
 def call(name: str, params: dict[str, Any], data: Mapping[str, Any]) -> Any:
     """Run a registered operation inside the running workflow's context."""
-    from app.workflow.scripting import running_context
-
     spec = REGISTRY.get(name)
     if spec is None:
         raise KeyError(f"未注册的服务操作：{name}")

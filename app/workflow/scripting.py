@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import ChainMap
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -71,21 +69,3 @@ def json_default(value: Any) -> Any:
 
 
 
-_running_context: ContextVar[dict[str, Any] | None] = ContextVar("workflow_running_context", default=None)
-
-
-@contextmanager
-def running(context: dict[str, Any]) -> Iterator[None]:
-    """Make ``context`` (session, instance, actor) available to service operations during engine steps."""
-    token = _running_context.set(context)
-    try:
-        yield
-    finally:
-        _running_context.reset(token)
-
-
-def running_context() -> dict[str, Any]:
-    context = _running_context.get()
-    if context is None:
-        raise RuntimeError("no workflow is running")
-    return context

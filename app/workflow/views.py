@@ -15,7 +15,7 @@ from app.admin import dictionaries
 from app.auth.models import User
 from app.database import DbSession
 from app.extensions import db
-from app.workflow import engine, gateway, people, xmlsafe
+from app.workflow import engine, people, runtime, xmlsafe
 from app.workflow.models import InstanceEvent, ProcessInstance, ProcessModel, WorkflowTask
 from forms import registry as form_registry
 from forms.task_forms import TaskForm, coerce_initial
@@ -64,7 +64,7 @@ def hide_in_diagrams(process_key: str, element_ids: Iterable[str]) -> None:
 
 def diagram_payload(instance: ProcessInstance) -> dict[str, Any]:
     """BPMN XML plus completed and current element ids for the bpmn-js viewer."""
-    workflow = gateway.load_workflow(instance)
+    workflow = runtime.load_workflow(instance)
     done, current = engine.active_element_ids(workflow)
     hidden = _hidden_in_diagrams.get(instance.process_key, frozenset())
     xml = _without(instance.model.bpmn_xml, hidden) if hidden else instance.model.bpmn_xml
@@ -109,4 +109,4 @@ def build_form(session: DbSession, form_key: str, formdata: MultiDict[str, Any] 
 
 def instance_data(instance: ProcessInstance) -> dict[str, Any]:
     """The instance's current data, for the monitor."""
-    return engine.current_data(gateway.load_workflow(instance))
+    return engine.current_data(runtime.load_workflow(instance))

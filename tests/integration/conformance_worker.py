@@ -60,7 +60,7 @@ def _complete(session: Any, instance: Any, action: dict[str, Any]) -> None:
 
 
 def _perform(session: Any, case: str, action: dict[str, Any], owner: Any) -> None:
-    from app.workflow import gateway
+    from app.workflow import gateway, runtime
     from app.workflow.models import ProcessInstance
 
     kind = action["kind"]
@@ -68,7 +68,7 @@ def _perform(session: Any, case: str, action: dict[str, Any], owner: Any) -> Non
         gateway.start(session, action["process"], business_key=f"conf:{case}", org_id=owner.org_id,
                       owner_id=owner.id, data=action.get("data") or {}, actor=owner)
     elif kind == "message":
-        gateway.send_message(session, action["name"], action.get("correlation") or {}, action.get("payload") or {})
+        runtime.send_message(session, action["name"], action.get("correlation") or {}, action.get("payload") or {})
     elif kind == "complete":
         instance = session.scalar(select(ProcessInstance).where(ProcessInstance.business_key == f"conf:{case}"))
         _complete(session, instance, action)
@@ -77,7 +77,7 @@ def _perform(session: Any, case: str, action: dict[str, Any], owner: Any) -> Non
 
 
 def _report(session: Any, case: str) -> dict[str, Any]:
-    from app.workflow import gateway
+    from app.workflow import runtime
     from app.workflow.models import ProcessInstance, TaskStatus, WorkflowTask
 
     instance = session.scalar(select(ProcessInstance).where(ProcessInstance.business_key == f"conf:{case}"))
@@ -88,7 +88,7 @@ def _report(session: Any, case: str) -> dict[str, Any]:
                            .order_by(WorkflowTask.element_id)).all()
     return {"status": instance.status.value, "error": instance.error_message,
             "next_timer_at": instance.next_timer_at.isoformat() if instance.next_timer_at else None,
-            "rows": [list(r) for r in rows], "engine": snapshot(gateway.load_workflow(instance))}
+            "rows": [list(r) for r in rows], "engine": snapshot(runtime.load_workflow(instance))}
 
 
 def run(request: dict[str, Any]) -> dict[str, Any]:

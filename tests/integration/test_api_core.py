@@ -73,12 +73,13 @@ def test_department_heads_cannot_read_each_others_users_by_id(api_as, viewer, ow
     assert theirs.get_json()["error"] == {"code": "not_found", "message": "记录不存在或您无权查看"}
 
 
-def test_seats_cannot_read_users_or_orgs_by_id(api_as):
-    api = api_as("seat01")
-    for path in (f"/api/v1/users/{user_named('seat02').id}", f"/api/v1/users/{user_named('seat11').id}",
-                 f"/api/v1/orgs/{org_id('SH-LC1-A')}", f"/api/v1/orgs/{org_id('SH-LC2')}", "/api/v1/orgs"):
-        assert api.get(path).status_code == 403, path
-    assert api.get("/api/v1/users/999999").status_code == 403  # no hint whether the id exists
+@pytest.mark.parametrize("path", ["/api/v1/users/{seat02}", "/api/v1/users/{seat11}", "/api/v1/orgs/{team}",
+                                  "/api/v1/orgs/{department}", "/api/v1/orgs",
+                                  "/api/v1/users/999999"])  # no hint whether the id exists
+def test_seats_cannot_read_users_or_orgs_by_id(api_as, path):
+    ids = {"seat02": user_named("seat02").id, "seat11": user_named("seat11").id, "team": org_id("SH-LC1-A"),
+           "department": org_id("SH-LC2")}
+    assert api_as("seat01").get(path.format(**ids)).status_code == 403
 
 
 @SCOPE_SQL

@@ -18,10 +18,10 @@ from app.customers.models import Customer, Pool
 from app.extensions import db
 from app.pools import services
 from app.pools.models import MoveReason, PoolHistory
-from tests.customer_helpers import deferred_reads, fresh, make_seats, public_customers
+from tests.customer_helpers import fresh, make_seats, public_customers
 from tests.race import at_once
 
-pytestmark = [pytest.mark.db_sensitive, pytest.mark.usefixtures(deferred_reads.__name__)]
+pytestmark = pytest.mark.db_sensitive
 
 CLAIMERS = 50
 POOL_SIZE = 1000

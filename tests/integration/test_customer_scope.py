@@ -8,9 +8,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from tests.customer_helpers import deferred_reads, make_customer
-
-pytestmark = pytest.mark.usefixtures(deferred_reads.__name__)
+from tests.customer_helpers import make_customer
 
 
 @pytest.fixture
@@ -85,8 +83,7 @@ def test_api_answers_404_for_another_departments_customer(api_as, theirs):
     assert [c["number"] for c in found["items"]] == [mine_for_11.number]
 
 
-def test_a_seat_cannot_reach_department_pools_or_head_screens(login_as):
-    client = login_as("seat11")
-    for url in ("/pools/department", "/pools/city", "/pools/red-flags", "/pools/recycle", "/customers/imports/",
-                "/customers/merge/"):
-        assert client.get(url).status_code == 403, url
+@pytest.mark.parametrize("url", ["/pools/department", "/pools/city", "/pools/red-flags", "/pools/recycle",
+                                 "/customers/imports/", "/customers/merge/"])
+def test_a_seat_cannot_reach_department_pools_or_head_screens(login_as, url):
+    assert login_as("seat11").get(url).status_code == 403

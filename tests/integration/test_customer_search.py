@@ -23,7 +23,7 @@ from app.customers import merge, search, services
 from app.customers.models import Customer, CustomerAddress, CustomerAlias, CustomerPhone, CustomerType, ImportJob
 from app.extensions import db
 from rules import phones as phone_rules
-from tests.customer_helpers import deferred_reads, fresh, make_customer, new_id_number, org, row, user, xlsx_bytes
+from tests.customer_helpers import fresh, make_customer, new_id_number, org, row, user, xlsx_bytes
 
 pytestmark = pytest.mark.db_sensitive
 
@@ -261,7 +261,6 @@ def test_merge_moves_the_text_and_the_numbers_to_the_survivor(app):
     assert finds("合并并入") == []  # the merged customer is gone; its name is not the survivor's
 
 
-@pytest.mark.usefixtures(deferred_reads.__name__)
 def test_an_imported_batch_is_searchable_at_once(login_as):
     client = login_as("head01")
     rows = [row("导入搜索一", "13577772001", address="南京市鼓楼区中山路 1 号", tags="沙龙"),

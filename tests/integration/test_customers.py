@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -13,9 +12,7 @@ from app.audit.models import AuditLog
 from app.customers.models import Customer, CustomerCategory, CustomerType, Pool
 from app.extensions import db
 from app.pools.models import MoveReason, PoolHistory
-from tests.customer_helpers import deferred_reads, fresh, make_customer, new_id_number, new_phone, org, user
-
-pytestmark = pytest.mark.usefixtures(deferred_reads.__name__)
+from tests.customer_helpers import fresh, make_customer, new_id_number, new_phone, org, user
 
 
 def _by_name(name: str) -> Customer:

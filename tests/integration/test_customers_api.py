@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from tests.customer_helpers import deferred_reads, fresh, make_customer, new_phone, org, user
-
-pytestmark = pytest.mark.usefixtures(deferred_reads.__name__)
+from tests.customer_helpers import fresh, make_customer, new_phone, org, user
 
 
 def test_seat_creates_into_own_pool_and_reads_it_back(api_as):

@@ -22,7 +22,7 @@ from app.pools import services as pools
 from app.pools.access import POOLS_ASSIGN
 from app.pools.models import MoveReason, PoolHistory
 from rules.distribution import Method
-from tests.customer_helpers import deferred_reads, fresh, make_seats, public_customers, user
+from tests.customer_helpers import fresh, make_seats, public_customers, user
 from tests.race import at_once
 
 pytestmark = pytest.mark.db_sensitive
@@ -159,7 +159,6 @@ def test_chunked_execution_reports_progress_and_moves_the_same(app):
     assert distribution.get_run(db.session, run.id).moved == 50
 
 
-@pytest.mark.usefixtures(deferred_reads.__name__)
 def test_two_overlapping_runs_at_once_never_give_a_customer_two_seats(database_url, tmp_path: Path, app):
     ids = public_customers(400)
     seats = make_seats(6)

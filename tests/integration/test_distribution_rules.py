@@ -363,10 +363,12 @@ def test_api_refuses_bad_rules(api_as, body, message):
     assert _rule_count() == before
 
 
-def test_seats_cannot_reach_the_distribution_screens(login_as):
-    seat = login_as("seat01")
-    for url in ("/mining/rules", "/mining/semi", "/mining/manual", "/mining/runs/"):
-        assert seat.get(url).status_code == 403, url
+@pytest.mark.parametrize("url", ["/mining/rules", "/mining/semi", "/mining/manual", "/mining/runs/"])
+def test_seats_cannot_reach_the_distribution_screens(login_as, url):
+    assert login_as("seat01").get(url).status_code == 403
+
+
+def test_heads_find_the_distribution_rules_in_their_menu(login_as):
     assert "分配规则" in login_as("head01").get("/").get_data(as_text=True)
 
 

@@ -15,9 +15,9 @@ from app.customers import exports, services
 from app.customers.models import Customer, CustomerPhone, PhoneBlacklistMark, Pool
 from app.exports import capped_note
 from app.extensions import db
-from tests.customer_helpers import deferred_reads, make_customer, new_id_number, public_customers, user
+from tests.customer_helpers import make_customer, new_id_number, public_customers, user
 
-pytestmark = [pytest.mark.usefixtures(deferred_reads.__name__), pytest.mark.db_sensitive]
+pytestmark = pytest.mark.db_sensitive
 
 
 def sheet_rows(data: bytes) -> list[tuple]:

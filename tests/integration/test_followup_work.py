@@ -13,9 +13,7 @@ from app import clock
 from app.customers.models import CustomerPhone, Gender
 from app.extensions import db
 from app.followups.models import Appointment, AppointmentStatus, FollowUp
-from tests.customer_helpers import deferred_reads, fresh, make_customer, reloaded
-
-pytestmark = pytest.mark.usefixtures(deferred_reads.__name__)
+from tests.customer_helpers import fresh, make_customer, reloaded
 
 HTMX = {"HX-Request": "true"}
 

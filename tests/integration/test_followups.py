@@ -13,10 +13,7 @@ from app import clock
 from app.customers.models import CustomerType
 from app.extensions import db
 from app.followups.models import Appointment, AppointmentStatus, FollowUp
-from tests.customer_helpers import deferred_reads, fresh, make_customer, reloaded
-
-pytestmark = pytest.mark.usefixtures(deferred_reads.__name__)
-
+from tests.customer_helpers import fresh, make_customer, reloaded
 
 
 def test_a_connected_call_long_enough_is_a_valid_phone_follow_up(login_as):

@@ -24,9 +24,7 @@ from app.pools.handover_models import Handover
 from rules.identity import check_char
 from scheduler.registry import JOBS
 from tests.conftest import audit_rows
-from tests.customer_helpers import deferred_reads, fresh, make_customer, user
-
-pytestmark = pytest.mark.usefixtures(deferred_reads.__name__)
+from tests.customer_helpers import fresh, make_customer, user
 
 SEAT01_ID = "32050219960817402" + check_char("32050219960817402")
 

@@ -24,10 +24,10 @@ from app.customers import import_publish
 from app.customers.models import Customer, ImportJob, ImportRow, ImportStatus
 from app.extensions import db
 from tests.conftest import BASE_CONFIG, REPO
-from tests.customer_helpers import deferred_reads, fresh, row, xlsx_bytes
+from tests.customer_helpers import fresh, row, xlsx_bytes
 from tests.integration.test_imports import _job, _upload, _wait
 
-pytestmark = [pytest.mark.usefixtures(deferred_reads.__name__), pytest.mark.db_sensitive]
+pytestmark = pytest.mark.db_sensitive
 
 ROWS = 3_000
 CHILD = """

@@ -20,9 +20,7 @@ from app import background, clock
 from app.customers.models import Customer, CustomerType, ImportJob, ImportRow, ImportStatus, Pool
 from app.extensions import db
 from app.pools.models import MoveReason, PoolHistory
-from tests.customer_helpers import deferred_reads, fresh, make_customer, new_id_number, org, row, user, xlsx_bytes
-
-pytestmark = pytest.mark.usefixtures(deferred_reads.__name__)
+from tests.customer_helpers import fresh, make_customer, new_id_number, org, row, user, xlsx_bytes
 
 
 def _upload(client, data: bytes, number: str = "", filename: str = "客户.xlsx"):

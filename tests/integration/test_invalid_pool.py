@@ -21,12 +21,8 @@ from app.pools import recycle
 from app.pools import services as pool_services
 from app.pools.models import MoveReason, PoolHistory
 from tests.conftest import audit_rows
-from tests.customer_helpers import deferred_reads, fresh, make_customer, org, pool_history, reloaded, user
+from tests.customer_helpers import fresh, make_customer, org, pool_history, reloaded, user
 from tests.race import at_once
-
-pytestmark = pytest.mark.usefixtures(deferred_reads.__name__)
-
-
 
 
 def _set_cap(value: int) -> None:

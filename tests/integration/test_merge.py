@@ -15,9 +15,7 @@ from app.customers.models import Customer, CustomerAlias, CustomerType
 from app.extensions import db
 from app.followups.models import Appointment, FollowUp
 from app.pools.models import MoveReason, PoolHistory, RedFlagApplication
-from tests.customer_helpers import deferred_reads, fresh, make_customer, new_id_number, user
-
-pytestmark = pytest.mark.usefixtures(deferred_reads.__name__)
+from tests.customer_helpers import fresh, make_customer, new_id_number, user
 
 
 def _count(model, customer_id: int) -> int:

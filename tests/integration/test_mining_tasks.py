@@ -20,10 +20,8 @@ from app.mining.task_models import ItemStatus, MiningTask, MiningTaskItem, Minin
 from app.pools import services as pool_services
 from app.pools.models import MoveReason, PoolHistory
 from scheduler.mining_tasks import generate_task_sources
-from tests.customer_helpers import deferred_reads, fresh, make_customer, make_seats, public_customers, user
+from tests.customer_helpers import fresh, make_customer, make_seats, public_customers, user
 from tests.race import at_once
-
-pytestmark = pytest.mark.usefixtures(deferred_reads.__name__)
 
 
 def _task(name: str = "测试任务", *, type_: str = "random", source: str = "fixed", seats: tuple[str, ...] = (

@@ -17,10 +17,7 @@ from app.extensions import db
 from app.followups.models import Appointment, AppointmentStatus
 from app.pools import services
 from app.pools.models import ApplicationStatus, MoveReason, PoolHistory, RedFlagApplication
-from tests.customer_helpers import deferred_reads, fresh, make_customer, pool_history, public_customers, reloaded, user
-
-pytestmark = pytest.mark.usefixtures(deferred_reads.__name__)
-
+from tests.customer_helpers import fresh, make_customer, pool_history, public_customers, reloaded, user
 
 
 def _set(key: str, value: int) -> None:

@@ -17,10 +17,8 @@ from app.quotas import facts
 from app.quotas.metrics import Metric
 from app.quotas.models import DailyFact
 from scheduler.registry import JOBS
-from tests.customer_helpers import deferred_reads, fresh, make_customer, user
+from tests.customer_helpers import fresh, make_customer, user
 from tests.race import at_once
-
-pytestmark = pytest.mark.usefixtures(deferred_reads.__name__)
 
 
 def today_of(username: str) -> dict[Metric, int]:

@@ -13,9 +13,7 @@ from app.extensions import db
 from app.hr import attendance
 from app.hr.models import PublicHoliday
 from app.quotas.models import Quota
-from tests.customer_helpers import deferred_reads, fresh, make_customer, user
-
-pytestmark = pytest.mark.usefixtures(deferred_reads.__name__)
+from tests.customer_helpers import fresh, make_customer, user
 
 
 def set_quota(client, level: str = "初级", tier: str = "P1", **values: object) -> str:

@@ -24,10 +24,8 @@ from app.pools.models import MoveReason, PoolHistory
 from app.pools.recovery_access import MINING_HANDOVER, MINING_RECOVERY
 from scheduler.registry import JOBS
 from tests.conftest import audit_rows
-from tests.customer_helpers import deferred_reads, fresh, make_customer, make_seats, org, pool_history, reloaded, user
+from tests.customer_helpers import fresh, make_customer, make_seats, org, pool_history, reloaded, user
 from tests.race import at_once
-
-pytestmark = pytest.mark.usefixtures(deferred_reads.__name__)
 
 TYPES = ("dealt", "dealt", "valid", "intent", "new")
 

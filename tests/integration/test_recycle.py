@@ -25,9 +25,9 @@ from app.org import scope as data_scope
 from app.pools import recycle, services
 from app.pools.models import MoveReason, PoolHistory
 from scheduler.registry import JOBS
-from tests.customer_helpers import deferred_reads, fresh, make_customer, reloaded, user
+from tests.customer_helpers import fresh, make_customer, reloaded, user
 
-pytestmark = [pytest.mark.db_sensitive, pytest.mark.date_sensitive, pytest.mark.usefixtures(deferred_reads.__name__)]
+pytestmark = [pytest.mark.db_sensitive, pytest.mark.date_sensitive]
 
 T0 = clock.local(clock.now()).replace(second=0, microsecond=0)  # the moment test customers are assigned
 SETTINGS = recycle.RecycleSettings(no_call_days=7, max_followups=5, check_days=30, required_followups=3,

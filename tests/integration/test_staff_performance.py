@@ -24,9 +24,7 @@ from app.quotas import calendar, facts
 from app.quotas.calendar import DayStatus
 from app.quotas.models import DailyFact, IntentMark
 from app.trades.models import Trade, TradeStatus
-from tests.customer_helpers import deferred_reads, fresh, make_customer, user
-
-pytestmark = pytest.mark.usefixtures(deferred_reads.__name__)
+from tests.customer_helpers import fresh, make_customer, user
 
 
 def _counts(username: str) -> dict[str, int]:

@@ -98,14 +98,17 @@ def test_department_heads_cannot_open_each_others_users(login_as, viewer, own, o
     assert other not in listed(client.get(f"/admin/users/?q={other}").get_data(as_text=True))
 
 
-def test_seat_is_refused_every_user_screen(login_as):
+@pytest.mark.parametrize("url", ["/admin/users/", "/admin/users/export", "/admin/users/new", "/admin/users/{seat02}",
+                                 "/admin/users/{seat11}", "/admin/users/{seat11}/edit", "/admin/users/roles"])
+def test_seat_is_refused_every_user_screen(login_as, url):
+    response = login_as("seat01").get(url.format(seat02=user_named("seat02").id, seat11=user_named("seat11").id))
+    assert response.status_code == 403
+    assert "您没有权限访问此页面或数据" in response.get_data(as_text=True)
+
+
+def test_seat_cannot_mark_a_user_as_leaving(login_as):
     client = login_as("seat01")
-    seat02, seat11 = user_named("seat02").id, user_named("seat11").id
-    for url in ("/admin/users/", "/admin/users/export", "/admin/users/new", f"/admin/users/{seat02}",
-                f"/admin/users/{seat11}", f"/admin/users/{seat11}/edit", "/admin/users/roles"):
-        response = client.get(url)
-        assert response.status_code == 403, url
-        assert "您没有权限访问此页面或数据" in response.get_data(as_text=True)
+    seat11 = user_named("seat11").id
     assert client.post(f"/admin/users/{seat11}/leave").status_code == 403
     assert user_named("seat11").status == UserStatus.ACTIVE
 

@@ -21,10 +21,8 @@ from app.mining.task_models import ItemStatus, MiningTask, MiningTaskItem, TaskS
 from app.pools.models import PoolHistory
 from rules import phones as phone_rules
 from scheduler.mining_tasks import generate_task_sources
-from tests.customer_helpers import deferred_reads, fresh, make_customer, make_seats, new_id_number, org, user
+from tests.customer_helpers import fresh, make_customer, make_seats, new_id_number, org, user
 from tests.race import at_once
-
-pytestmark = pytest.mark.usefixtures(deferred_reads.__name__)
 
 
 def _born_this_month(name: str, seat: str = "seat01") -> Customer:

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from rules.identity import IdType, InvalidIdNumber, check_char, normalize_id_number, parse_id_card
+from rules.identity import IdType, InvalidIdNumber, check_char, disagreements, normalize_id_number, parse_id_card
 
 
 def test_check_char_matches_the_published_example():
@@ -78,3 +78,12 @@ def test_other_documents_are_normalised_but_not_checksummed():
     assert normalize_id_number(IdType.PASSPORT, " e1234 5678 ") == "E12345678"
     with pytest.raises(InvalidIdNumber, match="护照"):
         normalize_id_number(IdType.PASSPORT, "E1")
+
+
+def test_what_is_typed_beside_an_id_number_must_agree_with_it():
+    info = parse_id_card("11010519491231002X")  # 1949-12-31, female
+    assert disagreements(info, None, "unknown") == []
+    assert disagreements(info, date(1949, 12, 31), "female") == []
+    assert disagreements(info, date(1950, 1, 1), "") == ["出生日期与身份证号不一致"]
+    assert disagreements(info, None, "male") == ["性别与身份证号不一致"]
+    assert disagreements(info, date(1950, 1, 1), "male") == ["出生日期与身份证号不一致", "性别与身份证号不一致"]

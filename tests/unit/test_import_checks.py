@@ -107,6 +107,12 @@ def test_an_id_number_excel_stored_as_a_number_is_refused():
     assert any("丢失精度" in e for e in errors)
 
 
+def test_a_birthday_or_gender_contradicting_the_id_number_is_reported_like_on_the_form():
+    _fields, errors = parse_row({"name": "张三", "phone": "13800138000", "org": "SH-LC1",
+                                 "id_number": "11010519491231002X", "birthday": "1950-01-01", "gender": "男"}, _ctx())
+    assert errors == ["出生日期与身份证号不一致", "性别与身份证号不一致"]
+
+
 def test_birthday_cells_may_be_dates_or_text():
     for value in (datetime(1949, 12, 31), "1949/12/31", "19491231", "1949年12月31日", 18263):  # 18263: Excel day
         fields, errors = parse_row({"name": "张三", "phone": "13800138000", "org": "SH-LC1", "birthday": value},

@@ -56,6 +56,8 @@ def test_admin_promotes_a_seat_from_the_users_screen(page):
     page.get_by_role("button", name="查询").click()
     assert page.locator("#user-table tbody tr").count() == 1
     page.get_by_role("link", name="陈坐席").click()
+    page.wait_for_url(re.compile(r".*/admin/users/\d+$"))
+    page.wait_for_load_state("load")  # Bootstrap's dialog handler is bound once its script has run
     assert page.locator("#user-level").inner_text() == "初级 / P1"
 
     # First without a remark: refused, the dialog comes back with the choice kept.

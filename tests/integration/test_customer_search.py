@@ -286,3 +286,15 @@ def _settled() -> int:
         if not job.status.running or time.monotonic() > deadline:
             return job.id
         time.sleep(0.05)
+
+
+def test_a_searched_list_counts_to_the_search_cap(awkward, login_as, monkeypatch):
+    """A search stops counting at search.COUNT_CAP ("共 N+ 条") and still lists its first page."""
+    monkeypatch.setattr(search, "COUNT_CAP", 2)
+    client = login_as("manager01")
+    page = client.get("/customers/", query_string={"q": "王"}).get_data(as_text=True)
+    assert "共 2+ 条" in page
+    numbers = {c.id: c.number for c in awkward}
+    assert any(numbers[i] in page for i in expected(awkward, "王"))
+    unsearched = client.get("/customers/").get_data(as_text=True)
+    assert "共 2+ 条" not in unsearched and re.search(r"共 [\d,]+ 条", unsearched)

@@ -44,7 +44,7 @@ run: db
 	@echo "LicaiFlow: http://$(HOST):$(PORT)  — demo users in README.md; Ctrl-C stops everything"
 	@trap 'kill 0' INT TERM; \
 	$(FLASK) scheduler run & \
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - 'app:create_app()' & \
+	$(BIN)/gunicorn -c deploy/gunicorn.conf.py --bind $(HOST):$(PORT) --workers 2 --threads 4 'app:create_app()' & \
 	wait
 
 # Production-style serving (set LICAI_ENV=production, LICAI_SECRET_KEY and LICAI_DATABASE_URL first).
@@ -52,7 +52,7 @@ serve: setup
 	$(FLASK) db upgrade
 	$(FLASK) seed base
 	$(FLASK) bpmn deploy
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-4} --threads 4 'app:create_app()'
+	$(BIN)/gunicorn -c deploy/gunicorn.conf.py --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-4} --threads 4 'app:create_app()'
 
 test: test-sqlite test-dates test-pg
 

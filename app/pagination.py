@@ -20,8 +20,11 @@ from typing import Any
 
 from flask import request
 from sqlalchemy import Select, TypeDecorator, func, literal, select, tuple_
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import operators
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from app.extensions import db
 
@@ -154,8 +157,31 @@ def _beyond(keys: Sequence[_Key], cursor: tuple[Any, ...], forward: bool) -> Col
     return tuple_(*columns) > values if ascending else tuple_(*columns) < values
 
 
-def _ordered(keys: Sequence[_Key], reverse: bool) -> list[ColumnElement[Any]]:
-    return [k.column.asc() if k.descending == reverse else k.column.desc() for k in keys]
+class _Sorted(ColumnElement[Any]):
+    """A sort column SQLite may not read from an index (``ORDER BY +created_at``): it then finds the rows by the
+    filter's best index and sorts them. Elsewhere the column as it is."""
+
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column: ColumnElement[Any]) -> None:
+        self.column = column
+        self.type = column.type
+
+
+@compiles(_Sorted)
+def _sorted_default(element: _Sorted, compiler: SQLCompiler, **kw: Any) -> str:
+    return str(compiler.process(element.column, **kw))
+
+
+@compiles(_Sorted, "sqlite")
+def _sorted_sqlite(element: _Sorted, compiler: SQLCompiler, **kw: Any) -> str:
+    return "+" + str(compiler.process(element.column, **kw))
+
+
+def _ordered(keys: Sequence[_Key], reverse: bool, sort: bool = False) -> list[ColumnElement[Any]]:
+    columns = [_Sorted(k.column) if sort and index == 0 else k.column for index, k in enumerate(keys)]
+    return [column.asc() if k.descending == reverse else column.desc() for column, k in zip(columns, keys, strict=True)]
 
 
 def _bounded_count(stmt: Select[Any], keys: Sequence[_Key], cap: int) -> int:
@@ -167,7 +193,7 @@ def _bounded_count(stmt: Select[Any], keys: Sequence[_Key], cap: int) -> int:
 
 def keyset_page(stmt: Select[Any], order: Sequence[ColumnElement[Any]], per_page: int, *,
                 total: int | None = None, counted: bool = True, walk_index: str | None = None,
-                count_cap: int | None = None) -> KeysetPage:
+                count_cap: int | None = None, sort_few: bool = False) -> KeysetPage:
     """The page of ``stmt`` (one entity per row) sorted by ``order`` that the query string asks for:
     ``?after=<cursor>`` (下一页), ``?before=<cursor>`` (上一页), ``?last=1`` (末页) or the first page.
 
@@ -178,7 +204,11 @@ def keyset_page(stmt: Select[Any], order: Sequence[ColumnElement[Any]], per_page
     ``walk_index``: on SQLite, the index that reads the rows in ``order`` (``"rowid"`` for the primary key),
     walked when the list has more than COUNT_CAP rows — left to itself SQLite gathers a city's customers by
     their org index and sorts them all (1.4 s), where walking the order finds a page in the first few
-    hundred rows. PostgreSQL's planner makes that choice from its statistics."""
+    hundred rows. PostgreSQL's planner makes that choice from its statistics.
+    ``sort_few``: the other way round — when the list is counted at no more than COUNT_CAP rows, SQLite finds
+    them by the filter's index and sorts them rather than walking the order's index past everyone else's rows
+    (the inbox of a finance user of one department walked 24,000 open finance tasks of others: 35 ms, 1 ms
+    sorted)."""
     keys = _sort_keys(order)
     cap = COUNT_CAP if count_cap is None else count_cap
     stmt = stmt.order_by(None)
@@ -188,31 +218,33 @@ def keyset_page(stmt: Select[Any], order: Sequence[ColumnElement[Any]], per_page
     if walk_index and (total is None or total > cap):
         hint = "NOT INDEXED" if walk_index == "rowid" else f"INDEXED BY {walk_index}"
         stmt = stmt.with_hint(keys[0].column.table, hint, dialect_name="sqlite")
+    sort = sort_few and total is not None and total <= cap
     after, before = _decode(request.args.get("after"), keys), _decode(request.args.get("before"), keys)
     rows: list[Any] = []
     if after is not None:
-        rows = _rows(stmt.where(_beyond(keys, after, forward=True)), keys, per_page + 1)
+        rows = _rows(stmt.where(_beyond(keys, after, forward=True)), keys, per_page + 1, sort=sort)
         if rows:
             return _page(keys, rows[:per_page], True, len(rows) > per_page, total, exact, cap)
     elif before is not None:
-        rows = _rows(stmt.where(_beyond(keys, before, forward=False)), keys, per_page + 1, reverse=True)
+        rows = _rows(stmt.where(_beyond(keys, before, forward=False)), keys, per_page + 1, reverse=True, sort=sort)
         if len(rows) > per_page:
             return _page(keys, rows[:per_page][::-1], True, True, total, exact, cap)
     if (after is not None and not rows) or (before is None and request.args.get("last") == "1"):
         # 末页 (or past the end, its rows removed meanwhile): with a known total, the rows forward paging
         # leaves for it, so 上一页 from there meets the pages counted from the start
         size = (total % per_page or per_page) if total is not None and (exact or total <= cap) else per_page
-        rows = _rows(stmt, keys, size + 1, reverse=True)
+        rows = _rows(stmt, keys, size + 1, reverse=True, sort=sort)
         return _page(keys, rows[:size][::-1], len(rows) > size, False, total, exact, cap)
     # the first page — also for 上一页 back at the start: a full page rather than the few rows before the cursor
-    rows = _rows(stmt, keys, per_page + 1)
+    rows = _rows(stmt, keys, per_page + 1, sort=sort)
     if total is None and len(rows) <= per_page:
         total, exact = len(rows), True
     return _page(keys, rows[:per_page], False, len(rows) > per_page, total, exact, cap)
 
 
-def _rows(stmt: Select[Any], keys: Sequence[_Key], limit: int, reverse: bool = False) -> list[Any]:
-    return list(db.session.scalars(stmt.order_by(*_ordered(keys, reverse)).limit(limit)))
+def _rows(stmt: Select[Any], keys: Sequence[_Key], limit: int, reverse: bool = False, sort: bool = False
+          ) -> list[Any]:
+    return list(db.session.scalars(stmt.order_by(*_ordered(keys, reverse, sort)).limit(limit)))
 
 
 def _page(keys: Sequence[_Key], items: list[Any], has_prev: bool, has_next: bool, total: int | None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import platform
 import statistics
@@ -104,10 +105,15 @@ def scratch_app(kind: str, demo: bool = True) -> Iterator[Any]:
 
 def twin(app: Any) -> Any:
     """A second app on the same database for HTTP requests: requests through the first one would share
-    its pushed app context (and ``g``, where the logged-in user and permissions are cached)."""
+    its pushed app context (and ``g``, where the logged-in user and permissions are cached).
+
+    Loaded as a gunicorn worker loads it (deploy/gunicorn.conf.py ``post_worker_init``): what exists then is
+    frozen out of the garbage collector's way, or a full collection every few requests scans it (~100 ms)."""
     from app import create_app
 
-    return create_app(dict(app.config), instance_path=app.instance_path)
+    web = create_app(dict(app.config), instance_path=app.instance_path)
+    gc.freeze()
+    return web
 
 
 def median_ms(samples: list[float]) -> float:

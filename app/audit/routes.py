@@ -57,8 +57,12 @@ def _filtered() -> Select[Any]:
 @require(AUDIT_VIEW)
 def log() -> Any:
     page = keyset_page(_filtered(), (AuditLog.id.desc(),), 50, walk_index="rowid")
-    object_types = db.session.scalars(select(AuditLog.object_type).distinct().order_by(AuditLog.object_type)).all()
-    return render_template("audit/log.html", page=page, object_types=[t for t in object_types if t],
+    # The choices are the labelled object types: ``SELECT DISTINCT object_type`` read a million rows on
+    # PostgreSQL (about 200 ms a page, issue 16); an unlabelled type chosen by URL stays selectable.
+    object_types = sorted(names.OBJECT_TYPE_LABELS, key=names.OBJECT_TYPE_LABELS.__getitem__)
+    if (chosen := request.args.get("object_type", "").strip()) and chosen not in names.OBJECT_TYPE_LABELS:
+        object_types.append(chosen)
+    return render_template("audit/log.html", page=page, object_types=object_types,
                            actors=_login_actors(page.items))
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, select, true, update
+from sqlalchemy import ColumnElement, Select, bindparam, case, func, literal, select, update
 
 from app import clock
 from app.admin import params
@@ -23,7 +23,7 @@ from app.audit import services as audit
 from app.auth.models import Role, User, UserStatus, user_roles
 from app.customers import visibility
 from app.customers.models import Customer, CustomerType, Pool
-from app.database import DbSession, is_postgres
+from app.database import DbSession, UTCDateTime, is_postgres, table_of
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.org import scope as data_scope
 from app.pools import claims, history
@@ -72,9 +72,14 @@ def local_day_start(moment: datetime) -> datetime:
     return datetime.combine(local.date(), time.min, tzinfo=clock.SHANGHAI)
 
 
+_LOCK_USER = select(table_of(User).c.id).where(table_of(User).c.id == bindparam("p_user")).with_for_update()
+
+
 def _lock_user(session: DbSession, user_id: int) -> None:
-    # PostgreSQL: row lock; SQLite: writers are serialised by BEGIN IMMEDIATE already.
-    session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    """Serialise one seat's extractions, so two at once cannot both pass the room check. PostgreSQL: a row
+    lock; SQLite serialises every writer with BEGIN IMMEDIATE already."""
+    if is_postgres():
+        session.connection().execute(_LOCK_USER, {"p_user": user_id})
 
 
 def owned_count(session: DbSession, user_id: int) -> int:
@@ -84,13 +89,18 @@ def owned_count(session: DbSession, user_id: int) -> int:
 def room_of(session: DbSession, user: User, now: datetime | None = None) -> Room:
     """Return a seat's extraction allowance: today's extractions vs the limit, owned customers vs the cap."""
     now = now or clock.now()
-    extracted = select(func.count()).where(
-        PoolHistory.actor_id == user.id, PoolHistory.reason == MoveReason.EXTRACT,
-        PoolHistory.at >= local_day_start(now)).scalar_subquery()
-    owned = select(func.count()).where(Customer.service_seat_id == user.id).scalar_subquery()
-    counted = session.execute(select(extracted, owned)).one()  # both in one round trip
+    counted = session.connection().execute(_ROOM, {"p_user": user.id, "p_day": local_day_start(now)}).one()
     return Room(int(counted[0]), params.get_int(DAILY_EXTRACT_LIMIT, session), int(counted[1]),
                 params.get_int(OWNED_CAP, session))
+
+
+_history: Any = table_of(PoolHistory)
+# Both counts in one round trip, built once (every extraction checks them).
+_ROOM = select(
+    select(func.count()).where(_history.c.actor_id == bindparam("p_user"),
+                               _history.c.reason == MoveReason.EXTRACT.value,
+                               _history.c.at >= bindparam("p_day", type_=UTCDateTime())).scalar_subquery(),
+    select(func.count()).where(table_of(Customer).c.service_seat_id == bindparam("p_user")).scalar_subquery())
 
 
 # --- listing pools -------------------------------------------------------------------------------
@@ -143,19 +153,11 @@ def extract(session: DbSession, user: User, customer_ids: list[int]) -> MoveResu
     if not customer_ids:
         raise ValidationFailed("请先勾选要提取的客户")
     now = clock.now()
+    wanted = sorted(set(customer_ids))
     _lock_user(session, user.id)
-    room = room_of(session, user, now)
-    _check_room(room, len(set(customer_ids)))
-    allowed = (Customer.pool == Pool.PUBLIC) & Customer.service_org_id.in_(_branch_org_ids(session, user))
-    won = _claim(session, customer_ids, user, MoveReason.EXTRACT, user.id, allowed, now)
-    return MoveResult(won, len(set(customer_ids)) - len(won))
-
-
-def _branch_org_ids(session: DbSession, user: User) -> Select[Any]:
-    # PostgreSQL: the branch found inside the claim saves a round trip. SQLite's planner, given a pattern it
-    # cannot see, leaves the primary key for the (pool, org) index and scans the public pool: 15 claims/s
-    # instead of 60+ at 100,000 public customers; its extra query is in-process and cheap.
-    return data_scope.branch_org_ids_inline(user) if is_postgres() else data_scope.branch_org_ids(session, user)
+    _check_room(room_of(session, user, now), len(wanted))
+    won = claims.claim_public(session, user, wanted, MoveReason.EXTRACT, now)
+    return MoveResult(won, len(wanted) - len(won))
 
 
 def _check_room(room: Room, wanted: int) -> None:
@@ -177,16 +179,8 @@ def take_next(session: DbSession, user: User) -> int | None:
     now = clock.now()
     _lock_user(session, user.id)
     _check_room(room_of(session, user, now), 1)
-    allowed = (Customer.pool == Pool.PUBLIC) & Customer.service_org_id.in_(_branch_org_ids(session, user))
-    for _attempt in range(5):
-        # On SQLite a deferred transaction can lose the candidate between reading and moving it: try the next.
-        moved = claims.move_to_seat(session, true(), user, MoveReason.EXTRACT, user.id, allowed, now,
-                                    oldest_first=True)
-        if moved:
-            return moved[0][0]
-        if is_postgres() or session.scalar(select(Customer.id).where(allowed).limit(1)) is None:
-            return None
-    return None
+    won = claims.claim_public(session, user, None, MoveReason.EXTRACT, now)
+    return won[0] if won else None
 
 
 def seat_for_assignment(session: DbSession, scope: data_scope.Scope, seat_id: int) -> User:

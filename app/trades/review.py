@@ -20,6 +20,7 @@ from typing import Any
 
 from flask import url_for
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from app import clock, signals, workflow
 from app.auth.models import User
@@ -216,7 +217,12 @@ def _summarise(session: DbSession, ident: str) -> Subject | None:
                    url_for("trades.detail", trade_id=trade.id), fields)
 
 
-subjects.register("trade", _summarise)
+def _preload(session: DbSession, trade_ids: list[int]) -> list[object]:
+    return list(session.scalars(select(Trade).where(Trade.id.in_(trade_ids)).options(
+        joinedload(Trade.customer), joinedload(Trade.project), joinedload(Trade.seat), joinedload(Trade.org))))
+
+
+subjects.register("trade", _summarise, _preload)
 
 
 @signals.instance_cancelled.connect

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from flask import g, has_request_context
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, union_all
 
 from app import clock
@@ -60,10 +61,17 @@ def _task_ids_for_roles(codes: list[str]) -> Select[Any]:
 
 def _has_further_candidates(session: DbSession, user: User) -> bool:
     """Whether any task names the user, or one of their roles after its first candidate role (both rare:
-    Camunda's candidateUsers / several candidateGroups), so the usual inbox queries stay one index range."""
+    Camunda's candidateUsers / several candidateGroups), so the usual inbox queries stay one index range.
+    Looked up once per request: the menu badge, the tab counts and the page all ask."""
+    cache: dict[int, bool] | None = g.setdefault("_further_candidates", {}) if has_request_context() else None
+    if cache is not None and user.id in cache:
+        return cache[user.id]
     codes = [role.code for role in user.roles]
-    return session.scalar(select(TaskCandidate.id).where(
+    further = session.scalar(select(TaskCandidate.id).where(
         or_(TaskCandidate.user_id == user.id, TaskCandidate.role_code.in_(codes))).limit(1)) is not None
+    if cache is not None:
+        cache[user.id] = further
+    return further
 
 
 def candidate_condition(session: DbSession, user: User, include_owned: bool = True,

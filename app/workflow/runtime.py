@@ -61,7 +61,7 @@ def record_event(session: DbSession, instance: ProcessInstance, kind: str, actor
 def save(session: DbSession, instance: ProcessInstance, workflow: Any, error: engine.EngineError | None,
          ready: list[Any] | None = None, projection: Callable[[InstanceStatus], list[Any]] | None = None) -> None:
     """Store the workflow's state and status; ``projection(new status)`` gives the task and subscription writes
-    that go with it (one round trip on PostgreSQL)."""
+    that go with it."""
     now = clock.now()
     values: dict[str, Any] = {"serialized": serialization.dump(workflow), "updated_at": now,
                               "serializer_version": serialization.SERIALIZER_VERSION}

@@ -67,7 +67,7 @@ def inbox_page() -> Any:
     stmt = inbox.query(db.session, current_user, tab, filters)
     counts = _counts()
     page = keyset_page(stmt, inbox.order(tab), PER_PAGE, total=counts[tab] if tab in counts and not filters.active
-                       else None)
+                       else None, sort_few=True)
     processes = db.session.execute(select(ProcessModel.key, ProcessModel.name).distinct()
                                    .order_by(ProcessModel.key)).all()
     return render_template("workflow/inbox.html", tab=tab, tabs=inbox.TABS, page=page,

@@ -59,3 +59,11 @@ def test_every_action_the_code_records_has_a_chinese_label():
         recorded |= set(re.findall(r'audit\.record\(\s*\w+,\s*"([a-z_.]+)"', path.read_text(encoding="utf-8")))
     assert len(recorded) > 30
     assert sorted(recorded - set(ACTION_LABELS)) == []
+
+
+def test_the_object_filter_offers_every_labelled_type_without_reading_the_log(login_as):
+    admin = login_as("admin")
+    page = admin.get("/admin/audit/").get_data(as_text=True)
+    assert '<option value="customer">客户</option>' in page and '<option value="trade' in page
+    kept = admin.get("/admin/audit/?object_type=legacy_thing").get_data(as_text=True)
+    assert '<option value="legacy_thing" selected>' in kept

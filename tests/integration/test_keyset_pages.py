@@ -8,7 +8,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import event, insert, select, text
 
 from app import clock, pagination
 from app.customers.models import Customer, Pool
@@ -37,9 +37,9 @@ ORDERS = {"ascending": (Customer.pool_changed_at, Customer.id),
           "descending": (Customer.pool_changed_at.desc(), Customer.id.desc())}
 
 
-def page_at(app, stmt, order, **args) -> pagination.KeysetPage:
+def page_at(app, stmt, order, sort_few: bool = False, **args) -> pagination.KeysetPage:
     with app.test_request_context("/?" + urlencode(args)):
-        return keyset_page(stmt, order, PER_PAGE)
+        return keyset_page(stmt, order, PER_PAGE, sort_few=sort_few)
 
 
 def ids(page) -> list[int]:
@@ -119,6 +119,40 @@ def test_an_uncounted_list_says_no_total_unless_one_page_holds_it(app):
         assert len(keyset_page(stmt, ORDERS["ascending"], PER_PAGE, counted=False).items) == PER_PAGE
     with app.test_request_context("/"):
         assert keyset_page(stmt, ORDERS["ascending"], 100, counted=False).total_label == "共 60 条"
+
+
+@pytest.mark.parametrize("direction", ORDERS)
+def test_a_few_rows_sorted_rather_than_walked_page_alike(app, direction):
+    """``sort_few`` (the inbox): a counted list of at most COUNT_CAP rows is read by its filter and sorted (on
+    SQLite ``ORDER BY +pool_changed_at``) — the same pages, forward and back, as walking the order."""
+    add_public_customers(130)
+    order = ORDERS[direction]
+    stmt = select(Customer).where(Customer.number.like("KP%"))
+    with app.app_context():
+        engine = db.engine
+    sent: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        walks = {}
+        for sort_few in (False, True):
+            page, pages = page_at(app, stmt, order, sort_few), []
+            pages.append(ids(page))
+            while page.has_next:
+                page = page_at(app, stmt, order, sort_few, after=page.next_cursor)
+                pages.append(ids(page))
+            while page.has_prev:
+                page = page_at(app, stmt, order, sort_few, before=page.prev_cursor)
+                pages.append(ids(page))
+            walks[sort_few] = pages
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert walks[True] == walks[False] and len(walks[True]) == 5
+    if not is_postgres():
+        assert any("ORDER BY +customer.pool_changed_at" in statement for statement in sent)
 
 
 def test_a_large_list_walks_its_order_index_and_finds_the_same_rows(app, monkeypatch):

@@ -24,7 +24,8 @@ class TradeForm(Form):
 class TradeCorrectionForm(Form):
     """交易综合管理: descriptive fields only; amounts change through the review chain."""
 
-    contract_no = StringField("合同编号", validators=[Optional(), Length(max=50)])
+    contract_no = StringField("个人合同编号", validators=[Optional(), Length(max=50)])
+    collective_contract_no = StringField("集体合同编号", validators=[Optional(), Length(max=50)])
     bank_name = StringField("开户银行", validators=[Optional(), Length(max=100)])
     bank_account = StringField("银行账号", validators=[Optional(), Length(max=50)])
     remark = TextAreaField("备注", validators=[Optional(), Length(max=2000)])

@@ -91,7 +91,8 @@ def edit(trade_id: int) -> Any:
         return render_template("trades/edit.html", trade=trade, form=form)
     try:
         services.update_trade(db.session, trade, TradeCorrection(
-            contract_no=form.contract_no.data or "", bank_name=form.bank_name.data or "",
+            contract_no=form.contract_no.data or "", collective_contract_no=form.collective_contract_no.data or "",
+            bank_name=form.bank_name.data or "",
             bank_account=form.bank_account.data or "", remark=form.remark.data or ""))
     except DomainError as exc:
         return refused(exc, "trades/edit.html", trade=trade, form=form)

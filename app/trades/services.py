@@ -174,6 +174,7 @@ class TradeCorrection:
     """交易综合管理: the descriptive fields the back office may correct (amounts move only through review)."""
 
     contract_no: str = ""
+    collective_contract_no: str = ""
     bank_name: str = ""
     bank_account: str = ""
     remark: str = ""
@@ -183,6 +184,7 @@ def update_trade(session: DbSession, trade: Trade, data: TradeCorrection) -> Non
     if trade.status not in EDITABLE_STATUSES:
         raise Conflict(f"交易处于“{trade.status.label}”，不能再修改")
     trade.contract_no = data.contract_no.strip()[:50]
+    trade.collective_contract_no = data.collective_contract_no.strip()[:50]
     trade.bank_name = data.bank_name.strip()[:100]
     trade.bank_account = data.bank_account.strip()[:50]
     trade.remark = data.remark.strip()[:2000]

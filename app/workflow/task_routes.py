@@ -88,6 +88,8 @@ def _render_task(task_id: int, form: Any = None, status: int = 200, errors: list
                                     workflow.task_data(task), task=task, user=current_user)
         except (form_registry.UnknownForm, DefinitionError):
             errors = [*(errors or []), f"任务表单 {task.form_key} 不存在或定义有误，请联系流程设计人员"]
+    elif form is not None and form.readonly_fields and task.status == TaskStatus.OPEN:
+        views.show_readonly(form, workflow.task_data(task))  # a refused submission, shown again
     return render_template(
         "workflow/task.html", task=task, instance=instance, form=form, actionable=actionable,
         claimable=task.status == TaskStatus.OPEN and task.assignee_id is None and actionable,

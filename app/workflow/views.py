@@ -107,6 +107,13 @@ def build_form(session: DbSession, form_key: str, formdata: MultiDict[str, Any] 
     return form
 
 
+def show_readonly(form: TaskForm, initial: dict[str, Any]) -> None:
+    """Give a refused submission's read-only fields their values again: they are shown, never posted back."""
+    for f in form.data_fields():
+        if f.short_name in form.readonly_fields and f.short_name in initial:
+            f.data = coerce_initial(initial[f.short_name])
+
+
 def instance_data(instance: ProcessInstance) -> dict[str, Any]:
     """The instance's current data, for the monitor."""
     return engine.current_data(runtime.load_workflow(instance))

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app import clock
 from app.audit.models import AuditLog
 from app.customers import links
-from app.customers.models import Customer, CustomerAlias, CustomerType
+from app.customers.models import Customer, CustomerAlias, CustomerType, Pool
 from app.extensions import db
 from app.followups.models import Appointment, FollowUp
 from app.pools.models import MoveReason, PoolHistory, RedFlagApplication
@@ -50,6 +50,17 @@ def test_preview_says_what_will_move(login_as, duplicates):
         assert text in page, text
     fresh()
     assert db.session.get(Customer, second.id) is not None  # nothing changed yet
+
+
+def test_the_preview_masks_new_phones_where_the_survivors_pool_masks_them(login_as, duplicates):
+    survivor, second, third = duplicates
+    fresh()
+    kept = db.session.get(Customer, survivor.id)
+    kept.pool, kept.service_seat_id = Pool.PUBLIC, None
+    db.session.commit()
+    page = login_as("head01").get("/customers/merge/preview", query_string={
+        "survivor": survivor.number, "merged": second.number}).get_data(as_text=True)
+    assert "135****0002" in page and "13577770002" not in page
 
 
 def test_merge_moves_everything_and_keeps_the_numbers_as_aliases(login_as, api_as, duplicates):

@@ -42,10 +42,12 @@ def test_manage_edits_descriptive_fields_in_open_states_and_refuses_closed_ones(
     trade = service_trade(make_project())
     service = login_as("service01")
     response = service.post(f"/trades/admin/{trade.id}/edit", data={
-        "contract_no": "HT-9", "bank_name": "工商银行", "bank_account": "6222 0000", "remark": "客户要求更换收款账户"})
+        "contract_no": "HT-9", "collective_contract_no": "JT-9", "bank_name": "工商银行", "bank_account": "6222 0000",
+        "remark": "客户要求更换收款账户"})
     assert response.status_code == 302
     trade = reload(trade.id)
     assert trade.bank_name == "工商银行" and trade.remark == "客户要求更换收款账户"
+    assert (trade.contract_no, trade.collective_contract_no) == ("HT-9", "JT-9")
     [row] = [r for r in audit_rows("update", trade) if "bank_name" in (r.after or {})]
     assert row.after["bank_name"] == "工商银行" and row.actor_name == "孙投服"
 

@@ -4,6 +4,7 @@ accepted, the LP count at 确认集体合同, and a return loop of 400 rounds.""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -366,3 +367,17 @@ def test_cancelling_a_review_or_a_lifecycle_in_the_monitor_leaves_no_trade_waiti
     assert project.stage == ProjectStage.FAILED and project.failure_reason == "阶段流程已被取消：项目终止"
     trade = reload(waiting.id)
     assert trade.status == TradeStatus.FAILED and "项目终止" in trade.status_reason
+
+
+def test_a_refused_audit_shows_its_read_only_fields_again(people):
+    """The read-only fields (交易编号, 客户, 项目, 意向金额) are shown, not posted: a 422 must show them again."""
+    project = make_project()
+    customer = next(c for c in customers_of("seat01") if c.type != CustomerType.DEALT)
+    trade = create_trade(people["seat01"], customer.id, project.id, "1200000")
+    refused = act(people["finance01"], trade, "pass", "已到账", expect=422, arrival_amount="-5")
+    page = refused.get_data(as_text=True)
+    assert "到账时间" in page and "is-invalid" in page
+    shown = dict(re.findall(r'form-label">([^<]*)</div><div class="form-control-plaintext fw-semibold">([^<]*)', page))
+    assert shown == {"交易编号": trade.trade_no, "客户": f"{customer.name}（{customer.number}）",
+                     "理财项目": project.name, "意向金额（元）": "1200000"}
+    assert status(trade) == TradeStatus.FINANCE_AUDIT

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from flask import Blueprint, current_app, render_template, send_from_directory
+from flask import Blueprint, Response, render_template
 from flask_login import login_required
 
 from app import menu
@@ -28,8 +30,18 @@ def index() -> Any:
     return render_template("home/index.html", panels=panels)
 
 
+# The icon is held in memory: a browser fetches it on its own and often drops the connection when a page
+# closes, and a file being streamed then was left open (a flaky ResourceWarning in the browser tests).
+FAVICON = (Path(__file__).resolve().parents[1] / "static" / "img" / "favicon.svg").read_bytes()
+FAVICON_HREF = "data:image/svg+xml," + quote(FAVICON.decode("utf-8"))  # what every page links: no request
+
+
+bp.add_app_template_global(lambda: FAVICON_HREF, "favicon_href")
+
+
 @bp.get("/favicon.ico")
 def favicon() -> Any:
-    """Browsers ask for /favicon.ico on their own (pages link the same icon): the SVG in static/img."""
-    folder = f"{current_app.static_folder}/img"
-    return send_from_directory(folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
+    """Browsers ask for /favicon.ico on their own (pages link the same icon as a data: URL)."""
+    response = Response(FAVICON, mimetype="image/svg+xml")
+    response.cache_control.max_age = 86400
+    return response

@@ -155,39 +155,7 @@ def word_conditions(stmt: Select[Any], terms: list[str]) -> list[ColumnElement[b
     if not terms:
         return []
     narrow = _at_most(stmt.with_only_columns(Customer.id).order_by(None), NARROW)
-    by_rows = [narrow or _dense(term) for term in terms]
-    if all(by_rows):
-        return [row_condition(term) for term in terms]
-    # A looked-up word's index hits are narrowed on their search rows by the other words, so 王 东方路 reads
-    # the 2,000 customers holding both rather than the 38,000 holding 东方路 (exact: each word still applies).
-    looked_up = {term for term, rows in zip(terms, by_rows, strict=True) if not rows}
-    others = {term: _on_search_row(term) for term in set(terms) if looked_up - {term}}
-    return [row_condition(term) if rows else
-            term_condition(term, [cond for other, cond in others.items() if other != term and cond is not None])
-            for term, rows in zip(terms, by_rows, strict=True)]
-
-
-def _on_search_row(term: str) -> ColumnElement[bool] | None:
-    """Whether a customer's search row shows the customer matching ``term`` — exactly, or None where a word
-    could match through the grade (one customer in four has grade A: those are not worth listing)."""
-    upper = term.upper()
-    listed = db.session.execute(union(
-        select(Customer.id).where(Customer.number == upper),
-        select(CustomerAlias.customer_id).where(CustomerAlias.number == upper),
-        select(literal(-1)).where(select(Customer.id).where(Customer.grade == upper).exists()))).scalars().all()
-    if -1 in listed:
-        return None
-    contained = _contained(term)
-    return or_(contained, CustomerSearch.customer_id.in_(listed)) if listed else contained
-
-
-def _contained(term: str) -> ColumnElement[bool]:
-    """The word in a search row's text, or its digits in the row's phones."""
-    needle, digits = fold(term), phone_rules.clean(term)
-    contained = CustomerSearch.body.contains(needle, autoescape=True)
-    if digits.isdigit() and len(digits) >= TRIGRAM:
-        contained = or_(contained, CustomerSearch.phones.contains(digits, autoescape=True))
-    return contained
+    return [row_condition(term) if narrow or _dense(term) else term_condition(term) for term in terms]
 
 
 def _at_most(stmt: Select[Any], limit: int) -> bool:
@@ -237,15 +205,17 @@ def row_condition(term: str) -> ColumnElement[bool]:
     The row is read by a correlated scalar subquery, not ``EXISTS``: PostgreSQL turns an ``EXISTS`` inside an
     OR into a hashed subplan that checks every customer's row first (1,000,000 ``LIKE``) — exactly what
     checking row by row is to avoid."""
-    upper = term.upper()
-    own_row = select(_contained(term)).where(CustomerSearch.customer_id == Customer.id).scalar_subquery()
+    upper, needle, digits = term.upper(), fold(term), phone_rules.clean(term)
+    contained = CustomerSearch.body.contains(needle, autoescape=True)
+    if digits.isdigit() and len(digits) >= TRIGRAM:
+        contained = or_(contained, CustomerSearch.phones.contains(digits, autoescape=True))
+    own_row = select(contained).where(CustomerSearch.customer_id == Customer.id).scalar_subquery()
     return or_(Customer.number == upper, Customer.grade == upper,
                Customer.id.in_(select(CustomerAlias.customer_id).where(CustomerAlias.number == upper)), own_row)
 
 
-def term_condition(term: str, narrowing: list[ColumnElement[bool]] | None = None) -> ColumnElement[bool]:
-    """The customers one search word finds, looked up in the indexes (see the module docstring); ``narrowing``:
-    conditions on the search rows the index finds that the customers must meet anyway (the other words)."""
+def term_condition(term: str) -> ColumnElement[bool]:
+    """The customers one search word finds, looked up in the indexes (see the module docstring)."""
     upper = term.upper()
     needle = fold(term)
     digits = phone_rules.clean(term)
@@ -259,14 +229,13 @@ def term_condition(term: str, narrowing: list[ColumnElement[bool]] | None = None
         indexed.append(_trigram_contains(CustomerSearch.phones, digits))
     if len(needle) >= TRIGRAM:
         # Every way to match is an index look-up: collect the ids once.
-        hits = union(by_number, by_alias, by_grade,
-                     select(CustomerSearch.customer_id).where(or_(*indexed), *(narrowing or [])))
+        hits = union(by_number, by_alias, by_grade, select(CustomerSearch.customer_id).where(or_(*indexed)))
         return Customer.id.in_(hits)
     characters = indexed_characters(needle)
     if characters:
         # A short word with a Chinese character: the character index narrows and the LIKE decides, unless the
         # word is that one character, which the index answers exactly.
-        by_characters = select(CustomerSearch.customer_id).where(_chars_contained(characters), *(narrowing or []))
+        by_characters = select(CustomerSearch.customer_id).where(_chars_contained(characters))
         if characters != [needle]:
             by_characters = by_characters.where(CustomerSearch.body.contains(needle, autoescape=True))
         return Customer.id.in_(union(by_number, by_alias, by_grade, by_characters))

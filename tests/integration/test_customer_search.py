@@ -183,23 +183,6 @@ def test_several_words_and_the_type_and_grade_filters_combine(awkward):
             assert found(q, types, grade) == expected(awkward, q, types, grade), (q, types, grade)
 
 
-def test_a_looked_up_word_is_narrowed_on_its_search_rows_by_the_other_words(app, monkeypatch):
-    """王 checked row by row, 朝阳区 looked up: the index's hits are filtered by 王 on their search rows (one
-    read of the table), not each read from the customer table first — unless the other word could be a grade."""
-    monkeypatch.setattr(search, "NARROW", -1)
-    monkeypatch.setattr(search, "DENSE", 2)
-    load_awkward()
-    rows = all_rows()
-    for q in ("王 朝阳区", "a 朝阳区"):
-        conditions = search.word_conditions(select(Customer.id), q.split())
-        looked_up = str(conditions[1].compile(db.engine))
-        word = q.split()[0]
-        search_rows = looked_up.split("customer_search.customer_id FROM customer_search")[-1]
-        narrowed = "customer_search.body LIKE" in search_rows
-        assert narrowed == (word == "王"), (q, looked_up)  # "a" is a grade: not worth listing its customers
-        assert found(q) == expected(rows, q)
-
-
 _ALPHABET = "王小明李欧阳娜朝区路号市 0123456789xXaAbBvViIpP%_/\\\"'-+()（）·éÉｖＶ５"
 
 

@@ -59,6 +59,7 @@ class TaskForm(Form):
     people: ClassVar[dict[str, str]] = {}  # user field name → people source
     required_for: ClassVar[dict[str, frozenset[str]]] = {}  # field name → outcomes that require it
     readonly_fields: ClassVar[frozenset[str]] = frozenset()
+    subject_fields: ClassVar[dict[str, str]] = {}  # field name → business-object prefix it names ("customer")
 
     comment = TextAreaField("处理意见", validators=[Optional(), Length(max=2000, message="意见不能超过 2000 字")])
 

@@ -7,6 +7,7 @@ subtree the user sits in) or 全部. A user always sees records they own, whatev
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -68,24 +69,34 @@ def _roles_granting(user: User, permission: str | None, session: DbSession) -> l
 
 def scope_of(session: DbSession, user: User, permission: str | None = None) -> Scope:
     """Return the data scope the user has for ``permission`` (or across all roles when None)."""
-    cache_key = (user.id, permission)
-    cache: dict[tuple[int, str | None], Scope] | None = g.setdefault("_scopes", {}) if has_request_context() else None
-    if cache is not None and cache_key in cache:
-        return cache[cache_key]
-    roles = _roles_granting(user, permission, session)
-    level = max((DataScope(role.data_scope) for role in roles), key=lambda s: s.rank, default=DataScope.SELF)
-    org = user.org
+
+    def build() -> Scope:
+        roles = _roles_granting(user, permission, session)
+        level = max((DataScope(role.data_scope) for role in roles), key=lambda s: s.rank, default=DataScope.SELF)
+        subtree = _subtree_path(session, level, user.org)
+        held = current_permissions() if has_request_context() and _is_current(user) else permissions_of(session, user)
+        return Scope(user.id, level, user.org.id, subtree, _subtree_org_ids(session, subtree), held)
+
+    return _cached((user.id, permission), build)
+
+
+def _cached(key: tuple[int, str | None], build: Callable[[], Scope]) -> Scope:
+    """A scope built once per request (a list checks many rows against the same user's scope)."""
+    if not has_request_context():
+        return build()
+    cache: dict[tuple[int, str | None], Scope] = g.setdefault("_scopes", {})
+    if key not in cache:
+        cache[key] = build()
+    return cache[key]
+
+
+def _subtree_path(session: DbSession, level: DataScope, org: Org) -> str:
+    """The org path a tree-shaped scope covers: the user's department tree or their branch; "" otherwise."""
     if level == DataScope.DEPARTMENT_TREE:
-        subtree = org.path
-    elif level == DataScope.BRANCH:
-        subtree = branch_path(session, org)
-    else:
-        subtree = ""
-    held = current_permissions() if has_request_context() and _is_current(user) else permissions_of(session, user)
-    scope = Scope(user.id, level, org.id, subtree, _subtree_org_ids(session, subtree), held)
-    if cache is not None:
-        cache[cache_key] = scope
-    return scope
+        return org.path
+    if level == DataScope.BRANCH:
+        return branch_path(session, org)
+    return ""
 
 
 def _subtree_org_ids(session: DbSession, subtree: str) -> tuple[int, ...]:
@@ -178,20 +189,11 @@ def get_or_404(session: DbSession, model: type[T], ident: Any, scope: Scope, org
 
 def scope_for_role(session: DbSession, user: User, role: Role) -> Scope:
     """Return the scope one of the user's roles gives (task candidates are checked role by role)."""
-    cache_key = (user.id, f"role:{role.code}")
-    cache: dict[tuple[int, str | None], Scope] | None = g.setdefault("_scopes", {}) if has_request_context() else None
-    if cache is not None and cache_key in cache:
-        return cache[cache_key]
-    level = DataScope(role.data_scope)
-    org = user.org
-    if level == DataScope.DEPARTMENT_TREE:
-        subtree = org.path
-    elif level == DataScope.BRANCH:
-        subtree = branch_path(session, org)
-    else:
-        subtree = ""
-    # the subtree's ids, so an inbox query reads ``org_id IN (4, 5)``, which both planners can estimate
-    scope = Scope(user.id, level, org.id, subtree, _subtree_org_ids(session, subtree))
-    if cache is not None:
-        cache[cache_key] = scope
-    return scope
+
+    def build() -> Scope:
+        level = DataScope(role.data_scope)
+        subtree = _subtree_path(session, level, user.org)
+        # the subtree's ids, so an inbox query reads ``org_id IN (4, 5)``, which both planners can estimate
+        return Scope(user.id, level, user.org.id, subtree, _subtree_org_ids(session, subtree))
+
+    return _cached((user.id, f"role:{role.code}"), build)

@@ -42,15 +42,18 @@ class Scope:
         return self.level == DataScope.ALL
 
 
-def _branch_of(org: Org) -> Select[Any]:
-    return (select(Org.path).where(Org.id.in_(org.ancestor_ids), Org.kind == OrgKind.BRANCH)
-            .order_by(Org.path.desc()).limit(1))
+_orgs: Any = Org.__table__
+# The path of the 分公司 an org belongs to: its deepest branch ancestor (bind ``p_ancestors``). Built once, so
+# statements built once can embed it (see :data:`BRANCH_ORG_IDS`).
+_BRANCH_PATH = (select(_orgs.c.path).where(_orgs.c.id.in_(bindparam("p_ancestors", expanding=True)),
+                                           _orgs.c.kind == OrgKind.BRANCH.value)
+                .order_by(_orgs.c.path.desc()).limit(1))
 
 
 def branch_path(session: DbSession, org: Org) -> str:
     """Path of the 分公司 an org belongs to; orgs above every branch get the whole company."""
     # A user above any branch (at the company) sees the whole company at branch scope.
-    return session.scalar(_branch_of(org)) or f"/{org.ancestor_ids[0]}/"
+    return session.scalar(_BRANCH_PATH, {"p_ancestors": org.ancestor_ids}) or f"/{org.ancestor_ids[0]}/"
 
 
 def _roles_granting(user: User, permission: str | None, session: DbSession) -> list[Role]:
@@ -148,15 +151,11 @@ def branch_org_ids(session: DbSession, user: User) -> Select[Any]:
     return select(Org.id).where(Org.path.startswith(branch_path(session, user.org)))
 
 
-_orgs: Any = Org.__table__
 # The same org ids as :func:`branch_org_ids`, the branch found inside the statement using them, built once for
 # statements built once (a claim pays neither a round trip nor statement construction for it): bind
 # :func:`branch_params` of the user's org.
 BRANCH_ORG_IDS = select(_orgs.c.id).where(_orgs.c.path.startswith(func.coalesce(
-    select(_orgs.c.path).where(_orgs.c.id.in_(bindparam("p_ancestors", expanding=True)),
-                               _orgs.c.kind == OrgKind.BRANCH.value)
-    .order_by(_orgs.c.path.desc()).limit(1).scalar_subquery(),
-    bindparam("p_company", type_=String()))))
+    _BRANCH_PATH.scalar_subquery(), bindparam("p_company", type_=String()))))
 
 
 def branch_params(org: Org) -> dict[str, Any]:

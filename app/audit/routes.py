@@ -9,7 +9,7 @@ from flask import Blueprint, render_template, request
 from sqlalchemy import Select, or_, select
 
 from app import clock, labels
-from app.audit import names
+from app.audit import fields, names
 from app.audit.access import AUDIT_VIEW
 from app.audit.models import AuditLog
 from app.auth.models import User
@@ -63,7 +63,7 @@ def log() -> Any:
     if (chosen := request.args.get("object_type", "").strip()) and chosen not in names.OBJECT_TYPE_LABELS:
         object_types.append(chosen)
     return render_template("audit/log.html", page=page, object_types=object_types,
-                           actors=_login_actors(page.items))
+                           actors=_login_actors(page.items), column_label=fields.column_label)
 
 
 def _login_actors(rows: list[AuditLog]) -> dict[int, str]:
@@ -83,7 +83,7 @@ def export() -> Any:
     rows = (
         (r.at, r.actor_name, labels.label(r.action, "audit_action"), labels.label(r.object_type, "audit_object"),
          r.object_id, r.summary, r.ip,
-         str(r.before or ""), str(r.after or ""))
+         fields.described(r.object_type, r.before), fields.described(r.object_type, r.after))
         for r in db.session.scalars(_filtered().limit(EXPORT_CAP + 1))
     )
     headers = ["时间", "操作人", "动作", "对象类型", "对象编号", "摘要", "IP", "修改前", "修改后"]

@@ -3,15 +3,18 @@ filtered by their Chinese label; login rows written before the fix still name wh
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from app import clock
-from app.audit.models import AuditLog
+from app.audit.fields import column_label
+from app.audit.models import Audited, AuditLog
 from app.audit.names import ACTION_LABELS
-from app.extensions import db
+from app.extensions import Base, db
 from tests.conftest import user_named
 
 REPO = Path(__file__).resolve().parents[2]
@@ -67,3 +70,27 @@ def test_the_object_filter_offers_every_labelled_type_without_reading_the_log(lo
     assert '<option value="customer">客户</option>' in page and '<option value="trade' in page
     kept = admin.get("/admin/audit/?object_type=legacy_thing").get_data(as_text=True)
     assert '<option value="legacy_thing" selected>' in kept
+
+
+def test_every_audited_column_has_a_chinese_name():
+    """变更明细 names columns as people call them: a new audited column without a name would show its code."""
+    unnamed = [f"{mapper.class_.__tablename__}.{column.key}" for mapper in Base.registry.mappers
+               if issubclass(mapper.class_, Audited) for column in mapper.columns
+               if column.key not in mapper.class_.__audit_exclude__
+               and column_label(mapper.class_.__tablename__, column.key) == column.key]
+    assert unnamed == []
+
+
+def test_the_change_details_and_the_export_name_columns_in_chinese(login_as):
+    seat = user_named("seat01")
+    db.session.add(AuditLog(at=clock.now(), actor_id=seat.id, actor_name=seat.name, action="update",
+                            object_type="customer", object_id="987654", summary="修改客户 测试审计",
+                            before={"grade": "B", "remark": ""}, after={"grade": "A", "remark": "重点客户"}))
+    db.session.commit()
+    admin = login_as("admin")
+    page = admin.get("/admin/audit/?object_id=987654").get_data(as_text=True)
+    assert "<td>客户等级</td><td>B</td><td>A</td>" in page and "<td>备注</td><td></td><td>重点客户</td>" in page
+    assert "<td>grade</td>" not in page
+    export = admin.get("/admin/audit/export?object_id=987654")
+    (row,) = load_workbook(io.BytesIO(export.data)).active.iter_rows(min_row=2, values_only=True)
+    assert row[-2:] == ("客户等级：B；备注：", "客户等级：A；备注：重点客户")

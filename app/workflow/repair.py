@@ -190,8 +190,8 @@ def _positions(workflow: Any) -> list[tuple[Task, Position]]:
             continue
         if task.id in failed:
             state = "出错"
-        elif task.has_state(TaskState.READY) and task.task_spec.manual:
-            state = "待办理"
+        elif task.has_state(TaskState.READY):
+            state = "待办理" if task.task_spec.manual else "待执行"  # 待执行: an engine step an incident stopped
         elif task.has_state(TaskState.WAITING) and not isinstance(task.task_spec, BoundaryEvent):
             state = "等待中"
         else:

@@ -15,8 +15,11 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 import time_machine
 from sqlalchemy import func, select
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from app import clock, workflow
 from app.audit.models import AuditLog
@@ -177,6 +180,22 @@ def test_two_monitors_editing_at_once_one_wins_the_other_is_told(login_as, deplo
     assert [e.comment for e in _events(instance, "variables")] == ["第一位"]
     assert {v.name: v.text for v in repair.variables(instance, guid)[1]}["amonut"] == "120"
 
+    # Two saves at the same moment: the one that read the row before the other wrote it loses on the lock.
+    read_before = instance.version_id
+    form_three = _variables_form(instance, guid, [("amonut", "decimal", "300")], reason="第三位")
+    assert first.post(f"/workflow/instances/{instance.id}/repair/variables", data=form_three).status_code == 302
+    admin = user_named("admin")
+    instance = _restart(instance)
+    assert instance.version_id == read_before + 1
+    set_committed_value(instance, "version_id", read_before)  # as a request that loaded it a moment earlier
+    with pytest.raises(StaleDataError):
+        repair.edit_variables(db.session, instance, admin, guid=guid, version=None,
+                              changes={"amonut": Decimal("7")}, deleted=[], reason="同时保存")
+    db.session.rollback()
+    instance = _restart(instance)
+    assert [e.comment for e in _events(instance, "variables")] == ["第一位", "第三位"]
+    assert {v.name: v.text for v in repair.variables(instance, guid)[1]}["amonut"] == "300"
+
 
 def test_move_back_to_a_passed_step_puts_it_in_the_inbox_again(login_as, deploy_fixture):
     instance = _broken_gateway(deploy_fixture)
@@ -262,6 +281,32 @@ def test_a_bad_timer_expression_is_fixed_by_a_variable_and_the_timer_then_fires(
         advance_workflow_timers(db.session, clock.now())
     instance = _restart(instance)
     assert [t.name for t in _open(instance)] == ["确认结果"]
+
+
+def test_a_waiting_timer_is_skipped_and_its_variables_edited(login_as, deploy_fixture):
+    deploy_fixture("repair_timer")
+    instance = _start_and_fill("test_repair_timer")
+    monitor = login_as(MONITOR)
+    form = _variables_form(instance, _failed_position(instance).guid, [("wait_dayz", "text", "30")], reason="补上")
+    monitor.post(f"/workflow/instances/{instance.id}/repair/variables", data=form)
+    monitor.post(f"/workflow/instances/{instance.id}/retry")
+    instance = _restart(instance)
+    [waiting] = repair.positions(instance)
+    assert (waiting.name, waiting.state, waiting.failed) == ("冷静期", "等待中", False)
+    form = _variables_form(instance, waiting.guid, [("note", "json", '{"by": "主管", "days": [1, 2]}')],
+                           reason="记录审批意见")
+    assert monitor.post(f"/workflow/instances/{instance.id}/repair/variables", data=form).status_code == 302
+    instance = _restart(instance)
+    assert instance.status == InstanceStatus.WAITING and instance.next_timer_at is not None  # still waiting
+    shown = {v.name: (v.type, v.text) for v in repair.variables(instance, waiting.guid)[1]}
+    assert shown["note"] == (repair.VariableType.JSON, '{"by": "主管", "days": [1, 2]}')
+    response = monitor.post(f"/workflow/instances/{instance.id}/repair/skip",
+                            data={"guid": waiting.guid, "version": str(instance.version_id), "reason": "客户要求提前"})
+    assert response.status_code == 302
+    instance = _restart(instance)
+    assert instance.status == InstanceStatus.RUNNING and instance.next_timer_at is None
+    [confirm] = _open(instance)
+    assert confirm.name == "确认结果" and workflow.task_data(confirm)["note"] == {"by": "主管", "days": [1, 2]}
 
 
 def test_an_instance_in_error_moves_to_the_fixed_version_and_the_retry_runs_it(login_as, deploy_fixture):

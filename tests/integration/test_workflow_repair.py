@@ -417,3 +417,23 @@ def test_a_process_killed_in_the_middle_of_an_edit_leaves_the_instance_as_it_was
     form = _variables_form(instance, guid, [("amonut", "integer", "120")], reason="重新修改")
     assert login_as(MONITOR).post(f"/workflow/instances/{instance.id}/repair/variables", data=form).status_code == 302
     assert [e.comment for e in _events(_restart(instance), "variables")] == ["重新修改"]
+
+
+def test_a_failed_script_is_skipped_with_the_result_it_should_have_given(login_as, deploy_fixture):
+    deploy_fixture("script_task")
+    instance = workflow.start(db.session, "test_script", data={"principal": Decimal("100"), "rate": 5,
+                                                                "mode": "fail"})
+    instance = _restart(instance)
+    assert instance.status == InstanceStatus.ERROR
+    position = _failed_position(instance)
+    assert (position.name, position.skippable) == ("计算利息", True)
+    response = login_as(MONITOR).post(
+        f"/workflow/instances/{instance.id}/repair/skip",
+        data={"guid": position.guid, "version": str(instance.version_id), "reason": "按人工核算结果继续",
+              "name": "interest", "type": "decimal", "value": "5.00"})
+    assert response.status_code == 302
+    instance = _restart(instance)
+    [confirm] = _open(instance)
+    data = workflow.task_data(confirm)
+    assert confirm.name == "确认结果" and data["interest"] == Decimal("5.00") and data["principal"] == Decimal("100")
+    assert audit_rows("workflow.instance.skip")[0].after == {"data": {"interest": "5.00"}}

@@ -54,6 +54,7 @@ SCREEN_MODULES = ("app.assets", "app.auth.routes", "app.home.routes", "app.org.r
                   "app.customers.lifecycle_routes",
                   "app.followups.routes", "app.pools.recovery_routes",
                   "app.pools.routes", "app.workflow.task_routes", "app.workflow.monitor_routes",
+                  "app.workflow.repair_routes",
                   "app.workflow.launch_routes", "app.designer.routes", "app.designer.rule_routes",
                   "app.designer.form_routes", "app.scheduling.routes", "app.oa.application_routes",
                   "app.oa.calendar_routes", "app.oa.todo_routes", "app.oa.minutes_routes", "app.oa.branch_routes",

@@ -5,7 +5,7 @@ from app.auth.permissions import BUILTIN_ROLES, define, grant
 
 INBOX = define("workflow.inbox", "我的待办", kind="menu", section="流程中心")
 MONITOR = define("workflow.monitor", "流程监控", kind="menu", section="流程中心")
-MANAGE = define("workflow.manage", "流程实例管理（取消、重试、迁移）", section="流程中心")
+MANAGE = define("workflow.manage", "流程实例管理（取消、重试、迁移、修复）", section="流程中心")
 LAUNCH = define("workflow.launch", "发起流程", kind="menu", section="流程中心")
 
 for _role in BUILTIN_ROLES:

@@ -12,10 +12,11 @@ import re
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from SpiffWorkflow.bpmn.specs.event_definitions import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -207,11 +208,58 @@ def error_tasks(workflow: BpmnWorkflow) -> list[Task]:
     return list(workflow.get_tasks(state=TaskState.ERROR))
 
 
+def failed_tasks(workflow: BpmnWorkflow) -> list[Task]:
+    """The tasks an incident stopped at: those the library marked ERROR (a script, a condition, a service call),
+    and those stuck FUTURE below a finished parent — a task whose own update raised (a timer expression that
+    cannot be evaluated) is left FUTURE, and nothing would ever update it again."""
+    stuck = [t for t in _all_tasks(workflow) if t.has_state(TaskState.FUTURE) and t.parent is not None
+             and t.parent.has_state(TaskState.COMPLETED)]
+    return [*error_tasks(workflow), *stuck]
+
+
 def retry_errors(workflow: BpmnWorkflow) -> None:
-    """Put failed tasks back to READY so the next step runs them again (after a fix or a transient failure)."""
+    """Put failed tasks back so the next step runs them again (after a fix or a transient failure): the reset
+    gives each the data of the task before it, as it had when it was first reached."""
     with _library_errors():
-        for task in error_tasks(workflow):
-            workflow.reset_from_task_id(task.id)
+        for task in failed_tasks(workflow):
+            if task.id in task.workflow.tasks:  # an earlier reset may have dropped it
+                task.workflow.top_workflow.reset_from_task_id(task.id)
+
+
+def reset_to(workflow: BpmnWorkflow, task: Task) -> None:
+    """Move the token back: drop everything after an earlier task and run again from it (with its data as it was
+    then), the library's own reset; then run the engine."""
+    with _library_errors(task):
+        workflow.reset_from_task_id(task.id)
+        _renew_id(task)
+    step(workflow)
+
+
+def _renew_id(task: Task) -> None:
+    """Give a reset task a new id: the library keeps the old one, which the task table already holds for the pass
+    that was completed (a new row needs its own id, and the old row keeps pointing at history)."""
+    owner, old, parent, children = task.workflow, task.id, task.parent, task.children
+    task.id = uuid4()
+    owner.tasks[task.id] = owner.tasks.pop(old)
+    if parent is not None:  # the tree links tasks by id
+        parent._children = [task.id if child == old else child for child in parent._children]
+    for child in children:
+        child._parent = task.id
+    waiting = owner.top_workflow.event_manager.tasks
+    if old in waiting:
+        waiting[task.id] = waiting.pop(old)
+
+
+def skip(workflow: BpmnWorkflow, task: Task, data: dict[str, Any]) -> None:
+    """Complete a task without running it (a failed script, a timer that cannot be set, a human task nobody can do),
+    with ``data`` set on it, then run the engine. A failed task first gets back the data it was reached with."""
+    with _library_errors(task):
+        if task.has_state(TaskState.ERROR | TaskState.FUTURE) and task.parent is not None:
+            task.data = deepcopy(task.parent.data)
+        task.set_data(**data)
+        task.workflow.top_workflow.event_manager.remove_task(task)  # a waiting event no longer waits
+        task.complete()
+    step(workflow)
 
 
 def is_completed(workflow: BpmnWorkflow) -> bool:
@@ -418,14 +466,23 @@ class MigrationCheck:
     sub_diffs: Any = None
 
 
-def check_migration(workflow: BpmnWorkflow, target: ParsedModel) -> MigrationCheck:
-    """Ask SpiffWorkflow's diff whether a waiting workflow can move to another version of its spec."""
+def check_migration(workflow: BpmnWorkflow, target: ParsedModel, *, failed: bool = False) -> MigrationCheck:
+    """Ask SpiffWorkflow's diff whether a waiting workflow can move to another version of its spec.
+
+    With ``failed`` (an instance in 异常) the failed steps may stay: each must still exist in the new version
+    under the same id, so that a retry runs the new version's definition of it.
+    """
     from SpiffWorkflow.bpmn.util.diff import diff_workflow
 
     reasons: list[str] = []
-    if error_tasks(workflow):
+    stopped = failed_tasks(workflow)
+    if stopped and not failed:
         reasons.append("流程存在执行失败的步骤，请先处理异常")
     diff, sub_diffs = diff_workflow(SERIALIZER.registry, workflow, target.spec, target.subprocess_specs)
+    for task in stopped if failed else ():
+        spec = target.spec if task.workflow is workflow else target.subprocess_specs.get(task.workflow.spec.name)
+        if spec is None or task.task_spec.name not in spec.task_specs:
+            reasons.append(f"新版本没有出错的环节“{task.task_spec.bpmn_name or _element(task)}”，重试无从执行")
     for task in diff.removed:
         if task.has_state(TaskState.FINISHED_MASK | TaskState.READY | TaskState.WAITING | TaskState.STARTED):
             name = task.task_spec.bpmn_name or task.task_spec.bpmn_id or task.task_spec.name
@@ -436,8 +493,9 @@ def check_migration(workflow: BpmnWorkflow, target: ParsedModel) -> MigrationChe
     return MigrationCheck(not reasons, sorted(set(reasons)), diff, sub_diffs)
 
 
-def migrate(workflow: BpmnWorkflow, target: ParsedModel, check: MigrationCheck) -> None:
-    """Move a workflow onto the target spec (only after a safe :func:`check_migration`)."""
+def migrate(workflow: BpmnWorkflow, target: ParsedModel, check: MigrationCheck, *, run: bool = True) -> None:
+    """Move a workflow onto the target spec (only after a safe :func:`check_migration`); without ``run`` nothing
+    runs afterwards (an instance in 异常 waits for its retry)."""
     from SpiffWorkflow.bpmn.util.diff import migrate_workflow
 
     migrate_workflow(check.diff, workflow, target.spec)
@@ -445,4 +503,5 @@ def migrate(workflow: BpmnWorkflow, target: ParsedModel, check: MigrationCheck) 
         sub = workflow.subprocesses[sub_id]
         migrate_workflow(sub_diff, sub, target.subprocess_specs[sub.spec.name])
     workflow.subprocess_specs = target.subprocess_specs
-    step(workflow)
+    if run:
+        step(workflow)

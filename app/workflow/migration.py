@@ -2,7 +2,9 @@
 
 Deploying never touches running instances. The monitor offers a move to a newer version only where
 SpiffWorkflow's diff says no element the instance has passed or waits in was removed; otherwise it
-explains why.
+explains why. An instance in 异常 may move too when the new version still has the failed element (same
+id): it stays in 异常, and the retry then runs the new version's definition of that element (a fixed
+condition or timer expression).
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ from app.auth.models import User
 from app.database import DbSession
 from app.errors import Conflict
 from app.workflow import engine, runtime
+from app.workflow.errors import EngineError
 from app.workflow.models import InstanceStatus, ProcessInstance, ProcessModel
+
+MOVABLE = (InstanceStatus.RUNNING, InstanceStatus.WAITING, InstanceStatus.ERROR)
 
 
 def check(instance: ProcessInstance, target: ProcessModel) -> engine.MigrationCheck:
@@ -21,11 +26,12 @@ def check(instance: ProcessInstance, target: ProcessModel) -> engine.MigrationCh
         reasons.append("目标版本属于另一个流程")
     if target.id == instance.model_id:
         reasons.append("实例已经在该版本上")
-    if instance.status not in (InstanceStatus.RUNNING, InstanceStatus.WAITING):
-        reasons.append("只有运行中或等待中的实例可以迁移")
+    if instance.status not in MOVABLE:
+        reasons.append("只有运行中、等待中或异常的实例可以迁移")
     if reasons:
         return engine.MigrationCheck(False, reasons)
-    return engine.check_migration(runtime.load_workflow(instance), runtime.parsed_model(target))
+    return engine.check_migration(runtime.load_workflow(instance), runtime.parsed_model(target),
+                                  failed=instance.status == InstanceStatus.ERROR)
 
 
 def migrate(session: DbSession, instance: ProcessInstance, target: ProcessModel, actor: User | None) -> None:
@@ -33,13 +39,19 @@ def migrate(session: DbSession, instance: ProcessInstance, target: ProcessModel,
     result = check(instance, target)
     if not result.safe:
         raise Conflict("不能迁移：" + "；".join(result.reasons))
+    failed = instance.status == InstanceStatus.ERROR
     workflow = runtime.load_workflow(instance)
-    fresh = engine.check_migration(workflow, runtime.parsed_model(target))
+    target_spec = runtime.parsed_model(target)
+    fresh = engine.check_migration(workflow, target_spec, failed=failed)
     from_version = instance.model.version
     instance.model_id = target.id
     instance.model = target
     runtime.record_event(session, instance, "migrate", actor, comment=f"第 {from_version} 版 → 第 {target.version} 版")
-    target_spec = runtime.parsed_model(target)
-    runtime.run(session, instance, workflow, actor, lambda: engine.migrate(workflow, target_spec, fresh),
-                full_sync=True)
+    if failed:
+        # Nothing runs: the incident stays until 重试 runs the failed element as the new version defines it.
+        engine.migrate(workflow, target_spec, fresh, run=False)
+        runtime.save(session, instance, workflow, EngineError(instance.error_message or "流程异常"))
+    else:
+        runtime.run(session, instance, workflow, actor, lambda: engine.migrate(workflow, target_spec, fresh),
+                    full_sync=True)
     runtime.refresh_task_rows(session, instance)

@@ -101,7 +101,8 @@ def instance(instance_id: int) -> Any:
     newer = db.session.scalars(select(ProcessModel).where(ProcessModel.key == item.process_key,
                                                           ProcessModel.version > item.model.version)
                                .order_by(ProcessModel.version.desc())).all()
-    checks = [(target, migration.check(item, target)) for target in newer] if item.status in LIVE else []
+    checks = ([(target, migration.check(item, target)) for target in newer] if item.status in migration.MOVABLE
+              else [])
     return render_template("workflow/instance.html", instance=item, tasks=tasks, data=data, newer=newer,
                            history=views.history(db.session, item.id),
                            diagram_url=views.diagram_url(item), open_status=TaskStatus.OPEN,

@@ -10,7 +10,6 @@ import { translateContinuously } from './form-i18n';
 import propertiesModule from './form-properties';
 
 const OUTCOME_CODE = /^[a-z][a-z0-9_]{0,39}$/;
-const config = JSON.parse(document.getElementById('form-editor-config').textContent);
 const form = document.getElementById('form-definition');
 const schemaInput = document.getElementById('form-schema');
 const settings = document.getElementById('form-settings');
@@ -18,12 +17,16 @@ const outcomeRows = document.getElementById('outcome-rows');
 const outcomeTemplate = document.getElementById('outcome-row-template');
 const commentRequired = document.getElementById('comment-required');
 
-let schema;
-try {
-  schema = JSON.parse(config.schema || '{}');
-} catch (_error) {
-  schema = {};
+function parsed(text, fallback) {
+  try {
+    return JSON.parse(text);
+  } catch (_error) {
+    return fallback;
+  }
 }
+
+const catalog = parsed(document.getElementById('form-catalog').textContent, {});
+let schema = parsed(schemaInput.value || '{}', {});
 if (!schema || typeof schema !== 'object' || Array.isArray(schema)) schema = {};
 schema = { type: 'default', components: [], ...schema };
 const licai = schema.licai && typeof schema.licai === 'object' ? schema.licai : {};
@@ -107,16 +110,15 @@ const editor = new FormEditor({
   container: document.getElementById('form-builder'),
   additionalModules: [fieldsModule, propertiesModule],
   exporter: { name: 'LicaiFlow 流程设计', version: '1' },
-  licai: {
-    catalog: config.catalog ? JSON.parse(config.catalog) : {},
-    outcomeCodes: () => outcomes().map(([code]) => code).filter(Boolean),
-  },
+  licai: { catalog },
 });
 window.licaiFormEditor = editor; // for browser tests and the console
 translateContinuously(document.getElementById('form-builder'));
 
 const builder = document.getElementById('form-builder');
+let imported = false;
 editor.importSchema(schema).then(() => {
+  imported = true;
   builder.dataset.loaded = 'true';
 }).catch((error) => {
   const box = document.getElementById('form-builder-problem');
@@ -152,5 +154,6 @@ form.addEventListener('submit', (event) => {
     alert.scrollIntoView({ block: 'center' });
     return;
   }
-  schemaInput.value = JSON.stringify(currentSchema());
+  // A schema the builder could not open is sent back as it came, for the server to name what is wrong.
+  if (imported) schemaInput.value = JSON.stringify(currentSchema());
 });

@@ -14,6 +14,7 @@ const ZH = {
   Selection: '选择',
   Presentation: '说明',
   // canvas
+  Select: '请选择',
   'Build your form': '开始设计表单',
   'Drag and drop components here to start designing.': '把左侧的组件拖到这里，开始设计表单。',
   'Drag and drop components here.': '把组件拖到这里。',
@@ -79,6 +80,7 @@ export function zh(text) {
 // Labels and help texts the designer wrote, drawn on the canvas, are theirs: never translated.
 function designersText(node) {
   const parent = node.parentElement;
+  if (parent && parent.classList.contains('fjs-select-placeholder')) return false; // form-js's "Select"
   return Boolean(parent && parent.closest('.fjs-form-field'));
 }
 

@@ -88,14 +88,12 @@ function AcceptEntry({ id, field, editField }) {
     description: '用英文逗号分隔的扩展名；留空表示不限。' });
 }
 
-function RequiredForEntry({ id, field, editField, outcomeCodes }) {
+function RequiredForEntry({ id, field, editField }) {
   const [value, setValue] = property(field, editField, 'requiredFor');
-  const codes = outcomeCodes();
   return h(TextProperty, {
-    id, label: '仅在这些处理结果时必填', value, placeholder: codes.join(','),
+    id, label: '仅在这些处理结果时必填', value, placeholder: '如 done,forward',
     onChange: (next) => setValue(next.split(/[,，、\s]+/).filter(Boolean).join(',')),
-    description: `填处理结果代码，用英文逗号分隔${codes.length ? `（本表单：${codes.join('、')}）` : ''}。`
-      + '勾选“必填”则任何处理结果都必填。',
+    description: '填下方“表单设置”中处理结果的代码，多个用逗号分隔。勾选“必填”则任何处理结果都必填。',
   });
 }
 
@@ -105,8 +103,8 @@ function FormHint({ id }) {
       '在画布上点选一个字段，在这里编辑它的标签、键（流程变量名）、必填等属性。表单的标题、处理结果和意见栏在下方“表单设置”中。'));
 }
 
-export function licaiEntries(field, editField, catalog, outcomeCodes) {
-  const common = { field, editField, catalog, outcomeCodes };
+export function licaiEntries(field, editField, catalog) {
+  const common = { field, editField, catalog };
   const entries = [];
   const { type } = field;
   if (type === 'select' || type === 'radio') entries.push({ id: 'licai-dictionary', component: DictionaryEntry, ...common });
@@ -119,7 +117,6 @@ export function licaiEntries(field, editField, catalog, outcomeCodes) {
 class LicaiPropertiesProvider {
   constructor(propertiesPanel, config) {
     this._catalog = { dictionaries: [], people: [], roles: [], ...(config && config.catalog) };
-    this._outcomeCodes = (config && config.outcomeCodes) || (() => []);
     propertiesPanel.registerProvider(this, 500); // after form-js's own provider (1000)
   }
 
@@ -127,7 +124,8 @@ class LicaiPropertiesProvider {
     return (groups) => {
       if (!field) return groups;
       if (field.type === 'default') { // the form's own settings are in the card below the builder
-        return [{ id: 'licai-form', label: '使用说明', entries: [{ id: 'licai-form-hint', component: FormHint }] }];
+        return [{ id: 'licai-form', label: '使用说明', shouldOpen: true,
+          entries: [{ id: 'licai-form-hint', component: FormHint }] }];
       }
       const kept = [];
       for (const group of groups) {
@@ -137,7 +135,7 @@ class LicaiPropertiesProvider {
         if (!group.items && !(group.entries && group.entries.length)) continue;
         kept.push({ ...group, label: GROUP_LABELS[group.id] });
       }
-      const entries = licaiEntries(field, editField, this._catalog, this._outcomeCodes);
+      const entries = licaiEntries(field, editField, this._catalog);
       if (entries.length) kept.push({ id: 'licai', label: '业务设置', entries });
       return kept;
     };

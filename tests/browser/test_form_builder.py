@@ -104,11 +104,13 @@ def test_designer_builds_a_callback_form_in_the_form_builder(app, page):
     assert page.get_by_label("标题").input_value() == "客户回访"
     assert kept["licai"]["outcomes"] == [["done", "已回访"], ["unreachable", "无法联系"]]
     assert page.get_by_label("表单标识（formKey）").input_value() == "客户回访"
+    assert page.locator("#dirty-flag").is_visible()  # not saved yet, and the page says so
 
     page.get_by_label("表单标识（formKey）").fill("customer_callback")
     page.get_by_role("button", name="保存").click()
     page.locator(".alert-success", has_text="表单 customer_callback").wait_for()
     wait_loaded(page)
+    assert page.locator("#dirty-flag").is_hidden()
 
     db.session.rollback()
     row = db.session.scalars(select(TaskFormDefinition).where(TaskFormDefinition.key == "customer_callback")).one()

@@ -5,6 +5,7 @@
 // the designer built is lost.
 import { FormEditor } from '@bpmn-io/form-js-editor';
 
+import { trackDirty } from './editor-actions';
 import fieldsModule from './form-fields';
 import { translateContinuously } from './form-i18n';
 import propertiesModule from './form-properties';
@@ -30,6 +31,11 @@ let schema = parsed(schemaInput.value || '{}', {});
 if (!schema || typeof schema !== 'object' || Array.isArray(schema)) schema = {};
 schema = { type: 'default', components: [], ...schema };
 const licai = schema.licai && typeof schema.licai === 'object' ? schema.licai : {};
+
+// Unsaved work: changed in the builder or the settings, or sent but not saved (a preview, a refused save).
+const dirty = trackDirty((isDirty) => {
+  document.getElementById('dirty-flag').hidden = !isDirty;
+});
 
 // ---- the form's settings (root `licai`) ----
 
@@ -92,6 +98,10 @@ settings.addEventListener('click', (event) => {
   renderCommentRequired(before);
 });
 outcomeRows.addEventListener('change', () => renderCommentRequired(checkedCommentRequired()));
+settings.addEventListener('input', () => dirty.changed());
+settings.addEventListener('click', (event) => {
+  if (event.target.closest('[data-action]')) dirty.changed();
+});
 
 function settingsProblem() {
   const seen = new Set();
@@ -119,6 +129,8 @@ const builder = document.getElementById('form-builder');
 let imported = false;
 editor.importSchema(schema).then(() => {
   imported = true;
+  if (builder.dataset.unsaved === 'true') dirty.changed();
+  editor.on('commandStack.changed', () => dirty.changed());
   builder.dataset.loaded = 'true';
 }).catch((error) => {
   const box = document.getElementById('form-builder-problem');
@@ -156,4 +168,5 @@ form.addEventListener('submit', (event) => {
   }
   // A schema the builder could not open is sent back as it came, for the server to name what is wrong.
   if (imported) schemaInput.value = JSON.stringify(currentSchema());
+  dirty.clean(); // the page is leaving with the work
 });

@@ -140,3 +140,47 @@ def test_designer_builds_a_callback_form_in_the_form_builder(app, page):
     screenshot(page, "form-builder-preview")
 
     assert errors == [] and page.evaluate("window.__csp") == [], errors
+
+
+def test_business_settings_of_fields_reach_the_schema_and_the_preview(app, page):
+    """基础数据字典 replaces a select's listed options, 候选人来源 and 允许的文件类型 are kept, and the server
+    compiles the result (the preview shows the dictionary's entries)."""
+    browser_login(page, "designer01")
+    page.goto("/designer/forms/new")
+    wait_loaded(page)
+    for component in components(page):
+        delete_field(page, component["id"])
+
+    grade = drag_from_palette(page, "下拉选择")
+    assert grade["values"] and page.locator('[data-group-id="group-staticOptions"]').count() == 1
+    set_label(page, "客户等级")
+    set_key(page, grade["id"], "grade")
+    open_group(page, "licai").get_by_label("基础数据字典").select_option(label="客户等级")
+    page.wait_for_function("() => window.licaiFormSchema().components[0].properties?.dictionary === 'customer_grade'")
+    assert components(page)[0]["values"] == []  # the server takes options from one source only
+    assert page.locator('[data-group-id="group-staticOptions"]').count() == 0
+
+    person = drag_from_palette(page, "用户")
+    assert person["type"] == "licai-user" and person["key"] == "user_id"
+    candidates = open_group(page, "licai").get_by_label("候选人来源")
+    assert candidates.input_value() == "colleagues"  # the default, stored as no property
+    candidates.select_option("oa_handlers")
+    page.wait_for_function("() => window.licaiFormSchema().components[1].properties?.candidates === 'oa_handlers'")
+    screenshot(page, "form-builder-user-field")
+
+    drag_from_palette(page, "附件")
+    accept = open_group(page, "licai").get_by_label("允许的文件类型")
+    accept.fill(".pdf,.jpg")
+    accept.press("Tab")
+    page.wait_for_function("() => window.licaiFormSchema().components[2].properties?.accept === '.pdf,.jpg'")
+
+    page.get_by_role("button", name="预览").click()
+    wait_loaded(page)
+    preview = page.locator("#form-preview")
+    assert page.locator("#form-problem").count() == 0, page.locator("#form-problem").inner_text()
+    assert "客户等级" in preview.inner_text()
+    kept = components(page)  # the previewed schema is back in the builder
+    assert [(c["type"], c["key"], c.get("properties")) for c in kept] == [
+        ("select", "grade", {"dictionary": "customer_grade"}),
+        ("licai-user", "user_id", {"candidates": "oa_handlers"}),
+        ("licai-file", "attachment", {"accept": ".pdf,.jpg"})]

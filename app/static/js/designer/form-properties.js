@@ -75,10 +75,14 @@ function DictionaryEntry({ id, field, editField, catalog }) {
   });
 }
 
+const DEFAULT_PEOPLE = 'colleagues'; // the server's default people source
+
 function CandidatesEntry({ id, field, editField, catalog }) {
   const [value, setValue] = property(field, editField, 'candidates');
-  const options = [['', '同事（默认）'], ...catalog.people.map((p) => [p.code, p.label])];
-  return h(SelectProperty, { id, label: '候选人来源', value, options, onChange: setValue,
+  const options = catalog.people.map((p) => [p.code, p.label]);
+  if (!options.some(([code]) => code === DEFAULT_PEOPLE)) options.unshift([DEFAULT_PEOPLE, '同事（默认）']);
+  return h(SelectProperty, { id, label: '候选人来源', value: value || DEFAULT_PEOPLE, options,
+    onChange: (next) => setValue(next === DEFAULT_PEOPLE ? '' : next),
     description: '处理人可以从哪些用户中选择。' });
 }
 

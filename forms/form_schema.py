@@ -80,7 +80,8 @@ def to_definition(form_key: str, schema: Any) -> dict[str, Any]:
         raise DefinitionError(f"表单 {form_key} 的定义必须是一个 JSON 对象")
     if schema.get("type", "default") != "default":
         raise DefinitionError(f"表单 {form_key} 的根类型须为 default")
-    licai = schema.get("licai") or {}
+    licai = schema.get("licai")
+    licai = {} if licai is None else licai
     if not isinstance(licai, dict):
         raise DefinitionError(f"表单 {form_key} 的 licai 设置必须是一个对象")
     outcomes = _outcomes(form_key, licai)
@@ -95,7 +96,8 @@ def to_definition(form_key: str, schema: Any) -> dict[str, Any]:
         "title": str(licai.get("title") or form_key), "outcomes": outcomes,
         "comment_label": str(licai.get("commentLabel") or "处理意见"), "comment_required_for": comment_required,
     }
-    components = schema.get("components") or []
+    components = schema.get("components")
+    components = [] if components is None else components
     if not isinstance(components, list):
         raise DefinitionError(f"表单 {form_key} 的 components 必须是组件列表")
     if len(components) > MAX_COMPONENTS:

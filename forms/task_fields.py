@@ -13,7 +13,7 @@ from typing import Any
 
 from markupsafe import Markup
 from wtforms.fields import Field
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import HiddenInput
 
 Lookup = Callable[[int], str | None]
@@ -56,8 +56,8 @@ class ReferenceField(Field):
         return self._display[ident] or "（无权查看）"
 
     def pre_validate(self, form: Any) -> None:
-        if self.upload_error:
-            raise ValidationError(self.upload_error)
+        if self.upload_error:  # the refused file is the only thing to say (not "请填写")
+            raise StopValidation(self.upload_error)
         if self.data is None:
             return
         ident = int(self.data)

@@ -33,6 +33,7 @@ const ZH = {
   Maximum: '最大值',
   'Maximum length': '最大长度',
   Text: '文字内容',
+  'Supports markdown and templating.': '按纯文本显示，空行分段（不解析 Markdown）。',
   Label: '名称',
   Value: '值',
   Create: '添加',

@@ -16,6 +16,10 @@ const HIDDEN_ENTRIES = new Set([
   'minLength', 'pattern', 'patternErrorMessage',
 ]);
 
+function hidden(id) {
+  return HIDDEN_ENTRIES.has(id) || /-(decimalDigits|step)$/.test(id); // 整数: no decimals, no increment
+}
+
 function entryId(id) {
   return `bio-properties-panel-${id}`;
 }
@@ -135,7 +139,7 @@ class LicaiPropertiesProvider {
       for (const group of groups) {
         if (!(group.id in GROUP_LABELS)) continue;
         if (group.id === 'staticOptions' && field.properties && field.properties.dictionary) continue;
-        if (group.entries) group.entries = group.entries.filter((entry) => !HIDDEN_ENTRIES.has(entry.id));
+        if (group.entries) group.entries = group.entries.filter((entry) => !hidden(entry.id));
         if (!group.items && !(group.entries && group.entries.length)) continue;
         kept.push({ ...group, label: GROUP_LABELS[group.id] });
       }

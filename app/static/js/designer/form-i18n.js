@@ -78,11 +78,12 @@ export function zh(text) {
   return null;
 }
 
-// Labels and help texts the designer wrote, drawn on the canvas, are theirs: never translated.
+// What the designer wrote — labels and help texts drawn on the canvas, text in the panel's small code
+// editors — is theirs: never translated.
 function designersText(node) {
   const parent = node.parentElement;
   if (parent && parent.classList.contains('fjs-select-placeholder')) return false; // form-js's "Select"
-  return Boolean(parent && parent.closest('.fjs-form-field'));
+  return Boolean(parent && parent.closest('.fjs-form-field, .cm-editor'));
 }
 
 function translateNode(node) {

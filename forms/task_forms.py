@@ -28,24 +28,40 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields import Field
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from forms.base import Form, fixed_choices
+from forms.task_fields import CustomerField, FileField, ProjectField, ReferenceField, StaticTextField
 
-FIELD_TYPES = ("string", "text", "integer", "decimal", "date", "boolean", "choice", "user")
+FIELD_TYPES = ("string", "text", "integer", "decimal", "date", "boolean", "choice", "user", "customer", "project",
+               "role", "file", "static")
 DEFAULT_PEOPLE_SOURCE = "colleagues"
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
+STATIC_NAME = re.compile(r"^text-[0-9]{1,4}$")  # static text: never a variable name (those have no "-")
 RESERVED_NAMES = frozenset({"outcome", "comment", "csrf_token", "meta", "data", "errors", "process", "populate_obj",
                             "validate", "submit"})
+ACCEPT_PATTERN = re.compile(r"^(\s*\.[A-Za-z0-9]{1,10}\s*(,\s*\.[A-Za-z0-9]{1,10}\s*)*)?$")
 DEFAULT_OUTCOMES: list[tuple[str, str]] = [("submit", "提交")]
 
 
 class DefinitionError(ValueError):
     """A declarative form definition is invalid; the message names the form and field."""
+
+
+class Lookups(Protocol):
+    """What the server knows about the user filling a form in: the objects they may name (None: they may not)."""
+
+    def customer(self, ident: int) -> str | None: ...
+
+    def project(self, ident: int) -> str | None: ...
+
+    def file(self, ident: int) -> str | None: ...
+
+    def roles(self) -> list[tuple[str, str]]: ...
 
 
 class TaskForm(Form):
@@ -60,12 +76,15 @@ class TaskForm(Form):
     required_for: ClassVar[dict[str, frozenset[str]]] = {}  # field name → outcomes that require it
     readonly_fields: ClassVar[frozenset[str]] = frozenset()
     subject_fields: ClassVar[dict[str, str]] = {}  # field name → business-object prefix it names ("customer")
+    role_fields: ClassVar[frozenset[str]] = frozenset()
+    file_fields: ClassVar[frozenset[str]] = frozenset()
 
     comment = TextAreaField("处理意见", validators=[Optional(), Length(max=2000, message="意见不能超过 2000 字")])
 
-    def prepare(self, choices_of: Any, people_of: Any = None) -> None:
-        """Fill choice fields that read a base-data dictionary (``choices_of(code)`` gives (code, label) pairs)
-        and person pickers (``people_of(source)`` gives (user id, label) pairs)."""
+    def prepare(self, choices_of: Any, people_of: Any = None, lookups: Lookups | None = None) -> None:
+        """Fill choice fields that read a base-data dictionary (``choices_of(code)`` gives (code, label) pairs),
+        person pickers (``people_of(source)`` gives (user id, label) pairs), role selects and the checks of
+        customer / project / file fields (``lookups``; without it they accept nothing)."""
         self.comment.label.text = self.comment_label
         for name, dict_code in self.dictionaries.items():
             field = getattr(self, name)
@@ -74,16 +93,36 @@ class TaskForm(Form):
             field = getattr(self, name)
             field.choices = [("", "请选择")] + [(str(ident), label) for ident, label in
                                                 (people_of(source) if people_of else [])]
+        for f in self:
+            if isinstance(f, ReferenceField) and lookups is not None:
+                f.lookup = {"customer": lookups.customer, "project": lookups.project,
+                            "file": lookups.file}.get(f.kind)
+            elif f.short_name in self.role_fields:
+                f.choices = [("", "请选择")] + (lookups.roles() if lookups is not None else [])
+
+    def display(self, f: Field) -> str:
+        """A field's value as the user reads it: a name, never an id ("—" when empty)."""
+        if isinstance(f, ReferenceField):
+            return f.display() or "—"
+        if f.data in (None, ""):
+            return "—"
+        if f.short_name in self.role_fields or f.short_name in self.people or f.short_name in self.dictionaries \
+                or getattr(f, "choices", None):
+            return dict((str(k), v) for k, v in (f.choices or [])).get(str(f.data), str(f.data))
+        if f.type == "BooleanField":
+            return "是" if f.data else "否"
+        return str(f.data)
 
     def data_fields(self) -> list[Field]:
+        """The fields shown to the user, static text included, in the definition's order."""
         return [f for f in self if f.short_name not in ("csrf_token", "comment")]
 
     def task_data(self) -> dict[str, Any]:
-        """Typed values for task data (Decimal, date, int, bool, str); read-only fields are not written.
-
-        Keys are the field names of the definition, also when the form is rendered with a prefix.
+        """Typed values for task data (Decimal, date, int, bool, str); read-only fields and static text are not
+        written. Keys are the field names of the definition, also when the form is rendered with a prefix.
         """
-        return {f.short_name: f.data for f in self.data_fields() if f.short_name not in self.readonly_fields}
+        return {f.short_name: f.data for f in self.data_fields()
+                if f.short_name not in self.readonly_fields and not isinstance(f, StaticTextField)}
 
     @classmethod
     def check_choice(cls, outcome: str, comment: str) -> list[str]:
@@ -117,6 +156,10 @@ def _number(value: Any, where: str) -> Any:
 def _field(form_key: str, spec: dict[str, Any]) -> tuple[str, Field]:
     name = spec.get("name")
     where = f"表单 {form_key} 的字段 {name or '?'}"
+    if spec.get("type") == "static":
+        if not isinstance(name, str) or not STATIC_NAME.match(name):
+            raise DefinitionError(f"{where}：说明文字的名称无效")
+        return name, StaticTextField(label=str(spec.get("label") or ""), text=str(spec.get("text") or ""))
     if not isinstance(name, str) or not NAME_PATTERN.match(name):
         raise DefinitionError(f"{where}：字段名须以小写字母开头，只含小写字母、数字、下划线")
     if name in RESERVED_NAMES:
@@ -132,8 +175,8 @@ def _field(form_key: str, spec: dict[str, Any]) -> tuple[str, Field]:
     validators: list[Any] = []
     if required:
         message = f"请填写{label}"
-        validators.append(InputRequired(message) if kind in ("integer", "decimal", "boolean") else
-                          DataRequired(message))
+        validators.append(InputRequired(message) if kind in ("integer", "decimal", "boolean", "customer", "project",
+                                                             "file") else DataRequired(message))
     else:
         validators.append(Optional())
     low = _number(spec["min"], f"{where} 的 min") if "min" in spec else None
@@ -161,6 +204,15 @@ def _field(form_key: str, spec: dict[str, Any]) -> tuple[str, Field]:
     elif kind == "boolean":
         kwargs["validators"] = [Optional()]
         field = BooleanField(**kwargs)
+    elif kind in ("customer", "project"):
+        field = (CustomerField if kind == "customer" else ProjectField)(**kwargs)
+    elif kind == "file":
+        accept = spec.get("accept", "")
+        if not isinstance(accept, str) or not ACCEPT_PATTERN.match(accept):
+            raise DefinitionError(f"{where}：accept 须为逗号分隔的扩展名，如 .pdf,.jpg")
+        field = FileField(accept=accept, **kwargs)
+    elif kind == "role":
+        field = SelectField(choices=fixed_choices([("", "请选择")]), validate_choice=True, **kwargs)
     elif kind == "user":
         source = spec.get("candidates", DEFAULT_PEOPLE_SOURCE)
         if not isinstance(source, str) or not NAME_PATTERN.match(source):
@@ -195,6 +247,9 @@ def compile_definition(form_key: str, definition: dict[str, Any]) -> type[TaskFo
     people: dict[str, str] = {}
     required_for: dict[str, frozenset[str]] = {}
     readonly: set[str] = set()
+    subjects: dict[str, str] = {}
+    roles: set[str] = set()
+    files: set[str] = set()
     seen: set[str] = set()
     for spec in definition.get("fields") or []:
         name, field = _field(form_key, spec)
@@ -206,6 +261,12 @@ def compile_definition(form_key: str, definition: dict[str, Any]) -> type[TaskFo
             dictionaries[name] = str(spec["dictionary"])
         if spec.get("type") == "user":
             people[name] = str(spec.get("candidates", DEFAULT_PEOPLE_SOURCE))
+        if spec.get("type") in ("customer", "project"):
+            subjects[name] = str(spec["type"])
+        if spec.get("type") == "role":
+            roles.add(name)
+        if spec.get("type") == "file":
+            files.add(name)
         if spec.get("required_for"):
             unknown = set(spec["required_for"]) - codes
             if unknown:
@@ -217,6 +278,9 @@ def compile_definition(form_key: str, definition: dict[str, Any]) -> type[TaskFo
     attrs["people"] = people
     attrs["required_for"] = required_for
     attrs["readonly_fields"] = frozenset(readonly)
+    attrs["subject_fields"] = subjects
+    attrs["role_fields"] = frozenset(roles)
+    attrs["file_fields"] = frozenset(files)
     class_name = "TaskForm_" + re.sub(r"\W", "_", form_key)
     return type(class_name, (TaskForm,), attrs)
 

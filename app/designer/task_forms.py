@@ -1,14 +1,14 @@
-"""User-task forms defined in the browser: stored in the database, resolved by ``forms.registry``.
+"""User-task forms defined in the browser: form-js schemas stored in the database, resolved by ``forms.registry``.
 
-A designer writes the same TOML as a ``forms/tasks/<key>.toml`` file; it is compiled on save, so an
-invalid definition is refused with the compiler's Chinese message and never reaches a task page.
-Keys used by a Python form or a definition file cannot be taken: those sources win in the registry.
+The designer builds the same form-js schema as a ``forms/tasks/<key>.form`` file (docs/form-schema.md); it is
+compiled on save, so an invalid schema is refused with the compiler's Chinese message and never reaches a task
+page. Keys used by a Python form or a form file cannot be taken: those sources win in the registry.
 """
 
 from __future__ import annotations
 
+import json
 import re
-import tomllib
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,26 +22,32 @@ from app.designer.models import TaskFormDefinition
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from forms import registry as form_registry
-from forms.task_forms import DefinitionError, TaskForm, compile_definition
+from forms.form_schema import compile_schema, load
+from forms.task_forms import DefinitionError, TaskForm
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,79}$")
-TEMPLATE = """title = "客户回访"
-outcomes = [["done", "已回访"], ["later", "稍后再联系"]]
-comment_label = "回访说明"
-comment_required_for = ["later"]
 
-[[fields]]
-name = "result"
-label = "回访结果"
-type = "choice"
-choices = [["satisfied", "满意"], ["neutral", "一般"], ["unhappy", "不满意"]]
-required = true
 
-[[fields]]
-name = "next_contact"
-label = "下次联系日期"
-type = "date"
-"""
+def template(form_key: str = "") -> dict[str, Any]:
+    """The starting schema of a new form: a 客户回访 record to edit."""
+    return {
+        "type": "default", "id": f"Form_{form_key or 'new'}", "schemaVersion": 16,
+        "exporter": {"name": "LicaiFlow", "version": "18"},
+        "components": [
+            {"type": "licai-customer", "id": "Field_customer_id", "key": "customer_id", "label": "客户",
+             "validate": {"required": True}},
+            {"type": "select", "id": "Field_result", "key": "result", "label": "回访结果",
+             "values": [{"label": "满意", "value": "satisfied"}, {"label": "一般", "value": "neutral"},
+                        {"label": "不满意", "value": "unhappy"}], "validate": {"required": True}},
+            {"type": "licai-date", "id": "Field_next_contact", "key": "next_contact", "label": "下次联系日期"},
+        ],
+        "licai": {"title": "客户回访", "outcomes": [["done", "已回访"], ["later", "稍后再联系"]],
+                  "commentLabel": "回访说明", "commentRequiredFor": ["later"]},
+    }
+
+
+def pretty(schema: Any) -> str:
+    return json.dumps(schema, ensure_ascii=False, indent=2)
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,7 @@ class FormEntry:
 
     @property
     def origin_label(self) -> str:
-        return {"python": "程序表单", "file": "定义文件", "designer": "浏览器定义"}[self.origin]
+        return {"python": "程序表单", "file": "表单文件", "designer": "浏览器定义"}[self.origin]
 
 
 def stored_definition(form_key: str) -> dict[str, Any] | None:
@@ -65,19 +71,17 @@ def stored_definition(form_key: str) -> dict[str, Any] | None:
 form_registry.add_source(stored_definition)
 
 
-def compile_source(form_key: str, source: str) -> tuple[dict[str, Any], type[TaskForm]]:
-    """Parse and compile a TOML definition; raise ValidationFailed with the reason in Chinese."""
+def compile_text(form_key: str, text: str) -> tuple[dict[str, Any], type[TaskForm]]:
+    """Parse and compile a form-js schema (JSON text); raise ValidationFailed with the reason in Chinese."""
     try:
-        definition = tomllib.loads(source)
-    except tomllib.TOMLDecodeError as exc:
-        raise ValidationFailed(f"表单定义格式错误：{exc}") from exc
-    try:
-        form_class = compile_definition(form_key, definition)
+        schema = load(text)
+        form_class = compile_schema(form_key, schema)
     except DefinitionError as exc:
         raise ValidationFailed(str(exc)) from exc
-    if not definition.get("fields") and not definition.get("outcomes"):
+    licai = schema.get("licai") or {}
+    if not schema.get("components") and not licai.get("outcomes"):
         raise ValidationFailed("表单至少需要一个字段或一个处理结果")
-    return definition, form_class
+    return schema, form_class
 
 
 def _builtin_keys() -> set[str]:
@@ -91,14 +95,14 @@ def get_form(session: DbSession, form_key: str) -> TaskFormDefinition:
     return row
 
 
-def save_form(session: DbSession, form_key: str, source: str, actor: User, *, create: bool) -> TaskFormDefinition:
-    """Create or update a browser-defined form after compiling it."""
+def save_form(session: DbSession, form_key: str, text: str, actor: User, *, create: bool) -> TaskFormDefinition:
+    """Create or update a browser-defined form after compiling its schema (JSON text)."""
     form_key = form_key.strip()
     if not KEY_PATTERN.match(form_key):
         raise ValidationFailed("表单标识须以小写字母开头，只含小写字母、数字、下划线，2–80 个字符")
     if form_key in _builtin_keys():
         raise ValidationFailed(f"表单标识 {form_key} 已被系统表单使用，请换一个")
-    definition, form_class = compile_source(form_key, source)
+    schema, form_class = compile_text(form_key, text)
     row = session.scalar(select(TaskFormDefinition).where(TaskFormDefinition.key == form_key))
     if create and row is not None:
         raise ValidationFailed(f"表单标识 {form_key} 已存在")
@@ -108,8 +112,7 @@ def save_form(session: DbSession, form_key: str, source: str, actor: User, *, cr
         row = TaskFormDefinition(key=form_key, author_id=actor.id, created_at=clock.now())
         session.add(row)
     row.title = form_class.title[:200]
-    row.definition = definition
-    row.source = source
+    row.definition = schema
     row.author_id = actor.id
     row.updated_at = clock.now()
     session.flush()
@@ -117,7 +120,7 @@ def save_form(session: DbSession, form_key: str, source: str, actor: User, *, cr
 
 
 def all_forms(session: DbSession) -> list[FormEntry]:
-    """Every form a user task may name: Python classes, definition files and browser-defined forms."""
+    """Every form a user task may name: Python classes, form files and browser-defined forms."""
     entries = []
     for key in form_registry.known_keys():
         try:

@@ -110,7 +110,7 @@ def _candidate_choices(session: DbSession, task: WorkflowTask | None, user: User
     return [(u.id, people.label(u)) for u in handler_candidates(session, applicant, user)]
 
 
-people.register("oa_handlers", _candidate_choices)
+people.register("oa_handlers", _candidate_choices, "申请人所在分公司及总部的在职员工（日常管理）")
 
 
 def check_handler(session: DbSession, applicant: User, chooser: User, handler_id: int | None) -> User:

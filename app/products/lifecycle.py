@@ -21,11 +21,10 @@ from app.products.models import Project, ProjectStage
 from app.products.services import LIFECYCLE_PROCESS
 from app.trades.models import OPEN_STATUSES, STATUS_LABELS, Trade, TradeStatus
 from app.trades.raising import figures_of
-from app.workflow import subjects
+from app.workflow import model_forms, subjects
 from app.workflow.models import TaskStatus, WorkflowTask
 from app.workflow.operations import OperationContext, operation
 from app.workflow.subjects import Subject
-from forms import registry as form_registry
 from rules.raise_quota import raise_quota_shortfalls
 
 
@@ -103,7 +102,7 @@ def actions(session: DbSession, project: Project, user: User) -> tuple[WorkflowT
     task = open_task(session, project)
     if task is None or not workflow.can_act(session, user, task):
         return task, []
-    return task, list(form_registry.resolve(task.form_key).outcomes)
+    return task, list(model_forms.resolve(session, task.instance.model_id, task.form_key).outcomes)
 
 
 def advance(session: DbSession, project: Project, user: User, outcome: str, comment: str = "") -> WorkflowTask:
@@ -113,7 +112,7 @@ def advance(session: DbSession, project: Project, user: User, outcome: str, comm
         raise Conflict(f"项目处于“{project.stage.label}”，没有可执行的阶段操作")
     if not workflow.can_act(session, user, task):
         raise Conflict("您不能办理该项目的当前阶段，或任务已由他人认领")
-    form = form_registry.resolve(task.form_key)
+    form = model_forms.resolve(session, task.instance.model_id, task.form_key)
     errors = form.check_choice(outcome, comment)
     if errors:
         raise ValidationFailed("；".join(errors))

@@ -203,7 +203,7 @@ def start_instance() -> Any:
     data = dict(raw) if isinstance(raw, dict) else {}
     if startable.form_key:
         # The start form checks and types the values, as it does on the screen.
-        form = views.build_form(db.session, startable.form_key, _formdata(raw), None)
+        form = views.build_form(db.session, startable.form_key, _formdata(raw), None, model_id=startable.model.id)
         _check(form, [])
         data = form.task_data()
     elif not isinstance(raw, dict):

@@ -13,7 +13,7 @@ from app.audit import services as audit
 from app.auth.models import User
 from app.database import DbSession
 from app.errors import NotFound, ValidationFailed
-from app.workflow import camunda, layout, routing, specs, validation
+from app.workflow import camunda, layout, model_forms, routing, specs, validation
 from app.workflow.errors import DiagramError
 from app.workflow.models import DecisionTable, ProcessModel
 from app.workflow.routing import known_roles
@@ -113,18 +113,27 @@ def deploy(session: DbSession, bpmn_xml: str | bytes, dmn_xmls: list[str] | None
     parsed = check_diagram(session, text, dmn_xmls, process_key)
     sha = content_hash(text, dmn_xmls)
     current = latest(session, parsed.process_key)
+    # The forms the diagram names are deployed with it: a changed form makes a new version too.
+    schemas = model_forms.current_schemas(model_forms.form_keys(parse_xml(text, "BPMN")))
     if current is not None and current.sha256 == sha:
-        return DeployResult(current, False)
+        kept = model_forms.snapshot(session, current.id)
+        if kept == schemas:
+            return DeployResult(current, False)
+        if not kept:  # deployed before forms were versioned: they are its forms
+            model_forms.store(session, current.id, schemas)
+            return DeployResult(current, False)
     model = ProcessModel(key=parsed.process_key, version=(current.version + 1) if current else 1,
                          name=parsed.name, bpmn_xml=text, dmn_xml=dmn_xmls, sha256=sha, source=source[:200],
                          comment=comment, deployed_by_id=actor.id if actor else None)
     session.add(model)
     session.flush()
+    model_forms.store(session, model.id, schemas)
     audit.record(session, "workflow.deploy", model,
                  summary=f"发布流程 {model.name}（{model.key}）第 {model.version} 版"
                          + ("（由 Camunda Modeler 流程图转换）" if from_camunda else ""),
                  after={"key": model.key, "version": model.version, "sha256": sha, "source": model.source,
-                        "comment": comment, **({"translated_from": "Camunda Modeler"} if from_camunda else {})})
+                        "comment": comment, "forms": sorted(schemas),
+                        **({"translated_from": "Camunda Modeler"} if from_camunda else {})})
     return DeployResult(model, True)
 
 

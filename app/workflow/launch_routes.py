@@ -34,7 +34,8 @@ def _render(startable: launch.Startable, form: Any, owner_id: int, status: int =
 @require(LAUNCH)
 def form(key: str) -> Any:
     startable = launch.get_startable(db.session, current_user, key)
-    start_form = views.build_form(db.session, startable.form_key, None, None) if startable.form_key else None
+    start_form = (views.build_form(db.session, startable.form_key, None, None, model_id=startable.model.id)
+                  if startable.form_key else None)
     return _render(startable, start_form, current_user.id)
 
 
@@ -49,7 +50,7 @@ def start(key: str) -> Any:
     data: dict[str, Any] = {}
     start_form = None
     if startable.form_key:
-        start_form = views.build_form(db.session, startable.form_key, request.form, None)
+        start_form = views.build_form(db.session, startable.form_key, request.form, None, model_id=startable.model.id)
         if not start_form.validate():
             db.session.rollback()
             flash("发起表单有误，请检查标红的字段", "danger")

@@ -20,10 +20,12 @@ from app.workflow.models import WorkflowTask
 
 PeopleSource = Callable[[DbSession, WorkflowTask | None, User], list[tuple[int, str]]]
 SOURCES: dict[str, PeopleSource] = {}
+SOURCE_LABELS: dict[str, str] = {}  # name → what the form designer reads in the 候选人 dropdown
 
 
-def register(name: str, source: PeopleSource) -> None:
+def register(name: str, source: PeopleSource, label: str = "") -> None:
     SOURCES[name] = source
+    SOURCE_LABELS[name] = label or name
 
 
 def choices(session: DbSession, name: str, task: WorkflowTask | None, user: User | None) -> list[tuple[int, str]]:
@@ -53,4 +55,4 @@ def _colleagues(session: DbSession, task: WorkflowTask | None, user: User) -> li
     return [(u.id, label(u)) for u in active_in_branch(session, user.org, exclude=[user.id])]
 
 
-register("colleagues", _colleagues)
+register("colleagues", _colleagues, "本分公司及总部的在职同事")

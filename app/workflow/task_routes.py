@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -13,10 +14,11 @@ from werkzeug.datastructures import MultiDict
 from app import workflow
 from app.auth.models import User
 from app.auth.permissions import require
-from app.errors import ValidationFailed
+from app.designer.models import TaskFormFile
+from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.pagination import keyset_page
-from app.workflow import delegation, inbox, subjects, views
+from app.workflow import delegation, form_lookups, inbox, subjects, views
 from app.workflow.access import INBOX
 from app.workflow.models import ProcessModel, TaskStatus
 from forms import registry as form_registry
@@ -196,3 +198,36 @@ def resolve(task_id: int) -> Any:
     db.session.commit()
     flash("已办理完毕，任务已交回委派人", "success")
     return redirect(url_for("tasks.inbox"))
+
+
+@bp.get("/lookup/<kind>.json", endpoint="reference_search")
+@require(INBOX)
+def reference_search(kind: str) -> Any:
+    """The pickers of task forms: customers in the user's scope, projects they may pick (a bounded page)."""
+    text = request.args.get("q", "")
+    if kind == "customer":
+        return jsonify(form_lookups.search_customers(db.session, current_user, text))
+    if kind == "project":
+        return jsonify(form_lookups.search_projects(db.session, current_user, text))
+    raise NotFound("没有这种查找")
+
+
+@bp.get("/files/<int:file_id>", endpoint="form_file")
+@require(INBOX)
+def form_file(file_id: int) -> Any:
+    """A file of a task form's 附件 field: for its uploader, or for whoever may see a task (``?task=``) whose
+    process holds it."""
+    row = db.session.get(TaskFormFile, file_id)
+    if row is None:
+        raise NotFound("附件不存在或您无权查看")
+    if row.uploaded_by_id != current_user.id:
+        task_id = request.args.get("task", type=int)
+        if task_id is None:
+            raise NotFound("附件不存在或您无权查看")
+        task = workflow.get_task(db.session, task_id, current_user)
+        if row.task_id != task.id and file_id not in views.runtime_data(task).values():
+            raise NotFound("附件不存在或您无权查看")
+    response = Response(row.content, mimetype=row.content_type)
+    response.headers["Content-Disposition"] = f"attachment; filename=attachment; filename*=UTF-8''{quote(row.filename)}"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response

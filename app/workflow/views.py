@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import url_for
+from flask import has_request_context, request, url_for
+from flask_login import current_user
 from lxml import etree
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -14,8 +15,9 @@ from app import labels
 from app.admin import dictionaries
 from app.auth.models import User
 from app.database import DbSession
+from app.errors import ValidationFailed
 from app.extensions import db
-from app.workflow import engine, people, runtime, xmlsafe
+from app.workflow import engine, form_lookups, model_forms, people, runtime, xmlsafe
 from app.workflow.models import InstanceEvent, ProcessInstance, ProcessModel, WorkflowTask
 from forms import registry as form_registry
 from forms.task_forms import TaskForm, coerce_initial
@@ -27,7 +29,7 @@ EVENT_LABELS = {
     "message_held": "消息暂存（流程异常中）", "message_released": "暂存消息（重试后）",
     "variables": "修改流程变量", "move": "退回环节", "skip": "跳过环节",
 }
-# Outcomes a task may end with; a form's own button label wins (forms/tasks/*.toml, designer forms).
+# Outcomes a task may end with; a form's own button label wins (forms/tasks/*.form, designer forms).
 OUTCOME_LABELS = {
     "done": "完成", "submit": "提交", "pass": "通过", "approve": "同意", "reject": "驳回", "return": "退回",
     "refund": "退款", "forward": "向下流转", "complete": "处理完成", "resubmit": "重新提交", "back": "退回",
@@ -92,20 +94,71 @@ def diagram_url(instance: ProcessInstance) -> str:
 
 
 def build_form(session: DbSession, form_key: str, formdata: MultiDict[str, Any] | None,
-               initial: dict[str, Any] | None, *, task: WorkflowTask | None = None, user: User | None = None
-               ) -> TaskForm:
+               initial: dict[str, Any] | None, *, task: WorkflowTask | None = None, user: User | None = None,
+               model_id: int | None = None) -> TaskForm:
     """Instantiate a task's form: posted data, or initial values from task data with the same names.
 
-    Person pickers offer (and accept) whom their people source gives for ``task`` and ``user``.
+    The form is the one deployed with the task's process version (``model_id`` for a start form), else the
+    registry's. Person pickers offer (and accept) whom their people source gives for ``task`` and ``user``
+    (default: the signed-in user); customer / project / file fields accept what ``form_lookups`` allows that
+    user. Files posted into 附件 fields are stored first and their ids take the fields' places.
     """
-    cls = form_registry.resolve(form_key)
+    if task is not None:
+        model_id = task.instance.model_id
+    if user is None and has_request_context() and current_user.is_authenticated:
+        user = current_user._get_current_object()
+    cls = model_forms.resolve(session, model_id, form_key)
     # The outcome and comment in task data are the previous task's: each task starts without them.
     defaults = {key: coerce_initial(value) for key, value in (initial or {}).items()
                 if key not in ("outcome", "comment")}
+    in_process: set[int] = set()
+    if cls.file_fields and task is not None:  # a previous step's files stay acceptable as they are
+        known = initial if initial is not None else runtime_data(task)
+        in_process = {int(known[name]) for name in cls.file_fields if isinstance(known.get(name), int)}
+    upload_errors: dict[str, str] = {}
+    if formdata is not None and cls.file_fields and user is not None:
+        formdata = _take_uploads(session, cls, form_key, formdata, user, task, upload_errors)
     form = cls(formdata=formdata, data=defaults) if formdata is not None else cls(data=defaults)
     form.prepare(lambda code: dictionaries.choices(session, code),
-                 lambda source: people.choices(session, source, task, user))
+                 lambda source: people.choices(session, source, task, user),
+                 form_lookups.UserLookups(session, user, form_key, in_process))
+    for name, message in upload_errors.items():
+        getattr(form, name).upload_error = message
     return form
+
+
+def runtime_data(task: WorkflowTask) -> dict[str, Any]:
+    return engine.task_data(runtime.load_workflow(task.instance), task.task_guid)
+
+
+def _take_uploads(session: DbSession, cls: type[TaskForm], form_key: str, formdata: MultiDict[str, Any],
+                  user: User, task: WorkflowTask | None, errors: dict[str, str]) -> MultiDict[str, Any]:
+    """Store the files posted into 附件 fields (``<name>__upload``); their ids become the fields' values.
+
+    Called before the request changes anything else: the stored files are committed at once."""
+    if not has_request_context() or not request.files:
+        return formdata
+    posted = MultiDict(formdata)
+    for name in cls.file_fields:
+        upload = request.files.get(f"{name}__upload")
+        if upload is None or not upload.filename:
+            continue
+        field = getattr(cls, name)
+        accept = [a.strip().lower() for a in field.kwargs.get("accept", "").split(",") if a.strip()]
+        extension = "." + upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
+        if accept and extension not in accept:
+            errors[name] = f"{field.kwargs['label']}：只接受 {'、'.join(accept)} 文件"
+            continue
+        try:
+            stored = form_lookups.store_upload(session, user, form_key, task.id if task else None, upload)
+        except ValidationFailed as exc:
+            errors[name] = f"{field.kwargs['label']}：{exc.message}"
+            continue
+        posted.setlist(name, [str(stored.id)])
+    if posted != formdata:
+        # Kept even when the rest of the form is refused: the page shows the file again, nothing is lost.
+        session.commit()
+    return posted
 
 
 def show_readonly(form: TaskForm, initial: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ from app import workflow
 from app.extensions import db
 from app.workflow import deploy
 from app.workflow.models import InstanceStatus, ProcessInstance, WorkflowTask
+from tests.browser.form_builder import components, delete_field, wait_loaded
 from tests.browser.modeler import append, element, open_group, pick
 from tests.conftest import REPO, browser_login, screenshot, user_named
 
@@ -119,20 +120,6 @@ def test_designer_renames_a_task_is_told_about_a_missing_form_fixes_it_and_deplo
     db.session.commit()
 
 
-CALLBACK_FORM = """title = "回访记录"
-outcomes = [["done", "已回访"], ["later", "稍后再联系"]]
-comment_label = "回访说明"
-comment_required_for = ["later"]
-
-[[fields]]
-name = "result"
-label = "回访结果"
-type = "choice"
-choices = [["satisfied", "满意"], ["unhappy", "不满意"]]
-required = true
-"""
-
-
 def name_and_make_user_task(page, element_id: str, name: str, form: str) -> None:
     page.locator(".djs-direct-editing-parent").wait_for()
     page.keyboard.type(name)
@@ -149,11 +136,16 @@ def test_designer_builds_deploys_and_starts_a_process_and_a_seat_completes_it(ap
     browser_login(page, "designer01")
     page.get_by_role("link", name="流程设计", exact=True).click()
 
-    # A new declarative form, written and previewed in the browser.
+    # A new form in the form builder: the starting 客户回访 sample without its 客户 and date fields.
     page.get_by_role("link", name="新建表单").click()
-    page.get_by_label("表单标识").fill("callback_note")
-    page.get_by_label("表单定义（TOML）").fill(CALLBACK_FORM)
+    wait_loaded(page)
+    page.get_by_label("表单标识（formKey）").fill("callback_note")
+    for field in components(page):
+        if field["key"] != "result":
+            delete_field(page, field["id"])
+    page.get_by_label("标题").fill("回访记录")
     page.get_by_role("button", name="预览").click()
+    wait_loaded(page)
     assert "回访结果" in page.locator("#form-preview").inner_text()
     page.get_by_role("button", name="保存").click()
     page.locator(".alert-success", has_text="表单 callback_note").wait_for()

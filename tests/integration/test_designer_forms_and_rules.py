@@ -3,7 +3,11 @@ tables (validated, published, bundled into the processes that call them)."""
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
+from markupsafe import escape
 from sqlalchemy import select
 
 from app import workflow
@@ -15,17 +19,15 @@ from forms import registry as form_registry
 from tests.conftest import DATA, audit_rows, user_named
 
 JSON = {"Accept": "application/json"}
-CALLBACK_FORM = """title = "回访记录"
-outcomes = [["done", "已回访"], ["later", "稍后再联系"]]
-comment_required_for = ["later"]
-
-[[fields]]
-name = "result"
-label = "回访结果"
-type = "choice"
-choices = [["ok", "满意"], ["bad", "不满意"]]
-required = true
-"""
+CALLBACK = {
+    "type": "default", "id": "Form_callback_note", "schemaVersion": 16,
+    "components": [{"type": "select", "id": "Field_result", "key": "result", "label": "回访结果",
+                    "values": [{"label": "满意", "value": "ok"}, {"label": "不满意", "value": "bad"}],
+                    "validate": {"required": True}}],
+    "licai": {"title": "回访记录", "outcomes": [["done", "已回访"], ["later", "稍后再联系"]],
+              "commentRequiredFor": ["later"]},
+}
+CALLBACK_FORM = json.dumps(CALLBACK, ensure_ascii=False)
 
 
 def stored_form(key: str) -> TaskFormDefinition | None:
@@ -36,47 +38,68 @@ def stored_form(key: str) -> TaskFormDefinition | None:
 @pytest.mark.db_sensitive
 def test_a_form_defined_in_the_browser_is_stored_and_resolved_by_the_registry(login_as):
     client = login_as("designer01")
-    template = client.get("/designer/forms/new").get_data(as_text=True)
-    assert "[[fields]]" in template  # a starting definition to edit
-    preview = client.post("/designer/forms/new", data={"key": "callback_note", "source": CALLBACK_FORM,
+    page = client.get("/designer/forms/new").get_data(as_text=True)
+    assert "licai-customer" in page and "&#34;components&#34;" in page  # a starting schema to edit
+    catalog = json.loads(re.search(r'<script type="application/json" id="form-catalog">(.*?)</script>', page,
+                                   re.S).group(1))
+    assert {"code": "customer_grade", "name": "客户等级"} in catalog["dictionaries"]
+    assert {"code": "colleagues", "label": "本分公司及总部的在职同事"} in catalog["people"]
+    assert {"code": "seat", "name": "坐席"} in catalog["roles"]
+    preview = client.post("/designer/forms/new", data={"key": "callback_note", "schema": CALLBACK_FORM,
                                                         "action": "preview"}).get_data(as_text=True)
     assert 'id="form-preview"' in preview and "回访结果" in preview and "已回访" in preview
+    assert "回访记录" in preview and "&#34;outcomes&#34;" in preview  # the schema stays in the editor
     assert stored_form("callback_note") is None  # a preview saves nothing
-    response = client.post("/designer/forms/new", data={"key": "callback_note", "source": CALLBACK_FORM,
+    response = client.post("/designer/forms/new", data={"key": "callback_note", "schema": CALLBACK_FORM,
                                                          "action": "save"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/designer/forms/callback_note")
     row = stored_form("callback_note")
     assert row is not None and row.title == "回访记录" and row.author_id == user_named("designer01").id
+    assert row.definition == CALLBACK  # the schema is what is stored
     assert audit_rows("create", row)[-1].actor_name == "郑设计"
     form_class = form_registry.resolve("callback_note")
     assert form_class.title == "回访记录" and dict(form_class.outcomes)["later"] == "稍后再联系"
     assert form_registry.exists("callback_note")
     listing = client.get("/designer/").get_data(as_text=True)
     assert 'data-key="callback_note"' in listing and "浏览器定义" in listing
+    edit_page = client.get("/designer/forms/callback_note").get_data(as_text=True)
+    assert "回访结果" in edit_page and 'id="form-preview"' in edit_page  # shown with its preview
     renamed = CALLBACK_FORM.replace("回访记录", "回访登记")
     edited = client.post("/designer/forms/callback_note",
-                         data={"key": "callback_note", "source": renamed, "action": "save"})
+                         data={"key": "callback_note", "schema": renamed, "action": "save"})
     assert edited.status_code == 302
     assert form_registry.resolve("callback_note").title == "回访登记"
 
 
 def test_invalid_or_clashing_form_definitions_are_refused_in_chinese(login_as):
     client = login_as("designer01")
+    button = {"components": [{"type": "button", "key": "go", "label": "提交按钮"}]}
     cases = [
-        ("bad_toml", "title = ", "表单定义格式错误"),
-        ("bad_type", '[[fields]]\nname = "x"\ntype = "colour"', "未知类型 colour"),
-        ("bad_name", '[[fields]]\nname = "Outcome"\ntype = "string"', "字段名须以小写字母开头"),
+        ("bad_json", '{"components": [', "不是有效的 JSON"),
+        ("bad_type", json.dumps(button), "字段“提交按钮”：不支持的组件类型 button"),
+        ("bad_name", json.dumps({"components": [{"type": "textfield", "key": "Outcome", "label": "结果"}]}),
+         "字段“结果”：键（流程变量名）须以小写字母开头"),
         ("approval", CALLBACK_FORM, "已被系统表单使用"),
         ("Bad-Key", CALLBACK_FORM, "表单标识须以小写字母开头"),
     ]
-    for key, source, message in cases:
-        page = client.post("/designer/forms/new", data={"key": key, "source": source, "action": "save"})
-        assert page.status_code == 200 and message in page.get_data(as_text=True), key
+    for key, text, message in cases:
+        page = client.post("/designer/forms/new", data={"key": key, "schema": text, "action": "save"})
+        body = page.get_data(as_text=True)
+        assert page.status_code == 422 and message in body, key
+        assert str(escape(text)) in body, key  # nothing typed is lost
         assert stored_form(key) is None
-    client.post("/designer/forms/new", data={"key": "callback_note", "source": CALLBACK_FORM, "action": "save"})
-    again = client.post("/designer/forms/new", data={"key": "callback_note", "source": CALLBACK_FORM, "action": "save"})
+    client.post("/designer/forms/new", data={"key": "callback_note", "schema": CALLBACK_FORM, "action": "save"})
+    again = client.post("/designer/forms/new", data={"key": "callback_note", "schema": CALLBACK_FORM,
+                                                      "action": "save"})
     assert "已存在" in again.get_data(as_text=True)
     assert client.get("/designer/forms/approval").status_code == 404  # file forms are not edited here
+
+
+def test_a_form_save_without_the_csrf_token_is_refused(login_as):
+    client = login_as("designer01")
+    response = client.post("/designer/forms/new", data={"key": "callback_note", "schema": CALLBACK_FORM,
+                                                         "action": "save"}, csrf=False)
+    assert response.status_code == 400 and stored_form("callback_note") is None
 
 
 def test_a_diagram_may_use_a_browser_form_only_once_it_exists(login_as, deploy_fixture):
@@ -86,7 +109,7 @@ def test_a_diagram_may_use_a_browser_form_only_once_it_exists(login_as, deploy_f
     result = client.post("/designer/processes/test_approval/validate", json={"xml": xml}, headers=JSON).get_json()
     assert result["problems"] == [{"element_id": "review", "element_name": "财务审核",
                                    "message": "表单“callback_note”不存在或定义有误"}]
-    client.post("/designer/forms/new", data={"key": "callback_note", "source": CALLBACK_FORM, "action": "save"})
+    client.post("/designer/forms/new", data={"key": "callback_note", "schema": CALLBACK_FORM, "action": "save"})
     result = client.post("/designer/processes/test_approval/validate", json={"xml": xml}, headers=JSON).get_json()
     assert result == {"ok": True, "problems": []}
 
@@ -175,7 +198,7 @@ def test_a_dmn_upload_goes_through_the_safe_parser(login_as):
 
 def test_tasks_of_a_process_using_a_browser_form_render_and_complete(login_as, deploy_fixture):
     client = login_as("designer01")
-    client.post("/designer/forms/new", data={"key": "callback_note", "source": CALLBACK_FORM, "action": "save"})
+    client.post("/designer/forms/new", data={"key": "callback_note", "schema": CALLBACK_FORM, "action": "save"})
     xml = (DATA / "timer_escalation.bpmn").read_text(encoding="utf-8").replace('value="test_comment"',
                                                                                'value="callback_note"')
     assert client.post("/designer/processes/test_timer/deploy", json={"xml": xml, "comment": "用新表单",

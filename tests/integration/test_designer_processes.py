@@ -53,7 +53,7 @@ def test_designer_lists_models_with_versions_and_running_instances(login_as, dep
     row = re.search(r'<tr data-key="test_approval">.*?</tr>', page, re.S).group(0)
     assert "测试审批" in row and "第 1 版" in row
     assert re.search(r'data-version="1">v1：<a [^>]*>1</a>', row)
-    assert "test_review" in page and "定义文件" in page  # the forms registry
+    assert "test_review" in page and "表单文件" in page  # the forms registry
     assert "流程设计" in page and "发起流程" in page  # menu entries
 
 

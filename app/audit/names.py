@@ -21,6 +21,7 @@ ACTION_LABELS = {
     "pools.release": "放入公共信息池", "pools.to_department": "放入部门信息池", "role.permissions": "调整角色权限",
     "system.refresh_cache": "刷新缓存", "user.left": "员工离职", "user.level": "升降级",
     "user.reset_password": "重置密码", "user.roles": "调整用户角色", "workflow.deploy": "发布流程",
+    "workflow.operation": "流程服务操作",
 }
 
 OBJECT_TYPE_LABELS = {
@@ -37,7 +38,8 @@ OBJECT_TYPE_LABELS = {
     "trade": "交易", "trade_income": "交易收益", "users": "用户", "customer_import_job": "客户导入批次",
     "handover": "离职交接", "phone": "电话", "process_model": "流程模型", "login_session": "登录会话",
     "customer_alias": "客户别名", "phone_blacklist_mark": "黑名单电话标记", "customer_import_row": "客户导入行",
-    "decision_table": "规则表",
+    "decision_table": "规则表", "process_instance": "流程实例", "chat_message": "即时消息", "oa_todo": "待办事项",
+    "appointment": "预约",
 }
 
 labels.register("audit_action", ACTION_LABELS)

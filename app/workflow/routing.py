@@ -162,12 +162,24 @@ def is_candidate(session: DbSession, user: User, task: WorkflowTask) -> bool:
 
 
 def _holds_in_scope(session: DbSession, user: User, task: WorkflowTask, codes: set[str]) -> bool:
+    return holds_in_scope(session, user, codes, task.org_id, task.owner_id)
+
+
+def holds_in_scope(session: DbSession, user: User, codes: set[str], org_id: int | None, owner_id: int | None) -> bool:
+    """Tell whether the user holds one of the roles with a data scope covering the object (org and owner)."""
     for role in user.roles:
         if role.code in codes:
             scope = data_scope.scope_for_role(session, user, role)
-            if data_scope.covers(session, scope, task.org_id, task.owner_id):
+            if data_scope.covers(session, scope, org_id, owner_id):
                 return True
     return False
+
+
+def role_holders(session: DbSession, role_code: str, org_id: int | None, owner_id: int | None) -> list[User]:
+    """The active holders of a role whose role data scope covers the object: who a lane of that role reaches."""
+    holders = session.scalars(select(User).join(User.roles).where(Role.code == role_code,
+                                                                   User.status == UserStatus.ACTIVE).order_by(User.id))
+    return [user for user in holders if holds_in_scope(session, user, {role_code}, org_id, owner_id)]
 
 
 def check(session: DbSession, root: etree._Element) -> list[Problem]:

@@ -22,7 +22,7 @@ from app.workflow.errors import EngineError
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
-    """Routes every evaluation and script through ``app.workflow.sandbox`` and service calls to the registry."""
+    """Routes every evaluation and script through ``app.workflow.sandbox`` (service calls: the engine below)."""
 
     def evaluate(self, expression: str, context: dict[str, Any], external_context: Mapping[str, Any] | None = None
                  ) -> Any:
@@ -33,11 +33,6 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
                 ) -> bool:
         sandbox.execute(script, context, external_context)
         return True
-
-    def call_service(self, context: dict[str, Any], **kwargs: Any) -> str:
-        params = {name: spec["value"] for name, spec in (kwargs.get("operation_params") or {}).items()}
-        result = operations.call(kwargs["operation_name"], params, context)
-        return json.dumps(result, default=json_default)
 
 
 class SandboxScriptEngine(PythonScriptEngine):

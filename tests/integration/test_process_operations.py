@@ -20,7 +20,7 @@ from app.customers.processes import business_key
 from app.extensions import db
 from app.followups.models import Appointment
 from app.mining import tasks
-from app.mining.task_models import MiningTaskPick
+from app.mining.task_models import MiningTaskItem, MiningTaskPick
 from app.notices.models import Notice
 from app.oa.models import Todo
 from app.workflow import deploy
@@ -34,42 +34,48 @@ HEADER = """<?xml version="1.0" encoding="UTF-8"?>
                   id="Definitions_ops" targetNamespace="http://bpmn.io/schema/bpmn">"""
 
 
-def diagram(key: str, operation: str, params: dict[str, str], name: str = "服务操作") -> str:
-    """A seat's task 回访客户 (comment form), then one service task calling ``operation`` with ``params``."""
+def diagram(key: str, operation: str, params: dict[str, str], name: str = "服务操作", *, task: bool = True) -> str:
+    """A seat's task 回访客户 (comment form), then one service task calling ``operation`` with ``params``; without
+    ``task`` the service task follows the start (it runs when the instance starts)."""
     parameters = "".join(f'<spiffworkflow:parameter id="{pid}" type="any" value="{escape(value)}"/>'
                          for pid, value in params.items())
-    return f"""{HEADER}
-  <bpmn:process id="{key}" name="操作测试 {key}" isExecutable="true">
-    <bpmn:laneSet id="ls"><bpmn:lane id="Lane_seat" name="seat"><bpmn:flowNodeRef>handle</bpmn:flowNodeRef></bpmn:lane>
-    </bpmn:laneSet>
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    first = "handle" if task else "op"
+    human = """<bpmn:laneSet id="ls"><bpmn:lane id="Lane_seat" name="seat"><bpmn:flowNodeRef>handle</bpmn:flowNodeRef>
+    </bpmn:lane></bpmn:laneSet>
     <bpmn:userTask id="handle" name="回访客户">
       <bpmn:extensionElements><spiffworkflow:properties><spiffworkflow:property name="formKey" value="test_comment"/>
       </spiffworkflow:properties></bpmn:extensionElements>
       <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="handle" targetRef="op"/>""" if task else ""
+    return f"""{HEADER}
+  <bpmn:process id="{key}" name="操作测试 {key}" isExecutable="true">
+    {human}
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
     <bpmn:serviceTask id="op" name="{name}">
       <bpmn:extensionElements><spiffworkflow:serviceTaskOperator id="{operation}" resultVariable="op_result">
         <spiffworkflow:parameters>{parameters}</spiffworkflow:parameters></spiffworkflow:serviceTaskOperator>
       </bpmn:extensionElements>
-      <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing></bpmn:serviceTask>
+      <bpmn:incoming>{"f2" if task else "f1"}</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing></bpmn:serviceTask>
     <bpmn:endEvent id="end"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="handle"/>
-    <bpmn:sequenceFlow id="f2" sourceRef="handle" targetRef="op"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="{first}"/>
     <bpmn:sequenceFlow id="f3" sourceRef="op" targetRef="end"/>
   </bpmn:process>
 </bpmn:definitions>"""
 
 
-def deployed(key: str, operation: str, params: dict[str, str], name: str = "服务操作") -> None:
-    deploy.deploy(db.session, diagram(key, operation, params, name), source="test")
+def deployed(key: str, operation: str, params: dict[str, str], name: str = "服务操作", *, task: bool = True) -> None:
+    deploy.deploy(db.session, diagram(key, operation, params, name, task=task), source="test")
     db.session.commit()
 
 
-def started(key: str, customer: Customer | None = None, owner: str = "seat01", **data: Any) -> ProcessInstance:
-    """An instance owned by the seat, linked to the customer (as one started from 客户 360)."""
+def started(key: str, customer: Customer | None = None, owner: str = "seat01", *, by_user: bool = True,
+            **data: Any) -> ProcessInstance:
+    """An instance owned by the seat, linked to the customer (as one started from 客户 360); started by the seat,
+    or without a user (as a timer or a system message runs a step)."""
     seat = user_named(owner)
     instance = workflow.start(db.session, key, business_key=business_key(customer.id) if customer else "",
-                              title="客户回访", org_id=seat.org_id, owner_id=seat.id, data=data, actor=seat)
+                              title="客户回访", org_id=seat.org_id, owner_id=seat.id, data=data,
+                              actor=seat if by_user else None)
     db.session.commit()
     return instance
 
@@ -230,6 +236,17 @@ def test_customer_is_added_to_the_mining_task(login_as):
     assert db.session.scalar(select(MiningTaskPick.customer_id).where(MiningTaskPick.task_id == task.id)) \
         == customer.id
     assert "挖掘客户" in login_as("head01").get(f"/mining/tasks/{task.id}").get_data(as_text=True)
+    # published: the next customer becomes an item of the task, drawn by its own seat
+    tasks.publish(db.session, head, tasks.manager_scope(db.session, head), task)
+    db.session.commit()
+    second = make_customer("挖掘客户二", seat="seat01")
+    instance = started("ops_mining", second)
+    assert complete(login_as, instance).status_code == 302
+    assert status_of(instance).status == InstanceStatus.COMPLETED, status_of(instance).error_message
+    items = dict(db.session.execute(select(MiningTaskItem.customer_id, MiningTaskItem.status)
+                                    .where(MiningTaskItem.task_id == task.id)).all())
+    assert set(items) == {customer.id, second.id}
+    assert "已加入" in audit_rows("workflow.operation")[-1].summary
     with pytest.raises(deploy.DeploymentRefused) as refusal:
         deploy.deploy(db.session, diagram("ops_mining_bad", "mining.add_customer", {"task": "99999"}), source="test")
     assert "数据挖掘任务" in refusal.value.message and "不在可选范围内" in refusal.value.message
@@ -275,6 +292,25 @@ def test_message_to_a_process_outside_the_scope_is_refused(login_as):
     sender = started("ops_send2")
     refused(complete(login_as, sender), sender, "向其他流程发送消息被拒绝", f"#{waiting.id}")
     assert status_of(waiting).status == InstanceStatus.WAITING
+
+
+def test_a_step_without_a_user_acts_as_the_instance_owner(login_as):
+    deployed("ops_auto", "workflow.set_business_status", {"status": '"待回访"'}, "标记待回访", task=False)
+    customer = make_customer("自动客户", seat="seat01")
+    instance = status_of(started("ops_auto", customer, by_user=False))
+    assert instance.status == InstanceStatus.COMPLETED and instance.business_status == "待回访"
+    event = db.session.scalars(select(InstanceEvent).where(InstanceEvent.instance_id == instance.id,
+                                                           InstanceEvent.kind == "operation")).one()
+    assert event.actor_name == user_named("seat01").name and event.comment == "（无） → 待回访"
+    assert audit_rows("workflow.operation")[-1].actor_name == user_named("seat01").name
+
+
+def test_a_role_nobody_in_scope_holds_is_an_incident(app):
+    deployed("ops_nobody", "notice.notify_role", {"role": '"seat"', "title": '"到账提醒"'}, task=False)
+    instance = status_of(started("ops_nobody", owner="hr01"))
+    assert instance.status == InstanceStatus.ERROR
+    assert "角色“坐席”中没有数据范围覆盖本流程业务对象的在职人员" in instance.error_message
+    assert not db.session.scalars(select(Notice).where(Notice.title == "到账提醒")).all()
 
 
 def test_required_parameter_missing_is_refused_at_deployment(app):

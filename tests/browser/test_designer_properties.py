@@ -39,8 +39,9 @@ def test_service_script_gateway_and_message_properties_round_trip_to_a_running_p
     page.locator("#bio-properties-panel-licai-operation-result").press_sequentially("res", delay=450)
     # Then straight into the next field: nothing typed is lost.
     page.locator("#bio-properties-panel-licai-operation-param-value").fill('"你好"')
-    wait_for_model(page, service, "bo.extensionElements.values[0].resultVariable === 'res'"
-                                  " && bo.extensionElements.values[0].parameterList.parameters[0]?.value === '\"你好\"'")
+    # (a parameter exists once it has a value: an empty one is not written)
+    wait_for_model(page, service, "bo.extensionElements.values[0].resultVariable === 'res' && bo.extensionElements"
+                                  ".values[0].parameterList.parameters[0]?.value === '\"你好\"'")
 
     pick(page, service)
     script = append(page, "append.append-task")

@@ -432,7 +432,7 @@ function setParamValue(element, bo, name, value, modeling, factory) {
   modeling.updateModdleProperties(element, parameters, { parameters: [...(parameters.parameters || []), created] });
 }
 
-export function textOfLiteral(value) {
+function textOfLiteral(value) {
   if (!value) return '';
   if (value.startsWith('"')) {
     try { const text = JSON.parse(value); if (typeof text === 'string') return text; } catch (e) { /* an expression */ }
@@ -440,7 +440,7 @@ export function textOfLiteral(value) {
   return `=${value}`;
 }
 
-export function literalOfText(text) {
+function literalOfText(text) {
   if (!text.trim()) return '';
   return text.startsWith('=') ? text.slice(1).trim() : JSON.stringify(text);
 }

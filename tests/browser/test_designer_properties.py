@@ -11,10 +11,11 @@ from app import clock, workflow
 from app.designer.models import DesignDraft
 from app.extensions import db
 from app.notices import services as notices
-from app.workflow import engine
+from app.workflow import deploy, engine
 from app.workflow.models import InstanceStatus, MessageLog
 from tests.browser.modeler import append, click_connection, name_new, open_group, pick, replace, wait_for_model
 from tests.conftest import browser_login, screenshot, user_named
+from tests.integration.test_process_operations import diagram
 
 pytestmark = pytest.mark.browser
 
@@ -173,3 +174,21 @@ def test_typed_operation_parameters_show_chinese_entries_and_store_literals(app,
     popup = notices.pending_popup(db.session, head, clock.now())
     assert popup is not None and popup.title == "客户 王先生 不满意"
     db.session.commit()
+
+
+def test_business_status_set_by_a_process_shows_in_the_monitor_and_on_the_instance(app, page):
+    deploy.deploy(db.session, diagram("status_shown", "workflow.set_business_status", {"status": '"待回访：{who}"'},
+                                      "标记待回访", task=False), source="test")
+    seat = user_named("seat01")
+    instance = workflow.start(db.session, "status_shown", org_id=seat.org_id, owner_id=seat.id, actor=seat,
+                              data={"who": "王先生"}, title="客户回访（王先生）")
+    db.session.commit()
+    browser_login(page, "admin")
+    page.goto("/workflow/monitor")
+    row = page.locator(f'#instance-table tr[data-instance="{instance.id}"]')
+    row.locator(".business-status", has_text="待回访：王先生").wait_for()
+    screenshot(page, "monitor-business-status")
+    page.goto(f"/workflow/instances/{instance.id}")
+    page.locator("#business-status", has_text="待回访：王先生").wait_for()
+    page.locator("#history", has_text="服务操作").wait_for()
+    screenshot(page, "instance-business-status")

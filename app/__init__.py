@@ -76,6 +76,10 @@ API_MODULES = ("app.api.auth", "app.api.core", "app.customers.api", "app.followu
 JOB_MODULES = ("scheduler.workflow_timers", "scheduler.pool_recycle", "scheduler.pool_handover",
                "scheduler.mining_tasks", "scheduler.mining_distribution", "scheduler.quota_facts",
                "app.products.lifecycle", "app.trades.review", "scheduler.hr_certificates")
+# Designer-safe service-task operations, each in its domain (docs/workflow.md, 服务操作).
+OPERATION_MODULES = ("app.workflow.process_ops", "app.notices.process_ops", "app.chat.process_ops",
+                     "app.oa.todo_ops", "app.followups.process_ops", "app.customers.process_ops",
+                     "app.mining.process_ops")
 # Home-page panels of domains whose permission module their panel needs (imported here, not from that module).
 PANEL_MODULES = ("app.notices.panels", "app.oa.panels")
 
@@ -92,7 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.api.routes import bp as api_bp
 
     app.register_blueprint(api_bp)
-    for name in JOB_MODULES + PANEL_MODULES:
+    for name in JOB_MODULES + OPERATION_MODULES + PANEL_MODULES:
         importlib.import_module(name)
 
 

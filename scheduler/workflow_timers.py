@@ -23,6 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app import clock
 from app.database import DbSession, is_postgres
+from app.errors import DomainError
 from app.workflow import engine, gateway
 from app.workflow.models import InstanceStatus, ProcessInstance
 from scheduler.lease import LeadershipLost
@@ -115,7 +116,7 @@ def advance_workflow_timers(session: DbSession, now: datetime) -> str:
             session.rollback()
             if isinstance(exc, LeadershipLost):
                 raise
-            if isinstance(exc, engine.EngineError):
+            if isinstance(exc, engine.EngineError | DomainError):  # a refusal by an operation reads as itself
                 message = exc.message
             elif isinstance(exc, StaleDataError):
                 message = "与其他操作同时修改了该流程"

@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "user.reset_password": "重置密码", "user.roles": "调整用户角色", "workflow.deploy": "发布流程",
     "workflow.instance.variables": "修改流程变量", "workflow.instance.move": "流程退回环节",
     "workflow.instance.skip": "流程跳过环节",
+    "workflow.operation": "流程服务操作",
 }
 
 OBJECT_TYPE_LABELS = {
@@ -39,7 +40,8 @@ OBJECT_TYPE_LABELS = {
     "trade": "交易", "trade_income": "交易收益", "users": "用户", "customer_import_job": "客户导入批次",
     "handover": "离职交接", "phone": "电话", "process_model": "流程模型", "login_session": "登录会话",
     "customer_alias": "客户别名", "phone_blacklist_mark": "黑名单电话标记", "customer_import_row": "客户导入行",
-    "decision_table": "规则表", "process_instance": "流程实例",
+    "decision_table": "规则表", "process_instance": "流程实例", "chat_message": "即时消息", "oa_todo": "待办事项",
+    "appointment": "预约",
 }
 
 labels.register("audit_action", ACTION_LABELS)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.auth.models import Role
 from app.database import DbSession
 from app.designer import rule_tables, task_forms
-from app.workflow import operations
+from app.workflow import operation_params
 
 
 def role_names(session: DbSession) -> dict[str, str]:
@@ -23,7 +23,6 @@ def catalog(session: DbSession) -> dict[str, Any]:
     return {
         "roles": [{"code": code, "name": name} for code, name in role_names(session).items()],
         "forms": [{"key": f.key, "title": f.title, "origin": f.origin_label} for f in task_forms.all_forms(session)],
-        "operations": [{"name": spec.name, "label": spec.label, "params": spec.params}
-                       for spec in sorted(operations.REGISTRY.values(), key=lambda s: s.name)],
+        "operations": operation_params.catalog(session),
         "decisions": sorted({d for entry in rule_tables.tables(session) for d in entry.decision_ids}),
     }

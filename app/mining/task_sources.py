@@ -108,10 +108,13 @@ def _candidates(session: DbSession, task: MiningTask, scope: data_scope.Scope, n
     return condition_source(session, task, scope, now)
 
 
-def _insert_new(session: DbSession, task: MiningTask, scope: data_scope.Scope, now: datetime) -> int:
-    """One INSERT … SELECT of the matching customers not yet in the task; return how many were added."""
+def _insert_new(session: DbSession, task: MiningTask, scope: data_scope.Scope, now: datetime,
+                only: list[int] | None = None) -> int:
+    """One INSERT … SELECT of the matching customers not yet in the task (or of ``only`` these customers, by the
+    same rules); return how many were added."""
     already = exists().where(MiningTaskItem.task_id == task.id, MiningTaskItem.customer_id == Customer.id)
-    where: list[ColumnElement[bool]] = [Customer.id.in_(_candidates(session, task, scope, now)), ~already,
+    chosen = Customer.id.in_(only) if only is not None else Customer.id.in_(_candidates(session, task, scope, now))
+    where: list[ColumnElement[bool]] = [chosen, ~already,
                                         data_scope.org_condition(scope, Customer.service_org_id)]
     has_targets = bool(task.targets)
     if task.type == TaskType.RESERVICE:
@@ -230,19 +233,39 @@ def assign_work_items(session: DbSession, task: MiningTask, now: datetime, rng: 
 def generate(session: DbSession, task: MiningTask, now: datetime, *, actor: User,
              scope: data_scope.Scope | None = None) -> int:
     """Add the source customers not yet in the task and give system/re-service/work items their seats."""
-    scope = scope or data_scope.scope_of(session, task.created_by, "mining.tasks")
+    scope = scope or creator_scope(session, task)
     added = _insert_new(session, task, scope, now)
+    _give_seats(session, task, now, actor)
+    # Core UPDATE: a regeneration every half hour is no edit of the task (no audit row, updated_at kept).
+    session.execute(update(MiningTask).where(MiningTask.id == task.id)
+                    .values(source_generated_at=now, updated_at=MiningTask.updated_at),
+                    execution_options={"synchronize_session": False})
+    session.expire(task, ["source_generated_at"])
+    return added
+
+
+def creator_scope(session: DbSession, task: MiningTask) -> data_scope.Scope:
+    """The scope a task's source is drawn from: its creator's, for managing mining tasks."""
+    return data_scope.scope_of(session, task.created_by, "mining.tasks")
+
+
+def _give_seats(session: DbSession, task: MiningTask, now: datetime, actor: User) -> None:
+    """System and work tasks give their new items seats (re-service items have them from the start)."""
     if task.type == TaskType.SYSTEM:
         _give_to_owners(session, task, now)
         _distribute(session, task, actor)
         _give_to_owners(session, task, now)  # the customers the engine just moved into seats' pools
     elif task.is_work:
         assign_work_items(session, task, now)
-    # Core UPDATE: a regeneration every half hour is no edit of the task (no audit row, updated_at kept).
-    session.execute(update(MiningTask).where(MiningTask.id == task.id)
-                    .values(source_generated_at=now, updated_at=MiningTask.updated_at),
-                    execution_options={"synchronize_session": False})
-    session.expire(task, ["source_generated_at"])
+
+
+def add_customers(session: DbSession, task: MiningTask, customer_ids: list[int], now: datetime, *,
+                  actor: User) -> int:
+    """Add chosen customers to a published task by the rules its source follows (the creator's scope, who may
+    hold them) and give the new items seats as the task type does; return how many were added."""
+    added = _insert_new(session, task, creator_scope(session, task), now, only=customer_ids)
+    if added:
+        _give_seats(session, task, now, actor)
     return added
 
 

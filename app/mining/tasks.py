@@ -297,6 +297,18 @@ def picked_customers(task_id: int) -> Select[Any]:
             .where(MiningTaskPick.task_id == task_id).order_by(Customer.id))
 
 
+def add_customer(session: DbSession, actor: User, task: MiningTask, customer_id: int) -> bool:
+    """Put one customer into a task (a process step): a draft fixed selection gets a pick, a published task an
+    item by its source's rules. False when it is already there or those rules leave it out."""
+    if task.status == TaskStatus.CLOSED:
+        raise ValidationFailed(f"数据挖掘任务“{task.name}”已关闭，不能再加入客户")
+    if task.status == TaskStatus.DRAFT:
+        if task.source_kind != SourceKind.FIXED:
+            raise ValidationFailed(f"数据挖掘任务“{task.name}”是草稿且按条件生成来源，不能直接加入客户；请先发布")
+        return add_picks(session, task_sources.creator_scope(session, task), task, [customer_id]) > 0
+    return task_sources.add_customers(session, task, [customer_id], clock.now(), actor=actor) > 0
+
+
 # --- publish and close --------------------------------------------------------------------------------
 
 

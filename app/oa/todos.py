@@ -92,6 +92,22 @@ def follow_up(session: DbSession, minutes: Minutes, author: User, *, assignee_id
     return todo
 
 
+def give_from_process(session: DbSession, giver: User, assignee: User, *, title: str, content: str,
+                      urgency: TodoUrgency, due_date: date) -> Todo:
+    """A to-do a process step gives (服务操作 创建待办事项): to any active employee, due today or later — the
+    process decided who does it, so the manager's subordinates and 1–3-day window do not apply."""
+    if assignee.status != UserStatus.ACTIVE:
+        raise ValidationFailed(f"{assignee.name} 已离职，不能接收待办事项")
+    if due_date < clock.today():
+        raise ValidationFailed("完成日期不能早于今天")
+    title, content = _text(title, content)
+    todo = Todo(title=title, content=content, urgency=urgency, due_date=due_date, assignee_id=assignee.id,
+                assigned_by_id=giver.id, org_id=assignee.org_id)
+    session.add(todo)
+    session.flush()
+    return todo
+
+
 def visible_condition(user: User, scope: Scope | None) -> ColumnElement[bool]:
     """To-dos a user may see: theirs, those they gave, and those inside a manager's scope."""
     managed = data_scope.org_condition(scope, Todo.org_id) if scope is not None else false()

@@ -23,7 +23,7 @@ from app.trades.models import OPEN_STATUSES, STATUS_LABELS, Trade, TradeStatus
 from app.trades.raising import figures_of
 from app.workflow import model_forms, subjects
 from app.workflow.models import TaskStatus, WorkflowTask
-from app.workflow.operations import OperationContext, operation
+from app.workflow.operations import OperationContext, Param, operation
 from app.workflow.subjects import Subject
 from rules.raise_quota import raise_quota_shortfalls
 
@@ -35,7 +35,9 @@ def _project(ctx: OperationContext) -> Project:
     return project
 
 
-@operation("project.set_stage", "设置项目阶段", {"stage": "阶段：preparing/raising/raised/income/completed"})
+@operation("project.set_stage", "设置项目阶段", {
+    "stage": Param("阶段", "choice", required=True, options=tuple((s.value, s.label) for s in ProjectStage)),
+})
 def set_stage(ctx: OperationContext, stage: str) -> dict[str, Any]:
     project = _project(ctx)
     project.stage = ProjectStage(stage)

@@ -33,7 +33,7 @@ from app.trades import posting_dates
 from app.trades.models import OPEN_STATUSES, STATUS_LABELS, Trade, TradeStatus
 from app.workflow import subjects
 from app.workflow.models import ProcessInstance
-from app.workflow.operations import OperationContext, operation
+from app.workflow.operations import OperationContext, Param, operation
 from app.workflow.subjects import Subject
 
 REVIEW_PROCESS = "trade_review"
@@ -76,7 +76,9 @@ def _set(trade: Trade, status: TradeStatus, reason: str | None = None) -> None:
         trade.status_reason = reason
 
 
-@operation("trade.set_status", "设置交易状态", {"status": "状态：finance_audit/verification/personal_contract/…"})
+@operation("trade.set_status", "设置交易状态", {
+    "status": Param("状态", "choice", required=True, options=tuple((s.value, s.label) for s in TradeStatus)),
+})
 def set_status(ctx: OperationContext, status: str) -> dict[str, Any]:
     trade = _trade(ctx)
     _set(trade, TradeStatus(status), "")

@@ -13,7 +13,7 @@ from app.audit import services as audit
 from app.auth.models import User
 from app.database import DbSession
 from app.errors import NotFound, ValidationFailed
-from app.workflow import camunda, layout, model_forms, routing, specs, validation
+from app.workflow import camunda, layout, model_forms, operation_params, routing, specs, validation
 from app.workflow.errors import DiagramError
 from app.workflow.models import DecisionTable, ProcessModel
 from app.workflow.routing import known_roles
@@ -54,7 +54,8 @@ def check_diagram(session: DbSession, bpmn_xml: str | bytes, dmn_xmls: list[str]
     root = parse_xml(bpmn_xml, "BPMN")
     translation = camunda.translate(root)
     problems = camunda.merge(translation, routing.check(session, root)
-                             + validation.check(root, known_roles(session), dmn_xmls or []))
+                             + validation.check(root, known_roles(session), dmn_xmls or [])
+                             + operation_params.check(session, root))
     try:
         parsed = specs.parse_model(bpmn_xml, dmn_xmls or [], process_key)
     except DiagramError as exc:

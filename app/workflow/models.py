@@ -110,6 +110,8 @@ class ProcessInstance(Base):
     timer_failures: Mapped[int] = mapped_column(Integer, default=0)
     error_message: Mapped[str] = mapped_column(Text, default="")
     end_reason: Mapped[str] = mapped_column(Text, default="")
+    # 业务状态: what the process says about its business object in lists (set by the 设置业务状态 operation).
+    business_status: Mapped[str] = mapped_column(String(100), default="", server_default="")
     version_id: Mapped[int] = mapped_column(Integer, default=1)
 
     model: Mapped[ProcessModel] = relationship()

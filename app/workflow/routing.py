@@ -20,12 +20,13 @@ from datetime import timedelta
 from typing import Any
 
 from lxml import etree
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, or_, select
 
 from app import clock
-from app.auth.models import Role, User, UserStatus
+from app.auth.models import DataScope, Role, User, UserStatus
 from app.database import DbSession
 from app.org import scope as data_scope
+from app.org.models import Org
 from app.workflow import engine, store
 from app.workflow.models import ProcessInstance, TaskCandidate, TaskStatus, WorkflowTask
 from app.workflow.validation import NS, Problem, properties, split_roles
@@ -162,12 +163,29 @@ def is_candidate(session: DbSession, user: User, task: WorkflowTask) -> bool:
 
 
 def _holds_in_scope(session: DbSession, user: User, task: WorkflowTask, codes: set[str]) -> bool:
+    return holds_in_scope(session, user, codes, task.org_id, task.owner_id)
+
+
+def holds_in_scope(session: DbSession, user: User, codes: set[str], org_id: int | None, owner_id: int | None) -> bool:
+    """Tell whether the user holds one of the roles with a data scope covering the object (org and owner)."""
     for role in user.roles:
         if role.code in codes:
             scope = data_scope.scope_for_role(session, user, role)
-            if data_scope.covers(session, scope, task.org_id, task.owner_id):
+            if data_scope.covers(session, scope, org_id, owner_id):
                 return True
     return False
+
+
+def role_holders(session: DbSession, role_code: str, org_id: int | None, owner_id: int | None) -> list[User]:
+    """The active holders of a role whose role data scope covers the object: who a lane of that role reaches."""
+    org = session.get(Org, org_id) if org_id is not None else None
+    # Only these can cover it (the exact rule follows): the owner, holders in the object's org or above it, and
+    # branch- or company-wide scopes — not every seat of the company one by one.
+    near = or_(User.id == owner_id, User.org_id.in_(org.ancestor_ids if org else []),
+               Role.data_scope.in_([DataScope.BRANCH, DataScope.ALL]))
+    holders = session.scalars(select(User).join(User.roles).where(
+        Role.code == role_code, User.status == UserStatus.ACTIVE, near).order_by(User.id))
+    return [user for user in holders if holds_in_scope(session, user, {role_code}, org_id, owner_id)]
 
 
 def check(session: DbSession, root: etree._Element) -> list[Problem]:

@@ -161,15 +161,16 @@ def run(session: DbSession, instance: ProcessInstance, workflow: Any, actor: Use
 
 
 def send_message(session: DbSession, name: str, correlation: dict[str, Any], payload: dict[str, Any] | None = None,
-                 actor: User | None = None) -> list[int]:
+                 actor: User | None = None, source_id: int | None = None) -> list[int]:
     """Deliver a message to every instance waiting for ``name`` with this correlation; returns their ids.
 
     The correlation values travel in the payload too, as they do in messages thrown by a diagram.
+    ``source_id``: the instance sending it from a service task, which never receives its own message.
     A message nobody waits for is recorded in the message log, not lost. An instance in 异常 keeps the
     message (a ``message_held`` event) and receives it when it is retried.
     """
     body = {**correlation, **(payload or {})}
-    return _deliver(session, name, engine.canonical_correlation(correlation), body, actor, None, 0)
+    return _deliver(session, name, engine.canonical_correlation(correlation), body, actor, source_id, 0)
 
 
 def delivery(workflow: Any, name: str, payload: dict[str, Any]) -> Callable[[], None]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
 
@@ -21,7 +22,7 @@ from app.workflow.errors import EngineError
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
-    """Routes every evaluation and script through ``app.workflow.sandbox`` and service calls to the registry."""
+    """Routes every evaluation and script through ``app.workflow.sandbox`` (service calls: the engine below)."""
 
     def evaluate(self, expression: str, context: dict[str, Any], external_context: Mapping[str, Any] | None = None
                  ) -> Any:
@@ -33,11 +34,6 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         sandbox.execute(script, context, external_context)
         return True
 
-    def call_service(self, context: dict[str, Any], **kwargs: Any) -> str:
-        params = {name: spec["value"] for name, spec in (kwargs.get("operation_params") or {}).items()}
-        result = operations.call(kwargs["operation_name"], params, context)
-        return json.dumps(result, default=json_default)
-
 
 class SandboxScriptEngine(PythonScriptEngine):
     def __init__(self) -> None:
@@ -46,12 +42,25 @@ class SandboxScriptEngine(PythonScriptEngine):
     def validate(self, expression: str) -> None:
         sandbox.parse_expression(expression)
 
+    def evaluate(self, task: Task, expression: str, external_context: Mapping[str, Any] | None = None) -> Any:
+        # A service parameter left empty in the diagram is "not given": the operation's default applies.
+        if isinstance(task.task_spec, ServiceTask) and not (expression or "").strip():
+            return None
+        return super().evaluate(task, expression, external_context)
+
     def call_service(self, task: Task, **kwargs: Any) -> str:
         # SpiffWorkflow's own error path here refers to an undefined name; report failures ourselves.
+        spec = task.task_spec
+        params = {name: p["value"] for name, p in (kwargs.get("operation_params") or {}).items()}
         try:
-            return str(self.environment.call_service(task.data, **kwargs))
+            result = operations.call(kwargs["operation_name"], params, task.data, spec.bpmn_id or "",
+                                     spec.bpmn_name or "")
+            return json.dumps(result, default=json_default)
         except (SpiffWorkflowException, DomainError):
             raise  # a DomainError is the operation refusing the step: the gateway call fails as a whole
+        except operations.OperationFailed as exc:
+            label = operations.REGISTRY[kwargs["operation_name"]].label
+            raise EngineError(f"服务操作“{label}”无法执行：{exc.message}", spec.bpmn_id or "") from exc
         except Exception as exc:
             raise EngineError(f"服务调用 {kwargs.get('operation_name')} 失败：{exc}",
                               task.task_spec.bpmn_id or "") from exc

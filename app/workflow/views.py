@@ -26,7 +26,7 @@ EVENT_LABELS = {
     "start": "发起", "complete": "办理", "claim": "认领", "release": "退回任务池", "delegate": "委派",
     "resolve": "委派交回", "assign": "转办",
     "timer": "定时器", "message": "收到消息", "cancel": "取消", "error": "异常", "retry": "重试", "migrate": "迁移版本",
-    "message_held": "消息暂存（流程异常中）", "message_released": "暂存消息（重试后）",
+    "message_held": "消息暂存（流程异常中）", "message_released": "暂存消息（重试后）", "operation": "服务操作",
     "variables": "修改流程变量", "move": "退回环节", "skip": "跳过环节",
 }
 # Outcomes a task may end with; a form's own button label wins (forms/tasks/*.form, designer forms).

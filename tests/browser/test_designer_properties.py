@@ -7,13 +7,15 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app import workflow
+from app import clock, workflow
 from app.designer.models import DesignDraft
 from app.extensions import db
-from app.workflow import engine
+from app.notices import services as notices
+from app.workflow import deploy, engine
 from app.workflow.models import InstanceStatus, MessageLog
 from tests.browser.modeler import append, click_connection, name_new, open_group, pick, replace, wait_for_model
 from tests.conftest import browser_login, screenshot, user_named
+from tests.integration.test_process_operations import diagram
 
 pytestmark = pytest.mark.browser
 
@@ -38,8 +40,9 @@ def test_service_script_gateway_and_message_properties_round_trip_to_a_running_p
     page.locator("#bio-properties-panel-licai-operation-result").press_sequentially("res", delay=450)
     # Then straight into the next field: nothing typed is lost.
     page.locator("#bio-properties-panel-licai-operation-param-value").fill('"你好"')
-    wait_for_model(page, service, "bo.extensionElements.values[0].resultVariable === 'res'"
-                                  " && bo.extensionElements.values[0].parameterList.parameters[0].value === '\"你好\"'")
+    # (a parameter exists once it has a value: an empty one is not written)
+    wait_for_model(page, service, "bo.extensionElements.values[0].resultVariable === 'res' && bo.extensionElements"
+                                  ".values[0].parameterList.parameters[0]?.value === '\"你好\"'")
 
     pick(page, service)
     script = append(page, "append.append-task")
@@ -115,3 +118,77 @@ def test_service_script_gateway_and_message_properties_round_trip_to_a_running_p
     message = db.session.scalars(select(MessageLog).where(MessageLog.message_name == "care_done")).one()
     assert message.correlation == '{"customer_id": 7}' and message.payload["doubled"] == 42
     db.session.commit()
+
+
+def test_typed_operation_parameters_show_chinese_entries_and_store_literals(app, page):
+    """A 通知角色 operation shows its parameters by kind: the role as a select of role names storing the quoted
+    code, the title as plain text stored quoted, the level as a select; deployment runs it for the head."""
+    browser_login(page, "designer01")
+    page.goto("/designer/processes/new")
+    page.get_by_label("流程标识").fill("typed_ops")
+    page.get_by_label("流程名称").fill("类型化参数")
+    page.get_by_label("第一个泳道（角色）").select_option("seat")
+    page.get_by_role("button", name="创建并打开设计器").click()
+    page.locator("#canvas[data-loaded='true']").wait_for()
+
+    pick(page, "StartEvent_1")
+    service = append(page, "append.append-task")
+    name_new(page, "通知主管")
+    replace(page, service, "replace-with-service-task")
+    pick(page, service)
+    open_group(page, "licai-service")
+    page.select_option("#bio-properties-panel-licai-operation", "notice.notify_role")
+    panel = page.locator('[data-group-id="group-licai-service"]')
+    for label in ("接收角色（必填）", "通知标题（必填）（文字）", "通知内容（文字）", "级别"):
+        panel.get_by_text(label, exact=True).wait_for()
+    role = page.locator("#bio-properties-panel-licai-operation-param-role")
+    assert role.locator("option", has_text="部门主管").count() == 1
+    role.select_option(label="部门主管")
+    page.locator("#bio-properties-panel-licai-operation-param-title").fill("客户 {customer_name} 不满意")
+    page.locator("#bio-properties-panel-licai-operation-param-level").select_option(label="紧急（弹窗提醒，须点“我已知悉”）")
+    wait_for_model(page, service, "(bo.extensionElements.values[0].parameterList.parameters || []).length === 3")
+    values = page.evaluate("""(id) => Object.fromEntries(window.licaiModeler.get('elementRegistry').get(id)
+        .businessObject.extensionElements.values[0].parameterList.parameters.map((p) => [p.id, p.value]))""", service)
+    assert values == {"role": '"dept_head"', "title": '"客户 {customer_name} 不满意"', "level": '"urgent"'}
+    panel.get_by_text('图中保存为带引号的值，如 "', exact=False).first.wait_for()
+    pick(page, service)
+    append(page, "append.end-event")
+    pick(page, service)
+    open_group(page, "licai-service")
+    screenshot(page, "designer-typed-operation-parameters")
+
+    page.get_by_role("button", name="保存草稿").click()
+    page.locator("#designer-status.alert-success", has_text="草稿已保存").wait_for()
+    page.get_by_role("button", name="发布新版本…").click()
+    page.get_by_label("发布说明").fill("类型化参数")
+    page.get_by_label("我确认发布流程图第 1 版").check()
+    page.get_by_role("button", name="确认发布").click()
+    page.locator("#designer-status.alert-success", has_text="已发布为第 1 版").wait_for()
+
+    seat = user_named("seat01")
+    instance = workflow.start(db.session, "typed_ops", org_id=seat.org_id, owner_id=seat.id, actor=seat,
+                              data={"customer_name": "王先生"})
+    db.session.commit()
+    assert instance.status == InstanceStatus.COMPLETED, instance.error_message
+    head = user_named("head01")
+    popup = notices.pending_popup(db.session, head, clock.now())
+    assert popup is not None and popup.title == "客户 王先生 不满意"
+    db.session.commit()
+
+
+def test_business_status_set_by_a_process_shows_in_the_monitor_and_on_the_instance(app, page):
+    deploy.deploy(db.session, diagram("status_shown", "workflow.set_business_status", {"status": '"待回访：{who}"'},
+                                      "标记待回访", task=False), source="test")
+    seat = user_named("seat01")
+    instance = workflow.start(db.session, "status_shown", org_id=seat.org_id, owner_id=seat.id, actor=seat,
+                              data={"who": "王先生"}, title="客户回访（王先生）")
+    db.session.commit()
+    browser_login(page, "admin")
+    page.goto("/workflow/monitor")
+    row = page.locator(f'#instance-table tr[data-instance="{instance.id}"]')
+    row.locator(".business-status", has_text="待回访：王先生").wait_for()
+    screenshot(page, "monitor-business-status")
+    page.goto(f"/workflow/instances/{instance.id}")
+    page.locator("#business-status", has_text="待回访：王先生").wait_for()
+    page.locator("#history", has_text="服务操作").wait_for()
+    screenshot(page, "instance-business-status")

@@ -400,11 +400,95 @@ function extensionHolder(bo) {
   return messageHolder(bo);
 }
 
+// Service-operation parameters are expressions in the diagram. The entry depends on the parameter's kind
+// (app/workflow/operation_params.py): a select writes the chosen value as a literal ("dept_head", 12), a text
+// entry stores what is typed as a quoted string (starting with = it is an expression instead), an expression
+// entry stores what is typed. An emptied parameter is removed: the operation's default applies.
+function operatorOf(bo) {
+  return extensionOf(bo, 'spiffworkflow:ServiceTaskOperator');
+}
+
+function paramValue(bo, name) {
+  return (operatorOf(bo)?.parameterList?.parameters || []).find((p) => p.id === name)?.value || '';
+}
+
+function setParamValue(element, bo, name, value, modeling, factory) {
+  const operator = operatorOf(bo);
+  if (!operator) return;
+  let parameters = operator.parameterList;
+  const param = (parameters?.parameters || []).find((p) => p.id === name);
+  if (!value) {
+    if (param) modeling.updateModdleProperties(element, parameters, { parameters: parameters.parameters.filter((p) => p !== param) });
+    return;
+  }
+  if (param) { modeling.updateModdleProperties(element, param, { value }); return; }
+  if (!parameters) {
+    parameters = factory.create('spiffworkflow:Parameters', { parameters: [] });
+    parameters.$parent = operator;
+    modeling.updateModdleProperties(element, operator, { parameterList: parameters });
+  }
+  const created = factory.create('spiffworkflow:Parameter', { id: name, type: 'any', value });
+  created.$parent = parameters;
+  modeling.updateModdleProperties(element, parameters, { parameters: [...(parameters.parameters || []), created] });
+}
+
+function textOfLiteral(value) {
+  if (!value) return '';
+  if (value.startsWith('"')) {
+    try { const text = JSON.parse(value); if (typeof text === 'string') return text; } catch (e) { /* an expression */ }
+  }
+  return `=${value}`;
+}
+
+function literalOfText(text) {
+  if (!text.trim()) return '';
+  return text.startsWith('=') ? text.slice(1).trim() : JSON.stringify(text);
+}
+
+function paramLabel(param) {
+  return `${param.label}${param.required ? '（必填）' : ''}`;
+}
+
+function paramEntry(param) {
+  const id = `licai-operation-param-${param.name}`;
+  const set = (element, b, value, modeling, factory) => setParamValue(element, b, param.name, value, modeling, factory);
+  if (param.editor === 'select') {
+    const example = param.options[0]?.value || '"…"';
+    return selectEntry({
+      id, label: paramLabel(param),
+      description: `${param.description ? `${param.description}；` : ''}图中保存为带引号的值，如 ${example}`,
+      get: (b) => paramValue(b, param.name),
+      set,
+      options: (b) => {
+        const current = paramValue(b, param.name);
+        const options = [{ value: '', label: param.required ? '（请选择）' : '（不填，使用默认）' }, ...param.options];
+        if (current && !param.options.some((o) => o.value === current)) {
+          options.push({ value: current, label: `${current}（表达式或不在可选范围内）` });
+        }
+        return options;
+      },
+    });
+  }
+  if (param.editor === 'text') {
+    return textEntry({
+      id, label: `${paramLabel(param)}（文字）`,
+      description: `${param.description ? `${param.description}；` : ''}按原文保存为带引号的文字；以 = 开头则为表达式，如 =comment`,
+      get: (b) => textOfLiteral(paramValue(b, param.name)),
+      set: (element, b, value, modeling, factory) => set(element, b, literalOfText(value), modeling, factory),
+    });
+  }
+  return textEntry({
+    id, label: `${paramLabel(param)}（表达式）`,
+    description: `${param.kind_label}${param.description ? `：${param.description}` : ''}；文字要加引号，如 "你好"`,
+    get: (b) => paramValue(b, param.name),
+    set: (element, b, value, modeling, factory) => set(element, b, value.trim(), modeling, factory),
+  });
+}
+
 function operationGroup(catalog, bo) {
-  const operatorOf = (b) => extensionOf(b, 'spiffworkflow:ServiceTaskOperator');
   const entries = [
     selectEntry({
-      id: 'licai-operation', label: '服务操作', description: '只能调用系统登记的业务操作',
+      id: 'licai-operation', label: '服务操作', description: '只能调用系统登记的业务操作；参数随操作显示在下方',
       get: (b) => operatorOf(b)?.id || '',
       set: (element, b, value, modeling, factory) => {
         if (!value) { removeExtension(element, b, 'spiffworkflow:ServiceTaskOperator', modeling); return; }
@@ -412,12 +496,14 @@ function operationGroup(catalog, bo) {
         const spec = catalog.operations.find((o) => o.name === value);
         const parameters = factory.create('spiffworkflow:Parameters', { parameters: [] });
         parameters.$parent = operator;
-        parameters.parameters = Object.keys(spec?.params || {}).map((name) => {
-          const old = (operator.parameterList?.parameters || []).find((p) => p.id === name);
-          const param = factory.create('spiffworkflow:Parameter', { id: name, type: 'any', value: old?.value || '' });
+        // Values of parameters the new operation shares with the old one are kept; the others are dropped.
+        parameters.parameters = (spec?.params || []).map((p) => {
+          const old = (operator.parameterList?.parameters || []).find((q) => q.id === p.name);
+          if (!old?.value) return null;
+          const param = factory.create('spiffworkflow:Parameter', { id: p.name, type: 'any', value: old.value });
           param.$parent = parameters;
           return param;
-        });
+        }).filter(Boolean);
         modeling.updateModdleProperties(element, operator, { id: value, parameterList: parameters });
       },
       options: (b) => {
@@ -437,26 +523,7 @@ function operationGroup(catalog, bo) {
     }),
   ];
   const spec = catalog.operations.find((o) => o.name === operatorOf(bo)?.id);
-  for (const [name, description] of Object.entries(spec?.params || {})) {
-    entries.push(textEntry({
-      id: `licai-operation-param-${name}`, label: `参数 ${name}（表达式）`, description,
-      get: (b) => (operatorOf(b)?.parameterList?.parameters || []).find((p) => p.id === name)?.value || '',
-      set: (element, b, value, modeling, factory) => {
-        const operator = operatorOf(b);
-        let parameters = operator.parameterList;
-        if (!parameters) {
-          parameters = factory.create('spiffworkflow:Parameters', { parameters: [] });
-          parameters.$parent = operator;
-          modeling.updateModdleProperties(element, operator, { parameterList: parameters });
-        }
-        const param = (parameters.parameters || []).find((p) => p.id === name);
-        if (param) { modeling.updateModdleProperties(element, param, { value: value.trim() }); return; }
-        const created = factory.create('spiffworkflow:Parameter', { id: name, type: 'any', value: value.trim() });
-        created.$parent = parameters;
-        modeling.updateModdleProperties(element, parameters, { parameters: [...(parameters.parameters || []), created] });
-      },
-    }));
-  }
+  for (const param of spec?.params || []) entries.push(paramEntry(param));
   return { id: 'licai-service', label: '服务操作', entries };
 }
 

@@ -162,6 +162,8 @@ def launch(session: DbSession, startable: Startable, user: User, owner: User, da
                                "（接口用 customer_id、project_id 或 trade_id），系统会核对您能否查看它")
     if subject and business_key:
         raise ValidationFailed("关联业务对象发起的流程以该对象为业务编号，不能另行指定业务编号")
+    prefix, _, ident = subject.partition(":")
+    subject = f"{prefix}:{int(ident)}" if ident.isdigit() else subject  # customer:017 lists as customer:17
     linked = list(dict.fromkeys([*([subject] if subject else []), *named]))
     found = {key: linked_subject(session, key) for key in linked}
     related = linked

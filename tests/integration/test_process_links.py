@@ -8,7 +8,7 @@ import re
 from typing import Any, ClassVar
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from wtforms import IntegerField
 from wtforms.validators import Optional
 
@@ -227,7 +227,8 @@ def test_a_project_and_a_trade_list_their_processes_and_start_more_about_themsel
     assert f"subject=project:{project.id}" in page
     assert service.post(f"/workflow/start/{PROCESS}", data={"subject": f"project:{project.id}"}).status_code == 302
     [instance] = instances()
-    assert instance.business_key == f"project:{project.id}" and instance.title == f"客户回访 · {project.name}（{project.code}）"
+    assert instance.business_key == f"project:{project.id}"
+    assert instance.title == f"客户回访 · {project.name}（{project.code}）"
     page = service.get(f"/products/projects/{project.id}").get_data(as_text=True)
     assert f'data-instance="{instance.id}"' in page
 
@@ -248,3 +249,39 @@ def test_a_project_and_a_trade_list_their_processes_and_start_more_about_themsel
     # A seat of another department cannot start one about this trade.
     assert login_as("seat11").post(f"/workflow/start/{PROCESS}",
                                    data={"subject": f"trade:{trade.id}"}).status_code in (403, 404)
+
+
+def test_the_inbox_reads_its_customers_together_not_one_by_one(app, login_as, visit):
+    """An inbox page of tasks about customers loads the customers (cards' titles, links) in one query for the page:
+    nine tasks cost what three do."""
+    seat = login_as("seat01")
+    customers = customers_of("seat01")[:9]
+    assert len(customers) == 9
+
+    def start(about: list[Customer]) -> None:
+        for customer in about:
+            started = seat.post(f"/workflow/start/{PROCESS}", data={"subject": f"customer:{customer.id}"})
+            assert started.status_code == 302
+
+    with app.app_context():
+        requests_engine = db.engine
+
+    def inbox() -> tuple[int, str]:
+        sent: list[str] = []
+
+        def record(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+            sent.append(statement)
+
+        event.listen(requests_engine, "before_cursor_execute", record)
+        try:
+            page = seat.get("/tasks/?tab=mine").get_data(as_text=True)
+        finally:
+            event.remove(requests_engine, "before_cursor_execute", record)
+        return len(sent), page
+
+    start(customers[:3])
+    few, page = inbox()
+    start(customers[3:])
+    many, page = inbox()
+    assert all(f'<a href="/customers/{c.id}">客户回访 · {c.name}</a>' in page for c in customers)
+    assert many <= few, (few, many)

@@ -74,8 +74,7 @@ subjects.opens_with(PREFIX, _openable, linkable=True)
 
 
 def _section(session: DbSession, customer: Customer) -> dict[str, Any]:
-    return {**related.about(session, current_user, business_key(customer.id)),
-            "launch_subject": business_key(customer.id)}
+    return related.about(session, current_user, business_key(customer.id))
 
 
 def _on_merge(session: DbSession, survivor_id: int, merged_ids: list[int], **_: Any) -> None:

@@ -134,7 +134,7 @@ def _summarise(session: DbSession, ident: str) -> Subject | None:
         ("个人合同已确认", f"{figures.contracted_amount:,.2f} 元 / {figures.contracted_count} 笔"),
         ("起购金额", f"{project.min_subscription:,.2f} 元"),
         ("预期年化收益率", f"{project.expected_yield:.2f}%"),
-    ])
+    ], kind="理财项目", link_label="项目详情")
 
 
 subjects.register("project", _summarise)

@@ -24,6 +24,7 @@ from app.products.access import INTEREST_SCHEDULE, PROJECT_MANAGE, PROJECT_VIEW,
 from app.products.models import Project, ProjectStage
 from app.products.services import ProjectData, ProjectFilters
 from app.trades.raising import raise_figures
+from app.workflow import related as workflow_related
 from app.workflow import subjects as workflow_subjects
 from app.workflow import views as workflow_views
 from forms.base import all_errors, first_error
@@ -84,7 +85,7 @@ def _openable(project_id: int) -> Project:
     return _load(project_id)
 
 
-workflow_subjects.opens_with("project", _openable)
+workflow_subjects.opens_with("project", _openable, linkable=True)
 
 
 def _detail(project: Project, stage_form: StageActionForm | None = None, status: int = 200) -> Any:
@@ -98,6 +99,7 @@ def _detail(project: Project, stage_form: StageActionForm | None = None, status:
         history=workflow_views.history(db.session, instance.id) if instance else [],
         diagram_url=url_for("projects.diagram", project_id=project.id) if instance else "",
         can_manage=can(PROJECT_MANAGE) and data_scope.covers(db.session, _scope(PROJECT_MANAGE), project.org_id),
+        related=workflow_related.about(db.session, current_user, f"project:{project.id}"),
     ), status
 
 

@@ -216,7 +216,7 @@ def _summarise(session: DbSession, ident: str) -> Subject | None:
     if trade.status_reason:
         fields.append(("原因", trade.status_reason))
     return Subject(f"交易 {trade.trade_no} {trade.customer.name} · {trade.project.name}",
-                   url_for("trades.detail", trade_id=trade.id), fields)
+                   url_for("trades.detail", trade_id=trade.id), fields, kind="交易", link_label="交易详情")
 
 
 def _preload(session: DbSession, trade_ids: list[int]) -> list[object]:

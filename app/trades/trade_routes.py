@@ -26,6 +26,7 @@ from app.trades.incomes import income_query
 from app.trades.models import STATUS_LABELS, Trade, TradeStatus
 from app.trades.raising import raise_figures
 from app.trades.services import TradeFilters, TradeInput
+from app.workflow import related as workflow_related
 from app.workflow import subjects as workflow_subjects
 from app.workflow import views as workflow_views
 from forms.base import all_errors
@@ -157,7 +158,7 @@ def load_viewable(trade_id: int) -> Trade:
     return services.get_trade(db.session, trade_id, scope)
 
 
-workflow_subjects.opens_with("trade", load_viewable)
+workflow_subjects.opens_with("trade", load_viewable, linkable=True)
 
 
 @bp.get("/<int:trade_id>")
@@ -174,7 +175,8 @@ def detail(trade_id: int) -> Any:
                            incomes=incomes,
                            kinds=dict(dictionaries.choices(db.session, INCOME_KIND)),
                            accrual_start=payouts.accrual_start(trade) if trade.status == TradeStatus.INCOME else None,
-                           diagram_url=url_for("trades.diagram", trade_id=trade.id) if instance else "")
+                           diagram_url=url_for("trades.diagram", trade_id=trade.id) if instance else "",
+                           related=workflow_related.about(db.session, current_user, f"trade:{trade.id}"))
 
 
 @bp.get("/<int:trade_id>/diagram.json")

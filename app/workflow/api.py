@@ -183,13 +183,19 @@ START_REQUEST = spec.schema("ProcessStart", {
     "required": ["process_key"],
     "properties": {
         "process_key": {"type": "string"}, "business_key": {"type": "string"}, "title": {"type": "string"},
+        "customer_id": {"type": "integer", "description": "关联客户（调用者须能查看）：业务编号为 customer:<id>"},
+        "project_id": {"type": "integer", "description": "关联理财项目（调用者须能查看）：业务编号为 project:<id>"},
+        "trade_id": {"type": "integer", "description": "关联交易（调用者须能查看）：业务编号为 trade:<id>"},
         "data": {"type": "object", "additionalProperties": True},
     },
 })
+# The objects a start may be about, by request field (the same check as 发起流程 on the object's page).
+SUBJECT_FIELDS = {"customer_id": "customer", "project_id": "project", "trade_id": "trade"}
 spec.operation("post", "/process-instances", tag="流程", response=INSTANCE, status=201, request=START_REQUEST,
                errors=(403, 404, 422),
                summary="发起流程（最新版本；与“发起流程”页面同一规则：调用者须持有开始事件的可发起角色；"
-                       "有开始表单时 data 按表单校验；业务归属为调用者及其组织）")
+                       "有开始表单时 data 按表单校验；业务归属为调用者及其组织；customer_id / project_id / trade_id "
+                       "关联业务对象，调用者须能查看该对象，否则 404 且不发起）")
 
 
 @bp.post("/process-instances")
@@ -199,19 +205,36 @@ def start_instance() -> Any:
     if not isinstance(body, dict) or not isinstance(body.get("process_key"), str):
         raise ValidationFailed("请求体必须包含 process_key")
     startable = launch.get_startable(db.session, current_user, body["process_key"])
+    subject = _subject(body)
     raw = body.get("data") or {}
     data = dict(raw) if isinstance(raw, dict) else {}
+    named: list[str] = []
     if startable.form_key:
         # The start form checks and types the values, as it does on the screen.
         form = views.build_form(db.session, startable.form_key, _formdata(raw), None, model_id=startable.model.id)
         _check(form, [])
         data = form.task_data()
+        named = launch.subject_keys(form.subject_fields, data)
     elif not isinstance(raw, dict):
         raise ValidationFailed("data 必须是对象")
     instance = launch.launch(db.session, startable, current_user, current_user, data, LAUNCH,
-                             business_key=str(body.get("business_key") or ""), title=str(body.get("title") or ""))
+                             business_key=str(body.get("business_key") or ""), title=str(body.get("title") or ""),
+                             subject=subject, named=named)
     db.session.commit()
     return jsonify(_instance_json(instance)), 201
+
+
+def _subject(body: dict[str, Any]) -> str:
+    """The business key of the object a start names by ``customer_id`` / ``project_id`` / ``trade_id`` (one at most)."""
+    given = [(name, body[name]) for name in SUBJECT_FIELDS if body.get(name) is not None]
+    if len(given) > 1:
+        raise ValidationFailed("customer_id、project_id、trade_id 只能指定一个")
+    if not given:
+        return ""
+    name, value = given[0]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationFailed(f"{name} 必须是整数")
+    return f"{SUBJECT_FIELDS[name]}:{value}"
 
 
 spec.operation("get", "/process-instances/{instance_id}", summary="流程实例状态、当前任务与历史", tag="流程",

@@ -10,10 +10,18 @@ An optional ``formKey`` on the start event is the start form: its typed values b
 their data scope; the API starts for the caller); the instance belongs to the owner and the owner's org,
 so lanes route tasks as they do for domain processes. ``initiator_id`` and ``owner_id`` are in the start
 data for assignee expressions.
+
+发起流程 about a business object (关联业务对象): started from a customer's 360 page (or a project's, a trade's) the
+instance's business key is ``customer:<id>`` and its title names the process and the object ("客户回访 · 张三");
+a start form whose fields name objects (``TaskForm.subject_fields``, e.g. a 客户 field) links the chosen one
+the same way. Either way the starter must be able to open the object as its own page would (out of scope →
+404/403, nothing started): its tasks show the object's card to whoever gets them. A free-typed business key
+naming a domain object is refused — only this checked path links one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +31,7 @@ from app import clock
 from app.auth.models import Role, User, UserStatus
 from app.auth.permissions import ADMIN_ROLE
 from app.database import DbSession
-from app.errors import Forbidden, ValidationFailed
+from app.errors import Forbidden, NotFound, ValidationFailed
 from app.org import scope as data_scope
 from app.workflow import gateway, runtime, subjects, validation
 from app.workflow.deploy import known_roles, latest_models, latest_or_404
@@ -106,18 +114,65 @@ def _in_scope(session: DbSession, user: User, other: User, permission: str) -> b
                                                 data_scope.org_condition(scope, User.org_id, User.id))) is not None
 
 
+def linked_subject(session: DbSession, business_key: str) -> subjects.Subject:
+    """The business object a process is started about (``customer:17``), once the starter — the current user —
+    is found to open it as its own page would; NotFound or Forbidden otherwise (nothing is started)."""
+    prefix, _, ident = business_key.partition(":")
+    if not subjects.is_linkable(prefix) or not ident.isdigit():
+        raise NotFound("关联的业务对象不存在或不能关联流程")
+    subjects.check_opens(business_key)
+    subject = subjects.summarise(session, business_key)
+    if subject is None:
+        raise NotFound("关联的业务对象不存在或您无权查看")
+    return subject
+
+
+def subject_keys(subject_fields: Mapping[str, str], data: Mapping[str, Any]) -> list[str]:
+    """Business keys a start form's object fields name (``customer_id`` = 17 → ``customer:17``), in field order."""
+    keys: list[str] = []
+    for name, prefix in subject_fields.items():
+        value = data.get(name)
+        if value in (None, ""):
+            continue
+        if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.isdigit())):
+            raise ValidationFailed(f"字段 {name} 的值不是有效的编号")
+        key = f"{prefix}:{int(value)}"
+        if key not in keys:
+            keys.append(key)
+    return keys
+
+
 def launch(session: DbSession, startable: Startable, user: User, owner: User, data: dict[str, Any],
-           permission: str, *, business_key: str = "", title: str = "") -> ProcessInstance:
-    """Start the process for ``owner`` with the start form's data."""
+           permission: str, *, business_key: str = "", title: str = "", subject: str = "",
+           named: Sequence[str] = ()) -> ProcessInstance:
+    """Start the process for ``owner`` with the start form's data.
+
+    ``subject`` is the business object it is started about (发起流程 on the object's page, ``customer:17``);
+    ``named`` the objects the start form's fields name (:func:`subject_keys`). Each is checked with
+    :func:`linked_subject`; the first becomes the business key (unless a free one is given), the others are
+    related keys, so every one of them lists the instance.
+    """
     if owner.id != user.id and not _in_scope(session, user, owner, permission):
         raise Forbidden("不能为数据范围以外的人员发起流程")
     if owner.status != UserStatus.ACTIVE:
         raise ValidationFailed("业务归属人已离职")
     if subjects.names_domain_object(business_key):
         # The task page would show that object to whoever gets the task, outside the object's own data scope.
-        raise ValidationFailed(f"业务编号“{business_key}”是业务对象的编号，由系统在业务办理中关联，发起流程时不能指定")
+        raise ValidationFailed(f"业务编号“{business_key}”是业务对象的编号，不能直接指定：请在该对象的页面上发起流程"
+                               "（接口用 customer_id、project_id 或 trade_id），系统会核对您能否查看它")
+    if subject and business_key:
+        raise ValidationFailed("关联业务对象发起的流程以该对象为业务编号，不能另行指定业务编号")
+    prefix, _, ident = subject.partition(":")
+    subject = f"{prefix}:{int(ident)}" if ident.isdigit() else subject  # customer:017 lists as customer:17
+    linked = list(dict.fromkeys([*([subject] if subject else []), *named]))
+    found = {key: linked_subject(session, key) for key in linked}
+    related = linked
+    if linked and not business_key:
+        business_key, related = linked[0], linked[1:]
     start_data = {**data, "initiator_id": user.id, "owner_id": owner.id}
+    if not title and business_key in found:
+        title = f"{startable.model.name} · {found[business_key].title}"
     when = clock.local(clock.now())
     title = title or f"{startable.model.name} · {owner.name}{f' · {when:%m-%d %H:%M}' if when else ''}"
     return gateway.start_model(session, startable.model, business_key=business_key, title=title,
-                               org_id=owner.org_id, owner_id=owner.id, data=start_data, actor=user)
+                               org_id=owner.org_id, owner_id=owner.id, data=start_data, actor=user, related=related)

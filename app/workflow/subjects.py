@@ -6,7 +6,8 @@ instance page show its title instead of the key. ``preload(session, [42, 43, …
 objects with what their summaries read in one query, so a page of 50 tasks does not load them one by one.
 ``opens_with("trade", load)`` says how the current user opens the object (``load(42)`` raises
 NotFound/Forbidden when out of their data scope): the title links to the object only for a user who may
-open it.
+open it. ``opens_with(…, linkable=True)`` lets people start processes about such objects (发起流程 on the object's
+page, or a start-form field naming one — :mod:`app.workflow.launch` checks the starter may open it).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ class Subject:
     title: str
     url: str = ""
     fields: list[tuple[str, str]] = field(default_factory=list)
+    kind: str = ""  # what the object is, as the task page's card names it ("客户"); "业务信息" when empty
+    link_label: str = ""  # the card's link to the object ("客户 360")
 
 
 Summariser = Callable[[DbSession, str], Subject | None]
@@ -30,6 +33,7 @@ Preloader = Callable[[DbSession, list[int]], list[object]]
 _summarisers: dict[str, Summariser] = {}
 _preloaders: dict[str, Preloader] = {}
 _openers: dict[str, Callable[[int], object]] = {}
+_linkable: set[str] = set()
 
 
 def register(prefix: str, summariser: Summariser, preload: Preloader | None = None) -> None:
@@ -44,9 +48,28 @@ def summarise(session: DbSession, business_key: str) -> Subject | None:
     return summariser(session, ident) if summariser and ident else None
 
 
-def opens_with(prefix: str, load: Callable[[int], object]) -> None:
-    """Declare how the current user opens a ``prefix`` object: ``load(id)`` refuses (NotFound, Forbidden) if not."""
+def opens_with(prefix: str, load: Callable[[int], object], *, linkable: bool = False) -> None:
+    """Declare how the current user opens a ``prefix`` object: ``load(id)`` refuses (NotFound, Forbidden) if not.
+
+    ``linkable``: people may start processes about such objects (the starter must be able to open the object).
+    """
     _openers[prefix] = load
+    if linkable:
+        _linkable.add(prefix)
+
+
+def is_linkable(prefix: str) -> bool:
+    """Tell whether people may start processes about ``prefix`` objects."""
+    return prefix in _linkable
+
+
+def check_opens(business_key: str) -> None:
+    """Refuse (NotFound or Forbidden, as the object's own page does) unless the current user may open the object."""
+    prefix, _, ident = business_key.partition(":")
+    load = _openers.get(prefix)
+    if load is None or not ident.isdigit():
+        raise NotFound("业务对象不存在或您无权查看")
+    load(int(ident))
 
 
 def for_user(session: DbSession, business_key: str) -> Subject | None:
@@ -54,12 +77,8 @@ def for_user(session: DbSession, business_key: str) -> Subject | None:
     subject = summarise(session, business_key)
     if subject is None or not subject.url:
         return subject
-    prefix, _, ident = business_key.partition(":")
-    load = _openers.get(prefix)
     try:
-        if load is None or not ident.isdigit():
-            raise NotFound("")
-        load(int(ident))
+        check_opens(business_key)
     except (NotFound, Forbidden):
         return replace(subject, url="")
     return subject

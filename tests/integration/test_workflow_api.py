@@ -117,6 +117,7 @@ def test_a_start_cannot_borrow_a_trade_as_its_business_object(api_as, deploy_fix
         "process_key": "test_care_callback", "business_key": "trade:1",
         "data": {"customer_name": "王五", "callback_on": clock.today().isoformat()}})
     assert borrowed.status_code == 422
-    assert borrowed.get_json()["error"]["message"] == ("业务编号“trade:1”是业务对象的编号，由系统在业务办理中关联，"
-                                                       "发起流程时不能指定")
+    assert borrowed.get_json()["error"]["message"] == (
+        "业务编号“trade:1”是业务对象的编号，不能直接指定：请在该对象的页面上发起流程"
+        "（接口用 customer_id、project_id 或 trade_id），系统会核对您能否查看它")
     assert _care_instances() == []

@@ -150,7 +150,8 @@ def launch(session: DbSession, startable: Startable, user: User, owner: User, da
     ``subject`` is the business object it is started about (发起流程 on the object's page, ``customer:17``);
     ``named`` the objects the start form's fields name (:func:`subject_keys`). Each is checked with
     :func:`linked_subject`; the first becomes the business key (unless a free one is given), the others are
-    related keys, so every one of them lists the instance.
+    related keys, so every one of them lists the instance. Each is in the start data as ``<prefix>_id``
+    (``customer_id``: 17) unless the start form set that variable itself.
     """
     if owner.id != user.id and not _in_scope(session, user, owner, permission):
         raise Forbidden("不能为数据范围以外的人员发起流程")
@@ -169,7 +170,10 @@ def launch(session: DbSession, startable: Startable, user: User, owner: User, da
     related = linked
     if linked and not business_key:
         business_key, related = linked[0], linked[1:]
-    start_data = {**data, "initiator_id": user.id, "owner_id": owner.id}
+    # The objects are process variables too (``customer_id``): a task form's 客户 field shows the customer, and
+    # conditions and operations read it.
+    named_ids = {f"{key.partition(':')[0]}_id": int(key.partition(":")[2]) for key in reversed(linked)}
+    start_data = {**named_ids, **data, "initiator_id": user.id, "owner_id": owner.id}
     if not title and business_key in found:
         title = f"{startable.model.name} · {found[business_key].title}"
     when = clock.local(clock.now())

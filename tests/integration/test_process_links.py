@@ -13,6 +13,7 @@ from wtforms import IntegerField
 from wtforms.validators import Optional
 
 from app.customers.models import Customer
+from app import workflow
 from app.extensions import db
 from app.workflow import deploy
 from app.workflow.models import InstanceLink, ProcessInstance, TaskStatus, WorkflowTask
@@ -87,6 +88,8 @@ def test_a_seat_starts_a_visit_from_the_customers_360_and_the_task_shows_the_cus
     assert instance.business_key == f"customer:{customer.id}" and instance.title == f"客户回访 · {customer.name}"
     assert links_of(instance) == {f"customer:{customer.id}"}
     task = open_task(instance)
+    # The customer is a process variable too: a task form's 客户 field and the diagram's conditions read it.
+    assert workflow.task_data(task)["customer_id"] == customer.id
 
     # 客户 360 lists it: title, current step, status, started, linked to the seat's task.
     page = seat.get(f"/customers/{customer.id}").get_data(as_text=True)

@@ -1,6 +1,6 @@
-"""流程设计 forms: a new process or decision table, a task-form definition."""
+"""流程设计 forms: a new process or decision table (task forms are built in the form builder)."""
 
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from forms.base import Form
@@ -19,9 +19,3 @@ class NewTableForm(Form):
                       description="同时作为决策标识，规则任务通过它调用本表")
     name = StringField("规则表名称", validators=[DataRequired("请填写规则表名称"), Length(max=200)])
 
-
-class TaskFormDefinitionForm(Form):
-    key = StringField("表单标识", validators=[DataRequired("请填写表单标识"), Length(max=80)],
-                      description="用户任务的 formKey；小写字母开头，只含小写字母、数字、下划线")
-    source = TextAreaField("表单定义（TOML）", validators=[DataRequired("请填写表单定义")],
-                           render_kw={"rows": 22, "spellcheck": "false"})

@@ -14,15 +14,22 @@ from typing import Any
 from markupsafe import Markup
 from wtforms.fields import Field
 from wtforms.validators import StopValidation, ValidationError
-from wtforms.widgets import HiddenInput
+from wtforms.widgets import Input
 
 Lookup = Callable[[int], str | None]
+
+
+class IdInput(Input):
+    """The hidden input holding the chosen id; not a HiddenInput, so ``hidden_tag()`` leaves it to the widget."""
+
+    input_type = "hidden"
+    validation_attrs: list[str] = []
 
 
 class ReferenceField(Field):
     """An id of a business object, chosen with a search widget (never a list of every object)."""
 
-    widget = HiddenInput()
+    widget = IdInput()
     kind = "reference"
     refused = "所选对象不存在或您无权选择"
 

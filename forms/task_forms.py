@@ -1,26 +1,25 @@
-"""User-task forms: the TaskForm base class and the compiler for declarative definitions.
+"""User-task forms: the TaskForm base class and the one compiler of field specs into a TaskForm class.
 
-A declarative definition (a TOML file in ``forms/tasks/``, or a dict from the process designer):
+Forms are stored as form-js schemas (docs/form-schema.md); ``forms.form_schema`` translates a schema into
+the field specs compiled here (a dict, never written by hand):
 
-    title = "财务审核"
-    outcomes = [["pass", "通过"], ["return", "退回"]]     # submit buttons; the choice is ``outcome``
-    comment_label = "审核意见"
-    comment_required_for = ["return"]
-
-    [[fields]]
-    name = "arrival_amount"     # task-data variable
-    label = "实际到账金额"
-    type = "decimal"            # string | text | integer | decimal | date | boolean | choice | user
-    required = true
-    required_for = ["pass"]     # required only when the task is completed with one of these outcomes
-    min = 0
-    dictionary = "customer_type"  # choice: values from a base-data dictionary …
-    choices = [["a", "甲"]]       # … or listed here
-    candidates = "colleagues"     # user: whom the picker offers (a people source, app/workflow/people.py)
-    readonly = true               # shown, not editable
+    {"title": "财务审核", "outcomes": [["pass", "通过"], ["return", "退回"]],   # buttons; the choice is ``outcome``
+     "comment_label": "审核意见", "comment_required_for": ["return"],
+     "fields": [{"name": "arrival_amount",   # task-data variable
+                 "label": "实际到账金额",
+                 "type": "decimal",          # string | text | integer | decimal | date | boolean | choice | user
+                                             # | customer | project | role | file | static
+                 "required": True, "required_for": ["pass"], "min": 0, "places": 2,
+                 "dictionary": "customer_type",   # choice: values from a base-data dictionary …
+                 "choices": [["a", "甲"]],         # … or listed here
+                 "candidates": "colleagues",      # user: whom the picker offers (app/workflow/people.py)
+                 "accept": ".pdf",                # file: allowed extensions
+                 "readonly": True}]}              # shown, not editable
 
 A ``user`` field is a person picker whose value is a user id; the offered people come from a named
-people source evaluated for the task and the user filling it in, and nobody else is accepted.
+people source evaluated for the task and the user filling it in, and nobody else is accepted. ``customer``,
+``project`` and ``file`` fields hold ids checked by the lookups the form is prepared with
+(``forms.task_fields``); ``role`` a role code; ``static`` is text shown, never written to task data.
 """
 
 from __future__ import annotations

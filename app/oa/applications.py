@@ -2,7 +2,7 @@
 who may see what.
 
 Types are base data (``oa_application_type``). A type may have its own fields: the declarative form
-with key ``oa_apply_<type code>`` (``forms/tasks/oa_apply_leave.toml``, or one made in the process
+with key ``oa_apply_<type code>`` (``forms/tasks/oa_apply_leave.form``, or one made in the process
 designer), so adding a type needs no Python. Once submitted an application is immutable; its route is
 the list of hops the handlers recorded.
 """

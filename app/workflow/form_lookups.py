@@ -7,7 +7,8 @@ The browser posts ids; these rules decide, on the server, whether the user may n
 - a project: one offered to the user's org (managed by it or an org above it, as trades offer them) or inside
   their 理财项目查询 data scope;
 - a role: an existing role;
-- a file: uploaded by this user into this form (or already in the process: a previous step's file).
+- a file: uploaded by this user into this form, uploaded into this task (a delegate's), or already in the
+  process (a previous step's file).
 
 The searches behind the pickers use the same rules and return a bounded page (the customer search is the
 indexed 客户信息管理 search, fit for a million customers).
@@ -39,9 +40,9 @@ SEARCH_LIMIT = 20
 class UserLookups:
     """forms.task_forms.Lookups for one user filling in one form."""
 
-    def __init__(self, session: DbSession, user: User | None, form_key: str, accepted_files: set[int] | None = None
-                 ) -> None:
-        self.session, self.user, self.form_key = session, user, form_key
+    def __init__(self, session: DbSession, user: User | None, form_key: str, accepted_files: set[int] | None = None,
+                 task_id: int | None = None) -> None:
+        self.session, self.user, self.form_key, self.task_id = session, user, form_key, task_id
         self.accepted_files = accepted_files or set()
 
     def customer(self, ident: int) -> str | None:
@@ -61,6 +62,8 @@ class UserLookups:
             return None
         if ident in self.accepted_files or (row.uploaded_by_id == self.user.id and row.form_key == self.form_key):
             return row.filename
+        if self.task_id is not None and row.task_id == self.task_id and row.form_key == self.form_key:
+            return row.filename  # uploaded into this very task (by a delegate who handed it back)
         return None
 
     def roles(self) -> list[tuple[str, str]]:

@@ -193,6 +193,8 @@ def resolve(task_id: int) -> Any:
             db.session.rollback()
             return _render_task(task_id, form=form, status=422)
         entered = {f.name: request.form.get(f.name, "") for f in form.data_fields() if f.name in request.form}
+        entered |= {name: str(getattr(form, name).data) for name in form.file_fields
+                    if getattr(form, name).data is not None}  # an uploaded file arrives in request.files
         comment = (form.comment.data or "").strip()
     workflow.resolve(db.session, task_id, current_user, entered, comment)
     db.session.commit()

@@ -121,7 +121,7 @@ def build_form(session: DbSession, form_key: str, formdata: MultiDict[str, Any] 
     form = cls(formdata=formdata, data=defaults) if formdata is not None else cls(data=defaults)
     form.prepare(lambda code: dictionaries.choices(session, code),
                  lambda source: people.choices(session, source, task, user),
-                 form_lookups.UserLookups(session, user, form_key, in_process))
+                 form_lookups.UserLookups(session, user, form_key, in_process, task.id if task else None))
     for name, message in upload_errors.items():
         getattr(form, name).upload_error = message
     return form

@@ -12,8 +12,8 @@ from sqlalchemy import event, select
 from wtforms import IntegerField
 from wtforms.validators import Optional
 
-from app.customers.models import Customer
 from app import workflow
+from app.customers.models import Customer
 from app.extensions import db
 from app.workflow import deploy
 from app.workflow.models import InstanceLink, ProcessInstance, TaskStatus, WorkflowTask

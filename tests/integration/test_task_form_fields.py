@@ -167,3 +167,47 @@ def test_a_file_uploaded_by_another_user_is_refused(login_as):
                                                             "outcome": "done"})
     assert refused.status_code == 422
     assert "回访记录单：附件不存在，或不是您为此表单上传的文件，请重新上传" in refused.get_data(as_text=True)
+
+
+def test_the_api_refuses_a_customer_outside_the_scope_too(login_as, api_as):
+    theirs = make_customer("别人的客户", seat="seat02")
+    mine = make_customer("回访乙", seat="seat01")
+    design(login_as, CUSTOMER, RESULT)
+    task = start_task()
+    api = api_as("seat01")
+    refused = api.post(f"/api/v1/tasks/{task.id}/complete", json={
+        "data": {"customer_id": theirs.id, "result": "ok"}, "outcome": "done"})
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["details"]["customer_id"] == ["回访客户：所选客户不存在或不在您的数据范围内"]
+    done = api.post(f"/api/v1/tasks/{task.id}/complete", json={
+        "data": {"customer_id": mine.id, "result": "ok"}, "outcome": "done"})
+    assert done.status_code == 200
+
+
+def test_a_start_form_uses_the_form_deployed_with_the_version_and_checks_the_customer(login_as):
+    theirs = make_customer("别人的客户", seat="seat02")
+    mine = make_customer("回访丙", seat="seat01")
+    designer = login_as("designer01")
+    assert designer.post("/designer/forms/new", data={"key": "callback_start", "schema": form_schema(CUSTOMER),
+                                                       "action": "save"}).status_code == 302
+    xml = (DATA / "care_callback.bpmn").read_text(encoding="utf-8").replace('value="test_callback_request"',
+                                                                            'value="callback_start"')
+    assert designer.post("/designer/processes/test_care_callback/deploy", json={
+        "xml": xml, "comment": "客户字段", "confirm": True}, headers=JSON).status_code == 201
+    # Edited after the deployment (not deployed again): the start page keeps the deployed form.
+    designer.post("/designer/forms/callback_start", data={"schema": form_schema(CUSTOMER, RATING),
+                                                          "action": "save"})
+    seat = login_as("seat01")
+    page = seat.get("/workflow/start/test_care_callback").get_data(as_text=True)
+    assert "回访客户" in page and "data-reference-picker" in page and "满意度评分" not in page
+    refused = seat.post("/workflow/start/test_care_callback", data={"owner_id": str(user_named("seat01").id),
+                                                                    "customer_id": str(theirs.id)})
+    assert refused.status_code == 422
+    assert "回访客户：所选客户不存在或不在您的数据范围内" in refused.get_data(as_text=True)
+    started = seat.post("/workflow/start/test_care_callback", data={"owner_id": str(user_named("seat01").id),
+                                                                    "customer_id": str(mine.id)})
+    assert started.status_code == 302
+    db.session.rollback()
+    instance = db.session.scalars(select(ProcessInstance).where(ProcessInstance.process_key == "test_care_callback")
+                                  ).one()
+    assert views.instance_data(instance)["customer_id"] == mine.id

@@ -3,8 +3,9 @@
 The check is conservative: it runs only where every source of data is visible in the diagram and the
 forms registry, and flags a name only when none of them can set it. That means:
 - only processes started from 发起流程 (``startRoles`` on the start event): their start data is the start
-  form plus ``initiator_id`` and ``owner_id``. A process started by domain code or the API receives data
-  the diagram cannot show, so its conditions are not checked;
+  form plus ``initiator_id``, ``owner_id`` and, when started about a customer, project or trade, its id
+  (``customer_id``, ``project_id``, ``trade_id``; app.workflow.launch). A process started by domain code or
+  the API receives data the diagram cannot show, so its conditions are not checked;
 - the process is skipped when data can arrive from elsewhere: a call activity (the called process's data
   comes back), a message, signal, error or escalation caught without a variable (its payload is merged into
   the task data), a business-rule task calling a decision the given tables do not define, or a form key the
@@ -28,7 +29,7 @@ from app.workflow.validation.elements import HUMAN_TASKS, process_start_events
 from app.workflow.xmlsafe import parse_xml
 from forms import registry as form_registry
 
-START_DATA = frozenset({"initiator_id", "owner_id"})
+START_DATA = frozenset({"initiator_id", "owner_id", "customer_id", "project_id", "trade_id"})
 PAYLOAD_EVENTS = ("messageEventDefinition", "signalEventDefinition", "errorEventDefinition",
                   "escalationEventDefinition")
 CATCHING = frozenset({"startEvent", "intermediateCatchEvent", "boundaryEvent", "receiveTask"})

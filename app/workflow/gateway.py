@@ -243,7 +243,7 @@ def retry(session: DbSession, instance: ProcessInstance, actor: User | None) -> 
         engine.retry_errors(workflow)
         engine.step(workflow)
 
-    runtime.run(session, instance, workflow, actor, again, full_sync=True)
+    runtime.run(session, instance, workflow, actor, again, full_sync=True, administrative=True)
     _release_held_messages(session, instance, actor)
 
 

@@ -53,5 +53,5 @@ def migrate(session: DbSession, instance: ProcessInstance, target: ProcessModel,
         runtime.save(session, instance, workflow, EngineError(instance.error_message or "流程异常"))
     else:
         runtime.run(session, instance, workflow, actor, lambda: engine.migrate(workflow, target_spec, fresh),
-                    full_sync=True)
+                    full_sync=True, administrative=True)
     runtime.refresh_task_rows(session, instance)

@@ -122,8 +122,8 @@ def call(name: str, params: dict[str, Any], data: Mapping[str, Any], element_id:
 
 
 def acting_user(ctx: OperationContext) -> Any:
-    """The user the operation acts as: who ran the step, or the instance's owner (then its starter) when a timer
-    or a message ran it."""
+    """The user the operation acts as: who ran the step, or the instance's owner (then its starter) when a timer,
+    a message or a monitor's retry, repair or migration ran it (``runtime.run(administrative=True)``)."""
     from app.auth.models import User
 
     if ctx.actor is not None:

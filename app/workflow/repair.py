@@ -299,7 +299,7 @@ def _save(session: DbSession, instance: ProcessInstance, workflow: Any, actor: U
     if instance.status == InstanceStatus.ERROR:
         runtime.save(session, instance, workflow, EngineError(instance.error_message or "流程异常"))
     else:
-        runtime.run(session, instance, workflow, actor, lambda: None, full_sync=True)
+        runtime.run(session, instance, workflow, actor, lambda: None, full_sync=True, administrative=True)
 
 
 def move_back(session: DbSession, instance: ProcessInstance, actor: User, *, target_guid: str, version: int | None,
@@ -348,4 +348,4 @@ def _still_failing(workflow: Any, resolved: Any) -> None:
 
 def _run(session: DbSession, instance: ProcessInstance, workflow: Any, actor: User, action: Any) -> None:
     instance.status = InstanceStatus.RUNNING  # the failure is gone with the step; a new one is recorded as usual
-    runtime.run(session, instance, workflow, actor, action, full_sync=True)
+    runtime.run(session, instance, workflow, actor, action, full_sync=True, administrative=True)

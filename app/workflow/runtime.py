@@ -134,16 +134,19 @@ def _projection(session: DbSession, instance: ProcessInstance, status: InstanceS
 
 def run(session: DbSession, instance: ProcessInstance, workflow: Any, actor: User | None,
         action: Callable[[], None], depth: int = 0, raise_errors: bool = False, handled: str = "",
-        full_sync: bool = False, before: Snapshot | None = None) -> None:
+        full_sync: bool = False, before: Snapshot | None = None, administrative: bool = False) -> None:
     """Run an engine action, then save, project, record an incident on failure, and route messages.
 
     With ``raise_errors`` an engine failure propagates instead (the scheduler retries with back-off
-    before it records an incident). ``handled`` names the task the action completed.
+    before it records an incident). ``handled`` names the task the action completed. ``administrative``: a
+    monitor's retry, repair or migration — the monitor acts on the process, not on its customers, so the
+    service operations it runs act as the instance's owner (as for a timer), not as the monitor.
     """
     if before is None and not full_sync:
         before = Snapshot.of(workflow)
     error: engine.EngineError | None = None
-    with operations.running({"session": session, "instance": instance, "actor": actor}):
+    with operations.running({"session": session, "instance": instance,
+                             "actor": None if administrative else actor}):
         try:
             action()
         except engine.EngineError as exc:

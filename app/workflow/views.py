@@ -13,12 +13,13 @@ from werkzeug.datastructures import MultiDict
 
 from app import labels
 from app.admin import dictionaries
-from app.auth.models import User
+from app.auth.models import Role, User
 from app.database import DbSession
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.workflow import engine, form_lookups, model_forms, people, runtime, xmlsafe
 from app.workflow.models import InstanceEvent, ProcessInstance, ProcessModel, WorkflowTask
+from app.workflow.validation.common import NS
 from forms import registry as form_registry
 from forms.task_forms import TaskForm, coerce_initial
 
@@ -70,14 +71,25 @@ def diagram_payload(instance: ProcessInstance) -> dict[str, Any]:
     workflow = runtime.load_workflow(instance)
     done, current = engine.active_element_ids(workflow)
     hidden = _hidden_in_diagrams.get(instance.process_key, frozenset())
-    xml = _without(instance.model.bpmn_xml, hidden) if hidden else instance.model.bpmn_xml
+    xml = _for_viewer(instance.model.bpmn_xml, hidden, dict(db.session.execute(select(Role.code, Role.name)).all()))
     return {"xml": xml, "done": [i for i in done if i not in hidden],
             "current": [i for i in current if i not in hidden]}
 
 
-def _without(bpmn_xml: str, element_ids: frozenset[str]) -> str:
-    """The BPMN text without these elements, their shapes and edges, and the references to them."""
+def _for_viewer(bpmn_xml: str, hidden: frozenset[str], role_names: dict[str, str]) -> str:
+    """The diagram as users see it: without the hidden elements, and lanes named by role (a lane stores its
+    role's code, as the designer's canvas shows it by name)."""
     root = xmlsafe.parse_xml(bpmn_xml)
+    lanes = [lane for lane in root.iterfind(".//bpmn:lane", NS) if lane.get("name") in role_names]
+    if not hidden and not lanes:
+        return bpmn_xml
+    for lane in lanes:
+        lane.set("name", role_names[str(lane.get("name"))])
+    return _without(root, hidden) if hidden else xmlsafe.to_text(root)
+
+
+def _without(root: etree._Element, element_ids: frozenset[str]) -> str:
+    """The BPMN text without these elements, their shapes and edges, and the references to them."""
     doomed = [el for el in root.iter() if isinstance(el.tag, str) and (
         el.get("id") in element_ids or el.get("bpmnElement") in element_ids
         or (etree.QName(el).localname in ("incoming", "outgoing", "flowNodeRef") and (el.text or "").strip()

@@ -109,6 +109,10 @@ def test_a_seat_starts_a_visit_from_the_customers_360_and_the_task_shows_the_cus
     assert customer.type.label in card and customer.service_org.name in card and "客户 360" in card
     assert f'href="/customers/{customer.id}"' in card and 'id="subject-outside"' not in task_page
 
+    # The diagram names the lane by its role (the designer stores the role's code).
+    xml = seat.get(f"/workflow/instances/{instance.id}/diagram.json").get_json()["xml"]
+    assert 'name="坐席"' in xml and 'name="seat"' not in xml
+
     # The inbox shows the title (linked to the customer), not the business key.
     inbox = seat.get("/tasks/?tab=mine").get_data(as_text=True)
     assert f'<a href="/customers/{customer.id}">客户回访 · {customer.name}</a>' in inbox

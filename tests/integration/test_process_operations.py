@@ -23,7 +23,7 @@ from app.mining import tasks
 from app.mining.task_models import MiningTaskItem, MiningTaskPick
 from app.notices.models import Notice
 from app.oa.models import Todo
-from app.workflow import deploy
+from app.workflow import deploy, repair
 from app.workflow.models import InstanceEvent, InstanceStatus, MessageLog, ProcessInstance, TaskStatus, WorkflowTask
 from tests.conftest import DATA, audit_rows, user_named
 from tests.customer_helpers import make_customer
@@ -322,3 +322,30 @@ def test_required_parameter_missing_is_refused_at_deployment(app):
         deploy.deploy(db.session, diagram("ops_badrole", "notice.notify_role", {"role": '"nobody"', "title": '"x"'}),
                       source="test")
     assert "参数“接收角色”的值 \"nobody\" 不在可选范围内" in refusal.value.message
+
+
+def test_a_monitors_retry_runs_the_operation_as_the_owner_not_as_the_monitor(login_as):
+    """designer01 (流程监控) sees no customers: the retried appointment is still booked, as the seat who owns the
+    process — the monitor repairs the process, it does not act on the customer."""
+    deployed("ops_retry", "followups.book_appointment", {"after_days": "dayz", "content": '"回访：{comment}"'},
+             "预约回访")
+    customer = make_customer("重试客户", seat="seat01")
+    instance = started("ops_retry", customer)
+    assert complete(login_as, instance, "再联系").status_code == 302
+    broken = status_of(instance)
+    assert broken.status == InstanceStatus.ERROR and "dayz" in (broken.error_message or "")
+    monitor = login_as("designer01")
+    assert monitor.get(f"/customers/{customer.id}").status_code in (403, 404)  # not the monitor's customer
+    assert monitor.post(f"/workflow/instances/{instance.id}/retry").status_code == 302
+    assert status_of(instance).status == InstanceStatus.ERROR  # the variable is still missing: same error
+    db.session.commit()
+    stuck = status_of(instance)
+    [position] = repair.positions(stuck)
+    repair.edit_variables(db.session, stuck, user_named("designer01"), guid=position.guid, version=stuck.version_id,
+                          changes={"dayz": 2}, deleted=[], reason="参数把天数变量写错了")
+    db.session.commit()
+    assert monitor.post(f"/workflow/instances/{instance.id}/retry").status_code == 302
+    assert status_of(instance).status == InstanceStatus.COMPLETED, status_of(instance).error_message
+    appointment = db.session.scalars(select(Appointment).where(Appointment.customer_id == customer.id)).one()
+    assert appointment.user_id == user_named("seat01").id and appointment.content == "回访：再联系"
+    assert audit_rows("workflow.operation")[-1].actor_name == user_named("seat01").name

@@ -74,3 +74,16 @@ def delete_field(page: Any, field_id: str) -> None:
     select_field(page, field_id)
     page.locator(f'.fjs-element[data-id="{field_id}"] .fjs-context-pad-item').click()
     page.wait_for_function("(n) => window.licaiFormSchema().components.length === n", arg=before - 1)
+
+
+def fill_options(page: Any, options: list[tuple[str, str]]) -> None:
+    """Give the selected 单选 / 下拉选择 field these (label, value) options in its 选项 group (it starts with two)."""
+    group = open_group(page, "staticOptions")
+    for _ in range(len(options) - 2):
+        group.locator(".bio-properties-panel-add-entry").click()
+    for index, (label, value) in enumerate(options):
+        item = group.locator(f'[data-entry-id="staticOptions-{index}"]')
+        if not item.locator(f"#bio-properties-panel-staticOptions-{index}-label").is_visible():
+            item.locator(".bio-properties-panel-collapsible-entry-header").click()
+        item.locator(f"#bio-properties-panel-staticOptions-{index}-label").fill(label)
+        item.locator(f"#bio-properties-panel-staticOptions-{index}-value").fill(value)

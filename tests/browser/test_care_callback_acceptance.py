@@ -22,7 +22,15 @@ from app.extensions import db
 from app.followups.models import Appointment
 from app.notices import services as notices
 from app.workflow.models import InstanceStatus, ProcessInstance
-from tests.browser.form_builder import components, delete_field, drag_from_palette, open_group, set_key, set_label
+from tests.browser.form_builder import (
+    components,
+    delete_field,
+    drag_from_palette,
+    fill_options,
+    open_group,
+    set_key,
+    set_label,
+)
 from tests.browser.form_builder import wait_loaded as wait_builder
 from tests.browser.modeler import append, click_connection, name_new, pick, replace, wait_for_model
 from tests.browser.modeler import open_group as open_panel_group
@@ -43,15 +51,7 @@ def _build_form(page) -> None:
     rating = drag_from_palette(page, "单选")
     set_label(page, "满意度")
     set_key(page, rating["id"], "satisfaction")
-    options = open_group(page, "staticOptions")
-    for _ in range(3):
-        options.locator(".bio-properties-panel-add-entry").click()
-    for index in range(5):
-        item = options.locator(f'[data-entry-id="staticOptions-{index}"]')
-        if not item.locator(f"#bio-properties-panel-staticOptions-{index}-label").is_visible():
-            item.locator(".bio-properties-panel-collapsible-entry-header").click()
-        item.locator(f"#bio-properties-panel-staticOptions-{index}-label").fill(f"{index + 1} 分")
-        item.locator(f"#bio-properties-panel-staticOptions-{index}-value").fill(str(index + 1))
+    fill_options(page, [(f"{score} 分", str(score)) for score in range(1, 6)])
     open_group(page, "validation").get_by_label("必填").check()
     comment = drag_from_palette(page, "多行文本")
     set_label(page, "回访记录")

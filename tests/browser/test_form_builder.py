@@ -13,6 +13,7 @@ from tests.browser.form_builder import (
     components,
     delete_field,
     drag_from_palette,
+    fill_options,
     open_group,
     schema,
     set_key,
@@ -60,15 +61,7 @@ def test_designer_builds_a_callback_form_in_the_form_builder(app, page):
     assert rating["type"] == "radio"
     set_label(page, "满意度")
     set_key(page, rating["id"], "satisfaction")
-    options = open_group(page, "staticOptions")
-    for _ in range(3):
-        options.locator(".bio-properties-panel-add-entry").click()
-    for index in range(5):
-        item = options.locator(f'[data-entry-id="staticOptions-{index}"]')
-        if not item.locator(f"#bio-properties-panel-staticOptions-{index}-label").is_visible():
-            item.locator(".bio-properties-panel-collapsible-entry-header").click()
-        item.locator(f"#bio-properties-panel-staticOptions-{index}-label").fill(f"{index + 1} 分")
-        item.locator(f"#bio-properties-panel-staticOptions-{index}-value").fill(str(index + 1))
+    fill_options(page, [(f"{score} 分", str(score)) for score in range(1, 6)])
     licai_group = open_group(page, "licai")
     licai_group.get_by_label("仅在这些处理结果时必填").fill("done")
     licai_group.get_by_label("仅在这些处理结果时必填").press("Tab")

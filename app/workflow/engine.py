@@ -12,11 +12,10 @@ import re
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -90,7 +89,7 @@ class _Budget:
 
 
 @contextmanager
-def _library_errors(task: Task | None = None, budget: _Budget | None = None) -> Iterator[None]:
+def library_errors(task: Task | None = None, budget: _Budget | None = None) -> Iterator[None]:
     """Turn whatever the library raises into an EngineError with a Chinese message, never an HTTP 500.
 
     A ``DomainError`` is an operation refusing the step (the caller rolls back and shows it) and passes.
@@ -139,7 +138,7 @@ def _failed(exc: BaseException, task: Task | None, budget: _Budget | None) -> Ta
 def step(workflow: BpmnWorkflow) -> None:
     """Run engine tasks until only human tasks, timers and messages remain; refuse runaway loops."""
     budget = _Budget()
-    with _library_errors(budget=budget), sandbox.within(budget.deadline):
+    with library_errors(budget=budget), sandbox.within(budget.deadline):
         workflow.do_engine_steps(budget.starting, budget.ran)
         # A timer that fired during the steps can make more engine tasks ready.
         workflow.do_engine_steps(budget.starting, budget.ran)
@@ -185,7 +184,7 @@ def _spiff_message(exc: Exception) -> str:
 def run_task(workflow: BpmnWorkflow, task: Task, data: dict[str, Any]) -> None:
     """Complete a READY human task with form data, then run the engine."""
     task.set_data(**data)
-    with _library_errors(task):
+    with library_errors(task):
         task.run()
     step(workflow)
 
@@ -220,46 +219,10 @@ def failed_tasks(workflow: BpmnWorkflow) -> list[Task]:
 def retry_errors(workflow: BpmnWorkflow) -> None:
     """Put failed tasks back so the next step runs them again (after a fix or a transient failure): the reset
     gives each the data of the task before it, as it had when it was first reached."""
-    with _library_errors():
+    with library_errors():
         for task in failed_tasks(workflow):
             if task.id in task.workflow.tasks:  # an earlier reset may have dropped it
                 task.workflow.top_workflow.reset_from_task_id(task.id)
-
-
-def reset_to(workflow: BpmnWorkflow, task: Task) -> None:
-    """Move the token back: drop everything after an earlier task and run again from it (with its data as it was
-    then), the library's own reset; then run the engine."""
-    with _library_errors(task):
-        workflow.reset_from_task_id(task.id)
-        _renew_id(task)
-    step(workflow)
-
-
-def _renew_id(task: Task) -> None:
-    """Give a reset task a new id: the library keeps the old one, which the task table already holds for the pass
-    that was completed (a new row needs its own id, and the old row keeps pointing at history)."""
-    owner, old, parent, children = task.workflow, task.id, task.parent, task.children
-    task.id = uuid4()
-    owner.tasks[task.id] = owner.tasks.pop(old)
-    if parent is not None:  # the tree links tasks by id
-        parent._children = [task.id if child == old else child for child in parent._children]
-    for child in children:
-        child._parent = task.id
-    waiting = owner.top_workflow.event_manager.tasks
-    if old in waiting:
-        waiting[task.id] = waiting.pop(old)
-
-
-def skip(workflow: BpmnWorkflow, task: Task, data: dict[str, Any]) -> None:
-    """Complete a task without running it (a failed script, a timer that cannot be set, a human task nobody can do),
-    with ``data`` set on it, then run the engine. A failed task first gets back the data it was reached with."""
-    with _library_errors(task):
-        if task.has_state(TaskState.ERROR | TaskState.FUTURE) and task.parent is not None:
-            task.data = deepcopy(task.parent.data)
-        task.set_data(**data)
-        task.workflow.top_workflow.event_manager.remove_task(task)  # a waiting event no longer waits
-        task.complete()
-    step(workflow)
 
 
 def is_completed(workflow: BpmnWorkflow) -> bool:
@@ -315,7 +278,7 @@ def _timer_due(value: Any) -> datetime | None:
 
 def fire_timers(workflow: BpmnWorkflow) -> None:
     """Let due timers fire (the library has no clock of its own) and run what follows."""
-    with _library_errors():
+    with library_errors():
         workflow.refresh_timers()
     step(workflow)
 
@@ -421,7 +384,7 @@ def deliver(workflow: BpmnWorkflow, name: str, payload: dict[str, Any]) -> None:
     if definition is None:
         raise EngineError(f"该流程没有在等待消息 {name}")
     event = BpmnEvent(definition, payload=payload)
-    with _library_errors():
+    with library_errors():
         try:
             workflow.send_event(event)
         except sandbox.SandboxError as exc:

@@ -43,7 +43,7 @@ from app.audit import services as audit
 from app.auth.models import User
 from app.database import DbSession
 from app.errors import Conflict, ValidationFailed
-from app.workflow import engine, runtime
+from app.workflow import engine, runtime, token_moves
 from app.workflow.errors import EngineError
 from app.workflow.models import InstanceStatus, ProcessInstance
 from rules.labelled_enum import LabelledStrEnum
@@ -318,7 +318,7 @@ def move_back(session: DbSession, instance: ProcessInstance, actor: User, *, tar
     audit.record(session, "workflow.instance.move", object_type="process_instance", object_id=instance.id,
                  summary=f"退回到“{target.name}”：{reason}", before={"at": sorted({_name(t) for t in at})},
                  after={"at": [target.name]})
-    _run(session, instance, workflow, actor, lambda: engine.reset_to(workflow, task))
+    _run(session, instance, workflow, actor, lambda: token_moves.reset_to(workflow, task))
     return target
 
 
@@ -335,7 +335,7 @@ def skip(session: DbSession, instance: ProcessInstance, actor: User, *, guid: st
                          task_name=position.name, comment=reason, data={"data": runtime.plain(data)})
     audit.record(session, "workflow.instance.skip", object_type="process_instance", object_id=instance.id,
                  summary=f"跳过“{position.name}”：{reason}", after={"data": runtime.plain(data)})
-    _run(session, instance, workflow, actor, lambda: engine.skip(workflow, task, data))
+    _run(session, instance, workflow, actor, lambda: token_moves.skip(workflow, task, data))
     return position
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -60,3 +61,22 @@ def name_new(page: Any, name: str) -> None:
     page.locator(".djs-direct-editing-parent").wait_for()
     page.keyboard.type(name)
     page.locator(".djs-container svg").first.click(position={"x": 600, "y": 20})
+
+
+def new_process(page: Any, key: str, name: str, lane: str = "seat") -> None:
+    """流程设计 › 新建流程: a pool with one lane (a role), opened in the modeler."""
+    page.goto("/designer/processes/new")
+    page.get_by_label("流程标识").fill(key)
+    page.get_by_label("流程名称").fill(name)
+    page.get_by_label("第一个泳道（角色）").select_option(lane)
+    page.get_by_role("button", name="创建并打开设计器").click()
+    page.locator("#canvas[data-loaded='true']").wait_for()
+
+
+def publish(page: Any, note: str, version: int = 1) -> None:
+    """发布新版本… with a note and the confirmation; waits for the designer to say which version it became."""
+    page.get_by_role("button", name="发布新版本…").click()
+    page.get_by_label("发布说明").fill(note)
+    page.get_by_label(re.compile("我确认发布流程图")).check()
+    page.get_by_role("button", name="确认发布").click()
+    page.locator("#designer-status.alert-success", has_text=f"已发布为第 {version} 版").wait_for()

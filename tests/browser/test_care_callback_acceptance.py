@@ -11,7 +11,6 @@ retries, and the process finishes: the appointment is in the seat's list and the
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -32,7 +31,16 @@ from tests.browser.form_builder import (
     set_label,
 )
 from tests.browser.form_builder import wait_loaded as wait_builder
-from tests.browser.modeler import append, click_connection, name_new, pick, replace, wait_for_model
+from tests.browser.modeler import (
+    append,
+    click_connection,
+    name_new,
+    new_process,
+    pick,
+    publish,
+    replace,
+    wait_for_model,
+)
 from tests.browser.modeler import open_group as open_panel_group
 from tests.conftest import browser_login, screenshot, user_named
 from tests.integration.trading import customers_of
@@ -75,13 +83,7 @@ def _operation(page, element_id: str, operation: str) -> None:
 
 
 def _build_process(page) -> None:
-    page.get_by_role("link", name="流程设计", exact=True).click()
-    page.get_by_role("link", name="新建流程").click()
-    page.get_by_label("流程标识").fill("care_callback")
-    page.get_by_label("流程名称").fill("客户回访")
-    page.get_by_label("第一个泳道（角色）").select_option("seat")
-    page.get_by_role("button", name="创建并打开设计器").click()
-    page.locator("#canvas[data-loaded='true']").wait_for()
+    new_process(page, "care_callback", "客户回访")
 
     pick(page, "StartEvent_1")
     open_panel_group(page, "licai-start")
@@ -143,11 +145,7 @@ def _build_process(page) -> None:
     pick(page, booking)
     open_panel_group(page, "licai-service")
     screenshot(page, "acceptance-process")
-    page.get_by_role("button", name="发布新版本…").click()
-    page.get_by_label("发布说明").fill("客户回访：回访、预约、满意度低通知主管")
-    page.get_by_label(re.compile("我确认发布流程图")).check()
-    page.get_by_role("button", name="确认发布").click()
-    page.locator("#designer-status.alert-success", has_text="已发布为第 1 版").wait_for()
+    publish(page, "客户回访：回访、预约、满意度低通知主管")
 
 
 def test_a_callback_process_built_in_the_browser_runs_from_360_and_is_repaired_in_the_monitor(

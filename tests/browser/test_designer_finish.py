@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.browser.modeler import append, element, name_new, open_group, pick
+from tests.browser.modeler import append, element, name_new, new_process, open_group, pick
 from tests.conftest import browser_login, screenshot
 
 pytestmark = pytest.mark.browser
@@ -16,12 +16,7 @@ pytestmark = pytest.mark.browser
 
 def open_new_process(page, key: str) -> None:
     browser_login(page, "designer01")
-    page.goto("/designer/processes/new")
-    page.get_by_label("流程标识").fill(key)
-    page.get_by_label("流程名称").fill("收尾检查")
-    page.get_by_label("第一个泳道（角色）").select_option("seat")
-    page.get_by_role("button", name="创建并打开设计器").click()
-    page.locator("#canvas[data-loaded='true']").wait_for()
+    new_process(page, key, "收尾检查")
 
 
 # English that bpmn-js / dmn-js show unless translated (the 更改类型 menu, context pad, panel, decision table).

@@ -13,7 +13,17 @@ from app.extensions import db
 from app.notices import services as notices
 from app.workflow import deploy, engine
 from app.workflow.models import InstanceStatus, MessageLog
-from tests.browser.modeler import append, click_connection, name_new, open_group, pick, replace, wait_for_model
+from tests.browser.modeler import (
+    append,
+    click_connection,
+    name_new,
+    new_process,
+    open_group,
+    pick,
+    publish,
+    replace,
+    wait_for_model,
+)
 from tests.conftest import browser_login, screenshot, user_named
 from tests.integration.test_process_operations import diagram
 
@@ -22,12 +32,7 @@ pytestmark = pytest.mark.browser
 
 def test_service_script_gateway_and_message_properties_round_trip_to_a_running_process(app, page):
     browser_login(page, "designer01")
-    page.goto("/designer/processes/new")
-    page.get_by_label("流程标识").fill("panel_check")
-    page.get_by_label("流程名称").fill("属性面板检查")
-    page.get_by_label("第一个泳道（角色）").select_option("seat")
-    page.get_by_role("button", name="创建并打开设计器").click()
-    page.locator("#canvas[data-loaded='true']").wait_for()
+    new_process(page, "panel_check", "属性面板检查")
 
     pick(page, "StartEvent_1")
     service = append(page, "append.append-task")
@@ -103,11 +108,7 @@ def test_service_script_gateway_and_message_properties_round_trip_to_a_running_p
                      '{"customer_id": 7, "doubled": doubled}</spiffworkflow:messagePayload>'):
         assert fragment in xml or fragment.replace("&#34;", "&quot;") in xml, fragment
 
-    page.get_by_role("button", name="发布新版本…").click()
-    page.get_by_label("发布说明").fill("属性面板检查")
-    page.get_by_label("我确认发布流程图第 1 版").check()
-    page.get_by_role("button", name="确认发布").click()
-    page.locator("#designer-status.alert-success", has_text="已发布为第 1 版").wait_for()
+    publish(page, "属性面板检查")
 
     seat = user_named("seat01")
     instance = workflow.start(db.session, "panel_check", org_id=seat.org_id, owner_id=seat.id, actor=seat)
@@ -124,12 +125,7 @@ def test_typed_operation_parameters_show_chinese_entries_and_store_literals(app,
     """A 通知角色 operation shows its parameters by kind: the role as a select of role names storing the quoted
     code, the title as plain text stored quoted, the level as a select; deployment runs it for the head."""
     browser_login(page, "designer01")
-    page.goto("/designer/processes/new")
-    page.get_by_label("流程标识").fill("typed_ops")
-    page.get_by_label("流程名称").fill("类型化参数")
-    page.get_by_label("第一个泳道（角色）").select_option("seat")
-    page.get_by_role("button", name="创建并打开设计器").click()
-    page.locator("#canvas[data-loaded='true']").wait_for()
+    new_process(page, "typed_ops", "类型化参数")
 
     pick(page, "StartEvent_1")
     service = append(page, "append.append-task")
@@ -159,11 +155,7 @@ def test_typed_operation_parameters_show_chinese_entries_and_store_literals(app,
 
     page.get_by_role("button", name="保存草稿").click()
     page.locator("#designer-status.alert-success", has_text="草稿已保存").wait_for()
-    page.get_by_role("button", name="发布新版本…").click()
-    page.get_by_label("发布说明").fill("类型化参数")
-    page.get_by_label("我确认发布流程图第 1 版").check()
-    page.get_by_role("button", name="确认发布").click()
-    page.locator("#designer-status.alert-success", has_text="已发布为第 1 版").wait_for()
+    publish(page, "类型化参数")
 
     seat = user_named("seat01")
     instance = workflow.start(db.session, "typed_ops", org_id=seat.org_id, owner_id=seat.id, actor=seat,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import browser_login, screenshot
 
@@ -54,7 +55,7 @@ def test_admin_promotes_a_seat_from_the_users_screen(page):
 
     page.get_by_label("姓名、工号或用户名").fill("陈坐席")
     page.get_by_role("button", name="查询").click()
-    assert page.locator("#user-table tbody tr").count() == 1
+    expect(page.locator("#user-table tbody tr")).to_have_count(1)
     page.get_by_role("link", name="陈坐席").click()
     page.wait_for_url(re.compile(r".*/admin/users/\d+$"))
     page.wait_for_load_state("load")  # Bootstrap's dialog handler is bound once its script has run
@@ -97,6 +98,7 @@ def test_admin_screens_render_in_chinese(page):
         screenshot(page, f"admin-{name}")
     page.goto("/admin/roles/")
     page.get_by_role("link", name="部门主管").click()
+    page.wait_for_url(re.compile(r"/admin/roles/\d+$"))  # count() does not wait for the navigation
     assert page.locator('#permission-groups input[type="checkbox"]:checked').count() >= 1
     screenshot(page, "admin-role-form")
     page.goto("/admin/users/roles?q=seat01")

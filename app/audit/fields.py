@@ -94,6 +94,13 @@ BY_TABLE: dict[str, dict[str, str]] = {
     "oa_minutes": {"meeting_date": "会议日期", "decisions": "决议事项"},
     "project_category": {"name": "分类名称"},
     "notice_template": {"name": "模板名称"},
+    "kb_category": {"name": "分类名称", "sort_order": "排序"},
+    "kb_article": {"author_id": "作者", "live_version_id": "生效版本"},
+    "kb_article_version": {
+        "article_id": "知识", "number": "版本号", "title": "知识标题", "template_id": "内容模板", "author_id": "作者",
+        "process_instance_id": "审核流程", "submitted_at": "提交审核时间", "reviewed_by_id": "审核人",
+        "reviewed_at": "审核时间", "review_comment": "审核意见",
+    },
     "scheduled_job": {"interval_seconds": "间隔秒数", "cron": "定时表达式"},
     "mining_task": {
         "name": "任务名称", "type": "任务类型", "source_kind": "数据来源", "max_unexecuted": "最多未执行数",

@@ -128,7 +128,7 @@ def complete_task(session: DbSession, task_id: int, user: User, data: dict[str, 
     event = store.event_row(instance.id, "complete", user.id, user.name, element_id=task.element_id,
                             task_name=task.name, outcome=(outcome_label or outcome)[:50], comment=comment,
                             data=runtime.plain(data))
-    if not store.claim_completion(session, task, user.id, outcome, comment, event):
+    if not store.claim_completion(session, task, user.id, outcome, comment, event, outcome_label):
         raise Conflict(TASK_TAKEN)
     workflow = runtime.load_workflow(instance)
     before = runtime.Snapshot.of(workflow)

@@ -177,6 +177,8 @@ class WorkflowTask(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     outcome: Mapped[str] = mapped_column(String(50), default="")
+    # the button as the task's own form named it (已回访), so lists need not guess from the shared label map
+    outcome_label: Mapped[str] = mapped_column(String(50), default="", server_default="")
     comment: Mapped[str] = mapped_column(Text, default="")
 
     instance: Mapped[ProcessInstance] = relationship()

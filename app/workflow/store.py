@@ -46,7 +46,8 @@ _links: Any = InstanceLink.__table__
 _CLAIM = (update(_tasks)
           .where(_tasks.c.id == bindparam("p_id"), _tasks.c.status == TaskStatus.OPEN.value)
           .values(status=TaskStatus.COMPLETED.value, completed_at=bindparam("p_at"), completed_by_id=bindparam("p_by"),
-                  outcome=bindparam("p_outcome"), comment=bindparam("p_comment"), assignee_id=bindparam("p_assignee")))
+                  outcome=bindparam("p_outcome"), outcome_label=bindparam("p_outcome_label"),
+                  comment=bindparam("p_comment"), assignee_id=bindparam("p_assignee")))
 SAVED_COLUMNS = ("serialized", "serializer_version", "updated_at", "status", "error_message", "next_timer_at",
                  "completed_at")
 _SAVE = (update(_instances)
@@ -65,8 +66,8 @@ _EVENT_TYPES: dict[str, Any] = {"instance_id": Integer(), "actor_id": Integer(),
 _CLAIMED = (update(_tasks)
             .where(_tasks.c.id == bindparam("p_id"), _tasks.c.status == bindparam("p_open"))
             .values(status=bindparam("p_done"), completed_at=bindparam("p_at"), completed_by_id=bindparam("p_by"),
-                    outcome=bindparam("p_outcome"), comment=bindparam("p_comment"),
-                    assignee_id=bindparam("p_assignee"))
+                    outcome=bindparam("p_outcome"), outcome_label=bindparam("p_outcome_label"),
+                    comment=bindparam("p_comment"), assignee_id=bindparam("p_assignee"))
             .returning(_tasks.c.id).cte("claimed"))
 _CLAIM_AND_RECORD = insert(_events).from_select(list(_EVENT_COLUMNS), select(
     *(bindparam(f"e_{name}", type_=_EVENT_TYPES.get(name, String()))
@@ -81,12 +82,12 @@ def event_row(instance_id: int, kind: str, actor_id: int | None, actor_name: str
 
 
 def claim_completion(session: DbSession, task: WorkflowTask, user_id: int, outcome: str, comment: str,
-                     event: dict[str, Any]) -> bool:
+                     event: dict[str, Any], outcome_label: str = "") -> bool:
     """Mark an open task completed by ``user_id`` and record ``event``; False when someone else got there first."""
     now = clock.now()
     assignee = task.assignee_id or user_id
-    params = {"p_id": task.id, "p_at": now, "p_by": user_id, "p_outcome": outcome[:50], "p_comment": comment,
-              "p_assignee": assignee}
+    params = {"p_id": task.id, "p_at": now, "p_by": user_id, "p_outcome": outcome[:50],
+              "p_outcome_label": outcome_label[:50], "p_comment": comment, "p_assignee": assignee}
     conn = session.connection()
     if is_postgres():
         won = len(conn.execute(_CLAIM_AND_RECORD, {**params, "p_open": TaskStatus.OPEN.value,
@@ -99,7 +100,8 @@ def claim_completion(session: DbSession, task: WorkflowTask, user_id: int, outco
     if won != 1:
         return False
     for key, value in (("status", TaskStatus.COMPLETED), ("completed_at", now), ("completed_by_id", user_id),
-                       ("outcome", outcome[:50]), ("comment", comment), ("assignee_id", assignee)):
+                       ("outcome", outcome[:50]), ("outcome_label", outcome_label[:50]), ("comment", comment),
+                       ("assignee_id", assignee)):
         set_committed_value(task, key, value)
     return True
 

@@ -16,6 +16,3 @@ for _role in BUILTIN_ROLES:
 menu.add("customers", "问卷管理", "surveys.index", MANAGE, order=70)
 menu.add("customers", "问卷结果", "surveys.results_index", RESULTS, order=71)
 menu.add("customers", "我的问卷", "surveys.mine", FILL, order=72)
-
-# Registered here so they exist whenever the domain's screens do.
-from app.surveys import demo  # noqa: E402, F401

@@ -20,6 +20,7 @@ from app.inputs import json_object
 from app.org import scope as data_scope
 from app.org import services as org_services
 from app.surveys import definition, results, services
+from app.surveys import demo as _demo  # noqa: F401  (registers the demo-data loader)
 from app.surveys.access import FILL, MANAGE, RESULTS
 from app.surveys.models import Survey, SurveyAudience, SurveyStatus
 

@@ -5,10 +5,10 @@
   const questions = data.questions;
   const list = document.getElementById('survey-questions');
   const errorBox = document.getElementById('survey-error');
-  let serial = 0;
   const freshKey = (prefix, taken) => {
-    do { serial += 1; } while (taken.includes(prefix + serial));
-    return prefix + serial;
+    let number = 1;
+    while (taken.includes(prefix + number)) number += 1;
+    return prefix + number;
   };
   const el = (tag, attrs = {}, children = []) => {
     const node = document.createElement(tag);
@@ -106,6 +106,7 @@
     }
     if (question.kind === 'rating') {
       const max = el('input', {type: 'number', min: '2', max: '10', class: 'form-control form-control-sm q-max', value: question.max, 'aria-label': '最高分'});
+      max.style.width = '5rem';  // CSSOM, not a style attribute: allowed by the CSP
       max.addEventListener('input', () => { question.max = parseInt(max.value, 10) || 0; });
       body.append(el('div', {class: 'ms-5 d-flex align-items-center gap-2'}, [el('span', {class: 'small', text: '评分 1 至'}), max, el('span', {class: 'small', text: '分'})]));
     }

@@ -60,15 +60,19 @@ def summary(session: DbSession, user: User, survey: Survey, f: ResultFilter) -> 
     responses = session.scalar(select(func.count()).select_from(SurveyResponse).where(
         SurveyResponse.survey_id == survey.id,
         *_conditions(session, user, f, SurveyResponse.org_id, SurveyResponse.submitted_at))) or 0
-    answered = {key: count for key, count in session.execute(
-        select(SurveyAnswer.question_key, func.count(SurveyAnswer.response_id.distinct()))
-        .where(*answer_where).group_by(SurveyAnswer.question_key))}
     counts: dict[tuple[str, str], int] = {}
+    answered: dict[str, int] = {}  # respondents per question: one answer row each, but for 多选
     for key, option, rating, count in session.execute(
             select(SurveyAnswer.question_key, SurveyAnswer.option_key, SurveyAnswer.rating, func.count())
             .where(*answer_where, SurveyAnswer.text.is_(None))
             .group_by(SurveyAnswer.question_key, SurveyAnswer.option_key, SurveyAnswer.rating)):
         counts[(key, option if option is not None else str(rating))] = count
+        answered[key] = answered.get(key, 0) + count
+    several = [q["key"] for q in survey.definition if q["kind"] in ("multiple", "text")]
+    if several:  # a 多选 answer has a row per option; 文本 rows are not in the counts above
+        answered.update({key: count for key, count in session.execute(
+            select(SurveyAnswer.question_key, func.count(SurveyAnswer.response_id.distinct()))
+            .where(*answer_where, SurveyAnswer.question_key.in_(several)).group_by(SurveyAnswer.question_key))})
     questions = []
     for number, question in enumerate(survey.definition, start=1):
         key, base = question["key"], answered.get(question["key"], 0)

@@ -123,14 +123,15 @@ def mine() -> Any:
 def _fill(survey: Survey, customer: Customer | None) -> Any:
     back = url_for("customers.detail", customer_id=customer.id) if customer else url_for("surveys.mine")
     context = {"survey": survey, "customer": customer, "back": back, "kinds": definition.KINDS,
-               "is_open": services.is_open(survey, clock.now())}
+               "is_open": services.is_open(survey, clock.now()),
+               "done": services.submitted(db.session, current_user, survey, customer)}
     if request.method == "GET":
         return render_template("surveys/fill.html", **context)
     form = {key[2:]: request.form.getlist(key) for key in request.form if key.startswith("q_")}
     try:
         services.submit(db.session, current_user, survey, form, customer=customer)
     except DomainError as exc:
-        return refused(exc, "surveys/fill.html", **context)
+        return refused(exc, "surveys/fill.html", given=form, **context)
     db.session.commit()
     flash(f"问卷“{survey.title}”已提交", "success")
     return redirect(back)

@@ -133,6 +133,12 @@ def customer_for_fill(session: DbSession, user: User, survey: Survey, customer_i
     return customer_services.get_customer(session, customer_services.customer_scope(session, user), customer_id)
 
 
+def submitted(session: DbSession, user: User, survey: Survey, customer: Customer | None) -> bool:
+    """Tell whether this customer (or this staff member) already answered the survey."""
+    who = (SurveyResponse.customer_id == customer.id) if customer else (SurveyResponse.user_id == user.id)
+    return session.scalar(select(SurveyResponse.id).where(SurveyResponse.survey_id == survey.id, who)) is not None
+
+
 def submit(session: DbSession, user: User, survey: Survey, form: Mapping[str, list[str]], *,
            customer: Customer | None = None) -> SurveyResponse:
     """Store one response (for ``customer`` or by ``user`` on a staff survey) after checking every answer."""
@@ -143,8 +149,7 @@ def submit(session: DbSession, user: User, survey: Survey, form: Mapping[str, li
         raise Conflict("问卷已关闭，不能再提交")
     if (customer is None) != (survey.audience == SurveyAudience.STAFF):
         raise NotFound("问卷不存在")
-    who = (SurveyResponse.customer_id == customer.id) if customer else (SurveyResponse.user_id == user.id)
-    if session.scalar(select(SurveyResponse.id).where(SurveyResponse.survey_id == survey.id, who)):
+    if submitted(session, user, survey, customer):
         raise Conflict("已提交过该问卷，不能重复提交")
     answers = definition.parse_answers(survey.definition, form)
     response = SurveyResponse(survey_id=survey.id, customer_id=customer.id if customer else None,

@@ -109,6 +109,7 @@ def test_seat_fills_for_customers_with_skip_logic_and_sees_answers_on_360(login_
     skip = seat.post(f"/surveys/{survey.id}/customers/{second.id}/fill", data={"q_q1": "o2", "q_q2": "o1", "q_q3": "2"})
     assert skip.status_code == 302
     assert _counts(survey) == (2, 7)
+    assert 'id="survey-done"' in seat.get(url).get_data(as_text=True)
     again = seat.post(url, data=FULL)
     assert again.status_code == 409 and "已提交过" in again.get_data(as_text=True)
     assert _counts(survey) == (2, 7)

@@ -25,6 +25,7 @@ from app.pools import handover_models  # noqa: F401
 from app.pools import models as pool_models  # noqa: F401
 from app.products import models as product_models  # noqa: F401
 from app.quotas import models as quota_models  # noqa: F401
+from app.surveys import models as survey_models  # noqa: F401
 from app.trades import models as trade_models  # noqa: F401
 from app.workflow import models as workflow_models  # noqa: F401
 from scheduler import models as scheduler_models  # noqa: F401

@@ -94,6 +94,10 @@ BY_TABLE: dict[str, dict[str, str]] = {
     "oa_minutes": {"meeting_date": "会议日期", "decisions": "决议事项"},
     "project_category": {"name": "分类名称"},
     "notice_template": {"name": "模板名称"},
+    "survey": {
+        "audience": "问卷对象", "definition": "题目", "opens_at": "开始时间", "closes_at": "截止时间",
+        "owner_id": "创建人", "closed_at": "关闭时间",
+    },
     "kb_category": {"name": "分类名称", "sort_order": "排序"},
     "kb_article": {"author_id": "作者", "live_version_id": "生效版本"},
     "kb_article_version": {

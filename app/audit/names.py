@@ -24,6 +24,7 @@ ACTION_LABELS = {
     "workflow.instance.variables": "修改流程变量", "workflow.instance.move": "流程退回环节",
     "workflow.instance.skip": "流程跳过环节",
     "workflow.operation": "流程服务操作",
+    "survey.publish": "发布问卷", "survey.close": "关闭问卷",
 }
 
 OBJECT_TYPE_LABELS = {
@@ -31,7 +32,7 @@ OBJECT_TYPE_LABELS = {
     "base_data_item": "基础数据项", "base_dictionary": "基础数据字典", "customer": "客户",
     "customer_address": "客户地址", "customer_category": "客户分类", "customer_phone": "客户电话",
     "distribution_rule": "分配规则", "interest_payment": "付息", "mining_condition": "挖掘条件",
-    "mining_task": "挖掘任务", "mining_task_category": "任务分类", "notice": "系统通知",
+    "mining_task": "挖掘任务", "mining_task_category": "任务分类", "notice": "系统通知", "survey": "问卷",
     "notice_template": "通知模板", "oa_activity": "活动", "oa_application": "OA 申请", "oa_branch": "网点",
     "oa_minutes": "纪要", "org": "组织", "permission": "权限", "plan": "工作计划", "plan_target": "计划指标",
     "project": "理财项目", "project_category": "项目分类", "public_holiday": "公休假期", "quota": "任务配额",

@@ -1,7 +1,7 @@
 """Questionnaires: surveys with a JSON question definition, one response per respondent, answer rows
 
 Revision ID: 19e0000000001
-Revises: 19a0000000001
+Revises: 19f0000000001
 Create Date: 2026-12-16 10:00:00.000000
 
 The two unique constraints on survey_response make a double submit fail in the database; NULLs do not collide,
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '19e0000000001'
-down_revision = '19a0000000001'
+down_revision = '19f0000000001'
 branch_labels = None
 depends_on = None
 

@@ -26,6 +26,3 @@ grant("admin", CATEGORY)
 menu.add("kb", "业务问答", "qa.index", READ, order=40)
 menu.add("kb", "问答汇总", "qa.summary", SUMMARY, order=45)
 menu.add("kb", "问题分类维护", "qa_admin.categories", CATEGORY, order=90)
-
-# Registered here so they exist whenever the domain's screens do.
-from app.qa import demo  # noqa: E402, F401

@@ -13,8 +13,12 @@ from app.auth.permissions import require
 from app.errors import DomainError, refused
 from app.extensions import db
 from app.pagination import keyset_page
+from app.qa import (
+    demo,  # noqa: F401  (its demo data is registered whenever the screens are)
+    services,
+    summary,
+)
 from app.qa import promote as promotion
-from app.qa import services, summary
 from app.qa.access import ANSWER, ASK, PROMOTE, READ, SUMMARY
 from app.qa.models import QaQuestion
 

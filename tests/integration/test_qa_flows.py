@@ -66,7 +66,8 @@ def test_seat_asks_head_answers_seat_accepts_and_the_asker_is_notified(login_as)
         QuestionStatus.OPEN, "seat01", user_named("seat01").org_id)
     assert "封闭期内能否提前赎回" in seat.get("/qa/?view=open").get_data(as_text=True)
 
-    assert head.post(f"/qa/{question.id}/answers", data={"body": "封闭期内不能赎回。\n可以申请转让。"}).status_code == 302
+    answered = head.post(f"/qa/{question.id}/answers", data={"body": "封闭期内不能赎回。\n可以申请转让。"})
+    assert answered.status_code == 302
     question = _latest_question()
     assert (question.status, question.answer_count) == (QuestionStatus.ANSWERED, 1)
     assert question.first_answered_at is not None

@@ -31,6 +31,7 @@ class SummaryRow:
     answered: int  # questions with at least one answer
     accepted: int
     first_answer_hours: float | None  # average over the answered questions
+    order: int = 0  # the category's place in 问题分类维护
 
     @property
     def answered_rate(self) -> str:
@@ -74,8 +75,8 @@ def figures(session: DbSession, user: User, start: str, end: str, category_id: i
             ) -> list[SummaryRow]:
     """One row per category and month with questions, in month then category order."""
     month = month_of_moment(QaQuestion.created_at).label("month")
-    stmt = (select(QaCategory.name, month, func.count(QaQuestion.id), func.count(QaQuestion.first_answered_at),
-                   func.count(QaQuestion.accepted_answer_id),
+    stmt = (select(QaCategory.name, QaCategory.sort, month, func.count(QaQuestion.id),
+                   func.count(QaQuestion.first_answered_at), func.count(QaQuestion.accepted_answer_id),
                    func.avg(_hours_between(QaQuestion.first_answered_at, QaQuestion.created_at)))
             .join(QaCategory, QaCategory.id == QaQuestion.category_id)
             .where(services.visible(session, user), QaQuestion.created_at >= _first_instant(_index(start)),
@@ -84,12 +85,13 @@ def figures(session: DbSession, user: User, start: str, end: str, category_id: i
             .order_by(month, QaCategory.sort, QaCategory.id))
     if category_id:
         stmt = stmt.where(QaQuestion.category_id == category_id)
-    return [SummaryRow(name, mon, asked, answered, accepted, None if hours is None else round(float(hours), 1))
-            for name, mon, asked, answered, accepted, hours in session.execute(stmt)]
+    return [SummaryRow(name, mon, asked, answered, accepted, None if hours is None else round(float(hours), 1), sort)
+            for name, sort, mon, asked, answered, accepted, hours in session.execute(stmt)]
 
 
 def totals(rows: list[SummaryRow], key: str) -> list[SummaryRow]:
-    """Rows added up by ``key`` ("category" or "month"); averages weighted by answered questions."""
+    """Rows added up by ``key`` ("category" in the maintained order, or "month"); averages weighted by answered
+    questions."""
     groups: dict[str, list[SummaryRow]] = {}
     for row in rows:
         groups.setdefault(getattr(row, key), []).append(row)
@@ -99,8 +101,8 @@ def totals(rows: list[SummaryRow], key: str) -> list[SummaryRow]:
         weighted = sum((r.first_answer_hours or 0) * r.answered for r in members)
         result.append(SummaryRow(name if key == "category" else "", name if key == "month" else "",
                                  sum(r.asked for r in members), answered, sum(r.accepted for r in members),
-                                 round(weighted / answered, 1) if answered else None))
-    return result
+                                 round(weighted / answered, 1) if answered else None, members[0].order))
+    return sorted(result, key=lambda row: (row.order, row.category)) if key == "category" else result
 
 
 def month_list(start: str, end: str) -> list[str]:

@@ -31,6 +31,7 @@ CATEGORY_NAME_MAX = 60
 BODY_MAX = 20_000  # characters of the cleaned markup
 VIEWS = {"all": "全部问题", "open": "待解答", "mine": "我的提问", "answered": "我的回答"}
 _MARKUP = re.compile(r"<[a-zA-Z/!]")
+_BLOCKS = re.compile(r"<(p|div|br|ul|ol|table|h[1-6]|blockquote|pre)\b", re.IGNORECASE)
 
 
 # --- 问题分类维护 --------------------------------------------------------------------------------------------
@@ -146,6 +147,8 @@ def body_html(raw: str, what: str) -> str:
     raw = (raw or "").strip()
     if raw and not _MARKUP.search(raw):
         raw = "".join(f"<p>{html.escape(line)}</p>" for line in raw.splitlines() if line.strip())
+    elif not _BLOCKS.search(raw):  # typed text with a tag or two in it: keep its line breaks
+        raw = "<br>".join(raw.splitlines())
     cleaned = richtext.clean(raw).strip()
     if len(cleaned) > BODY_MAX:
         raise ValidationFailed(f"{what}太长，请控制在 {BODY_MAX} 个字符以内")

@@ -24,6 +24,7 @@ from app.plans import models as plan_models  # noqa: F401
 from app.pools import handover_models  # noqa: F401
 from app.pools import models as pool_models  # noqa: F401
 from app.products import models as product_models  # noqa: F401
+from app.qa import models as qa_models  # noqa: F401
 from app.quotas import models as quota_models  # noqa: F401
 from app.surveys import models as survey_models  # noqa: F401
 from app.trades import models as trade_models  # noqa: F401

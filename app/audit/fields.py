@@ -105,6 +105,16 @@ BY_TABLE: dict[str, dict[str, str]] = {
         "process_instance_id": "审核流程", "submitted_at": "提交审核时间", "reviewed_by_id": "审核人",
         "reviewed_at": "审核时间", "review_comment": "审核意见",
     },
+    "qa_category": {"name": "分类名称"},
+    "qa_question": {
+        "asker_id": "提问人", "org_id": "提问人组织", "title": "问题标题", "accepted_answer_id": "采纳的回答",
+        "answer_count": "回答数", "first_answered_at": "首次回答时间", "accepted_at": "采纳时间",
+        "closed_at": "关闭时间",
+    },
+    "qa_answer": {
+        "question_id": "问题", "author_id": "回答人", "accepted": "已采纳", "accepted_at": "采纳时间",
+        "promoted_article_id": "转成的知识",
+    },
     "scheduled_job": {"interval_seconds": "间隔秒数", "cron": "定时表达式"},
     "mining_task": {
         "name": "任务名称", "type": "任务类型", "source_kind": "数据来源", "max_unexecuted": "最多未执行数",

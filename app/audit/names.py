@@ -25,6 +25,7 @@ ACTION_LABELS = {
     "workflow.instance.skip": "流程跳过环节",
     "workflow.operation": "流程服务操作",
     "survey.publish": "发布问卷", "survey.close": "关闭问卷",
+    "qa.accept": "采纳回答", "qa.close": "关闭问题", "qa.promote": "问答转为知识草稿",
 }
 
 OBJECT_TYPE_LABELS = {
@@ -38,6 +39,7 @@ OBJECT_TYPE_LABELS = {
     "project": "理财项目", "project_category": "项目分类", "public_holiday": "公休假期", "quota": "任务配额",
     "role": "角色", "scheduled_job": "调度任务", "settlement": "清算", "staff_certificate": "资格证书",
     "staff_profile": "员工信息", "system_parameter": "系统参数", "task_form_definition": "任务表单",
+    "qa_answer": "问答回答", "qa_category": "问题分类", "qa_question": "业务问题",
     "trade": "交易", "trade_income": "交易收益", "users": "用户", "customer_import_job": "客户导入批次",
     "handover": "离职交接", "phone": "电话", "process_model": "流程模型", "login_session": "登录会话",
     "customer_alias": "客户别名", "phone_blacklist_mark": "黑名单电话标记", "customer_import_row": "客户导入行",

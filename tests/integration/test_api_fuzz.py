@@ -52,7 +52,9 @@ from app.org.models import Org
 from app.plans.models import Plan
 from app.pools.handover_models import Handover
 from app.products.models import Project
+from app.qa.models import QaQuestion
 from app.quotas.models import Quota
+from app.surveys.models import Survey
 from app.trades.models import Trade
 from app.workflow.models import ProcessInstance, ProcessModel, TaskStatus, WorkflowTask
 from tests.conftest import make_app
@@ -93,7 +95,8 @@ ID_SOURCES: dict[str, Select[Any]] = {
     "appointment_id": select(Appointment.id),
     "holiday_id": select(PublicHoliday.id),
     "certificate_id": select(StaffCertificate.id),
-    "quota_id": select(Quota.id), "plan_id": select(Plan.id),
+    "quota_id": select(Quota.id), "plan_id": select(Plan.id), "question_id": select(QaQuestion.id),
+    "survey_id": select(Survey.id),
 }
 # Values the endpoints accept, so that some cases get past validation into the engine and the services.
 ACCEPTED_VALUES: dict[str, list[Any]] = {

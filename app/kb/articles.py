@@ -12,6 +12,7 @@ from app.database import DbSession
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.kb import attachments, search_index
 from app.kb.models import KbArticle, KbArticleVersion, KbCategory, VersionStatus
+from app.workflow.models import TaskStatus, WorkflowTask
 
 TITLE_MAX = 200
 
@@ -208,3 +209,20 @@ def last_versions(session: DbSession, articles: list[KbArticle]) -> dict[int, Kb
     rows = session.scalars(select(KbArticleVersion).join(newest, (newest.c.article_id == KbArticleVersion.article_id)
                                                          & (newest.c.number == KbArticleVersion.number)))
     return {v.article_id: v for v in rows}
+
+
+REVIEW_OUTCOMES = {"approve": "通过", "return": "退回修改", "reject": "驳回"}
+
+
+def review_rounds(session: DbSession, versions: list[KbArticleVersion]) -> dict[int, list[WorkflowTask]]:
+    """Each version's completed 知识审核 tasks, oldest first: every round's outcome and comment, also of a version
+    returned and later approved (whose own review fields hold the last round only)."""
+    keys = {f"{BUSINESS_PREFIX}:{v.id}": v.id for v in versions}
+    rounds: dict[int, list[WorkflowTask]] = {}
+    if not keys:
+        return rounds
+    for task in session.scalars(select(WorkflowTask).where(
+            WorkflowTask.process_key == PROCESS_KEY, WorkflowTask.business_key.in_(list(keys)),
+            WorkflowTask.status == TaskStatus.COMPLETED).order_by(WorkflowTask.completed_at, WorkflowTask.id)):
+        rounds.setdefault(keys[task.business_key], []).append(task)
+    return rounds

@@ -39,7 +39,8 @@ ARTICLE = spec.schema("KbArticle", {
     "type": "object", "required": ["id", "category_id", "category", "author", "live_version", "versions"],
     "properties": {"id": {"type": "integer"}, "category_id": {"type": "integer"}, "category": {"type": "string"},
                    "author": {"type": "string"}, "live_version": {
-                       "type": "object", "nullable": True, "description": "生效版本（同 KbArticleVersion）；未发布为 null"},
+                       "type": "object", "nullable": True,
+                       "description": "生效版本（同 KbArticleVersion）；未发布为 null"},
                    "versions": {"type": "array", "items": {"$ref": VERSION},
                                 "description": "全部版本（仅作者与审核人可见，其他读者为空）"}},
 })

@@ -103,7 +103,8 @@ def _render_article(item: KbArticle, shown: KbArticleVersion) -> Any:
     return render_template("kb/article.html", article=item, shown=shown, history=history, latest=latest,
                            insider=insider, rounds=articles.review_rounds(db.session, history),
                            outcomes=articles.REVIEW_OUTCOMES,
-                           can_withdraw=_reviewer() and item.live_version_id is not None, inline=attachments.inline_allowed, review_task=_review_task(latest))
+                           can_withdraw=_reviewer() and item.live_version_id is not None,
+                           inline=attachments.inline_allowed, review_task=_review_task(latest))
 
 
 def _review_task(latest: KbArticleVersion | None) -> WorkflowTask | None:

@@ -179,7 +179,7 @@ def get_version(session: DbSession, user: User, article: KbArticle, version_id: 
 def readable(category_ids: list[int] | None = None) -> Select[Any]:
     """Live articles, newest change first, optionally within some categories."""
     stmt = select(KbArticle).where(KbArticle.live_version_id.is_not(None))
-    if category_ids:
+    if category_ids is not None:
         stmt = stmt.where(KbArticle.category_id.in_(category_ids))
     return stmt.order_by(KbArticle.updated_at.desc(), KbArticle.id.desc())
 

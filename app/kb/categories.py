@@ -109,3 +109,17 @@ def tree(session: DbSession, active_only: bool = False) -> list[TreeRow]:
 def choices(session: DbSession) -> list[tuple[int, str]]:
     """(id, full path) of the active categories, for a select."""
     return [(row.category.id, row.path) for row in tree(session, active_only=True)]
+
+
+def subtree_ids(rows: list[TreeRow], category_id: int) -> list[int]:
+    """The category and all its descendants, from a :func:`tree` listing (depth-first, so descendants follow)."""
+    ids: list[int] = []
+    depth = None
+    for row in rows:
+        if depth is not None and row.depth <= depth:
+            break
+        if row.category.id == category_id:
+            depth = row.depth
+        if depth is not None:
+            ids.append(row.category.id)
+    return ids

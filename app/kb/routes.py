@@ -70,10 +70,7 @@ subjects.opens_with(articles.BUSINESS_PREFIX, _version_of_key)
 def index() -> Any:
     category_id = request.args.get("category", type=int)
     tree = categories.tree(db.session, active_only=True)
-    ids = None
-    if category_id:
-        ids = [row.category.id for row in tree if row.category.id == category_id
-               or f" / {categories.get(db.session, category_id).name}" in f" / {row.path}"]
+    ids = categories.subtree_ids(tree, category_id) if category_id else None
     page = db.paginate(articles.readable(ids), per_page=30, error_out=False)
     return render_template("kb/index.html", page=page, tree=tree, category_id=category_id)
 

@@ -68,7 +68,8 @@ def test_article_written_returned_resubmitted_approved_and_read(page, browser, l
     page.goto(article_url)
     assert "请补充风险提示" in page.locator("#kb-versions").inner_text()
     page.get_by_role("link", name="修改", exact=True).click()
-    page.get_by_label("正文").fill("<h3>赎回规则</h3><p>开放日可申请赎回，T+2 到账。</p><p>理财非存款，投资须谨慎。</p>")
+    page.get_by_label("正文").fill("<h3>赎回规则</h3><p>开放日可申请赎回，T+2 到账。</p>"
+                                   "<p>理财非存款，投资须谨慎。</p>")
     page.get_by_role("button", name="保存", exact=True).click()
     page.get_by_text("已保存为第 1 版").first.wait_for()
     page.get_by_role("button", name="提交审核").click()

@@ -272,6 +272,9 @@ def test_the_author_list_reviewer_list_and_outsiders(login_as):
     assert login_as("seat01").get("/kb/articles/new").status_code == 403
     index = login_as("seat01").get("/kb/").get_data(as_text=True)
     assert "稳盈 180 天理财计划产品介绍" in index and "只属于人事的草稿" not in index
+    products = login_as("seat01").get(f"/kb/?category={_category('产品知识').id}").get_data(as_text=True)
+    assert "稳盈 180 天理财计划产品介绍" in products and "进取成长混合型" in products  # sub-categories included
+    assert "合规话术要点" not in products
 
 
 def test_the_api_gives_the_tree_and_an_article_within_scope(api_as, login_as):

@@ -68,6 +68,7 @@ DEMO_USERS = [
     ("service01", "T0001", "孙投服", "SH", ["investor_service"], "", "", None),
     ("designer01", "D0001", "郑设计", "HQ", ["process_designer"], "", "", None),
     ("hr01", "R0001", "钱人事", "SH", ["hr"], "", "", None),
+    ("kb01", "K0001", "林审核", "HQ", ["kb_reviewer"], "", "", None),  # 知识审核员 (知识库审核)
 ]
 
 

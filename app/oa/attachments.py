@@ -8,16 +8,15 @@ content type of the allow-list entry.
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
-from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from app import files
 from app.admin import params
 from app.auth.models import User
 from app.database import DbSession
 from app.errors import NotFound, ValidationFailed
+from app.files import FileKind, safe_filename
 from app.oa.applications import ensure_editable
 from app.oa.models import Application, ApplicationAttachment
 
@@ -25,63 +24,14 @@ MAX_MB = params.define("oa.attachment_max_mb", "int", 10, "申请附件大小上
                        section="日常管理", minimum=1)
 MAX_PER_APPLICATION = 10
 
-OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Office (.doc/.xls/.ppt)
-ZIP = b"PK\x03\x04"  # Office Open XML (.docx/.xlsx/.pptx)
-
-
-@dataclass(frozen=True)
-class FileKind:
-    content_type: str
-    magic: tuple[bytes, ...]  # empty: text, checked by decoding
-
-
-ALLOWED: dict[str, FileKind] = {
-    "pdf": FileKind("application/pdf", (b"%PDF-",)),
-    "png": FileKind("image/png", (b"\x89PNG\r\n\x1a\n",)),
-    "jpg": FileKind("image/jpeg", (b"\xff\xd8\xff",)),
-    "jpeg": FileKind("image/jpeg", (b"\xff\xd8\xff",)),
-    "gif": FileKind("image/gif", (b"GIF87a", b"GIF89a")),
-    "doc": FileKind("application/msword", (OLE,)),
-    "xls": FileKind("application/vnd.ms-excel", (OLE,)),
-    "ppt": FileKind("application/vnd.ms-powerpoint", (OLE,)),
-    "docx": FileKind("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (ZIP,)),
-    "xlsx": FileKind("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (ZIP,)),
-    "pptx": FileKind("application/vnd.openxmlformats-officedocument.presentationml.presentation", (ZIP,)),
-    "txt": FileKind("text/plain; charset=utf-8", ()),
-    "csv": FileKind("text/csv; charset=utf-8", ()),
-}
-ALLOWED_TEXT = "、".join(sorted(ALLOWED))
-
-
-def safe_filename(name: str) -> str:
-    """Keep the last path part, drop control and path characters, keep Chinese; never empty."""
-    name = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "", name).strip(" .")
-    return name[-150:] or "附件"
+EXTENSIONS = frozenset({"pdf", "png", "jpg", "jpeg", "gif", "doc", "xls", "ppt", "docx", "xlsx", "pptx", "txt",
+                        "csv"})
+ALLOWED_TEXT = files.allowed_text(EXTENSIONS)
 
 
 def file_kind(filename: str, data: bytes) -> FileKind:
-    """The allow-list entry the file's extension names, if its bytes are really that kind."""
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    kind = ALLOWED.get(extension)
-    if kind is None:
-        raise ValidationFailed(f"不支持的附件类型：{filename}；允许的类型：{ALLOWED_TEXT}")
-    if kind.magic:
-        if not any(data.startswith(magic) for magic in kind.magic):
-            raise ValidationFailed(f"附件“{filename}”的内容与其类型不符")
-    elif b"\x00" in data or not _decodes(data):
-        raise ValidationFailed(f"附件“{filename}”不是有效的文本文件")
-    return kind
-
-
-def _decodes(data: bytes) -> bool:
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            data.decode(encoding)
-            return True
-        except UnicodeDecodeError:
-            continue
-    return False
+    """The allow-list entry the file's extension names, if its bytes are really that kind (app/files.py)."""
+    return files.sniff(filename, data, EXTENSIONS)
 
 
 def add(session: DbSession, application: Application, actor: User, filename: str, data: bytes

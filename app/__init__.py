@@ -65,7 +65,8 @@ SCREEN_MODULES = ("app.assets", "app.auth.routes", "app.home.routes", "app.org.r
                   "app.mining.task_work_routes", "app.mining.rule_routes", "app.mining.run_routes",
                   "app.hr.attendance_routes", "app.hr.holiday_routes", "app.hr.staff_routes", "app.quotas.routes",
                   "app.plans.routes", "app.performance.routes", "app.performance.ranking_routes",
-                  "app.cockpits.routes", "app.reports.routes", "app.process_analytics.routes")
+                  "app.cockpits.routes", "app.reports.routes", "app.process_analytics.routes",
+                  "app.kb.search_routes")
 API_MODULES = ("app.api.auth", "app.api.core", "app.customers.api", "app.followups.api", "app.pools.api",
                "app.workflow.api", "app.designer.api", "app.oa.api", "app.products.api", "app.trades.api",
                "app.pools.recovery_api", "app.mining.condition_api", "app.mining.invalid_api", "app.mining.task_api",

@@ -15,6 +15,7 @@ SECTIONS: list[tuple[str, str, str]] = [
     ("products", "产品管理", "box-seam"),
     ("workflow", "流程中心", "diagram-3"),
     ("oa", "日常管理", "calendar-week"),
+    ("kb", "知识库", "book"),
     ("hr", "人事管理", "person-badge"),
     ("performance", "业绩", "graph-up"),
     ("reports", "查询&报表", "table"),

@@ -20,7 +20,7 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 # customer_search_* (migration 16a0000000001) and kb_search_* (migration 19c0000000001).
 OUTSIDE_MODELS = re.compile(r"^(customer_search_(fts|chars)(_\w+)?|customer_search_position"
                             r"|ix_customer_search_(body|phones)_trgm|ix_customer_search_body_chars"
-                            r"|kb_search_(fts|terms)(_\w+)?|ix_kb_search_fts_\w+|ix_kb_search_published_at)$")
+                            r"|kb_search_fts(_\w+)?|ix_kb_search_fts_\w+)$")
 
 
 def include_in_schema_comparison(name: str | None, type_: str, parent_names: Any) -> bool:

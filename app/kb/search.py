@@ -8,8 +8,10 @@ same Python tokeniser (SQLite FTS5 kb_search_fts, PostgreSQL tsvectors in kb_sea
 19c0000000001), so they find the same articles.
 
 Order: articles whose title holds the whole query first, then those found in title and body, then those
-that need the attachment text; within each, the most recently published first. Pages are "more" pages (one
-row beyond the page says whether there is a next one), so a common word never counts 100,000 rows.
+that need the attachment text; within each, the most recently published first. The index is keyed by
+recency (published second, then article id), so each tier is read newest first from the top of its match
+list and stops when the page is full: a word in 80,000 articles costs about what a rare one does. Pages
+are "more" pages (one row beyond the page says whether there is a next one); nothing counts every hit.
 Only kb_search rows are searched, and kb_search holds only live articles (app/kb/search_index.py).
 """
 
@@ -31,6 +33,7 @@ MAX_WORDS = 8  # a longer query keeps its first eight words
 MAX_PAGE = 50  # deeper than 1,000 results nobody reads: refine the words instead
 SNIPPET_BEFORE, SNIPPET_LENGTH = 30, 120
 TIER_LABELS = {0: "标题", 1: "正文", 2: "附件"}
+KEY_FACTOR = 10_000_000  # the index's recency key: published seconds × KEY_FACTOR + article id (19c0000000001)
 
 Word = list[tuple[str, bool]]  # a word's tokens, each with whether it is a prefix
 
@@ -82,63 +85,92 @@ def category_subtree(session: DbSession, category_id: int) -> list[int]:
 
 def search(session: DbSession, query: str, *, category_id: int | None = None, page: int = 1,
            per_page: int = PER_PAGE) -> SearchPage:
-    """One page of the live articles the query finds (an empty page for a query with no word)."""
+    """One page of the live articles the query finds (an empty page for a query with no word).
+
+    The tiers are read one after another, each newest first from the top of the index (see the module
+    docstring); a tier wholly before the page is counted, at most up to the page's start, and skipped."""
     page = min(max(page, 1), MAX_PAGE)
     words = parse_words(query)
     if not words:
         return SearchPage(query, category_id, page, [], False)
     categories = category_subtree(session, category_id) if category_id else None
     postgresql = session.get_bind().dialect.name == "postgresql"
-    sql, params = (_postgresql_sql if postgresql else _sqlite_sql)(words)
-    if categories is not None:
-        sql += " AND s.category_id IN (" + ", ".join(str(int(c)) for c in categories) + ")"
-    sql += " ORDER BY tier, s.published_at DESC, s.article_id DESC LIMIT :limit OFFSET :offset"
-    params.update(limit=per_page + 1, offset=(page - 1) * per_page)
-    found = session.execute(text(sql), params).all()
+    tiers = (_postgresql_tiers if postgresql else _sqlite_tiers)(words)
+    skip, wanted = (page - 1) * per_page, per_page + 1
+    found: dict[int, int] = {}
+    for tier, (condition, params) in enumerate(tiers):
+        sql = (_postgresql_select if postgresql else _sqlite_select)(condition, categories)
+        if skip:
+            counted = session.scalar(text(f"SELECT count(*) FROM ({sql} LIMIT :cap) AS tier"),  # noqa: S608
+                                     {**params, "cap": skip}) or 0
+            if counted < skip:
+                skip -= counted
+                continue
+        ids = session.scalars(text(f"{sql} ORDER BY published_key DESC LIMIT :limit OFFSET :offset"),
+                              {**params, "limit": wanted - len(found), "offset": skip})
+        found.update(dict.fromkeys(ids, tier))
+        skip = 0
+        if len(found) >= wanted:
+            break
     has_next = len(found) > per_page
-    tiers = {article_id: tier for article_id, tier in found[:per_page]}
-    return SearchPage(query, category_id, page, _hits(session, tiers, query), has_next)
+    page_tiers = dict(list(found.items())[:per_page])
+    return SearchPage(query, category_id, page, _hits(session, page_tiers, query), has_next)
+
+
+def _in_categories(column: str, categories: list[int] | None) -> str:
+    return f" AND {column} IN (" + ", ".join(str(int(c)) for c in categories) + ")" if categories else ""
 
 
 def _fts_word(tokens: Word) -> str:
     return "(" + " AND ".join('"' + token + '"' + ("*" if prefix else "") for token, prefix in tokens) + ")"
 
 
-def _sqlite_sql(words: list[Word]) -> tuple[str, dict[str, object]]:
-    """FTS5: a column filter per field; the tokens are letters and digits only, always quoted (never syntax)."""
-    def in_fields(word: Word, fields: str) -> str:
-        return " OR ".join(f"({{{field}}} : {_fts_word(word)})" for field in fields.split())
+def _sqlite_tiers(words: list[Word]) -> list[tuple[str, dict[str, object]]]:
+    """FTS5 queries: a column filter per field; the tokens are letters and digits only, always quoted (never
+    syntax). Title → title or body → any field, each tier without the ones before it (FTS5 NOT)."""
+    def in_fields(fields: str) -> str:
+        return " AND ".join("(" + " OR ".join(f"({{{field}}} : {_fts_word(word)})" for field in fields.split()) + ")"
+                            for word in words)
 
-    params: dict[str, object] = {
-        "found": " AND ".join(f"({in_fields(word, 'title body attachment')})" for word in words),
-        "in_title": "{title} : " + _fts_word([token for word in words for token in word]),
-        "in_title_body": " AND ".join(f"({in_fields(word, 'title body')})" for word in words),
-    }
-    fts = "SELECT rowid FROM kb_search_fts WHERE kb_search_fts MATCH "
-    sql = (f"SELECT s.article_id, CASE WHEN s.article_id IN ({fts}:in_title) THEN 0 "  # noqa: S608 (words bound)
-           f"WHEN s.article_id IN ({fts}:in_title_body) THEN 1 ELSE 2 END AS tier "
-           f"FROM kb_search s WHERE s.article_id IN ({fts}:found)")
-    return sql, params
+    in_title = "{title} : " + _fts_word([token for word in words for token in word])
+    title_body, anywhere = in_fields("title body"), in_fields("title body attachment")
+    return [("", {"q": in_title}), ("", {"q": f"({title_body}) NOT ({in_title})"}),
+            ("", {"q": f"({anywhere}) NOT ({title_body})"})]
+
+
+def _sqlite_select(_condition: str, categories: list[int] | None) -> str:
+    """The FTS5 rowid is the recency key: published seconds × KEY_FACTOR + article id."""
+    if categories is None:
+        return (f"SELECT rowid % {KEY_FACTOR}, rowid AS published_key FROM kb_search_fts "  # noqa: S608
+                "WHERE kb_search_fts MATCH :q")
+    return (f"SELECT kb_search_fts.rowid % {KEY_FACTOR}, kb_search_fts.rowid AS published_key "  # noqa: S608
+            "FROM kb_search_fts "
+            f"JOIN kb_search s ON s.article_id = kb_search_fts.rowid % {KEY_FACTOR} "
+            f"WHERE kb_search_fts MATCH :q{_in_categories('s.category_id', categories)}")
 
 
 def _tsquery(tokens: Word) -> str:
     return " & ".join(f"'{token}'" + (":*" if prefix else "") for token, prefix in tokens)
 
 
-def _postgresql_sql(words: list[Word]) -> tuple[str, dict[str, object]]:
-    """tsvectors: ``@@`` a tsquery typed from text (no parser: lexemes exactly as the tokeniser cut them)."""
+def _postgresql_tiers(words: list[Word]) -> list[tuple[str, dict[str, object]]]:
+    """tsvectors ``@@`` a tsquery typed from text (no parser: lexemes exactly as the tokeniser cut them)."""
     params: dict[str, object] = {f"w{n}": _tsquery(word) for n, word in enumerate(words)}
     params["all"] = _tsquery([token for word in words for token in word])
 
-    def in_fields(n: int, fields: tuple[str, ...]) -> str:
-        return "(" + " OR ".join(f"f.{field} @@ CAST(:w{n} AS tsquery)" for field in fields) + ")"
+    def in_fields(fields: tuple[str, ...]) -> str:
+        return " AND ".join("(" + " OR ".join(f"{field} @@ CAST(:w{n} AS tsquery)" for field in fields) + ")"
+                            for n in range(len(words)))
 
-    found = " AND ".join(in_fields(n, ("title", "body", "attachment")) for n in range(len(words)))
-    title_body = " AND ".join(in_fields(n, ("title", "body")) for n in range(len(words)))
-    sql = (f"SELECT s.article_id, CASE WHEN f.title @@ CAST(:all AS tsquery) THEN 0 "  # noqa: S608 (words bound)
-           f"WHEN {title_body} THEN 1 ELSE 2 END AS tier "
-           f"FROM kb_search s JOIN kb_search_fts f ON f.article_id = s.article_id WHERE {found}")
-    return sql, params
+    in_title = "title @@ CAST(:all AS tsquery)"
+    title_body, anywhere = in_fields(("title", "body")), in_fields(("title", "body", "attachment"))
+    return [(in_title, params), (f"{title_body} AND NOT ({in_title})", params),
+            (f"{anywhere} AND NOT ({title_body})", params)]
+
+
+def _postgresql_select(condition: str, categories: list[int] | None) -> str:
+    return (f"SELECT article_id, published_key FROM kb_search_fts WHERE {condition}"  # noqa: S608 (ints)
+            f"{_in_categories('category_id', categories)}")
 
 
 def _hits(session: DbSession, tiers: dict[int, int], query: str) -> list[Hit]:

@@ -94,9 +94,10 @@ HIT = spec.schema("KbSearchHit", {
         "snippet_html": {"type": "string", "description": "正文（或附件）命中处前后的片段，HTML 转义，命中处加 <mark>"},
     },
 })
-spec.operation("get", "/kb/search", summary="知识库检索：已发布知识的标题、正文、附件全文检索（空格分隔多个词，每个词都须命中）",
-               tag="知识库", errors=(403,), parameters=[
-                   spec.query_param("q", "检索词"), spec.query_param("category_id", "知识分类（含下级分类）", "integer"),
+spec.operation("get", "/kb/search", tag="知识库", errors=(403,),
+               summary="知识库检索：标题、正文、附件全文检索（空格分隔多个词，每个词都须命中）", parameters=[
+                   spec.query_param("q", "检索词"),
+                   spec.query_param("category_id", "知识分类（含下级分类）", "integer"),
                    spec.query_param("page", "页码，从 1 开始；每页 20 条", "integer")],
                response={"type": "object", "required": ["query", "page", "has_next", "items"], "properties": {
                    "query": {"type": "string"}, "category_id": {"type": "integer", "nullable": True},

@@ -6,13 +6,18 @@ Create Date: 2026-12-16 09:00:00.000000
 
 kb_search.terms holds three lines — the tokens of the title, the body and the attachment text (character
 pairs of Chinese runs and their last character, lower-case words; app/fulltext.py). Triggers on kb_search
-copy the lines into the index on every write, so a set-based load keeps it as well as the ORM does:
-- SQLite: an FTS5 table kb_search_fts (title, body, attachment; unicode61 with diacritics kept — the tokens
-  are already cut, it only splits them at the spaces) whose external content is the view kb_search_terms
-  (the three lines of terms cut apart), so ``'rebuild'`` works too.
-- PostgreSQL: a table kb_search_fts of three tsvectors (``array_to_tsvector`` of the tokens: lexemes exactly
-  as given, no parser or dictionary) with a GIN index each; deleting a kb_search row cascades.
-An index on kb_search.published_at serves the "most recent first" order.
+copy the lines into the index on every write, so a set-based load keeps it as well as the ORM does.
+
+Every index entry is keyed by recency: ``published_key`` = whole seconds of published_at since 1970 × 10⁷ +
+article_id (article ids stay below 10⁷). Newest-first is then the index's own order, so a common word's
+first page is read from the top of its list and stops after 21 entries instead of sorting every hit.
+- SQLite: a contentless FTS5 table kb_search_fts (title, body, attachment; unicode61 with diacritics kept —
+  the tokens are already cut, it only splits them at the spaces) whose rowid is the key; FTS5 walks a
+  match in rowid order, descending on request. A delete restates the old row's tokens and key.
+- PostgreSQL: a table kb_search_fts (article_id, published_key, category_id and three tsvectors made by
+  ``array_to_tsvector`` — lexemes exactly as given, no parser or dictionary) with a GIN index per field and
+  a b-tree on published_key; the planner walks the key backwards for a common word and uses the GIN index
+  for a rare one. Deleting a kb_search row cascades.
 """
 # ruff: noqa: S608  (DDL assembled from this file's constants; no outside input)
 from alembic import op
@@ -24,52 +29,52 @@ branch_labels = None
 depends_on = None
 
 FIELDS = ("title", "body", "attachment")
+KEY_FACTOR = 10_000_000  # app/kb/search.py KEY_FACTOR
 
 
-def _sqlite_lines(terms: str) -> tuple[str, str, str]:
-    """SQL for the three lines of ``terms`` (no split function in SQLite: instr/substr)."""
+def _sqlite_values(row: str) -> str:
+    """The key and the three lines of ``row``.terms (no split function in SQLite: instr/substr)."""
+    terms = f"{row}.terms"
     rest = f"substr({terms}, instr({terms}, char(10)) + 1)"
-    return (f"substr({terms}, 1, instr({terms}, char(10)) - 1)",
-            f"substr({rest}, 1, instr({rest}, char(10)) - 1)",
+    return (f"CAST(strftime('%s', {row}.published_at) AS INTEGER) * {KEY_FACTOR} + {row}.article_id, "
+            f"substr({terms}, 1, instr({terms}, char(10)) - 1), "
+            f"substr({rest}, 1, instr({rest}, char(10)) - 1), "
             f"substr({rest}, instr({rest}, char(10)) + 1)")
 
 
 def _sqlite_upgrade():
-    title, body, attachment = _sqlite_lines("terms")
-    op.execute(f"CREATE VIEW kb_search_terms AS SELECT article_id, {title} AS title, {body} AS body, "
-               f"{attachment} AS attachment FROM kb_search")
-    op.execute("CREATE VIRTUAL TABLE kb_search_fts USING fts5(title, body, attachment, content='kb_search_terms', "
-               "content_rowid='article_id', tokenize='unicode61 remove_diacritics 0')")
-    new, old = ", ".join(_sqlite_lines("NEW.terms")), ", ".join(_sqlite_lines("OLD.terms"))
-    insert = f"INSERT INTO kb_search_fts (rowid, title, body, attachment) VALUES (NEW.article_id, {new})"
+    op.execute("CREATE VIRTUAL TABLE kb_search_fts USING fts5(title, body, attachment, content='', "
+               "tokenize='unicode61 remove_diacritics 0')")
+    insert = f"INSERT INTO kb_search_fts (rowid, title, body, attachment) VALUES ({_sqlite_values('NEW')})"
     remove = (f"INSERT INTO kb_search_fts (kb_search_fts, rowid, title, body, attachment) "
-              f"VALUES ('delete', OLD.article_id, {old})")
+              f"VALUES ('delete', {_sqlite_values('OLD')})")
     op.execute(f"CREATE TRIGGER kb_search_fts_insert AFTER INSERT ON kb_search BEGIN {insert}; END")
     op.execute(f"CREATE TRIGGER kb_search_fts_update AFTER UPDATE ON kb_search BEGIN {remove}; {insert}; END")
     op.execute(f"CREATE TRIGGER kb_search_fts_delete AFTER DELETE ON kb_search BEGIN {remove}; END")
 
 
-def _vectors(terms: str) -> list[str]:
-    return [f"array_to_tsvector(string_to_array(split_part({terms}, chr(10), {n}), ' '))" for n in (1, 2, 3)]
-
-
 def _postgresql_upgrade():
     op.execute("""CREATE TABLE kb_search_fts (
         article_id integer PRIMARY KEY REFERENCES kb_search (article_id) ON DELETE CASCADE,
+        published_key bigint NOT NULL, category_id integer NOT NULL,
         title tsvector NOT NULL, body tsvector NOT NULL, attachment tsvector NOT NULL)""")
-    title, body, attachment = _vectors("NEW.terms")
+    title, body, attachment = (f"array_to_tsvector(string_to_array(split_part(NEW.terms, chr(10), {n}), ' '))"
+                               for n in (1, 2, 3))
     op.execute(f"""CREATE FUNCTION kb_search_fts_sync() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO kb_search_fts (article_id, title, body, attachment)
-    VALUES (NEW.article_id, {title}, {body}, {attachment})
+    INSERT INTO kb_search_fts (article_id, published_key, category_id, title, body, attachment)
+    VALUES (NEW.article_id, floor(extract(epoch FROM NEW.published_at))::bigint * {KEY_FACTOR} + NEW.article_id,
+            NEW.category_id, {title}, {body}, {attachment})
     ON CONFLICT (article_id) DO UPDATE
-    SET title = EXCLUDED.title, body = EXCLUDED.body, attachment = EXCLUDED.attachment;
+    SET published_key = EXCLUDED.published_key, category_id = EXCLUDED.category_id,
+        title = EXCLUDED.title, body = EXCLUDED.body, attachment = EXCLUDED.attachment;
     RETURN NULL;
 END $$""")
-    op.execute("CREATE TRIGGER kb_search_fts_sync AFTER INSERT OR UPDATE OF terms ON kb_search "
-               "FOR EACH ROW EXECUTE FUNCTION kb_search_fts_sync()")
+    op.execute("CREATE TRIGGER kb_search_fts_sync AFTER INSERT OR UPDATE OF terms, published_at, category_id "
+               "ON kb_search FOR EACH ROW EXECUTE FUNCTION kb_search_fts_sync()")
     for field in FIELDS:
         op.execute(f"CREATE INDEX ix_kb_search_fts_{field} ON kb_search_fts USING gin ({field})")
+    op.execute("CREATE INDEX ix_kb_search_fts_published_key ON kb_search_fts (published_key)")
 
 
 def upgrade():
@@ -77,17 +82,13 @@ def upgrade():
         _postgresql_upgrade()
     else:
         _sqlite_upgrade()
-    op.create_index("ix_kb_search_published_at", "kb_search", ["published_at"])
 
 
 def downgrade():
-    op.drop_index("ix_kb_search_published_at", table_name="kb_search")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER kb_search_fts_sync ON kb_search")
         op.execute("DROP FUNCTION kb_search_fts_sync()")
-        op.execute("DROP TABLE kb_search_fts")
     else:
         for name in ("insert", "update", "delete"):
             op.execute(f"DROP TRIGGER kb_search_fts_{name}")
-        op.execute("DROP TABLE kb_search_fts")
-        op.execute("DROP VIEW kb_search_terms")
+    op.execute("DROP TABLE kb_search_fts")

@@ -5,7 +5,7 @@ same answers as SQLite."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import delete, select
@@ -18,7 +18,7 @@ from app.kb.models import KbArticle, KbArticleVersion, KbAttachment, KbCategory,
 from app.kb.search_index import index_live_version
 from tests.conftest import user_named
 
-BASE = datetime(2026, 6, 1, 8, 0, tzinfo=timezone.utc)
+BASE = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 
 
 def category(name: str, parent: KbCategory | None = None) -> KbCategory:
@@ -58,8 +58,9 @@ def shelf(app):
         "redeem": published(funds, "基金提前赎回规则", "开放式基金可以在开放日提前赎回，赎回费按持有期计算。", days=1),
         "wealth": published(products, "理财产品介绍", "本公司理财产品风险等级为R2，适合稳健型客户。", days=2),
         "script": published(service, "话术注意事项",
-                            "赎回咨询转投服，不要复制 &lt;script&gt;alert('x')&lt;/script&gt; 这样的文字到聊天中。", days=3),
-        "attach": published(service, "投诉处理流程", "按照公司投诉流程处理。", attachment="附件：大额赎回须主管审批。", days=4),
+                            "赎回咨询转投服，不要复制 &lt;script&gt;alert('x')&lt;/script&gt; 这样的文字。", days=3),
+        "attach": published(service, "投诉处理流程", "按照公司投诉流程处理。", attachment="附件：大额赎回须主管审批。",
+                            days=4),
         "etf": published(funds, "ETF基金定投", "ETF定投2024年起支持按周扣款，扣款失败短信提醒。", days=5),
     }
     return {"products": products, "funds": funds, "service": service, **ids}
@@ -85,7 +86,8 @@ def test_every_word_must_be_found_each_in_some_field(shelf):
 
 @pytest.mark.db_sensitive
 @pytest.mark.parametrize("query", ['"', "'", "*", "NEAR", "OR", "-", "^", "a OR b", '赎回" OR "x', "NEAR(理财 产品)",
-                                   "title:赎回", "{title}:x", "%", "_", "\\", "赎回*", "-赎回", "^赎回", "''; drop table kb_search; --"])
+                                   "title:赎回", "{title}:x", "%", "_", "\\", "赎回*", "-赎回", "^赎回",
+                                   "''; drop table kb_search; --"])
 def test_query_syntax_never_errors(shelf, query):
     kb_search.search(db.session, query)
     assert db.session.scalar(select(KbSearchRow.article_id).limit(1)) is not None

@@ -95,11 +95,10 @@ def search(session: DbSession, query: str, *, category_id: int | None = None, pa
         return SearchPage(query, category_id, page, [], False)
     categories = category_subtree(session, category_id) if category_id else None
     postgresql = session.get_bind().dialect.name == "postgresql"
-    tiers = (_postgresql_tiers if postgresql else _sqlite_tiers)(words)
+    tiers = (_postgresql_tiers if postgresql else _sqlite_tiers)(words, categories)
     skip, wanted = (page - 1) * per_page, per_page + 1
     found: dict[int, int] = {}
-    for tier, (condition, params) in enumerate(tiers):
-        sql = (_postgresql_select if postgresql else _sqlite_select)(condition, categories)
+    for tier, (sql, params) in enumerate(tiers):
         if skip:
             counted = session.scalar(text(f"SELECT count(*) FROM ({sql} LIMIT :cap) AS tier"),  # noqa: S608
                                      {**params, "cap": skip}) or 0
@@ -125,20 +124,21 @@ def _fts_word(tokens: Word) -> str:
     return "(" + " AND ".join('"' + token + '"' + ("*" if prefix else "") for token, prefix in tokens) + ")"
 
 
-def _sqlite_tiers(words: list[Word]) -> list[tuple[str, dict[str, object]]]:
+def _sqlite_tiers(words: list[Word], categories: list[int] | None) -> list[tuple[str, dict[str, object]]]:
     """FTS5 queries: a column filter per field; the tokens are letters and digits only, always quoted (never
     syntax). Title → title or body → any field, each tier without the ones before it (FTS5 NOT)."""
+    sql = _sqlite_select(categories)
     def in_fields(fields: str) -> str:
         return " AND ".join("(" + " OR ".join(f"({{{field}}} : {_fts_word(word)})" for field in fields.split()) + ")"
                             for word in words)
 
     in_title = "{title} : " + _fts_word([token for word in words for token in word])
     title_body, anywhere = in_fields("title body"), in_fields("title body attachment")
-    return [("", {"q": in_title}), ("", {"q": f"({title_body}) NOT ({in_title})"}),
-            ("", {"q": f"({anywhere}) NOT ({title_body})"})]
+    return [(sql, {"q": in_title}), (sql, {"q": f"({title_body}) NOT ({in_title})"}),
+            (sql, {"q": f"({anywhere}) NOT ({title_body})"})]
 
 
-def _sqlite_select(_condition: str, categories: list[int] | None) -> str:
+def _sqlite_select(categories: list[int] | None) -> str:
     """The FTS5 rowid is the recency key: published seconds × KEY_FACTOR + article id."""
     if categories is None:
         return (f"SELECT rowid % {KEY_FACTOR}, rowid AS published_key FROM kb_search_fts "  # noqa: S608
@@ -153,7 +153,7 @@ def _tsquery(tokens: Word) -> str:
     return " & ".join(f"'{token}'" + (":*" if prefix else "") for token, prefix in tokens)
 
 
-def _postgresql_tiers(words: list[Word]) -> list[tuple[str, dict[str, object]]]:
+def _postgresql_tiers(words: list[Word], categories: list[int] | None) -> list[tuple[str, dict[str, object]]]:
     """tsvectors ``@@`` a tsquery typed from text (no parser: lexemes exactly as the tokeniser cut them)."""
     params: dict[str, object] = {f"w{n}": _tsquery(word) for n, word in enumerate(words)}
     params["all"] = _tsquery([token for word in words for token in word])
@@ -164,8 +164,8 @@ def _postgresql_tiers(words: list[Word]) -> list[tuple[str, dict[str, object]]]:
 
     in_title = "title @@ CAST(:all AS tsquery)"
     title_body, anywhere = in_fields(("title", "body")), in_fields(("title", "body", "attachment"))
-    return [(in_title, params), (f"{title_body} AND NOT ({in_title})", params),
-            (f"{anywhere} AND NOT ({title_body})", params)]
+    return [(_postgresql_select(condition, categories), params)
+            for condition in (in_title, f"{title_body} AND NOT ({in_title})", f"{anywhere} AND NOT ({title_body})")]
 
 
 def _postgresql_select(condition: str, categories: list[int] | None) -> str:

@@ -15,10 +15,12 @@ from app.database import DbSession
 from app.fulltext import index_tokens
 from app.kb.models import KbArticle, KbArticleVersion, KbAttachment, KbSearchRow, VersionStatus
 
+INDEXED_CHARACTERS = 100_000  # of each field: a PostgreSQL tsvector holds at most 1 MB (~100,000 distinct pairs)
+
 
 def search_terms(title: str, body: str, attachment_text: str) -> str:
-    """The ``terms`` of a search row: the tokens of each field on its own line."""
-    return "\n".join(index_tokens(field) for field in (title, body, attachment_text))
+    """The ``terms`` of a search row: the tokens of each field's first INDEXED_CHARACTERS, a line each."""
+    return "\n".join(index_tokens(field[:INDEXED_CHARACTERS]) for field in (title, body, attachment_text))
 
 
 def index_live_version(session: DbSession, article_id: int) -> None:

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.browser
 
 def test_seat_finds_an_article_from_the_360_page_by_two_characters(app, page):
     funds = category("基金业务")
-    article_id = published(funds, "开放式基金赎回规则", "客户可在开放日申请提前赎回，T+1 日确认，赎回款两个工作日内到账。")
+    article_id = published(funds, "开放式基金赎回规则",
+                           "客户可在开放日申请提前赎回，T+1 日确认，赎回款两个工作日内到账。")
     published(funds, "定投说明", "每月扣款日前请确保银行卡余额充足。")
     customer_id = db.session.execute(db.text("select id from customer where service_seat_id = :u order by id limit 1"),
                                      {"u": user_named("seat01").id}).scalar_one()

@@ -7,6 +7,7 @@ import pytest
 
 from app.fulltext import index_tokens, query_tokens
 from app.kb.search import highlight, highlight_pattern, parse_words, snippet
+from app.kb.search_index import INDEXED_CHARACTERS, search_terms
 
 
 def test_a_chinese_run_gives_its_pairs_and_last_character():
@@ -52,3 +53,10 @@ def test_a_word_found_by_its_pairs_alone_still_shows_where():
     html = str(highlight("理财和财产与产品", highlight_pattern("理财产品")))
     assert html == "<mark>理财</mark>和<mark>财产</mark>与<mark>产品</mark>"
     assert str(highlight("a<b>", None)) == "a&lt;b&gt;"
+
+
+def test_search_terms_keep_one_line_per_field_and_bound_a_huge_attachment():
+    terms = search_terms("标题", "", "附件" + "汉" * (INDEXED_CHARACTERS * 2) + "尾巴")
+    title, body, attachment = terms.split("\n")
+    assert (title, body) == ("标题 题", "")
+    assert "附件" in attachment.split() and "尾巴" not in attachment.split()

@@ -67,7 +67,7 @@ SCREEN_MODULES = ("app.assets", "app.auth.routes", "app.home.routes", "app.org.r
                   "app.plans.routes", "app.performance.routes", "app.performance.ranking_routes",
                   "app.cockpits.routes", "app.reports.routes", "app.process_analytics.routes",
                   "app.surveys.routes", "app.qa.routes", "app.qa.category_routes", "app.kb.routes",
-                  "app.kb.category_routes")
+                  "app.kb.category_routes", "app.kb.search_routes")
 API_MODULES = ("app.api.auth", "app.api.core", "app.customers.api", "app.followups.api", "app.pools.api",
                "app.workflow.api", "app.designer.api", "app.oa.api", "app.products.api", "app.trades.api",
                "app.pools.recovery_api", "app.mining.condition_api", "app.mining.invalid_api", "app.mining.task_api",

@@ -21,7 +21,6 @@ such character and is checked row by row among the customers the other filters l
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any
 
 from sqlalchemy import ColumnElement, ForeignKey, Select, Text, func, literal, or_, select, text, union
@@ -32,13 +31,15 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from app.customers.models import Customer, CustomerAlias
 from app.extensions import Base, db
+
+# OUTSIDE_MODELS and include_in_schema_comparison are imported from here by migrations/env.py and tests.
+from app.fulltext import OUTSIDE_MODELS, fold, include_in_schema_comparison, is_ideograph  # noqa: F401
 from rules import phones as phone_rules
 
 TRIGRAM = 3  # the shortest word a trigram index can look up
 NARROW = 5_000  # customers left by the other filters at or below which every word is checked row by row
 DENSE = 20_000  # index hits above which a word is common enough to be found by walking the list instead
 COUNT_CAP = 1_000  # a searched list counts this far ("共 1,000+ 条"): a common word stops early
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _LIKE_SPECIAL = re.compile(r"([\\%_])")
 
 
@@ -51,22 +52,6 @@ class CustomerSearch(Base):
                                              autoincrement=False)
     body: Mapped[str] = mapped_column(Text)  # name, ID number, tags, remark, import number, addresses
     phones: Mapped[str] = mapped_column(Text)
-
-
-# Tables and indexes the migration creates outside the models (the FTS5 table and its shadow tables,
-# the pg_trgm indexes): schema comparisons leave them alone.
-OUTSIDE_MODELS = re.compile(r"^(customer_search_(fts|chars)(_\w+)?|customer_search_position"
-                            r"|ix_customer_search_(body|phones)_trgm|ix_customer_search_body_chars)$")
-
-
-def include_in_schema_comparison(name: str | None, type_: str, parent_names: Any) -> bool:
-    """Alembic ``include_name`` hook: skip the search index objects the models do not describe."""
-    return not (name and OUTSIDE_MODELS.match(name))
-
-
-def fold(text: str) -> str:
-    """Lower-case ASCII letters only, as SQLite's LIKE compares them (and as the stored text is folded)."""
-    return text.translate(_ASCII_LOWER)
 
 
 class TrigramContains(FunctionElement[bool]):
@@ -116,7 +101,7 @@ def _chars_postgresql(element: CharsContained, compiler: SQLCompiler, **kw: Any)
 def indexed_characters(needle: str) -> list[str]:
     """The characters of a word the character index can look up: non-ASCII letters of the kind that are a
     token on their own (Chinese characters, kana …), which both indexes hold one by one."""
-    return sorted({ch for ch in needle if ord(ch) > 127 and unicodedata.category(ch) == "Lo"})
+    return sorted({ch for ch in needle if is_ideograph(ch)})
 
 
 def _chars_query(characters: list[str]) -> str:

@@ -86,4 +86,14 @@ def test_article_written_returned_resubmitted_approved_and_read(page, browser, l
     assert seat.locator("#kb-attachments").get_by_role("link", name="赎回规则.docx").is_visible()
     assert seat.locator("#kb-versions").count() == 0  # readers see the live version only
     screenshot(seat, "kb-article-read")
+
+    # On a call: from a customer's 360 page, two characters from the middle of a body word (放日 in 开放日).
+    seat.locator("#main-menu").get_by_role("link", name="客户信息管理", exact=True).click()
+    seat.locator("table tbody tr a[href*='/customers/']").first.click()
+    box = seat.locator("#kb-search-box")
+    box.get_by_label("知识库检索").fill("放日")
+    hit = box.locator(".kb-hit", has_text="稳盈理财赎回规则培训")
+    hit.wait_for()
+    assert hit.locator("mark").first.inner_text() == "放日"
+    screenshot(seat, "kb-article-found-from-360")
     context.close()

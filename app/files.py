@@ -14,7 +14,9 @@ import zipfile
 from collections.abc import Collection
 from dataclasses import dataclass
 
+import pypdf
 from lxml import etree
+from pypdf.errors import PyPdfError
 
 from app.errors import ValidationFailed
 
@@ -24,6 +26,7 @@ OOXML_MAX_ENTRIES = 2000
 OOXML_MAX_UNCOMPRESSED = 200 * 1024 * 1024  # all parts together, as the central directory states them
 OOXML_MAX_RATIO = 100  # uncompressed / compressed of one part: real documents stay far below
 TEXT_MAX_CHARS = 200_000  # what search keeps of one file
+PDF_MAX_PAGES = 300  # a longer PDF is searchable by its first pages
 _XML_PART_MAX = 20 * 1024 * 1024  # one part read for text
 
 
@@ -127,18 +130,20 @@ _S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
 def extract_text(filename: str, data: bytes) -> str:
-    """Searchable text of a checked file (docx, xlsx, txt, csv); other kinds have none here. Bounded in size."""
+    """Searchable text of a checked file (docx, xlsx, pdf, txt, csv); other kinds have none here. Bounded."""
     ext = extension(filename)
     try:
         if ext == "docx":
             text = _docx_text(data)
         elif ext == "xlsx":
             text = _xlsx_text(data)
+        elif ext == "pdf":
+            text = _pdf_text(data)
         elif ext in {"txt", "csv"}:
             text = decode_text(data) or ""
         else:
             return ""
-    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError, ValueError, OSError):
+    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError, ValueError, OSError, PyPdfError):
         return ""  # a document whose text cannot be read is still a valid attachment
     return text[:TEXT_MAX_CHARS]
 
@@ -169,3 +174,20 @@ def _xlsx_text(data: bytes) -> str:
             sheet = _part(archive, name)
             lines += [t.text or "" for t in sheet.iter(f"{_S}t")]  # inline strings
     return "\n".join(line for line in lines if line.strip())
+
+
+def _pdf_text(data: bytes) -> str:
+    """The text layer of a PDF's first pages (pypdf; its stream decoders cap what a page may inflate to). An
+    encrypted or scanned PDF has none."""
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    if reader.is_encrypted:
+        return ""
+    texts: list[str] = []
+    size = 0
+    for page in reader.pages[:PDF_MAX_PAGES]:
+        text = page.extract_text() or ""
+        texts.append(text)
+        size += len(text)
+        if size >= TEXT_MAX_CHARS:
+            break
+    return "\n".join(t.strip() for t in texts if t.strip())

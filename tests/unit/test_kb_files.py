@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
+import pypdf
 import pytest
 
 from app import files, richtext
@@ -20,6 +22,18 @@ def test_a_real_docx_and_xlsx_pass_and_give_their_text():
     assert files.extract_text("说明.docx", docs.docx("稳盈理财", "赎回规则")) == "稳盈理财\n赎回规则"
     assert files.sniff("费率.xlsx", docs.xlsx("申购费", "赎回费"), KB).content_type.endswith("sheet")
     assert files.extract_text("费率.xlsx", docs.xlsx("申购费", "赎回费")) == "申购费\n赎回费"
+
+
+def test_a_pdf_gives_the_text_of_its_pages_and_a_broken_or_encrypted_one_none():
+    data = (Path(__file__).parents[1] / "data" / "kb_redeem.pdf").read_bytes()  # two pages, Chinese (STSong)
+    assert files.sniff("赎回规则.pdf", data, KB).content_type == "application/pdf"
+    assert files.extract_text("赎回规则.pdf", data) == "稳盈鑫享计划：持有满 90 天可提前赎回\n第二页：赎回款 T+2 到账"
+    assert files.extract_text("坏的.pdf", b"%PDF-1.4\n" + b"\x00" * 64) == ""  # still a valid attachment
+    writer = pypdf.PdfWriter(clone_from=io.BytesIO(data))
+    writer.encrypt("secret")
+    encrypted = io.BytesIO()
+    writer.write(encrypted)
+    assert files.extract_text("加密.pdf", encrypted.getvalue()) == ""
 
 
 def test_an_executable_renamed_docx_is_refused():

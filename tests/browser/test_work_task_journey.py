@@ -50,6 +50,8 @@ def test_head_defines_and_distributes_a_care_call_task_and_a_seat_executes_it(pa
     first = page.url
     assert "已执行 0 / 已分配 2" in page.locator("#my-progress").inner_text()
     assert f"{clock.today().month}月" in page.locator("#customer-card").inner_text()
+    surveys = page.locator("#work-item-surveys")  # a questionnaire is filled on the 360 page, in another tab
+    assert "#section-surveys" in surveys.get_attribute("href") and surveys.get_attribute("target") == "_blank"
     page.get_by_label("已接通").check()
     page.get_by_label("通话秒数").fill("120")
     page.get_by_label("执行结果").select_option(label="有意向")

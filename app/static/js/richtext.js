@@ -29,6 +29,22 @@
     return quill.getText().trim() === '' && !quill.root.querySelector('img');
   }
 
+  // Quill's table module knows only <tbody> rows of <td>: header cells would be merged into one, so a table's
+  // <thead>/<th> become plain rows and cells before Quill reads them (from the saved body or a paste).
+  function plainTables(html) {
+    if (!/<(th|thead|tfoot)[\s>]/i.test(html)) return html;
+    var doc = new DOMParser().parseFromString(html, 'text/html');  // inert: nothing in it runs or loads
+    doc.querySelectorAll('thead, tfoot, th').forEach(function (el) {
+      var plain = doc.createElement(el.tagName === 'TH' ? 'td' : 'tbody');
+      ['colspan', 'rowspan'].forEach(function (name) {
+        if (el.hasAttribute(name)) plain.setAttribute(name, el.getAttribute(name));
+      });
+      while (el.firstChild) plain.appendChild(el.firstChild);
+      el.replaceWith(plain);
+    });
+    return doc.documentElement.outerHTML;  // keeps Word's <html xmlns:w> and <style>, which Quill reads
+  }
+
   function semanticHtml(quill) {
     if (isEmpty(quill)) return '';
     // Quill 2.0.3 writes every space as &nbsp;, which stops lines from wrapping: keep only runs of spaces.
@@ -51,8 +67,13 @@
     var quill = new window.Quill(area, {
       theme: 'snow',
       placeholder: textarea.getAttribute('placeholder') || '',
-      modules: { toolbar: TOOLBAR },
+      modules: { toolbar: TOOLBAR, table: true },
     });
+    var convert = quill.clipboard.convert.bind(quill.clipboard);
+    quill.clipboard.convert = function (input, formats) {
+      if (input && input.html) input = { html: plainTables(input.html), text: input.text };
+      return convert(input, formats);
+    };
     quill.setContents(quill.clipboard.convert({ html: textarea.value }), 'silent');
     textarea.hidden = true;
 

@@ -27,6 +27,8 @@ FILES: dict[str, str] = {
     "diagram-js.css": "bpmn-js/dist/assets/diagram-js.css",
     "bpmn-font.css": "bpmn-js/dist/assets/bpmn-font/css/bpmn.css",
     "echarts.min.js": "echarts/dist/echarts.min.js",
+    "quill.js": "quill/dist/quill.js",
+    "quill.snow.css": "quill/dist/quill.snow.css",
 }
 # Font files referenced relatively from bpmn-font.css live next to it.
 FONT_DIRS = {"font/": "bpmn-js/dist/assets/bpmn-font/font/"}

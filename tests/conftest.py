@@ -541,6 +541,29 @@ def screenshot(page: Any, name: str) -> Path:
     return path
 
 
+def rich_text_editor(page: Any, name: str) -> Any:
+    """The 富文本编辑器 (app/static/js/richtext.js) that took the place of the textarea named name."""
+    return page.get_by_role("textbox", name=name).and_(page.locator(".ql-editor"))
+
+
+def type_rich_text(page: Any, name: str, *, intro: str, bold: str, bullets: list[str], after: str = "") -> None:
+    """Write in the 富文本编辑器 named name like a user: text, a word made bold, a bullet list, a last line."""
+    rich_text_editor(page, name).click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type(intro)
+    page.get_by_role("button", name="加粗").click()
+    page.keyboard.type(bold)
+    page.get_by_role("button", name="加粗").click()
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="项目符号列表").click()
+    for item in bullets:
+        page.keyboard.type(item)
+        page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # an empty item ends the list
+    if after:
+        page.keyboard.type(after)
+
+
 def browser_login(page: Any, username: str, password: str = DEMO_PASSWORD) -> None:
     """Log in through the real page."""
     page.goto("/login")

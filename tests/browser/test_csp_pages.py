@@ -94,6 +94,25 @@ def test_key_pages_work_with_no_csp_violation(app, page, login_as):
     with page.expect_response(lambda r: "type_code=" in r.url):
         page.locator("#type_code").select_option(options[-1])
 
+    seen.visit("/kb/articles/new", ".ql-editor")  # 富文本编辑器 (Quill): pasted Word markup keeps bold and lists
+    page.locator(".ql-editor").click()
+    page.evaluate("""() => { const data = new DataTransfer();
+      data.setData('text/html', '<p class="MsoNormal"><b>赎回</b>规则<o:p></o:p></p><ul><li>开放日申请</li></ul>');
+      data.setData('text/plain', '赎回规则 开放日申请');
+      document.querySelector('.ql-editor').dispatchEvent(
+        new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true})); }""")
+    page.locator(".ql-editor strong", has_text="赎回").wait_for()
+    assert page.locator(".ql-editor li").inner_text() == "开放日申请"
+    page.evaluate("""() => { const data = new DataTransfer();
+      data.setData('text/html', '<table><thead><tr><th>产品</th><th>费率</th></tr></thead>'
+                                + '<tbody><tr><td>稳盈</td><td>0.5%</td></tr></tbody></table>');
+      document.querySelector('.ql-editor').dispatchEvent(
+        new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true})); }""")
+    page.locator(".ql-editor table").wait_for()  # a pasted table keeps its rows and cells
+    assert page.locator(".ql-editor td").all_inner_texts() == ["产品", "费率", "稳盈", "0.5%"]
+    screenshot(page, "csp-richtext-paste")
+    seen.collect("rich text paste")
+
     seen.visit("/oa/calendar/", ".fc")  # FullCalendar
     seen.visit("/process-analytics/", "#process-table")
     seen.visit("/reports/interest/", "main")

@@ -7,9 +7,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
+from app.extensions import db
+from app.kb.models import KbArticleVersion
 from tests import kb_documents as docs
-from tests.conftest import browser_login, screenshot
+from tests.conftest import browser_login, rich_text_editor, screenshot, type_rich_text
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +40,7 @@ def _review(browser, live_server, outcome: str, comment: str, shot: str) -> None
     context.close()
 
 
-def test_article_written_returned_resubmitted_approved_and_read(page, browser, live_server, tmp_path):
+def test_article_written_returned_resubmitted_approved_and_read(app, page, browser, live_server, tmp_path):
     page.on("dialog", lambda dialog: dialog.accept())
     browser_login(page, "admin")
     page.locator("#main-menu").get_by_role("link", name="知识分类维护", exact=True).click()
@@ -50,7 +53,8 @@ def test_article_written_returned_resubmitted_approved_and_read(page, browser, l
     page.get_by_role("link", name="编写知识").click()
     page.get_by_label("知识分类").select_option(label="理财培训")
     page.get_by_label("知识标题").fill("稳盈理财赎回规则培训")
-    page.get_by_label("正文").fill("<h3>赎回规则</h3><p>开放日可申请赎回，T+2 到账。</p><script>alert(1)</script>")
+    type_rich_text(page, "正文", intro="开放日可申请赎回，", bold="T+2 到账",
+                   bullets=["持有不满 30 天收取赎回费", "节假日顺延"], after="<script>alert(1)</script>")
     word = tmp_path / "赎回规则.docx"
     word.write_bytes(docs.docx("稳盈理财赎回规则", "持有不满 30 天收取赎回费"))
     page.get_by_label("附件", exact=True).set_input_files(str(word))
@@ -59,7 +63,15 @@ def test_article_written_returned_resubmitted_approved_and_read(page, browser, l
     page.wait_for_url(re.compile(r".*/kb/articles/\d+$"))
     article_url = page.url
     assert page.get_by_role("link", name="赎回规则.docx").is_visible()
-    assert "alert(1)" not in page.locator("#kb-body").inner_html()
+    body = page.locator("#kb-body")
+    assert body.locator("strong").inner_text() == "T+2 到账"
+    assert body.locator("ul > li").all_inner_texts() == ["持有不满 30 天收取赎回费", "节假日顺延"]
+    assert "<script>alert(1)</script>" in body.inner_text() and body.locator("script").count() == 0
+    db.session.commit()
+    stored = db.session.scalar(select(KbArticleVersion).where(KbArticleVersion.title == "稳盈理财赎回规则培训"))
+    assert "<strong>T+2 到账</strong>" in stored.body_html
+    assert "<ul><li>持有不满 30 天收取赎回费</li><li>节假日顺延</li></ul>" in stored.body_html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in stored.body_html and "<script" not in stored.body_html
     page.get_by_role("button", name="提交审核").click()
     page.get_by_text("已提交知识审核").first.wait_for()
 
@@ -68,8 +80,13 @@ def test_article_written_returned_resubmitted_approved_and_read(page, browser, l
     page.goto(article_url)
     assert "请补充风险提示" in page.locator("#kb-versions").inner_text()
     page.get_by_role("link", name="修改", exact=True).click()
-    page.get_by_label("正文").fill("<h3>赎回规则</h3><p>开放日可申请赎回，T+2 到账。</p>"
-                                   "<p>理财非存款，投资须谨慎。</p>")
+    editor = rich_text_editor(page, "正文")
+    assert editor.locator("strong").inner_text() == "T+2 到账"  # the editor starts from the saved body
+    editor.click()
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Enter")
+    page.keyboard.type("理财非存款，投资须谨慎。")
+    screenshot(page, "kb-article-form-edit")
     page.get_by_role("button", name="保存", exact=True).click()
     page.get_by_text("已保存为第 1 版").first.wait_for()
     page.get_by_role("button", name="提交审核").click()
@@ -83,6 +100,8 @@ def test_article_written_returned_resubmitted_approved_and_read(page, browser, l
     seat.locator("#kb-tree").get_by_role("link", name="理财培训").click()
     seat.locator("#kb-articles").get_by_role("link", name="稳盈理财赎回规则培训").click()
     assert "理财非存款，投资须谨慎。" in seat.locator("#kb-body").inner_text()
+    assert seat.locator("#kb-body strong").inner_text() == "T+2 到账"
+    assert seat.locator("#kb-body ul > li").count() == 2
     assert seat.locator("#kb-attachments").get_by_role("link", name="赎回规则.docx").is_visible()
     assert seat.locator("#kb-versions").count() == 0  # readers see the live version only
     screenshot(seat, "kb-article-read")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.kb.models import KbArticleVersion, KbCategory
 from app.qa.models import QaAnswer, QaQuestion, QuestionStatus
-from tests.conftest import browser_login, screenshot
+from tests.conftest import browser_login, screenshot, type_rich_text
 
 pytestmark = pytest.mark.browser
 
@@ -39,11 +39,16 @@ def test_ask_answer_accept_and_promote_to_a_knowledge_draft(app, page, browser, 
     page.get_by_role("button", name="提交问题").click()  # no title yet
     assert "请填写问题标题" in page.locator(".alert-danger").inner_text()
     page.get_by_label("问题标题").fill(TITLE)
-    page.get_by_label("问题描述").fill("客户持有 3 个月，急需用钱。\n<script>alert('x')</script>能否提前赎回？")
+    type_rich_text(page, "问题描述", intro="客户持有 3 个月，", bold="急需用钱",
+                   bullets=["已查过产品说明书", "客户不接受亏损"], after="<script>alert('x')</script>能否提前赎回？")
+    screenshot(page, "qa-0-ask-form")
     page.get_by_role("button", name="提交问题").click()
     page.locator("#qa-title").wait_for()
     assert page.locator("#qa-title").inner_text() == TITLE
-    assert "能否提前赎回" in page.locator("#qa-body").inner_text()
+    assert "<script>alert('x')</script>能否提前赎回？" in page.locator("#qa-body").inner_text()
+    assert page.locator("#qa-body script").count() == 0
+    assert page.locator("#qa-body strong").inner_text() == "急需用钱"
+    assert page.locator("#qa-body ul > li").all_inner_texts() == ["已查过产品说明书", "客户不接受亏损"]
     screenshot(page, "qa-1-asked")
 
     head_context, head = _as(browser, live_server, "head01")
@@ -52,7 +57,9 @@ def test_ask_answer_accept_and_promote_to_a_knowledge_draft(app, page, browser, 
     head.locator("#qa-tabs .active", has_text="待解答").wait_for()
     screenshot(head, "qa-2-open-list")
     head.locator("#qa-table").get_by_role("link", name=TITLE).click()
-    head.get_by_label("回答内容").fill("封闭期内不能赎回。\n可以在份额转让平台挂单转让，手续费 0.5%。")
+    type_rich_text(head, "回答内容", intro="封闭期内", bold="不能赎回",
+                   bullets=["可以在份额转让平台挂单转让", "手续费 0.5%"])
+    screenshot(head, "qa-2-answer-form")
     head.get_by_role("button", name="提交回答").click()
     head.locator("[data-answer]").first.wait_for()
     assert "份额转让平台" in head.locator("[data-answer]").first.inner_text()
@@ -79,6 +86,10 @@ def test_ask_answer_accept_and_promote_to_a_knowledge_draft(app, page, browser, 
     question = db.session.scalar(select(QaQuestion).where(QaQuestion.title == TITLE))
     reply = db.session.scalar(select(QaAnswer).where(QaAnswer.question_id == question.id))
     assert question.status == QuestionStatus.ACCEPTED and "<script" not in question.body
+    assert "<strong>急需用钱</strong>" in question.body and "&lt;script&gt;" in question.body
+    assert "<ul><li>已查过产品说明书</li><li>客户不接受亏损</li></ul>" in question.body
+    assert "<strong>不能赎回</strong>" in reply.body
+    assert "<ul><li>可以在份额转让平台挂单转让</li><li>手续费 0.5%</li></ul>" in reply.body
     version = db.session.scalar(select(KbArticleVersion).where(KbArticleVersion.source == f"qa_answer:{reply.id}"))
     assert version is not None and version.article_id == reply.promoted_article_id and version.title == TITLE
 

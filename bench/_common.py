@@ -8,6 +8,7 @@ import platform
 import statistics
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -123,3 +124,14 @@ def median_ms(samples: list[float]) -> float:
 def p95_ms(samples: list[float]) -> float:
     ordered = sorted(samples)
     return ordered[int(len(ordered) * 0.95) - 1] * 1000
+
+
+def timed(work: Callable[[], Any], runs: int) -> tuple[float, float]:
+    """Median and p95 milliseconds of ``work`` over ``runs`` calls after one warm-up."""
+    work()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        samples.append(time.perf_counter() - started)
+    return median_ms(samples), p95_ms(samples)

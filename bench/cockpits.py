@@ -15,8 +15,6 @@ minutes per scope and period: it is timed computed (``fresh=1``, what 刷新 doe
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
@@ -24,7 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from _bigdata import bench_scale, big_app, login
-from _common import machine, twin  # puts the repository on sys.path too
+from _common import machine, timed, twin  # puts the repository on sys.path too
 
 from app import clock  # noqa: E402
 from app.extensions import db  # noqa: E402
@@ -85,16 +83,6 @@ def manager_sql(seat_id: int, start: date, end: date) -> list[tuple[str, dict[st
     ]
 
 
-def timed(work: Callable[[], Any], runs: int) -> tuple[float, float]:
-    """Median and p95 milliseconds of ``work`` after one warm-up run."""
-    work()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[min(len(samples) - 1, int(round(0.95 * (len(samples) - 1))))]
 
 
 def plain(statements: list[tuple[str, dict[str, Any]]]) -> Callable[[], None]:

@@ -13,15 +13,13 @@ The baseline is one hand-written GROUP BY over the same rows and period without 
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from typing import Any
 
 import sqlalchemy as sa
 from _bigdata import bench_scale, big_app, login
-from _common import machine  # puts the repository on sys.path too
+from _common import machine, timed  # puts the repository on sys.path too
 
 from app import clock  # noqa: E402
 from app.extensions import db  # noqa: E402
@@ -55,16 +53,6 @@ PAGES: list[tuple[str, str, str]] = [
 ]
 
 
-def timed(work: Any, runs: int) -> tuple[float, float]:
-    """Median and p95 milliseconds of ``work`` over ``runs`` calls after one warm-up."""
-    work()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.95))]
 
 
 def run(kind: str, runs: int) -> None:

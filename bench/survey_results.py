@@ -21,7 +21,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from _common import machine, median_ms, p95_ms, scratch_app, twin  # puts the repository on sys.path too
+from _common import machine, scratch_app, timed, twin  # puts the repository on sys.path too
 
 from app import clock  # noqa: E402
 from app.auth.models import User  # noqa: E402
@@ -84,14 +84,6 @@ def load(session: Any) -> Survey:
     return survey
 
 
-def timed(call: Callable[[], Any], runs: int) -> tuple[float, float]:
-    call()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - started)
-    return median_ms(samples), p95_ms(samples)
 
 
 def run(kind: str, runs: int) -> None:

@@ -9,7 +9,6 @@ kb_article.live_version_id points at kb_article_version, created after it: that 
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '19a0000000001'
 down_revision = '18b0000000001'

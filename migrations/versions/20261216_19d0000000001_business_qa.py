@@ -9,7 +9,6 @@ qa_question.accepted_answer_id points at qa_answer, created after it: that forei
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '19d0000000001'
 down_revision = '19e0000000001'

@@ -10,7 +10,6 @@ so customer responses (user_id NULL) and staff responses (customer_id NULL) shar
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '19e0000000001'
 down_revision = '19f0000000001'

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, update
 
 from app import clock, richtext, workflow
 from app.auth.models import User
@@ -129,10 +129,13 @@ def submit(session: DbSession, article: KbArticle, actor: User) -> KbArticleVers
         raise Conflict("没有待提交的草稿版本", code="kb_not_editable")
     if not version.body_text.strip() and not version.attachments:
         raise ValidationFailed("请填写知识正文或上传附件后再提交")
-    version.status = VersionStatus.IN_REVIEW
-    version.submitted_at = clock.now()
-    version.reviewed_by_id, version.reviewed_at, version.review_comment = None, None, ""
-    session.flush()
+    moved = session.execute(  # exactly one of two submits at once starts a review round
+        update(KbArticleVersion).where(KbArticleVersion.id == version.id, KbArticleVersion.status.in_(EDITABLE))
+        .values(status=VersionStatus.IN_REVIEW, submitted_at=clock.now(), reviewed_by_id=None, reviewed_at=None,
+                review_comment="").execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+    if moved != 1:
+        raise Conflict("该版本已提交审核，请勿重复提交", code="kb_in_review")
+    session.refresh(version)
     instance = workflow.start(
         session, PROCESS_KEY, business_key=f"{BUSINESS_PREFIX}:{version.id}",
         title=f"知识审核：{version.title}（第 {version.number} 版）"[:200], org_id=actor.org_id, owner_id=actor.id,
@@ -209,9 +212,6 @@ def last_versions(session: DbSession, articles: list[KbArticle]) -> dict[int, Kb
     rows = session.scalars(select(KbArticleVersion).join(newest, (newest.c.article_id == KbArticleVersion.article_id)
                                                          & (newest.c.number == KbArticleVersion.number)))
     return {v.article_id: v for v in rows}
-
-
-REVIEW_OUTCOMES = {"approve": "通过", "return": "退回修改", "reject": "驳回"}
 
 
 def review_rounds(session: DbSession, versions: list[KbArticleVersion]) -> dict[int, list[WorkflowTask]]:

@@ -99,7 +99,6 @@ def _render_article(item: KbArticle, shown: KbArticleVersion) -> Any:
     latest = history[0] if history else None
     return render_template("kb/article.html", article=item, shown=shown, history=history, latest=latest,
                            insider=insider, rounds=articles.review_rounds(db.session, history),
-                           outcomes=articles.REVIEW_OUTCOMES,
                            can_withdraw=_reviewer() and item.live_version_id is not None,
                            inline=attachments.inline_allowed, review_task=_review_task(latest))
 

@@ -290,3 +290,30 @@ def test_the_api_gives_the_tree_and_an_article_within_scope(api_as, login_as):
     assert seat.get(f"/api/v1/kb/articles/{draft_id}").status_code == 404
     mine = api_as("hr01").get(f"/api/v1/kb/articles/{draft_id}").get_json()
     assert mine["live_version"] is None and mine["versions"][0]["status_label"] == "草稿"
+
+
+def test_two_submits_at_once_start_one_review_round(login_as, database_url, tmp_path):
+    from app.auth.models import User
+    from app.errors import Conflict
+    from app.kb import articles
+    from app.workflow.models import ProcessInstance
+    from tests.race import at_once
+
+    article_id = _new_article(login_as("hr01"))
+
+    def work(_key: int, author: User) -> str:
+        try:
+            articles.submit(db.session, db.session.get(KbArticle, article_id), author)
+            db.session.commit()
+            return "submitted"
+        except Conflict:
+            db.session.rollback()
+            return "refused"
+
+    results = at_once(database_url, tmp_path / "race", [1, 2], work,
+                      prepare=lambda _key: db.session.scalar(select(User).where(User.username == "hr01")))
+    assert sorted(results.values()) == ["refused", "submitted"]  # a double click: one round, one message
+    [version] = _versions(article_id)
+    assert version.status == VersionStatus.IN_REVIEW
+    assert db.session.scalar(select(func.count()).select_from(ProcessInstance)
+                             .where(ProcessInstance.business_key == f"kb_version:{version.id}")) == 1

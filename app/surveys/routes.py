@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from app import clock, exports
 from app.auth.permissions import can, require
-from app.customers import sections
+from app.customers import links, sections
 from app.customers.models import Customer
 from app.database import DbSession
 from app.errors import DomainError, NotFound, ValidationFailed, refused
@@ -22,9 +22,11 @@ from app.org import services as org_services
 from app.surveys import definition, results, services
 from app.surveys import demo as _demo  # noqa: F401  (registers the demo-data loader)
 from app.surveys.access import FILL, MANAGE, RESULTS
-from app.surveys.models import Survey, SurveyAudience, SurveyStatus
+from app.surveys.models import Survey, SurveyAudience, SurveyResponse, SurveyStatus
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
+# A merged customer's answers follow it; where both answered the same survey, the survivor's answers stay.
+links.register("问卷答卷", SurveyResponse.__table__.c.customer_id, unique_with=SurveyResponse.__table__.c.survey_id)
 
 
 @bp.get("/")

@@ -20,6 +20,7 @@ from app.extensions import db
 from app.surveys import services
 from app.surveys.models import Survey, SurveyAnswer, SurveyResponse, SurveyStatus
 from tests.conftest import audit_rows, user_named
+from tests.customer_helpers import make_customer
 
 QUESTIONS = [
     {"key": "q1", "kind": "single", "text": "<b>满意</b>吗？<script>alert(1)</script>", "required": True,
@@ -233,3 +234,25 @@ def test_results_counts_percentages_filters_scope_export_and_api(login_as, api_a
     assert rows[0][-1] == "答案" and len(rows) == 1 + 5 + 2
     assert "'=HYPERLINK(\"http://x\")" in [r[-1] for r in rows]
     assert {r[2] for r in rows[1:]} == {f"客户：{a.name}", f"客户：{b.name}"}
+
+
+def test_a_merge_moves_answers_to_the_survivor_and_keeps_its_own_where_both_answered(login_as):
+    head, seat = login_as("head01"), login_as("seat01")
+    both, only_merged = _published(head), _published(head)
+    survivor = make_customer("问卷合并", seat="seat01", phones=["13566660001"])
+    merged = make_customer("问卷合并", seat="seat01", phones=["13566660002"])
+    survivor_id, merged_id = survivor.id, merged.id
+    fills = ((both, survivor_id, "5"), (both, merged_id, "1"), (only_merged, merged_id, "3"))
+    for survey, customer_id, rating in fills:
+        answers = {**FULL, "q_q3": rating}
+        assert seat.post(f"/surveys/{survey.id}/customers/{customer_id}/fill", data=answers).status_code == 302
+    response = head.post("/customers/merge/", data={"survivor": survivor_id, "merged": [merged_id]})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.commit()
+    kept = {r.survey_id: r for r in db.session.scalars(select(SurveyResponse).where(
+        SurveyResponse.customer_id == survivor_id))}
+    assert set(kept) == {both.id, only_merged.id}
+    ratings = dict(db.session.execute(select(SurveyAnswer.survey_id, SurveyAnswer.rating).where(
+        SurveyAnswer.response_id.in_([r.id for r in kept.values()]), SurveyAnswer.rating.is_not(None))).all())
+    assert ratings == {both.id: 5, only_merged.id: 3}  # the survivor's own answer stays; the duplicate's is gone
+    assert _counts(both) == (1, 5) and _counts(only_merged) == (1, 5)

@@ -487,6 +487,23 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 SCREENSHOTS = REPO / "tests" / "screenshots"
 
 
+def _bodies_read_whole(application: Any) -> Any:
+    """Wrap the app so each response body is read and closed before werkzeug's server writes it. The server
+    closes a body only after draining the socket, and a page Chromium drops mid-download (a test moving on)
+    makes that drain raise: a static file's handle was then left open, a flaky ResourceWarning. gunicorn,
+    which serves production, closes bodies itself."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        body = application(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return app
+
+
 @pytest.fixture
 def live_server(database_url: str, tmp_path: Path) -> Iterator[str]:
     """Serve the app (CSRF protection on) on a free localhost port in a thread; yields its base URL."""
@@ -497,7 +514,7 @@ def live_server(database_url: str, tmp_path: Path) -> Iterator[str]:
     # CSRF is on, as in production: browser journeys prove the pages send their tokens. The thread shares
     # the session's pinned clock (time-machine patches the process, not a thread).
     application = make_app(database_url, tmp_path / "live-instance")
-    server = make_server("127.0.0.1", 0, application, threaded=True)
+    server = make_server("127.0.0.1", 0, _bodies_read_whole(application), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

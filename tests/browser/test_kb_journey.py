@@ -109,6 +109,8 @@ def test_article_written_returned_resubmitted_approved_and_read(app, page, brows
     # On a call: from a customer's 360 page, two characters from the middle of a body word (放日 in 开放日).
     seat.locator("#main-menu").get_by_role("link", name="客户信息管理", exact=True).click()
     seat.locator("table tbody tr a[href*='/customers/']").first.click()
+    seat.wait_for_url(re.compile(r".*/customers/\d+$"))
+    seat.wait_for_load_state("load")  # htmx binds the box once its script has run
     box = seat.locator("#kb-search-box")
     box.get_by_label("知识库检索").fill("放日")
     hit = box.locator(".kb-hit", has_text="稳盈理财赎回规则培训")

@@ -236,6 +236,7 @@ def test_results_counts_percentages_filters_scope_export_and_api(login_as, api_a
     assert {r[2] for r in rows[1:]} == {f"客户：{a.name}", f"客户：{b.name}"}
 
 
+@pytest.mark.db_sensitive
 def test_a_merge_moves_answers_to_the_survivor_and_keeps_its_own_where_both_answered(login_as):
     head, seat = login_as("head01"), login_as("seat01")
     both, only_merged = _published(head), _published(head)

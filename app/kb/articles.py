@@ -46,12 +46,18 @@ def _checked_title(title: str) -> str:
     return title
 
 
+def _cleaned(body_html: str) -> tuple[str, str]:
+    """The body as stored (nh3-cleaned markup) and its plain text for search."""
+    body = richtext.clean(body_html)
+    return body, richtext.to_text(body)
+
+
 def _add_version(session: DbSession, article: KbArticle, author: User, title: str, body_html: str,
                  template_id: int | None, source: str) -> KbArticleVersion:
-    body = richtext.clean(body_html)
+    body, text = _cleaned(body_html)
     last = session.scalar(select(func.max(KbArticleVersion.number)).where(KbArticleVersion.article_id == article.id))
     version = KbArticleVersion(article_id=article.id, number=(last or 0) + 1, title=title, body_html=body,
-                               body_text=richtext.to_text(body), template_id=template_id,
+                               body_text=text, template_id=template_id,
                                status=VersionStatus.DRAFT, author_id=author.id, source=source)
     session.add(version)
     session.flush()
@@ -97,8 +103,7 @@ def save(session: DbSession, article: KbArticle, actor: User, *, category_id: in
     article.category_id = category.id
     if latest.status in EDITABLE:
         latest.title, latest.template_id = _checked_title(title), template_id
-        latest.body_html = richtext.clean(body_html)
-        latest.body_text = richtext.to_text(latest.body_html)
+        latest.body_html, latest.body_text = _cleaned(body_html)
         session.flush()
         return latest
     version = new_version(session, article, actor, title=title, body_html=body_html, template_id=template_id)

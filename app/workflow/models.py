@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app import clock
+from app import clock, labels
 from app.auth.models import User
 from app.database import UTCDateTime, str_enum
 from app.extensions import Base
@@ -184,6 +184,11 @@ class WorkflowTask(Base):
     instance: Mapped[ProcessInstance] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+
+    @property
+    def outcome_text(self) -> str:
+        """The result as people read it: the button's own label, else the shared outcome label map's."""
+        return self.outcome_label or labels.label(self.outcome, "outcome")
 
 
 class TaskCandidate(Base):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import insert, select
 
@@ -31,7 +32,8 @@ def remind_days(session: DbSession) -> int:
 
 def _line(kind: CareKind, row: occasions.Row) -> str:
     what = f"{row.years} 岁生日" if kind == CareKind.BIRTHDAY else f"成交 {row.years} 周年"
-    return f"· {row.on.month}月{row.on.day}日（周{WEEKDAYS[row.on.weekday()]}，{row.when}）{row.name}（{row.number}）{what}"
+    day = f"{row.on.month}月{row.on.day}日（周{WEEKDAYS[row.on.weekday()]}，{row.when}）"
+    return f"· {day}{row.name}（{row.number}）{what}"
 
 
 def notice_text(seat_name: str, today: date, days: int,
@@ -60,7 +62,7 @@ def send_due(session: DbSession, now: datetime) -> str:
     publisher = system_publisher(session)
     if publisher is None:
         return f"{len(by_seat)} 名坐席待提醒，但没有在职的系统管理员可作为通知发布人"
-    sent = []
+    sent: list[dict[str, Any]] = []
     for seat_id, due in sorted(by_seat.items()):
         title, body = notice_text(due[0][1].seat_name, today, days, due)
         notice = notices.publish(session, publisher, title=title, body=body, level=NoticeLevel.NORMAL, major=False,
@@ -68,4 +70,4 @@ def send_due(session: DbSession, now: datetime) -> str:
         sent.append({"seat_id": seat_id, "reminded_on": today, "customers": len(due), "notice_id": notice.id,
                      "sent_at": now})
     session.execute(insert(CareReminder), sent)
-    return f"已向 {len(sent)} 名坐席发送客户关怀提醒，共 {sum(r['customers'] for r in sent)} 位客户"
+    return f"已向 {len(sent)} 名坐席发送客户关怀提醒，共 {sum(len(due) for due in by_seat.values())} 位客户"

@@ -91,7 +91,7 @@ def _message_page(customer: Customer, kind: CareKind, template_id: int | None, t
     msg = services.message(db.session, customer, current_user, kind, template_id)
     return render_template("care/message.html", customer=customer, kind=kind, message=msg,
                            text=msg.text if typed is None else typed, kinds=CARE_KIND_LABELS,
-                           templates=services.care_templates(db.session, kind, active_only=True),
+                           templates=services.template_choices(db.session, kind),
                            records=services.customer_records(db.session, customer.id, limit=10),
                            placeholders=services.PLACEHOLDERS)
 

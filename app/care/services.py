@@ -47,6 +47,11 @@ def care_templates(session: DbSession, kind: CareKind | None = None, active_only
     return list(session.scalars(stmt.order_by(CareTemplate.kind, NoticeTemplate.name)))
 
 
+def template_choices(session: DbSession, kind: CareKind) -> list[CareTemplate]:
+    """Active care templates for the message page: the occasion's own kind first, then the others."""
+    return sorted(care_templates(session, active_only=True), key=lambda c: c.kind != kind)
+
+
 def get_care_template(session: DbSession, care_template_id: int) -> CareTemplate:
     found = session.get(CareTemplate, care_template_id)
     if found is None:
@@ -131,15 +136,15 @@ def fill(text: str, values: dict[str, str]) -> str:
 
 def message(session: DbSession, customer: Customer, seat: User, kind: CareKind,
             template_id: int | None = None) -> Message:
-    """The care message for a customer, from the chosen care template (or the first of the kind)."""
+    """The care message for a customer, from the chosen care template (or the first of the occasion's kind)."""
     occasion, years = occasions.occasion_of(session, customer, kind, clock.today())
-    choices = care_templates(session, kind, active_only=True)
+    choices = template_choices(session, kind)
     chosen = None
     if template_id is not None:
         chosen = next((c for c in choices if c.template_id == template_id), None)
         if chosen is None:
-            raise ValidationFailed("请选择该关怀类型的启用中的关怀模板")
-    elif choices:
+            raise ValidationFailed("请选择启用中的关怀模板")
+    elif choices and choices[0].kind == kind:
         chosen = choices[0]
     if chosen is None:
         return Message(None, kind, occasion, years, "")

@@ -108,7 +108,7 @@ def care_upcoming() -> Any:
 spec.operation("get", "/care/customers/{customer_id}/message", summary="客户的关怀话术（按关怀模板填好占位符）",
                tag="客户管理", response=MESSAGE, errors=(403, 404, 422), parameters=[
                    spec.path_param("customer_id"), spec.query_param("kind", "关怀类型，默认 birthday", enum=KINDS),
-                   spec.query_param("template_id", "内容模板（须为启用中的关怀模板），默认该关怀类型的第一个", "integer")])
+                   spec.query_param("template_id", "内容模板（启用中的关怀模板），默认该类型第一个", "integer")])
 
 
 @bp.get("/care/customers/<int:customer_id>/message")

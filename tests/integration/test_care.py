@@ -110,7 +110,7 @@ def test_the_sql_window_wraps_the_year_and_keeps_february_29(app):
         assert rows[leap.id].on == date(2028, 2, 29) and rows[leap.id].years == 40
 
 
-def test_the_anniversary_list_counts_full_years_from_the_first_confirmed_trade(api_as):
+def test_the_anniversary_list_counts_full_years_from_the_first_confirmed_trade(api_as, login_as):
     fresh()
     trade = db.session.scalar(select(Trade).where(Trade.arrival_confirmed.is_(True),
                                                   Trade.status.not_in((TradeStatus.REFUNDED, TradeStatus.FAILED)))
@@ -123,6 +123,12 @@ def test_the_anniversary_list_counts_full_years_from_the_first_confirmed_trade(a
     body = api_as("admin").get("/api/v1/care/upcoming?kind=anniversary&days=7").get_json()
     row = next(item for item in body["items"] if item["customer_id"] == customer_id)
     assert row["years"] == 2 and row["days_ahead"] == 3 and row["origin"] == first_deal.isoformat()
+    # The anniversary list makes care tasks too (the list's own join to the first deals).
+    assert login_as("admin").post("/care/anniversary/tasks", data={"days": "7", "all": "1"}).status_code == 302
+    fresh()
+    care = db.session.scalar(select(CareTask).order_by(CareTask.id.desc()).limit(1))
+    assert care.kind == CareKind.ANNIVERSARY and customer_id in set(db.session.scalars(
+        select(MiningTaskItem.customer_id).where(MiningTaskItem.task_id == care.task_id)))
     # A first deal this year is no anniversary yet.
     db.session.execute(update(Trade).where(Trade.id == trade.id)
                        .values(arrival_date=clock.today() + timedelta(days=3)))

@@ -94,6 +94,7 @@ BY_TABLE: dict[str, dict[str, str]] = {
     "oa_minutes": {"meeting_date": "会议日期", "decisions": "决议事项"},
     "project_category": {"name": "分类名称"},
     "notice_template": {"name": "模板名称"},
+    "care_template": {"template_id": "内容模板", "kind": "关怀类型"},
     "survey": {
         "audience": "问卷对象", "definition": "题目", "opens_at": "开始时间", "closes_at": "截止时间",
         "owner_id": "创建人", "closed_at": "关闭时间",

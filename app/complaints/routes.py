@@ -51,11 +51,11 @@ def index() -> Any:
 def overdue() -> Any:
     page = db.paginate(services.listing(db.session, current_user, view="overdue"), per_page=50, error_out=False)
     counts = services.overdue_by_category(db.session, current_user)
-    chart = {"tooltip": {}, "grid": {"left": 40, "right": 20, "top": 20, "bottom": 40},
+    overdue_chart = {"tooltip": {}, "grid": {"left": 40, "right": 20, "top": 20, "bottom": 40},
              "xAxis": {"type": "category", "data": [name for name, _n in counts]},
              "yAxis": {"type": "value", "minInterval": 1},
              "series": [{"type": "bar", "name": "超时投诉", "data": [n for _name, n in counts]}]}
-    return render_template("complaints/overdue.html", page=page, counts=counts, chart=chart, now=clock.now())
+    return render_template("complaints/overdue.html", page=page, counts=counts, overdue_chart=overdue_chart, now=clock.now())
 
 
 def _form_values() -> dict[str, Any]:

@@ -106,8 +106,8 @@ BY_TABLE: dict[str, dict[str, str]] = {
         "reviewed_at": "审核时间", "review_comment": "审核意见",
     },
     "qa_category": {"name": "分类名称"},
-    "complaint_category": {"name": "类别名称", "handler_role": "处理角色", "org_id": "处理部门", "sla_hours": "处理时限（小时）",
-                           "sort": "排序"},
+    "complaint_category": {"name": "类别名称", "handler_role": "处理角色", "org_id": "处理部门",
+                           "sla_hours": "处理时限（小时）", "sort": "排序"},
     "complaint": {
         "number": "投诉编号", "customer_id": "客户", "category_id": "投诉类别", "channel": "投诉渠道",
         "severity": "严重程度", "org_id": "所属组织", "filed_by_id": "登记人", "handler_id": "处理人",

@@ -19,6 +19,3 @@ for _role in ("seat", "dept_head", "city_manager"):
 menu.add("customers", "投诉管理", "complaints.index", VIEW, order=70)
 menu.add("customers", "超时投诉", "complaints.overdue", VIEW, order=72)
 menu.add("customers", "投诉类别维护", "complaints_admin.categories", CATEGORY, order=74)
-
-# Registered here so they exist whenever the domain's screens do.
-from app.complaints import customer_links, demo, process_ops  # noqa: E402, F401

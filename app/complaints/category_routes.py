@@ -35,14 +35,15 @@ def categories() -> Any:
 
 def _save(category: ComplaintCategory | None) -> Any:
     if request.method == "GET":
-        values = {"name": category.name if category else "", "handler_role": category.handler_role if category else "",
-                  "org_id": category.org_id if category else None, "sla_hours": category.sla_hours if category else 24,
-                  "sort": category.sort if category else 0}
+        values: dict[str, Any] = {
+            "name": category.name if category else "", "handler_role": category.handler_role if category else "",
+            "org_id": category.org_id if category else None, "sla_hours": category.sla_hours if category else 24,
+            "sort": category.sort if category else 0}
         return render_template("complaints/category_form.html", category=category, values=values, **_choices())
     form = request.form
     values = {"name": form.get("name", ""), "handler_role": form.get("handler_role", ""),
-              "org_id": form.get("org_id", type=int), "sla_hours": form.get("sla_hours", ""),
-              "sort": form.get("sort", "0")}
+                              "org_id": form.get("org_id", type=int), "sla_hours": form.get("sla_hours", ""),
+                              "sort": form.get("sort", "0")}
     try:
         hours = int(values["sla_hours"]) if str(values["sla_hours"]).strip() else None
     except ValueError:

@@ -133,7 +133,8 @@ def escalate(ctx: OperationContext) -> dict[str, Any]:
                              f"通知 {len(heads)} 位主管（通知 #{notice.id}）")
     else:
         audit.record(ctx.session, "complaint.escalate", complaint,
-                     summary=f"投诉 {complaint.number} 超时升级至第 {complaint.escalation_level} 级（没有可通知的主管）")
+                     summary=f"投诉 {complaint.number} 超时升级至第 {complaint.escalation_level} 级"
+                             "（没有可通知的主管）")
     _note(ctx, None, f"超过处理时限，升级为第 {complaint.escalation_level} 级，严重程度{complaint.severity.label}，"
                      f"通知主管 {len(notified)} 人")
     return {"level": complaint.escalation_level, "notified": notified}

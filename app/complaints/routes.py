@@ -23,6 +23,9 @@ from app.workflow.models import ProcessInstance, TaskStatus, WorkflowTask
 
 bp = Blueprint("complaints", __name__, url_prefix="/complaints")
 
+# Registered with the screens: the 客户 360 section and merge link, the demo loader, the process operations.
+from app.complaints import customer_links, demo, process_ops  # noqa: E402, F401
+
 VIEW_LABELS = {"all": "全部投诉", "open": "未结案", "overdue": "超时未结案", "mine": "我处理的"}
 
 
@@ -55,14 +58,17 @@ def overdue() -> Any:
              "xAxis": {"type": "category", "data": [name for name, _n in counts]},
              "yAxis": {"type": "value", "minInterval": 1},
              "series": [{"type": "bar", "name": "超时投诉", "data": [n for _name, n in counts]}]}
-    return render_template("complaints/overdue.html", page=page, counts=counts, overdue_chart=overdue_chart, now=clock.now())
+    return render_template("complaints/overdue.html", page=page, counts=counts, overdue_chart=overdue_chart,
+                           now=clock.now())
 
 
 def _form_values() -> dict[str, Any]:
     form = request.form
-    return {"customer_id": form.get("customer_id", type=int), "customer_number": form.get("customer_number", ""),
-            "category_id": form.get("category_id", type=int), "channel": form.get("channel", ""),
-            "severity": form.get("severity", ComplaintSeverity.NORMAL.value), "content": form.get("content", "")}
+    values: dict[str, Any] = {
+        "customer_id": form.get("customer_id", type=int), "customer_number": form.get("customer_number", ""),
+        "category_id": form.get("category_id", type=int), "channel": form.get("channel", ""),
+        "severity": form.get("severity", ComplaintSeverity.NORMAL.value), "content": form.get("content", "")}
+    return values
 
 
 def _customer_for(values: dict[str, Any]) -> Any:
@@ -89,7 +95,7 @@ def _render_new(values: dict[str, Any], customer: Any, status: int = 200) -> Any
 def new() -> Any:
     if request.method == "GET":
         customer_id = request.args.get("customer_id", type=int)
-        values = {"customer_id": customer_id, "customer_number": "", "category_id": None,
+        values: dict[str, Any] = {"customer_id": customer_id, "customer_number": "", "category_id": None,
                   "channel": ComplaintChannel.PHONE.value, "severity": ComplaintSeverity.NORMAL.value, "content": ""}
         customer = _customer_for(values) if customer_id else None
         return _render_new(values, customer)

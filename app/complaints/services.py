@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from app import clock, sequences, workflow
 from app.auth.models import Role, User
 from app.complaints import sla
+from app.complaints.access import VIEW
 from app.complaints.models import (
     OPEN_STATUSES,
     Complaint,
@@ -135,8 +136,6 @@ def file(session: DbSession, user: User, *, customer_id: int, category_id: int |
 
 
 def viewing_scope(session: DbSession, user: User) -> data_scope.Scope:
-    from app.complaints.access import VIEW
-
     return data_scope.scope_of(session, user, VIEW)
 
 

@@ -66,8 +66,9 @@ def _restart(complaint: Complaint) -> Complaint:
 
 
 def _file(client, customer_id: int, content: str = "坐席回访时态度恶劣，要求道歉。", category: str = "服务态度"):
-    return client.post("/complaints/new", data={"customer_id": str(customer_id), "category_id": str(_category(category).id),
-                                                 "channel": "phone", "severity": "normal", "content": content})
+    return client.post("/complaints/new", data={"customer_id": str(customer_id), "channel": "phone",
+                                                 "category_id": str(_category(category).id), "severity": "normal",
+                                                 "content": content})
 
 
 def _events(complaint: Complaint, kind: str) -> int:
@@ -262,10 +263,11 @@ def test_the_sla_timer_escalates_once_notifies_the_head_and_keeps_the_handlers_t
 def test_admin_maintains_categories_with_chinese_errors(login_as):
     admin = login_as("admin")
     assert "服务态度" in admin.get("/admin/complaints/categories").get_data(as_text=True)
-    bad = admin.post("/admin/complaints/categories/new", data={"name": "物流", "handler_role": "seat", "sla_hours": "0"})
+    new = "/admin/complaints/categories/new"
+    bad = admin.post(new, data={"name": "物流", "handler_role": "seat", "sla_hours": "0"})
     assert bad.status_code == 422 and "SLA 时限须在 1 到 2160 小时之间" in bad.get_data(as_text=True)
-    no_role = admin.post("/admin/complaints/categories/new", data={"name": "物流", "handler_role": "", "sla_hours": "8"})
+    no_role = admin.post(new, data={"name": "物流", "handler_role": "", "sla_hours": "8"})
     assert no_role.status_code == 422 and "请选择处理角色" in no_role.get_data(as_text=True)
-    ok = admin.post("/admin/complaints/categories/new", data={"name": "物流", "handler_role": "seat", "sla_hours": "8"})
+    ok = admin.post(new, data={"name": "物流", "handler_role": "seat", "sla_hours": "8"})
     assert ok.status_code == 302 and _category("物流").sla_hours == 8
     assert login_as("seat01").get("/admin/complaints/categories").status_code == 403

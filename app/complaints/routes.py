@@ -57,7 +57,7 @@ def overdue() -> Any:
     overdue_chart = {"tooltip": {}, "grid": {"left": 40, "right": 20, "top": 20, "bottom": 40},
              "xAxis": {"type": "category", "data": [name for name, _n in counts]},
              "yAxis": {"type": "value", "minInterval": 1},
-             "series": [{"type": "bar", "name": "超时投诉", "data": [n for _name, n in counts]}]}
+             "series": [{"type": "bar", "name": "超时投诉", "barMaxWidth": 48, "data": [n for _name, n in counts]}]}
     return render_template("complaints/overdue.html", page=page, counts=counts, overdue_chart=overdue_chart,
                            now=clock.now())
 

@@ -69,7 +69,7 @@ def complaint_json(c: Complaint) -> dict[str, Any]:
             "closed_at": _iso(c.closed_at)}
 
 
-spec.operation("get", "/complaints", summary="投诉列表：all 全部 / open 未结案 / overdue 超时未结案 / mine 我处理的",
+spec.operation("get", "/complaints", summary="投诉列表：all 全部 / open 未结案 / overdue 超时未结案 / mine 我的投诉",
                tag="投诉", response=spec.page_of(COMPLAINT), errors=(403, 422), parameters=[
                    spec.query_param("view", "all（默认）| open | overdue | mine", enum=list(services.VIEWS)),
                    spec.query_param("category_id", "投诉类别", "integer"),

@@ -26,7 +26,7 @@ bp = Blueprint("complaints", __name__, url_prefix="/complaints")
 # Registered with the screens: the 客户 360 section and merge link, the demo loader, the process operations.
 from app.complaints import customer_links, demo, process_ops  # noqa: E402, F401
 
-VIEW_LABELS = {"all": "全部投诉", "open": "未结案", "overdue": "超时未结案", "mine": "我处理的"}
+VIEW_LABELS = {"all": "全部投诉", "open": "未结案", "overdue": "超时未结案", "mine": "我的投诉"}
 
 
 def _load(complaint_id: int) -> Complaint:

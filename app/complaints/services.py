@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from app import clock, sequences, workflow
 from app.auth.models import Role, User
@@ -159,8 +160,9 @@ VIEWS = ("all", "open", "overdue", "mine")
 
 def listing(session: DbSession, user: User, *, view: str = "all", category_id: int | None = None,
             customer_id: int | None = None) -> Select[Any]:
-    """投诉列表: all / open 未结案 / overdue 超时未结案 / mine 我处理的, newest first, inside the scope."""
-    stmt = select(Complaint).where(visible(viewing_scope(session, user)))
+    """投诉列表: all / open 未结案 / overdue 超时未结案 / mine 我的投诉 (handled by me); newest first, in scope."""
+    stmt = select(Complaint).where(visible(viewing_scope(session, user))).options(
+        selectinload(Complaint.customer), selectinload(Complaint.category), selectinload(Complaint.handler))
     if view == "open":
         stmt = stmt.where(Complaint.status.in_(OPEN_STATUSES))
     elif view == "overdue":

@@ -271,3 +271,37 @@ def test_admin_maintains_categories_with_chinese_errors(login_as):
     ok = admin.post(new, data={"name": "物流", "handler_role": "seat", "sla_hours": "8"})
     assert ok.status_code == 302 and _category("物流").sla_hours == 8
     assert login_as("seat01").get("/admin/complaints/categories").status_code == 403
+
+
+@pytest.mark.slow
+@pytest.mark.date_sensitive
+def test_the_escalation_fires_once_from_two_fresh_scheduler_processes(login_as, database_url, tmp_path):
+    """`flask scheduler run-job workflow.timers` twice, each a new process on a clock past the SLA: the workflow is
+    restored from the database by a process that never parsed the diagram, and the second run fires nothing."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import _CHILD_ON_PINNED_CLOCK, REPO
+
+    customer = customers_of("seat01")[0]
+    _file(login_as("seat01"), customer.id, category="信息安全")  # 8 hours, handled by 部门主管
+    complaint = _latest()
+    assert complaint.handler_id == user_named("head01").id
+    db.session.commit()
+    later = clock.now() + timedelta(hours=8, minutes=1)
+    env = {**os.environ, "LICAI_DATABASE_URL": database_url, "LICAI_SECRET_KEY": "test-secret-key",
+           "PYTHONPATH": str(REPO)}
+    outputs = []
+    for _run in range(2):
+        argv = [sys.executable, "-c", _CHILD_ON_PINNED_CLOCK, str(later.timestamp()), "flask", "--app", "app",
+                "scheduler", "run-job", "workflow.timers"]
+        done = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, timeout=120, check=False)
+        outputs.append(done.stdout.decode() + done.stderr.decode())
+        assert done.returncode == 0, outputs[-1]
+    assert "已触发 1 个" in outputs[0] and "到期 0 个" in outputs[1], outputs
+    complaint = _restart(complaint)
+    assert complaint.escalated and complaint.escalation_level == 1 and _events(complaint, "timer") == 1
+    assert complaint.severity == ComplaintSeverity.SERIOUS
+    [still] = _open_tasks(complaint)
+    assert still.name == "处理投诉" and still.assignee_id == complaint.handler_id

@@ -305,3 +305,21 @@ def test_the_escalation_fires_once_from_two_fresh_scheduler_processes(login_as, 
     assert complaint.severity == ComplaintSeverity.SERIOUS
     [still] = _open_tasks(complaint)
     assert still.name == "处理投诉" and still.assignee_id == complaint.handler_id
+
+
+def test_complaints_follow_a_customer_merge(login_as):
+    from app.customers import merge
+    from app.customers import services as customer_services
+    from tests.customer_helpers import make_customer
+
+    survivor = make_customer("合并留存", seat="seat01", org_code="SH-LC1-A")
+    merged = make_customer("合并被并", seat="seat01", org_code="SH-LC1-A")
+    _file(login_as("seat01"), merged.id)
+    complaint = _latest()
+    head = user_named("head01")
+    plan = merge.plan_merge(db.session, customer_services.customer_scope(db.session, head), survivor.id, [merged.id])
+    assert ("投诉", 1) in merge.links.count(db.session, [merged.id])
+    merge.merge(db.session, head.id, plan)
+    db.session.commit()
+    assert _restart(complaint).customer_id == survivor.id
+    assert complaint.number in login_as("seat01").get(f"/customers/{survivor.id}").get_data(as_text=True)

@@ -107,6 +107,14 @@ BY_TABLE: dict[str, dict[str, str]] = {
         "reviewed_at": "审核时间", "review_comment": "审核意见",
     },
     "qa_category": {"name": "分类名称"},
+    "complaint_category": {"name": "类别名称", "handler_role": "处理角色", "org_id": "处理部门",
+                           "sla_hours": "处理时限（小时）", "sort": "排序"},
+    "complaint": {
+        "number": "投诉编号", "customer_id": "客户", "category_id": "投诉类别", "channel": "投诉渠道",
+        "severity": "严重程度", "org_id": "所属组织", "filed_by_id": "登记人", "handler_id": "处理人",
+        "due_at": "处理时限", "escalated": "已升级", "escalation_level": "升级级别", "escalated_at": "升级时间",
+        "return_count": "退回次数", "result": "处理结果", "process_instance_id": "处理流程", "closed_at": "结案时间",
+    },
     "qa_question": {
         "asker_id": "提问人", "org_id": "提问人组织", "title": "问题标题", "accepted_answer_id": "采纳的回答",
         "answer_count": "回答数", "first_answered_at": "首次回答时间", "accepted_at": "采纳时间",

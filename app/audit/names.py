@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "survey.publish": "发布问卷", "survey.close": "关闭问卷",
     "qa.accept": "采纳回答", "qa.close": "关闭问题", "qa.promote": "问答转为知识草稿",
     "kb.submit": "提交知识审核", "kb.withdraw": "下架知识",
+    "complaint.escalate": "投诉超时升级",
 }
 
 OBJECT_TYPE_LABELS = {
@@ -46,7 +47,7 @@ OBJECT_TYPE_LABELS = {
     "handover": "离职交接", "phone": "电话", "process_model": "流程模型", "login_session": "登录会话",
     "customer_alias": "客户别名", "phone_blacklist_mark": "黑名单电话标记", "customer_import_row": "客户导入行",
     "decision_table": "规则表", "process_instance": "流程实例", "chat_message": "即时消息", "oa_todo": "待办事项",
-    "appointment": "预约", "care_template": "关怀模板",
+    "appointment": "预约", "care_template": "关怀模板", "complaint": "投诉", "complaint_category": "投诉类别",
 }
 
 labels.register("audit_action", ACTION_LABELS)

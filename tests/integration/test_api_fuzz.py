@@ -35,6 +35,7 @@ from sqlalchemy import Select, select
 from app.admin import dictionaries
 from app.auth import services
 from app.auth.models import User
+from app.complaints.models import Complaint
 from app.customers import services as customer_services
 from app.customers.models import Customer
 from app.extensions import db
@@ -97,7 +98,7 @@ ID_SOURCES: dict[str, Select[Any]] = {
     "holiday_id": select(PublicHoliday.id),
     "certificate_id": select(StaffCertificate.id),
     "quota_id": select(Quota.id), "plan_id": select(Plan.id), "question_id": select(QaQuestion.id),
-    "survey_id": select(Survey.id), "article_id": select(KbArticle.id),
+    "survey_id": select(Survey.id), "article_id": select(KbArticle.id), "complaint_id": select(Complaint.id),
 }
 # Values the endpoints accept, so that some cases get past validation into the engine and the services.
 ACCEPTED_VALUES: dict[str, list[Any]] = {

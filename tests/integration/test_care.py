@@ -119,7 +119,8 @@ def test_the_anniversary_list_counts_full_years_from_the_first_confirmed_trade(a
                                                   Trade.status.not_in((TradeStatus.REFUNDED, TradeStatus.FAILED)))
                               .order_by(Trade.id).limit(1))
     assert trade is not None, "the demo data has no arrival-confirmed trade"
-    first_deal = windows.kept_on(clock.today() + timedelta(days=3), clock.today().year - 2)
+    kept = clock.today() + timedelta(days=3)
+    first_deal = windows.kept_on(kept, kept.year - 2)  # across the year end too
     db.session.execute(update(Trade).where(Trade.id == trade.id).values(arrival_date=first_deal))
     db.session.commit()
     customer_id = trade.customer_id

@@ -4,6 +4,7 @@ dates — plus one care record from last year, so 生日关怀, the reminder job
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -32,6 +33,8 @@ BIRTHDAYS_AHEAD = ((0, 45), (2, 38), (5, 61))  # days from today, age then
 
 def _born(today: date, ahead: int, age: int) -> date:
     day = today + timedelta(days=ahead)
+    while day.month == 2 and day.day == 29 and not calendar.isleap(day.year - age):
+        age += 1  # born on a 29 February, so that the birthday is today (or then) in a leap year too
     return windows.kept_on(day, day.year - age)
 
 

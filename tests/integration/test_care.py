@@ -12,7 +12,7 @@ import time_machine
 from sqlalchemy import func, select, update
 
 from app import clock
-from app.care import occasions
+from app.care import occasions, windows
 from app.care.access import CARE
 from app.care.models import CareKind, CareRecord, CareReminder, CareTask
 from app.customers.models import Customer, Pool
@@ -25,6 +25,11 @@ from scheduler.registry import JOBS
 from tests.customer_helpers import fresh, make_customer, new_id_number, user
 
 JSON = {"Accept": "application/json"}
+
+
+def _id_born(days_ahead: int, year: int) -> str:
+    """An ID number of someone born in ``year`` whose birthday is kept ``days_ahead`` days from today."""
+    return new_id_number(windows.kept_on(clock.today() + timedelta(days=days_ahead), year).strftime("%Y%m%d"))
 
 
 def _demo_birthdays() -> list[Customer]:
@@ -76,11 +81,9 @@ def test_seat01_sees_its_demo_birthdays_with_age_seat_and_last_care(login_as):
 
 def test_the_list_is_scoped_seats_see_only_their_own_heads_their_department(login_as):
     seat02_customer = make_customer("柏生日", seat="seat02",
-                                    id_number=new_id_number((clock.today() + timedelta(days=1)).replace(year=1990)
-                                                            .strftime("%Y%m%d")))
+                                    id_number=_id_born(1, 1990))
     seat11_customer = make_customer("邱生日", seat="seat11",
-                                    id_number=new_id_number((clock.today() + timedelta(days=1)).replace(year=1970)
-                                                            .strftime("%Y%m%d")))
+                                    id_number=_id_born(1, 1970))
     assert seat02_customer.id not in _listed("seat01")
     assert seat02_customer.id in _listed("seat02")
     head = _listed("head01")
@@ -116,7 +119,8 @@ def test_the_anniversary_list_counts_full_years_from_the_first_confirmed_trade(a
                                                   Trade.status.not_in((TradeStatus.REFUNDED, TradeStatus.FAILED)))
                               .order_by(Trade.id).limit(1))
     assert trade is not None, "the demo data has no arrival-confirmed trade"
-    first_deal = (clock.today() + timedelta(days=3)).replace(year=clock.today().year - 2)
+    kept = clock.today() + timedelta(days=3)
+    first_deal = windows.kept_on(kept, kept.year - 2)  # across the year end too
     db.session.execute(update(Trade).where(Trade.id == trade.id).values(arrival_date=first_deal))
     db.session.commit()
     customer_id = trade.customer_id
@@ -214,8 +218,7 @@ def test_a_head_makes_a_care_task_and_the_seat_executes_it_by_recording_care(log
 def test_care_tasks_take_only_chosen_customers_in_scope_and_seats_may_not_make_them(login_as):
     demo = _demo_birthdays()
     other = make_customer("外部门", seat="seat11",
-                          id_number=new_id_number((clock.today() + timedelta(days=1)).replace(year=1975)
-                                                  .strftime("%Y%m%d")))
+                          id_number=_id_born(1, 1975))
     fresh()
     tasks_before = db.session.scalar(select(func.count()).select_from(MiningTask))
     head = login_as("head01")

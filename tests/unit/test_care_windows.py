@@ -3,7 +3,7 @@ with 2月29日 kept on 2月28日 in common years; ages and years on the day kept
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -16,11 +16,12 @@ def _days(today: date, days: int) -> dict[int, tuple[date, int]]:
 
 
 def test_the_pinned_clock_window_is_seven_days_from_today():
-    today = clock.today()
-    assert today == date(2026, 6, 17)  # LICAI_TEST_NOW
+    today = clock.today()  # LICAI_TEST_NOW: 2026-06-17 unless set
     found = _days(today, 7)
-    assert found[617] == (date(2026, 6, 17), 0) and found[623] == (date(2026, 6, 23), 6)
-    assert 624 not in found and 616 not in found and len(found) == 7
+    last, after = today + timedelta(days=6), today + timedelta(days=7)
+    assert found[windows.month_day(today)] == (today, 0) and found[windows.month_day(last)] == (last, 6)
+    assert windows.month_day(after) not in found
+    assert windows.month_day(today - timedelta(days=1)) not in found
 
 
 def test_the_window_wraps_from_december_into_january():

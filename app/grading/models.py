@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import clock
 from app.auth.models import User
+from app.customers.models import Customer
 from app.database import UTCDateTime, str_enum
 from app.extensions import Base
 from app.products.models import MONEY
@@ -73,6 +74,7 @@ class CustomerGrading(Base):
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     run: Mapped[GradingRun] = relationship()
+    customer: Mapped[Customer] = relationship()
 
     @property
     def fired_numbers(self) -> list[int]:

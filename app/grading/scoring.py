@@ -15,7 +15,6 @@ from typing import Any
 from app.admin import dictionaries
 from app.customers.access import CUSTOMER_GRADE
 from app.database import DbSession
-from app.designer import rule_tables
 from app.errors import ValidationFailed
 from app.grading.models import BAND_TABLE, SCORE_TABLE
 from app.workflow import dmn_tables
@@ -37,22 +36,22 @@ TABLE_NAMES = {SCORE_TABLE: "客户价值评分表", BAND_TABLE: "客户等级�
 class RuleSet:
     """The two tables in force and their versions (0: the file shipped in rules/)."""
 
-    score: Any  # dmn_tables table
-    bands: Any
+    score: dmn_tables.Table
+    bands: dmn_tables.Table
     score_version: int
     band_version: int
 
 
 def version_in_force(session: DbSession, key: str) -> int:
-    row = rule_tables.latest(session, key)
+    row = dmn_tables.latest(session, key)
     return row.version if row is not None else 0
 
 
-def _output_names(table: Any) -> list[str]:
-    return [column.name for column in table.outputs]
+def _output_names(table: dmn_tables.Table) -> list[str]:
+    return [column.expression for column in table.outputs]
 
 
-def _unknown_inputs(table: Any, allowed: dict[str, str]) -> list[str]:
+def _unknown_inputs(table: dmn_tables.Table, allowed: dict[str, str]) -> list[str]:
     known = "、".join(allowed)
     return [f"输入“{column.label or column.expression}”的表达式“{column.expression}”不是可用的指标（可用：{known}）"
             for column in table.inputs if column.expression.strip() not in allowed]
@@ -62,38 +61,38 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
 
 
-def score_table_problems(session: DbSession, table: Any) -> list[str]:
+def score_table_problems(session: DbSession, table: dmn_tables.Table) -> list[str]:
     """What keeps a table from scoring customers (Chinese, one line each; empty: usable)."""
     problems = []
     if table.hit_policy != "COLLECT" or (table.aggregation or "") != "SUM":
         problems.append("命中策略须为“收集（COLLECT）”并按“求和（SUM）”汇总")
     problems += _unknown_inputs(table, INPUTS)
+    in_sql = dmn_tables.sql_problems(table)
     if _output_names(table) != [SCORE_OUTPUT]:
         problems.append(f"须有且只有一个输出“{SCORE_OUTPUT}”（得分）")
-    else:
+    elif not in_sql:
         for rule, value in zip(table.rules, dmn_tables.output_literals(table, SCORE_OUTPUT), strict=False):
             if not _is_number(value) or value != int(value):
                 problems.append(f"第 {rule.number} 行的得分“{value}”不是整数")
-    problems += dmn_tables.sql_problems(table)
-    return problems
+    return problems + in_sql
 
 
-def band_table_problems(session: DbSession, table: Any) -> list[str]:
+def band_table_problems(session: DbSession, table: dmn_tables.Table) -> list[str]:
     """What keeps a table from turning scores into grades: outputs must be codes of the customer_grade dictionary."""
     problems = []
     if table.hit_policy not in ("FIRST", "UNIQUE"):
         problems.append("命中策略须为“首个命中（FIRST）”或“唯一（UNIQUE）”")
     problems += _unknown_inputs(table, {SCORE_OUTPUT: "价值评分"})
+    in_sql = dmn_tables.sql_problems(table)
     if _output_names(table) != [GRADE_OUTPUT]:
         problems.append(f"须有且只有一个输出“{GRADE_OUTPUT}”（客户等级）")
-    else:
+    elif not in_sql:
         codes = [code for code, _label in dictionaries.choices(session, CUSTOMER_GRADE)]
         for rule, value in zip(table.rules, dmn_tables.output_literals(table, GRADE_OUTPUT), strict=False):
             if value not in codes:
                 problems.append(f"第 {rule.number} 行的结果“{value}”不是基础数据“客户等级”中的等级"
                                 f"（可用：{'、'.join(codes)}）")
-    problems += dmn_tables.sql_problems(table)
-    return problems
+    return problems + in_sql
 
 
 CHECKS = {SCORE_TABLE: score_table_problems, BAND_TABLE: band_table_problems}
@@ -111,4 +110,4 @@ def load_rules(session: DbSession) -> RuleSet:
 
 
 for _key, _check in CHECKS.items():
-    rule_tables.register_check(_key, _check)
+    dmn_tables.register_check(_key, _check)

@@ -36,12 +36,14 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.orm import contains_eager
 
 from app.audit import services as audit
 from app.auth.models import User
 from app.customers import services as customer_services
 from app.customers.models import Customer, Pool
-from app.database import DbSession, UTCDateTime
+from app.database import DbSession, UTCDateTime, table_of
+from app.errors import ValidationFailed
 from app.followups.models import FollowUp, FollowUpKind
 from app.grading import scoring
 from app.grading.access import VIEW
@@ -54,6 +56,7 @@ RATE_DAYS = 365  # 回款率: trades of the last year
 ACTIVITY_DAYS = 90  # 有效联系: follow-ups of the last 90 days
 LOST_TRADES = (TradeStatus.FAILED, TradeStatus.REFUNDED)
 SECONDS_PER_YEAR = 31_557_600  # 365.25 days
+AnySelect = Select[*tuple[Any, ...]]
 
 
 def _cents(value: Any) -> ColumnElement[int]:
@@ -69,7 +72,7 @@ def _years_since(session: DbSession, moment: Any, now: datetime) -> ColumnElemen
     return cast((func.julianday(stamp) - func.julianday(moment)) / 365.25, Integer)
 
 
-def grading_inputs(session: DbSession, now: datetime) -> Select[Any]:
+def grading_inputs(session: DbSession, now: datetime) -> AnySelect:
     """Per customer not deleted: holding, collection_rate, years, products, activity (never NULL)."""
     held = and_(Trade.arrival_confirmed.is_(True), Trade.status.not_in(LOST_TRADES))
     recent = Trade.created_at >= now - timedelta(days=RATE_DAYS)
@@ -99,7 +102,7 @@ def grading_inputs(session: DbSession, now: datetime) -> Select[Any]:
             .where(Customer.pool != Pool.DELETED))
 
 
-def graded_rows(session: DbSession, rules: scoring.RuleSet, run_id: int, now: datetime) -> Select[Any]:
+def graded_rows(session: DbSession, rules: scoring.RuleSet, run_id: int, now: datetime) -> AnySelect:
     """The rows of customer_grading for every customer, scored and graded by ``rules``."""
     inputs = grading_inputs(session, now).subquery("grading_inputs")
     columns = {name: inputs.c[name] for name in scoring.INPUTS}
@@ -124,11 +127,11 @@ def grade_customers(session: DbSession, now: datetime, trigger: RunTrigger = Run
                      band_version=rules.band_version, started_at=now)
     session.add(run)
     session.flush()
-    snapshot, customer = CustomerGrading.__table__, Customer.__table__
+    snapshot, customer = table_of(CustomerGrading), table_of(Customer)
     session.execute(delete(snapshot))
     graded = session.execute(insert(snapshot).from_select(SNAPSHOT_COLUMNS, graded_rows(session, rules, run.id, now)))
     changed = and_(customer.c.id == snapshot.c.customer_id, customer.c.grade != snapshot.c.grade)
-    session.execute(insert(CustomerGradeHistory.__table__).from_select(
+    session.execute(insert(table_of(CustomerGradeHistory)).from_select(
         ["customer_id", "run_id", "old_grade", "new_grade", "score", "changed_at"],
         select(snapshot.c.customer_id, literal(run.id), customer.c.grade, snapshot.c.grade, snapshot.c.score,
                literal(now, UTCDateTime)).select_from(snapshot.join(customer, customer.c.id == snapshot.c.customer_id))
@@ -169,7 +172,10 @@ class CustomerGrade:
 
 def reasons_for(session: DbSession, grading: CustomerGrading) -> tuple[list[Reason], bool]:
     """The fired rows with their descriptions and points, read from the scoring table in force."""
-    table = dmn_tables.load(session, SCORE_TABLE)
+    try:
+        table = dmn_tables.load(session, SCORE_TABLE)
+    except ValidationFailed:  # a broken table must not take the 客户 360 page down
+        return [], True
     points = dmn_tables.output_literals(table, scoring.SCORE_OUTPUT)
     rules = {rule.number: (rule, points[index]) for index, rule in enumerate(table.rules)}
     reasons = [Reason(number, rules[number][0].description or f"第 {number} 行", rules[number][1])
@@ -192,27 +198,23 @@ def scope_of(session: DbSession, user: User) -> data_scope.Scope:
     return customer_services.customer_scope(session, user, VIEW)
 
 
-NO_GRADE = "none"  # the list filter for customers not graded yet
-
-
 def grade_counts(session: DbSession, user: User) -> dict[str, int]:
     """Customers in the user's scope per grade in force ("" = 未评级)."""
-    stmt = customer_services.scoped(select(Customer.grade, func.count()).group_by(Customer.grade),
-                                    scope_of(session, user))
+    stmt: AnySelect = select(Customer.grade, func.count()).group_by(Customer.grade)
+    stmt = customer_services.scoped(stmt, scope_of(session, user))
     return {grade: int(count) for grade, count in session.execute(stmt)}
 
 
 def graded_listing(session: DbSession, user: User, grade: str = "") -> Select[Any]:
-    """Customers in scope with their grading, highest score first; ``grade`` narrows (NO_GRADE: 未评级)."""
-    stmt = (select(Customer, CustomerGrading).outerjoin(CustomerGrading, CustomerGrading.customer_id == Customer.id))
-    if grade == NO_GRADE:
-        stmt = stmt.where(Customer.grade == "")
-    elif grade:
+    """The graded customers in the user's scope (their CustomerGrading rows); ``grade`` narrows."""
+    stmt = (select(CustomerGrading).join(Customer, Customer.id == CustomerGrading.customer_id)
+            .options(contains_eager(CustomerGrading.customer)))
+    if grade:
         stmt = stmt.where(Customer.grade == grade)
     return customer_services.scoped(stmt, scope_of(session, user))
 
 
-LIST_ORDER = (CustomerGrading.score.desc().nulls_last(), Customer.id)
+LIST_ORDER = (CustomerGrading.score.desc(), CustomerGrading.customer_id.desc())  # highest score first
 
 
 def latest_run(session: DbSession) -> GradingRun | None:

@@ -195,3 +195,21 @@ def test_the_api_reports_grades_in_scope(api_as):
     assert seat01.get(f"/api/v1/customers/{other.id}/grading").status_code == 404
     assert seat01.post("/api/v1/grading/runs").status_code == 403
     assert api_as("kb01").get("/api/v1/grading/summary").status_code == 403
+
+
+def test_mining_conditions_select_by_grade_and_value_score(app):
+    from app.mining import conditions
+
+    services.grade_customers(db.session, clock.now())
+    db.session.commit()
+    admin = user_named("admin")
+    scope = services.customer_services.customer_scope(db.session, admin)
+    spec = conditions.validate(db.session, {"op": "and", "items": [
+        {"field": "value_score", "cmp": "between", "value": {"from": 30, "to": None}},
+        {"field": "grade", "cmp": "in", "value": ["B"]}]})
+    assert "价值评分 ≥ 30 分" in conditions.describe(db.session, spec)
+    found = set(db.session.scalars(conditions.customer_ids(db.session, spec, scope, clock.now())))
+    expected = set(db.session.scalars(select(CustomerGrading.customer_id).join(
+        Customer, Customer.id == CustomerGrading.customer_id).where(CustomerGrading.score >= 30,
+                                                                     Customer.grade == "B")))
+    assert found == expected and found

@@ -86,7 +86,8 @@ def test_the_job_grades_every_customer_and_records_only_changes(app):
     third = services.grade_customers(db.session, clock.now())
     db.session.commit()
     assert third.changed_count == 1
-    assert [(h.old_grade, h.new_grade, h.score, h.run_id) for h in _history(customer.id)][-1] == ("C", "B", 35, third.id)
+    last = _history(customer.id)[-1]
+    assert (last.old_grade, last.new_grade, last.score, last.run_id) == ("C", "B", 35, third.id)
     assert db.session.get(Customer, customer.id).grade == "B"
     assert audit_rows("grading.run")[-1].summary.endswith("其中 1 位等级变化")
 
@@ -121,7 +122,8 @@ def test_the_overview_counts_per_grade_and_lists_in_scope(login_as):
     seat01 = login_as("seat01")
     page = seat01.get("/grading/?grade=B").get_data(as_text=True)
     assert "立即评级" not in page
-    others = db.session.scalars(select(Customer.number).join(CustomerGrading, CustomerGrading.customer_id == Customer.id)
+    others = db.session.scalars(select(Customer.number)
+                                .join(CustomerGrading, CustomerGrading.customer_id == Customer.id)
                                 .where(Customer.service_seat_id != user_named("seat01").id)).all()
     assert others and not any(number in page for number in others)
     assert seat01.post("/grading/run").status_code == 403

@@ -64,6 +64,8 @@ class CustomerGrading(Base):
     run_id: Mapped[int] = mapped_column(ForeignKey("grading_run.id"))  # every row is the latest run's
     score: Mapped[int] = mapped_column(Integer)
     grade: Mapped[str] = mapped_column(String(10))  # dictionary customer_grade; "" when no band matched
+    # customer.grade when the run read it: where it differs, the run writes a history row and customer.grade.
+    previous_grade: Mapped[str] = mapped_column(String(10), default="")
     fired: Mapped[str] = mapped_column(Text, default="")  # ",1,4,": numbers of the scoring rows that fired
     # The inputs, as scored (see docs/grading.md for their definitions).
     holding: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))

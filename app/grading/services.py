@@ -5,8 +5,9 @@ One run is four statements whatever the number of customers:
 1. ``DELETE`` the previous snapshot and ``INSERT … SELECT`` the new one: per customer the inputs (aggregates of
    trades and follow-ups), the score (``dmn_tables.collect_sum`` of the scoring table), the rows that fired
    (``dmn_tables.fired``) and the grade (``dmn_tables.case`` of the band table over the score);
-2. ``INSERT … SELECT`` a history row for every customer whose grade differs from ``customer.grade``;
-3. ``UPDATE … FROM`` ``customer.grade`` for those customers only.
+2. ``INSERT … SELECT`` a history row for every customer whose new grade differs from the one read in step 1
+   (kept in the snapshot as ``previous_grade``, so no second pass over the customers);
+3. ``UPDATE`` ``customer.grade`` of those customers only.
 
 The rules are checked first (app.grading.scoring): a bad table refuses the run with nothing written.
 """
@@ -90,7 +91,7 @@ def grading_inputs(session: DbSession, now: datetime) -> AnySelect:
     # Whole percent, truncated alike on both databases (integer division; PostgreSQL sums bigints as numeric).
     rate = case((trades.c.intended > 0, cast(trades.c.arrived, BigInteger) * 100 / cast(trades.c.intended, BigInteger)),
                 else_=0)
-    return (select(Customer.id.label("customer_id"),
+    return (select(Customer.id.label("customer_id"), Customer.grade.label("previous_grade"),
                    func.coalesce(trades.c.holding, 0).label("holding"),
                    func.coalesce(rate, 0).label("collection_rate"),
                    _years_since(session, Customer.created_at, now).label("years"),
@@ -110,12 +111,12 @@ def graded_rows(session: DbSession, rules: scoring.RuleSet, run_id: int, now: da
                     dmn_tables.fired(rules.score, columns).label("fired")).subquery("scored")
     grade = dmn_tables.case(rules.bands, {scoring.SCORE_OUTPUT: scored.c.score}, scoring.GRADE_OUTPUT, default="")
     return select(scored.c.customer_id, literal(SCORE_TABLE), literal(run_id), scored.c.score, grade,
-                  scored.c.fired, scored.c.holding, scored.c.collection_rate, scored.c.years, scored.c.products,
-                  scored.c.activity, literal(now, UTCDateTime))
+                  scored.c.previous_grade, scored.c.fired, scored.c.holding, scored.c.collection_rate,
+                  scored.c.years, scored.c.products, scored.c.activity, literal(now, UTCDateTime))
 
 
-SNAPSHOT_COLUMNS = ["customer_id", "rules_key", "run_id", "score", "grade", "fired", "holding", "collection_rate",
-                    "years", "products", "activity", "computed_at"]
+SNAPSHOT_COLUMNS = ["customer_id", "rules_key", "run_id", "score", "grade", "previous_grade", "fired", "holding",
+                    "collection_rate", "years", "products", "activity", "computed_at"]
 
 
 def grade_customers(session: DbSession, now: datetime, trigger: RunTrigger = RunTrigger.SCHEDULER,
@@ -130,13 +131,15 @@ def grade_customers(session: DbSession, now: datetime, trigger: RunTrigger = Run
     snapshot, customer = table_of(CustomerGrading), table_of(Customer)
     session.execute(delete(snapshot))
     graded = session.execute(insert(snapshot).from_select(SNAPSHOT_COLUMNS, graded_rows(session, rules, run.id, now)))
-    changed = and_(customer.c.id == snapshot.c.customer_id, customer.c.grade != snapshot.c.grade)
+    # The snapshot carries each customer's grade as read: changes are found in it alone, without joining back.
+    changed = snapshot.c.previous_grade != snapshot.c.grade
     session.execute(insert(table_of(CustomerGradeHistory)).from_select(
         ["customer_id", "run_id", "old_grade", "new_grade", "score", "changed_at"],
-        select(snapshot.c.customer_id, literal(run.id), customer.c.grade, snapshot.c.grade, snapshot.c.score,
-               literal(now, UTCDateTime)).select_from(snapshot.join(customer, customer.c.id == snapshot.c.customer_id))
-        .where(changed)))
-    moved = session.execute(update(customer).where(changed).values(grade=snapshot.c.grade))
+        select(snapshot.c.customer_id, literal(run.id), snapshot.c.previous_grade, snapshot.c.grade,
+               snapshot.c.score, literal(now, UTCDateTime)).where(changed)))
+    new_grade = select(snapshot.c.grade).where(snapshot.c.customer_id == customer.c.id).scalar_subquery()
+    moved = session.execute(update(customer).where(customer.c.id.in_(select(snapshot.c.customer_id).where(changed)))
+                            .values(grade=new_grade))
     run.customer_count = int(graded.rowcount or 0)  # type: ignore[attr-defined]
     run.changed_count = int(moved.rowcount or 0)  # type: ignore[attr-defined]
     run.finished_at = now

@@ -58,6 +58,7 @@ def upgrade():
     sa.Column('run_id', sa.Integer(), nullable=False),
     sa.Column('score', sa.Integer(), nullable=False),
     sa.Column('grade', sa.String(length=10), nullable=False),
+    sa.Column('previous_grade', sa.String(length=10), nullable=False),
     sa.Column('fired', sa.Text(), nullable=False),
     sa.Column('holding', sa.Numeric(precision=18, scale=2), nullable=False),
     sa.Column('collection_rate', sa.Integer(), nullable=False),

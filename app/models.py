@@ -11,6 +11,7 @@ from app.customers import models as customer_models  # noqa: F401
 from app.customers import search as customer_search  # noqa: F401
 from app.designer import models as designer_models  # noqa: F401
 from app.followups import models as followup_models  # noqa: F401
+from app.grading import models as grading_models  # noqa: F401
 from app.hr import models as hr_models  # noqa: F401
 from app.hr import staff_models  # noqa: F401
 from app.kb import models as kb_models  # noqa: F401

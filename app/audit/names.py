@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "qa.accept": "采纳回答", "qa.close": "关闭问题", "qa.promote": "问答转为知识草稿",
     "kb.submit": "提交知识审核", "kb.withdraw": "下架知识",
     "complaint.escalate": "投诉超时升级",
+    "grading.run": "客户评级",
 }
 
 OBJECT_TYPE_LABELS = {
@@ -37,6 +38,7 @@ OBJECT_TYPE_LABELS = {
     "distribution_rule": "分配规则", "interest_payment": "付息", "mining_condition": "挖掘条件",
     "mining_task": "挖掘任务", "mining_task_category": "任务分类", "notice": "系统通知", "survey": "问卷",
     "kb_category": "知识分类", "kb_article": "知识", "kb_article_version": "知识版本",
+    "grading_run": "客户评级批次",
     "notice_template": "通知模板", "oa_activity": "活动", "oa_application": "OA 申请", "oa_branch": "网点",
     "oa_minutes": "纪要", "org": "组织", "permission": "权限", "plan": "工作计划", "plan_target": "计划指标",
     "project": "理财项目", "project_category": "项目分类", "public_holiday": "公休假期", "quota": "任务配额",

@@ -29,6 +29,7 @@ from app.customers.models import (
 )
 from app.database import DbSession
 from app.errors import ValidationFailed
+from app.grading.models import CustomerGrading
 from app.org.models import Org
 from app.trades.models import Trade, TradeStatus
 from rules import regions
@@ -104,6 +105,7 @@ FIELDS: dict[str, Field] = {f.key: f for f in (
     Field("dealt", "是否成交", Kind.BOOL, "跟进与交易"),
     Field("trade_amount", "交易金额合计", Kind.RANGE, "跟进与交易", unit="元", integer=False),
     Field("blacklisted", "电话在黑名单", Kind.BOOL, "跟进与交易"),
+    Field("value_score", "价值评分", Kind.RANGE, "跟进与交易", unit="分"),  # the latest grading (app.grading)
 )}
 
 
@@ -267,6 +269,11 @@ def trade_total() -> Any:
     return total
 
 
+def value_score() -> Any:
+    """The customer's 价值评分 from the latest grading run; NULL (matching no range) when not graded yet."""
+    return select(CustomerGrading.score).where(CustomerGrading.customer_id == Customer.id).scalar_subquery()
+
+
 def dealt() -> ColumnElement[bool]:
     """成交: typed 成交, or holding a trade that did not fail or get refunded."""
     return or_(Customer.type == CustomerType.DEALT,
@@ -304,7 +311,7 @@ def _range(f: Field, low: Any, high: Any, c: Compiler) -> ColumnElement[bool]:
         if high is not None:
             parts.append(Customer.birthday > years_before(c.today, high + 1))
         return and_(Customer.birthday.is_not(None), *parts)
-    column = trade_total() if f.key == "trade_amount" else getattr(Customer, f.key)
+    column = {"trade_amount": trade_total, "value_score": value_score}.get(f.key, lambda: getattr(Customer, f.key))()
     parts = []
     if low is not None:
         parts.append(column >= (Decimal(str(low)) if f.key == "trade_amount" else low))

@@ -67,18 +67,20 @@ SCREEN_MODULES = ("app.assets", "app.auth.routes", "app.home.routes", "app.org.r
                   "app.plans.routes", "app.performance.routes", "app.performance.ranking_routes",
                   "app.cockpits.routes", "app.reports.routes", "app.process_analytics.routes",
                   "app.surveys.routes", "app.qa.routes", "app.qa.category_routes", "app.kb.routes",
-                  "app.kb.category_routes", "app.kb.search_routes")
+                  "app.kb.category_routes", "app.kb.search_routes",
+                  "app.members.routes")
 API_MODULES = ("app.api.auth", "app.api.core", "app.customers.api", "app.followups.api", "app.pools.api",
                "app.workflow.api", "app.designer.api", "app.oa.api", "app.products.api", "app.trades.api",
                "app.pools.recovery_api", "app.mining.condition_api", "app.mining.invalid_api", "app.mining.task_api",
                "app.mining.rule_api", "app.hr.attendance_api", "app.hr.holiday_api", "app.hr.staff_api",
                "app.quotas.api", "app.plans.api", "app.performance.api", "app.performance.ranking_api",
                "app.cockpits.api", "app.reports.api", "app.process_analytics.api", "app.surveys.api",
-               "app.qa.api", "app.kb.api")
+               "app.qa.api", "app.kb.api", "app.members.api")
 # Modules that register scheduler jobs (scheduler.registry.job) and service-task operations.
 JOB_MODULES = ("scheduler.workflow_timers", "scheduler.pool_recycle", "scheduler.pool_handover",
                "scheduler.mining_tasks", "scheduler.mining_distribution", "scheduler.quota_facts",
-               "app.products.lifecycle", "app.trades.review", "scheduler.hr_certificates")
+               "app.products.lifecycle", "app.trades.review", "scheduler.hr_certificates",
+               "scheduler.members")
 # Designer-safe service-task operations, each in its domain (docs/workflow.md, 服务操作).
 OPERATION_MODULES = ("app.workflow.process_ops", "app.notices.process_ops", "app.chat.process_ops",
                      "app.oa.todo_ops", "app.followups.process_ops", "app.customers.process_ops",

@@ -7,7 +7,8 @@ A domain whose table has a customer foreign key declares it once::
 Merging then re-points those rows to the surviving customer in one UPDATE per table, and the
 merge preview counts them. A link whose rows are unique per customer and some key (one questionnaire
 response per customer and survey) names that key: the survivor's row wins, then the oldest merged one, and the
-others are deleted before the move; a table of one row per customer names its customer column as the key. A customer foreign key that is not registered makes the merge fail
+others are deleted before the move; a table of one row per customer names its customer column as the key.
+A customer foreign key that is not registered makes the merge fail
 on the constraint rather than silently orphan rows. References that are not plain foreign keys
 (e.g. a workflow business key "customer:42") connect to ``app.signals.customers_merged``.
 """

@@ -16,7 +16,7 @@ from app.designer.routes import xml_of
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.inputs import json_object
-from app.workflow import deploy
+from app.workflow import deploy, dmn_tables
 from forms.base import first_error
 from forms.designer import NewTableForm
 
@@ -24,7 +24,7 @@ bp = Blueprint("designer_rules", __name__, url_prefix="/designer/rules")
 
 
 def _exists(key: str) -> bool:
-    return (rule_tables.published_xml(db.session, key) is not None
+    return (dmn_tables.published_xml(db.session, key) is not None
             or drafts.get_draft(db.session, DraftKind.DMN, key) is not None)
 
 
@@ -52,7 +52,7 @@ def new() -> Any:
 @require(DESIGN)
 def editor(key: str) -> Any:
     document = rule_tables.open_table(db.session, key)
-    current = rule_tables.latest(db.session, key)
+    current = dmn_tables.latest(db.session, key)
     config = {"key": key, "kind": "dmn", "source": document.source, "version": document.version,
               "latest_version": current.version if current else None,
               "urls": {"document": url_for("designer_rules.document", key=key),
@@ -74,7 +74,7 @@ def document(key: str) -> Any:
 @bp.post("/<key>/draft")
 @require(DESIGN)
 def save_draft(key: str) -> Any:
-    current = rule_tables.latest(db.session, key)
+    current = dmn_tables.latest(db.session, key)
     draft = drafts.save_draft(db.session, DraftKind.DMN, key, xml_of(json_object()), current_user,
                               base_version=current.version if current else None)
     db.session.commit()
@@ -87,7 +87,7 @@ def discard_draft(key: str) -> Any:
     drafts.discard_draft(db.session, DraftKind.DMN, key)
     db.session.commit()
     flash("草稿已放弃", "info")
-    if rule_tables.published_xml(db.session, key) is None:
+    if dmn_tables.published_xml(db.session, key) is None:
         return redirect(url_for("designer.index"))
     return redirect(url_for("designer_rules.editor", key=key))
 

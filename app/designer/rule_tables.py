@@ -11,9 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from app.audit import services as audit
@@ -22,7 +20,7 @@ from app.database import DbSession
 from app.designer import drafts
 from app.designer.models import DraftKind
 from app.errors import NotFound, ValidationFailed
-from app.workflow import decisions, deploy
+from app.workflow import decisions, deploy, dmn_tables
 from app.workflow.models import DecisionTable, ProcessModel
 from app.workflow.validation import Problem
 from app.workflow.xmlsafe import XmlRejected
@@ -38,43 +36,21 @@ class TableEntry:
     deployed_at: datetime | None
 
 
-def rules_dir() -> Path:
-    return Path(current_app.config["RULES_DIR"])
-
-
-def _file(key: str) -> Path | None:
-    path = rules_dir() / f"{key}.dmn"
-    return path if drafts.KEY_PATTERN.match(key) and path.is_file() else None
-
-
-def latest(session: DbSession, key: str) -> DecisionTable | None:
-    return session.scalar(select(DecisionTable).where(DecisionTable.key == key)
-                          .order_by(DecisionTable.version.desc()).limit(1))
-
-
-def published_xml(session: DbSession, key: str) -> str | None:
-    """The table in force: the latest published version, else the shipped file."""
-    row = latest(session, key)
-    if row is not None:
-        return row.xml
-    path = _file(key)
-    return path.read_text(encoding="utf-8") if path is not None else None
-
-
 def tables(session: DbSession) -> list[TableEntry]:
     """Every decision table: shipped files and tables published from the browser."""
     newest = {row.key: row for row in session.scalars(
         select(DecisionTable).where(DecisionTable.id.in_(
             select(func.max(DecisionTable.id)).group_by(DecisionTable.key))))}
-    keys = set(newest) | {path.stem for path in rules_dir().glob("*.dmn") if drafts.KEY_PATTERN.match(path.stem)}
+    keys = set(newest) | {path.stem for path in dmn_tables.rules_dir().glob("*.dmn")
+                          if drafts.KEY_PATTERN.match(path.stem)}
     entries = []
     for key in sorted(keys):
         row = newest.get(key)
         if row is not None:
-            entries.append(TableEntry(key, row.name, row.version, list(row.decision_ids), _file(key) is not None,
-                                      row.deployed_at))
+            entries.append(TableEntry(key, row.name, row.version, list(row.decision_ids),
+                                      dmn_tables.shipped_file(key) is not None, row.deployed_at))
             continue
-        text = published_xml(session, key) or ""
+        text = dmn_tables.published_xml(session, key) or ""
         try:
             ids, name = sorted(deploy.decision_ids(text)), drafts.table_name(text)
         except XmlRejected:
@@ -85,7 +61,7 @@ def tables(session: DbSession) -> list[TableEntry]:
 
 def tables_for(session: DbSession, bpmn_xml: str) -> list[str]:
     """The DMN documents a diagram's business-rule tasks call, as currently in force."""
-    return deploy.tables_called_by(bpmn_xml, deploy.tables_in_force(session, rules_dir()))
+    return deploy.tables_called_by(bpmn_xml, deploy.tables_in_force(session, dmn_tables.rules_dir()))
 
 
 def validate(xml: str | bytes) -> list[Problem]:
@@ -101,10 +77,10 @@ def open_table(session: DbSession, key: str) -> drafts.Document:
     draft = drafts.get_draft(session, DraftKind.DMN, key)
     if draft is not None:
         return drafts.Document(key, draft.xml, "draft", draft.base_version, "草稿")
-    row = latest(session, key)
+    row = dmn_tables.latest(session, key)
     if row is not None:
         return drafts.Document(key, row.xml, "version", row.version, f"第 {row.version} 版（已发布）")
-    text = published_xml(session, key)
+    text = dmn_tables.published_xml(session, key)
     if text is None:
         raise NotFound(f"规则表 {key} 不存在")
     return drafts.Document(key, text, "version", None, f"rules/{key}.dmn（随系统发布）")
@@ -123,11 +99,13 @@ def publish(session: DbSession, key: str, xml: str, comment: str, actor: User) -
     if not comment.strip():
         raise ValidationFailed("请填写发布说明")
     problems = validate(xml)
+    if not problems:
+        problems = [Problem("", "", message) for message in dmn_tables.domain_problems(session, key, xml)]
     if problems:
         raise deploy.DeploymentRefused(problems, what="决策表")
     ids = sorted(deploy.decision_ids(xml))
     sha = hashlib.sha256(xml.encode("utf-8")).hexdigest()
-    current = latest(session, key)
+    current = dmn_tables.latest(session, key)
     if current is not None and current.sha256 == sha:
         return PublishResult(current, False, [])
     taken = {decision for entry in tables(session) if entry.key != key for decision in entry.decision_ids}

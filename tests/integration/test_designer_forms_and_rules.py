@@ -148,6 +148,26 @@ def test_decision_tables_are_validated_with_cell_ids_and_published(login_as):
     assert "客户等级" in client.get("/designer/").get_data(as_text=True)
 
 
+def test_a_domain_running_the_table_may_refuse_its_outputs(login_as, monkeypatch):
+    from app.workflow import dmn_tables
+
+    known = {"gold", "normal"}
+    monkeypatch.setattr(dmn_tables, "_CHECKS", {})
+    dmn_tables.register_check("test_grade", lambda session, table: [
+        f"结果“{value}”不是已定义的等级" for value in dmn_tables.output_literals(table, "grade") if value not in known])
+    client = login_as("designer01")
+    client.post("/designer/rules/new", data={"key": "test_grade", "name": "客户等级"})
+    refused = client.post("/designer/rules/test_grade/publish",
+                          json={"xml": grade_table("diamond"), "comment": "x", "confirm": True}, headers=JSON)
+    assert refused.status_code == 422
+    assert [p["message"] for p in refused.get_json()["error"]["details"]] == ["结果“diamond”不是已定义的等级"]
+    db.session.rollback()
+    assert db.session.scalar(select(DecisionTable).where(DecisionTable.key == "test_grade")) is None
+    published = client.post("/designer/rules/test_grade/publish",
+                            json={"xml": grade_table(), "comment": "首版", "confirm": True}, headers=JSON)
+    assert published.status_code == 201
+
+
 @pytest.mark.db_sensitive
 def test_publishing_a_table_redeploys_the_processes_calling_it(login_as):
     client = login_as("designer01")

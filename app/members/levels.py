@@ -17,7 +17,6 @@ from sqlalchemy import ColumnElement, func, literal, select, update
 
 from app import clock, labels
 from app.database import DbSession
-from app.designer import rule_tables
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.members.models import LevelChange, LevelTrigger, Member, MemberLevel, MemberPrice
@@ -102,10 +101,12 @@ def _outputs(table: Any) -> list[str]:
 
 def table_problems(session: DbSession, table: Any) -> list[str]:
     """What makes a level table unusable: outputs that are not defined level codes, cells SQL cannot run."""
+    problems = list(dmn_tables.sql_problems(table))
+    if problems:
+        return problems
     known = {level.code for level in all_levels(session)}
-    problems = [f"结果“{value}”不是已定义的会员等级（已定义：{'、'.join(sorted(known)) or '无'}）"
-                for value in dict.fromkeys(_outputs(table)) if value not in known]
-    return problems + list(dmn_tables.sql_problems(table))
+    return [f"结果“{value}”不是已定义的会员等级（已定义：{'、'.join(sorted(known)) or '无'}）"
+            for value in dict.fromkeys(_outputs(table)) if value not in known]
 
 
 def load_table(session: DbSession) -> Any:
@@ -172,5 +173,5 @@ def history(session: DbSession, customer_id: int) -> list[LevelChange]:
                                 .order_by(LevelChange.id.desc())))
 
 
-rule_tables.register_check(LEVEL_TABLE, table_problems)
+dmn_tables.register_check(LEVEL_TABLE, table_problems)
 labels.register("member_level", lambda: level_names(db.session))

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import literal, select
 
 from app.customers.models import Customer, CustomerType
-from app.database import DbSession
+from app.database import DbSession, table_of
 from app.members import ledger, levels, points
 from app.members.models import Member
 from scheduler.registry import job
@@ -16,11 +16,11 @@ from scheduler.registry import job
 
 def enrol_dealt_customers(session: DbSession, now: datetime) -> int:
     """Make every customer who has dealt (成交) a member, set-based; return how many joined."""
-    joined = session.execute(Member.__table__.insert().from_select(
+    joined = session.execute(table_of(Member).insert().from_select(
         ["customer_id", "level_code", "previous_level", "points_balance", "cumulative_subscription", "joined_at"],
         select(Customer.id, literal(""), literal(""), literal(0), literal(0), literal(now, Member.joined_at.type))
         .where(Customer.type == CustomerType.DEALT, Customer.deleted_at.is_(None),
-               Customer.id.notin_(select(Member.customer_id))))).rowcount
+               Customer.id.notin_(select(Member.customer_id))))).rowcount  # type: ignore[attr-defined]
     return int(joined or 0)
 
 

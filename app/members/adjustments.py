@@ -4,7 +4,9 @@ once credit the points once; the requester can never approve their own request."
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from typing import Any
+
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import selectinload
 
 from app import clock
@@ -59,7 +61,7 @@ def _claim(session: DbSession, adjustment: PointsAdjustment, actor: User, status
                                                           PointsAdjustment.status == AdjustmentStatus.PENDING)
                            .values(status=status, decided_by_id=actor.id, decided_at=clock.now(),
                                    decision_note=note.strip()[:500])
-                           .execution_options(synchronize_session=False)).rowcount
+                           .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
     if done != 1:
         raise Conflict("这条积分调整已经审批过了")
     session.refresh(adjustment)
@@ -80,7 +82,7 @@ def reject(session: DbSession, adjustment: PointsAdjustment, actor: User, note: 
     audit.record(session, "members.adjust_reject", adjustment, summary=note.strip()[:200])
 
 
-def pending_query(customer_ids: select | None = None) -> select:
+def pending_query(customer_ids: Select[Any] | None = None) -> Select[Any]:
     """Adjustment requests, waiting ones first, newest first; ``customer_ids`` limits them to a scope."""
     stmt = select(PointsAdjustment).options(selectinload(PointsAdjustment.customer),
                                             selectinload(PointsAdjustment.requested_by),

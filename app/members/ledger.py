@@ -9,12 +9,13 @@ nightly job as one 积分过期 row per customer.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Integer, and_, case, func, literal, select, update
+from sqlalchemy import Integer, Select, and_, case, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app import clock
-from app.database import DbSession
+from app.database import DbSession, table_of
 from app.errors import Conflict, ValidationFailed
 from app.members.models import Member, PointsEntry, PointsKind
 
@@ -75,8 +76,8 @@ def expire(session: DbSession, now: datetime) -> int:
                    literal(PointsKind.EXPIRY.value), literal(f"积分过期（{POINTS_VALID_DAYS} 天有效期，先进先出）"),
                    literal(now, PointsEntry.created_at.type))
             .join(Member, Member.customer_id == due.c.customer_id))
-    inserted = session.execute(PointsEntry.__table__.insert().from_select(
-        ["customer_id", "delta", "balance_after", "kind", "reason", "created_at"], rows)).rowcount
+    inserted = session.execute(table_of(PointsEntry).insert().from_select(
+        ["customer_id", "delta", "balance_after", "kind", "reason", "created_at"], rows)).rowcount  # type: ignore[attr-defined]
     if inserted:
         _apply_batch(session, PointsKind.EXPIRY, now)
     return int(inserted or 0)
@@ -93,7 +94,7 @@ def _apply_batch(session: DbSession, kind: PointsKind, now: datetime) -> None:
         .execution_options(synchronize_session=False))
 
 
-def credit_many(session: DbSession, customer_ids: select, points: int, kind: PointsKind, reason: str,
+def credit_many(session: DbSession, customer_ids: Select[Any], points: int, kind: PointsKind, reason: str,
                 now: datetime) -> int:
     """Credit ``points`` to every member the SELECT of customer ids names, set-based; return how many."""
     if points <= 0:
@@ -102,13 +103,13 @@ def credit_many(session: DbSession, customer_ids: select, points: int, kind: Poi
                    literal(reason[:500]), literal(now + timedelta(days=POINTS_VALID_DAYS), PointsEntry.expires_at.type),
                    literal(now, PointsEntry.created_at.type))
             .where(Member.customer_id.in_(customer_ids)))
-    inserted = session.execute(PointsEntry.__table__.insert().from_select(
-        ["customer_id", "delta", "balance_after", "kind", "reason", "expires_at", "created_at"], rows)).rowcount
+    inserted = session.execute(table_of(PointsEntry).insert().from_select(
+        ["customer_id", "delta", "balance_after", "kind", "reason", "expires_at", "created_at"], rows)).rowcount  # type: ignore[attr-defined]
     if inserted:
         _apply_batch(session, kind, now)
     return int(inserted or 0)
 
 
-def ledger_query(customer_id: int) -> select:
+def ledger_query(customer_id: int) -> Select[Any]:
     """The customer's ledger rows, newest first."""
     return select(PointsEntry).where(PointsEntry.customer_id == customer_id).order_by(PointsEntry.id.desc())

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, literal, select, update
 
 from app import clock, labels
-from app.database import DbSession
+from app.database import DbSession, table_of
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.members.models import LevelChange, LevelTrigger, Member, MemberLevel, MemberPrice
@@ -136,9 +136,9 @@ def evaluate_all(session: DbSession, now: datetime | None = None) -> int:
     new_level = dmn_tables.case(table, columns, "level", default="")
     changed = session.execute(update(Member).where(Member.level_code != new_level)
                               .values(previous_level=Member.level_code, level_code=new_level, level_since=now)
-                              .execution_options(synchronize_session=False)).rowcount
+                              .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
     if changed:
-        session.execute(LevelChange.__table__.insert().from_select(
+        session.execute(table_of(LevelChange).insert().from_select(
             ["customer_id", "from_level", "to_level", "trigger", "changed_at"],
             select(Member.customer_id, Member.previous_level, Member.level_code, literal(LevelTrigger.NIGHTLY.value),
                    literal(now, LevelChange.changed_at.type)).where(Member.level_since == now)))

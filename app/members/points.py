@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import extract, func, select
 
 from app import clock
 from app.customers.models import Customer
-from app.database import DbSession
+from app.database import DbSession, table_of
 from app.errors import NotFound, ValidationFailed
 from app.members import ledger
 from app.members.models import Member, PointsEntry, PointsKind
@@ -31,8 +32,12 @@ NOT_SUBSCRIBED = (TradeStatus.FAILED, TradeStatus.REFUNDED)
 def points_for(session: DbSession, event: str, amount: Decimal | int = 0) -> int:
     """The points the table in force gives for one event (0 when no row fires)."""
     table = dmn_tables.load(session, POINTS_TABLE)
-    decision = dmn_tables.evaluate(table, {"event": event, "amount": float(amount)})
-    outputs = decision.outputs or {}
+    return points_from(dmn_tables.evaluate(table, {"event": event, "amount": float(amount)}).outputs, amount)
+
+
+def points_from(outputs: dict[str, Any] | None, amount: Decimal | int) -> int:
+    """Fixed points plus points per full 10,000 yuan, as the fired row says (never negative)."""
+    outputs = outputs or {}
     try:
         fixed = int(outputs.get("points") or 0)
         per_10k = int(outputs.get("per_10k") or 0)
@@ -46,7 +51,7 @@ def refresh_subscription(session: DbSession, customer_id: int) -> None:
     total = (select(func.coalesce(func.sum(Trade.arrival_amount), 0))
              .where(Trade.customer_id == customer_id, Trade.arrival_confirmed.is_(True),
                     Trade.status.notin_(NOT_SUBSCRIBED)).scalar_subquery())
-    session.execute(Member.__table__.update().where(Member.customer_id == customer_id)
+    session.execute(table_of(Member).update().where(Member.customer_id == customer_id)
                     .values(cumulative_subscription=total))
 
 

@@ -15,7 +15,7 @@ from app.auth.permissions import can, require
 from app.customers import links, sections
 from app.customers import services as customer_services
 from app.customers.models import Customer
-from app.database import DbSession
+from app.database import DbSession, table_of
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.members import adjustments, ledger, levels, points, prices, services
@@ -44,7 +44,7 @@ def _on_merge(session: DbSession, survivor_id: int, merged_ids: list[int], **_: 
                            .where(PointsEntry.customer_id == survivor_id))
     if total or session.scalar(select(Member.id).where(Member.customer_id == survivor_id)) is not None:
         ledger.ensure_member(session, survivor_id)
-        session.execute(Member.__table__.update().where(Member.customer_id == survivor_id)
+        session.execute(table_of(Member).update().where(Member.customer_id == survivor_id)
                         .values(points_balance=int(total or 0)))
         points.refresh_subscription(session, survivor_id)
 

@@ -329,3 +329,25 @@ def test_a_merge_keeps_one_member_whose_balance_is_its_ledger(login_as):
     assert response.status_code == 302
     assert member_of(survivor_id).points_balance == 70 and len(ledger_rows(survivor_id)) == 2
     assert db.session.scalar(select(func.count()).select_from(Member).where(Member.customer_id == merged_id)) == 0
+
+
+def test_a_member_attending_a_salon_earns_its_points_once(app):
+    from app.oa import activities
+    from app.oa.models import Activity, ActivityInvitee, InviteeStatus
+
+    member_id = customers_of("seat01")[1].id
+    seat = user_named("seat01")
+    before = ledger.balance(db.session, member_id)
+    activity = Activity(title="理财沙龙", kind="salon", starts_at=clock.now() - timedelta(hours=2),
+                        ends_at=clock.now() - timedelta(hours=1), org_id=seat.org_id, organizer_id=seat.id)
+    db.session.add(activity)
+    db.session.flush()
+    invitee = ActivityInvitee(activity_id=activity.id, name="会员", customer_id=member_id, invited_by_id=seat.id)
+    db.session.add(invitee)
+    db.session.flush()
+    for status in (InviteeStatus.ATTENDED, InviteeStatus.ABSENT, InviteeStatus.ATTENDED):
+        activities.record_attendance(db.session, activity, invitee, seat, status)
+    db.session.commit()
+    salon = [e for e in ledger_rows(member_id) if e.kind == PointsKind.SALON]
+    assert [(e.delta, e.activity_id) for e in salon] == [(50, activity.id)]
+    assert ledger.balance(db.session, member_id) == before + 50

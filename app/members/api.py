@@ -16,7 +16,7 @@ from app.api import spec
 from app.api.routes import bp, page_args, page_body
 from app.auth.permissions import require
 from app.customers import services as customer_services
-from app.errors import ValidationFailed
+from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.inputs import is_json_int, json_object, json_text
 from app.members import adjustments, ledger, levels, services
@@ -137,7 +137,7 @@ def _member(customer_id: int) -> Member:
     _customer, member = services.get_member(db.session, services.member_scope(db.session, current_user),
                                             customer_id)
     if member is None:
-        raise ValidationFailed("该客户还不是会员", code="not_a_member")
+        raise NotFound("该客户还不是会员（成交后自动成为会员）")
     return member
 
 

@@ -152,10 +152,10 @@ def reject(adjustment_id: int) -> Any:
     return redirect(request.referrer or url_for("members.adjustments_index"))
 
 
-def _rule_rows() -> tuple[Any, str]:
-    """The level table in force for the settings page, or why it cannot be read."""
+def _rule_rows(key: str = levels.LEVEL_TABLE) -> tuple[Any, str]:
+    """A table in force for the settings page, or why it cannot be read."""
     try:
-        return dmn_tables.load(db.session, levels.LEVEL_TABLE), ""
+        return dmn_tables.load(db.session, key), ""
     except ValidationFailed as exc:
         return None, exc.message
 
@@ -166,8 +166,10 @@ def levels_index() -> Any:
     table, table_error = _rule_rows()
     problems = levels.table_problems(db.session, table) if table is not None else []
     counts = dict(db.session.execute(select(Member.level_code, func.count()).group_by(Member.level_code)).all())
+    points_table, points_error = _rule_rows(points.POINTS_TABLE)
     return render_template("members/levels.html", levels=levels.all_levels(db.session), table=table,
-                           table_error=table_error, problems=problems, counts=counts,
+                           table_error=table_error, problems=problems, counts=counts, points_table=points_table,
+                           points_error=points_error,
                            names=levels.level_names(db.session))
 
 

@@ -351,3 +351,18 @@ def test_a_member_attending_a_salon_earns_its_points_once(app):
     salon = [e for e in ledger_rows(member_id) if e.kind == PointsKind.SALON]
     assert [(e.delta, e.activity_id) for e in salon] == [(50, activity.id)]
     assert ledger.balance(db.session, member_id) == before + 50
+
+
+def test_member_search_is_scoped_and_filtered(login_as):
+    mine = customers_of("seat01")[0]
+    theirs = customers_of("seat11")[0]
+    seat = login_as("seat01")
+    page = seat.get("/members/").get_data(as_text=True)
+    assert mine.number in page and theirs.number not in page and "金卡" in page
+    assert mine.number in seat.get("/members/?level=gold").get_data(as_text=True)
+    assert mine.number not in seat.get("/members/?level=normal").get_data(as_text=True)
+    assert mine.number not in seat.get("/members/?min_points=999999").get_data(as_text=True)
+    found = seat.get(f"/members/?q={mine.number}").get_data(as_text=True)
+    assert f'data-customer="{mine.number}"' in found
+    head = login_as("head11").get("/members/?level=__all").get_data(as_text=True)
+    assert mine.number not in head

@@ -15,7 +15,7 @@ from app.database import write_intent
 from app.designer import rule_tables
 from app.errors import Conflict, DomainError
 from app.extensions import db
-from app.members import adjustments, ledger, points
+from app.members import adjustments, ledger, points, prices
 from app.members.models import (
     AdjustmentStatus,
     LevelChange,
@@ -89,6 +89,20 @@ def test_the_member_price_of_the_customers_level_applies_to_a_new_trade(login_as
     assert trade.member_min_subscription == Decimal("700000.00")
     page = seat.get(f"/trades/{trade.id}").get_data(as_text=True)
     assert "会员价：金卡 收益率加成 0.5%" in page and "起购金额 700,000.00 元" in page
+
+
+def test_the_trade_api_creates_with_the_member_price_and_returns_it(api_as):
+    gold = customers_of("seat01")[0]
+    project = make_project(minimum="1000000")
+    prices.save_price(db.session, prices.PriceInput("gold", project.id, None, "10", "100000", "0.3"))
+    db.session.commit()
+    seat = api_as("seat01")
+    made = seat.post("/api/v1/trades", json={"customer_id": gold.id, "project_id": project.id,
+                                             "intended_amount": "900000"})
+    assert made.status_code == 201, made.get_json()
+    body = made.get_json()
+    assert (body["member_level"], body["member_min_subscription"], body["member_yield_bonus"]) == (
+        "gold", "900000.00", "0.3000")
 
 
 def test_a_project_price_wins_over_its_categorys(login_as):

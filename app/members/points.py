@@ -17,7 +17,7 @@ from sqlalchemy import extract, func, select
 from app import clock
 from app.customers.models import Customer
 from app.database import DbSession, table_of
-from app.errors import NotFound, ValidationFailed
+from app.errors import ValidationFailed
 from app.members import ledger
 from app.members.models import Member, PointsEntry, PointsKind
 from app.trades.models import Trade, TradeStatus
@@ -96,11 +96,3 @@ def credit_birthdays(session: DbSession, now: datetime) -> int:
                                             extract("day", Customer.birthday) == today.day,
                                             Customer.id.notin_(already)))
     return ledger.credit_many(session, born_today, points, PointsKind.BIRTHDAY, f"{today.year} 年生日积分", now)
-
-
-def get_member(session: DbSession, customer_id: int) -> Member:
-    member = session.scalar(select(Member).where(Member.customer_id == customer_id))
-    if member is None:
-        raise NotFound("该客户还不是会员")
-    return member
-

@@ -69,7 +69,8 @@ SCREEN_MODULES = ("app.assets", "app.auth.routes", "app.home.routes", "app.org.r
                   "app.surveys.routes", "app.qa.routes", "app.qa.category_routes", "app.kb.routes",
                   "app.kb.category_routes", "app.kb.search_routes", "app.care.routes", "app.complaints.routes",
                   "app.complaints.category_routes",
-                  "app.grading.routes")
+                  "app.grading.routes",
+                  "app.members.routes")
 API_MODULES = ("app.api.auth", "app.api.core", "app.customers.api", "app.followups.api", "app.pools.api",
                "app.workflow.api", "app.designer.api", "app.oa.api", "app.products.api", "app.trades.api",
                "app.pools.recovery_api", "app.mining.condition_api", "app.mining.invalid_api", "app.mining.task_api",
@@ -77,13 +78,15 @@ API_MODULES = ("app.api.auth", "app.api.core", "app.customers.api", "app.followu
                "app.quotas.api", "app.plans.api", "app.performance.api", "app.performance.ranking_api",
                "app.cockpits.api", "app.reports.api", "app.process_analytics.api", "app.surveys.api",
                "app.qa.api", "app.kb.api", "app.care.api", "app.complaints.api",
-               "app.grading.api")
+               "app.grading.api",
+               "app.members.api")
 # Modules that register scheduler jobs (scheduler.registry.job) and service-task operations.
 JOB_MODULES = ("scheduler.workflow_timers", "scheduler.pool_recycle", "scheduler.pool_handover",
                "scheduler.mining_tasks", "scheduler.mining_distribution", "scheduler.quota_facts",
                "app.products.lifecycle", "app.trades.review", "scheduler.hr_certificates",
                "scheduler.care_reminders",
-               "scheduler.customer_grading")
+               "scheduler.customer_grading",
+               "scheduler.members")
 # Designer-safe service-task operations, each in its domain (docs/workflow.md, 服务操作).
 OPERATION_MODULES = ("app.workflow.process_ops", "app.notices.process_ops", "app.chat.process_ops",
                      "app.oa.todo_ops", "app.followups.process_ops", "app.customers.process_ops",

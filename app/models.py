@@ -15,6 +15,7 @@ from app.grading import models as grading_models  # noqa: F401
 from app.hr import models as hr_models  # noqa: F401
 from app.hr import staff_models  # noqa: F401
 from app.kb import models as kb_models  # noqa: F401
+from app.members import models as member_models  # noqa: F401
 from app.mining import models as mining_models  # noqa: F401
 from app.mining import rule_models as mining_rule_models  # noqa: F401
 from app.mining import run_models as mining_run_models  # noqa: F401

@@ -35,3 +35,7 @@ follow_up_logged = _signals.signal("follow-up-logged")
 # the quotas domain counts a customer that became 意向 for its service seat. Receivers get ``sender=session``
 # and ``customer=<Customer>`` (its type already the new one).
 customer_type_changed = _signals.signal("customer-type-changed")
+# Sent by the trade review's ``trade.record_arrival`` (交易财务审核通过) in its transaction, after the arrival was
+# written on the trade; the members domain credits the subscription points and re-evaluates the member's level.
+# Receivers get ``sender=session``, ``trade=<Trade>`` and ``actor=<User | None>``.
+trade_arrived = _signals.signal("trade-arrived")

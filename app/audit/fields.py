@@ -78,6 +78,17 @@ BY_TABLE: dict[str, dict[str, str]] = {
         "collective_contract_no": "集体合同编号", "bank_name": "开户银行", "bank_account": "银行账号",
         "value_date": "起息日", "interest_paid_to": "已付息至", "settled_on": "清算日期",
         "review_instance_id": "审核流程实例", "status_changed_at": "状态变更时间",
+        "member_level": "会员等级", "member_fee_discount": "会员费率折扣", "member_min_subscription": "会员起购金额",
+        "member_yield_bonus": "会员收益率加成",
+    },
+    "member_level": {"code": "等级代码", "name": "等级名称", "rank": "等级顺序"},
+    "points_adjustment": {
+        "delta": "调整积分", "reason": "调整原因", "requested_by_id": "申请人", "requested_at": "申请时间",
+        "decided_by_id": "审批人", "decided_at": "审批时间", "decision_note": "审批意见",
+    },
+    "member_price": {
+        "level_code": "会员等级", "fee_discount": "费率折扣", "min_reduction": "起购金额减免",
+        "yield_bonus": "收益率加成",
     },
     "trade_income": {
         "trade_id": "交易", "kind": "收益类型", "income_date": "收益日期", "submitted_by_id": "提交人",

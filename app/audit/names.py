@@ -29,6 +29,8 @@ ACTION_LABELS = {
     "kb.submit": "提交知识审核", "kb.withdraw": "下架知识",
     "complaint.escalate": "投诉超时升级",
     "grading.run": "客户评级",
+    "members.adjust_request": "申请积分调整", "members.adjust_approve": "批准积分调整",
+    "members.adjust_reject": "驳回积分调整", "members.referral": "登记推荐积分",
 }
 
 OBJECT_TYPE_LABELS = {
@@ -36,7 +38,8 @@ OBJECT_TYPE_LABELS = {
     "base_data_item": "基础数据项", "base_dictionary": "基础数据字典", "customer": "客户",
     "customer_address": "客户地址", "customer_category": "客户分类", "customer_phone": "客户电话",
     "distribution_rule": "分配规则", "interest_payment": "付息", "mining_condition": "挖掘条件",
-    "mining_task": "挖掘任务", "mining_task_category": "任务分类", "notice": "系统通知", "survey": "问卷",
+    "mining_task": "挖掘任务", "member_level": "会员等级", "points_adjustment": "积分调整",
+    "member_price": "会员价格策略", "mining_task_category": "任务分类", "notice": "系统通知", "survey": "问卷",
     "kb_category": "知识分类", "kb_article": "知识", "kb_article_version": "知识版本",
     "grading_run": "客户评级批次",
     "notice_template": "通知模板", "oa_activity": "活动", "oa_application": "OA 申请", "oa_branch": "网点",

@@ -7,7 +7,8 @@ A domain whose table has a customer foreign key declares it once::
 Merging then re-points those rows to the surviving customer in one UPDATE per table, and the
 merge preview counts them. A link whose rows are unique per customer and some key (one questionnaire
 response per customer and survey) names that key: the survivor's row wins, then the oldest merged one, and the
-others are deleted before the move. A customer foreign key that is not registered makes the merge fail
+others are deleted before the move; a table of one row per customer names its customer column as the key.
+A customer foreign key that is not registered makes the merge fail
 on the constraint rather than silently orphan rows. References that are not plain foreign keys
 (e.g. a workflow business key "customer:42") connect to ``app.signals.customers_merged``.
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, true, update
 
 from app.database import DbSession
 
@@ -66,7 +67,8 @@ def _drop_clashes(session: DbSession, link: CustomerLink, from_ids: list[int], t
     table = link.column.table
     other = table.alias("other")
     [key] = table.primary_key.columns
-    same_key = other.c[link.unique_with.name] == link.unique_with
+    # A table of one row per customer (a member) names its customer column itself: any row of the survivor clashes.
+    same_key = true() if link.unique_with is link.column else other.c[link.unique_with.name] == link.unique_with
     kept_elsewhere = select(other.c[key.name]).where(same_key, or_(
         other.c[link.column.name] == to_id,
         and_(other.c[link.column.name].in_(from_ids), other.c[key.name] < key))).exists()

@@ -42,6 +42,10 @@ TRADE = spec.schema("Trade", {
         "collective_contract_no": {"type": "string", "description": "集体合同编号"},
         "value_date": {"type": "string", "format": "date", "nullable": True},
         "created_at": {"type": "string", "format": "date-time"},
+        "member_level": {"type": "string", "description": "创建时适用会员价的会员等级代码（空：无会员价）"},
+        "member_fee_discount": {"type": "string", "description": "会员费率折扣 %"},
+        "member_min_subscription": {**MONEY, "nullable": True, "description": "会员价起购金额（元）"},
+        "member_yield_bonus": {"type": "string", "description": "会员收益率加成 %"},
     },
 })
 TRADE_CREATE_BODY = spec.schema("TradeCreate", {
@@ -54,6 +58,10 @@ TRADE_CREATE_BODY = spec.schema("TradeCreate", {
         "bank_name": {"type": "string"}, "bank_account": {"type": "string"}, "remark": {"type": "string"},
     },
 })
+
+
+def _money(value: Any) -> str | None:
+    return str(value) if value is not None else None
 
 
 def _date(value: Any) -> str | None:
@@ -72,7 +80,10 @@ def trade_json(trade: Trade, open_task_id: int | None = None) -> dict[str, Any]:
         "review_round": trade.review_round, "review_instance_id": trade.review_instance_id,
         "open_task_id": open_task_id, "contract_no": trade.contract_no,
         "collective_contract_no": trade.collective_contract_no, "value_date": _date(trade.value_date),
-        "created_at": trade.created_at.isoformat(),
+        "created_at": trade.created_at.isoformat(), "member_level": trade.member_level,
+        "member_fee_discount": str(trade.member_fee_discount),
+        "member_min_subscription": _money(trade.member_min_subscription),
+        "member_yield_bonus": str(trade.member_yield_bonus),
     }
 
 

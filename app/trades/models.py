@@ -88,6 +88,11 @@ class Trade(Audited, Base):
     interest_paid_to: Mapped[date | None] = mapped_column(Date)  # interest posted up to (exclusive)
     settled_on: Mapped[date | None] = mapped_column(Date)
     review_instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    # 会员价 applied when the trade was created (app.members.prices): the customer's level then, and what it gave.
+    member_level: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    member_fee_discount: Mapped[Decimal] = mapped_column(RATE, default=Decimal("0"), server_default="0")  # 费率折扣 %
+    member_min_subscription: Mapped[Decimal | None] = mapped_column(MONEY)  # 起购金额 after the member reduction
+    member_yield_bonus: Mapped[Decimal] = mapped_column(RATE, default=Decimal("0"), server_default="0")  # 收益率加成 %
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
 

@@ -97,13 +97,16 @@ def record_arrival(ctx: OperationContext, arrival_date: date | None, arrival_amo
         raise ValidationFailed("通过交易财务审核须填写实际到账金额")
     amount = Decimal(str(arrival_amount))
     posting_dates.refuse_future(arrival_date, "到账时间")
-    if amount < trade.project.min_subscription:
+    minimum = minimum_of(trade)
+    if amount < minimum:
         raise ValidationFailed(f"实际到账金额 {amount:,.2f} 元低于项目起购金额 "
-                               f"{trade.project.min_subscription:,.2f} 元，请退回交易修订")
+                               f"{minimum:,.2f} 元，请退回交易修订")
     trade.arrival_date = arrival_date
     trade.arrival_amount = amount
     trade.arrival_confirmed = True
     customer_services.set_type(ctx.session, trade.customer, CustomerType.DEALT)
+    ctx.session.flush()
+    signals.trade_arrived.send(ctx.session, trade=trade, actor=ctx.actor)
     return {"arrival_amount": str(amount), "arrival_date": arrival_date.isoformat()}
 
 
@@ -160,7 +163,7 @@ def resubmit(ctx: OperationContext, intended_amount: Decimal, bank_name: str | N
     """Apply the seat's revision and start the next review round (a new instance) at 交易财务审核."""
     trade = _trade(ctx)
     amount = Decimal(str(intended_amount))
-    check_amount(trade.project, amount)
+    check_amount(trade.project, amount, minimum_of(trade))
     if trade.project.stage in (ProjectStage.FAILED, ProjectStage.COMPLETED):
         raise Conflict(f"项目处于“{trade.project.stage.label}”，交易不能重新提交")
     trade.intended_amount = amount
@@ -191,12 +194,22 @@ def fail(ctx: OperationContext, reason: str = "") -> dict[str, Any]:
     return {"status": trade.status.value}
 
 
-def check_amount(project: Any, amount: Decimal) -> None:
-    """The intended amount must be positive and at least the project's minimum subscription."""
+def check_amount(project: Any, amount: Decimal, minimum: Decimal | None = None) -> None:
+    """The intended amount must be positive and at least the minimum subscription: the project's, or the one a
+    member price reduced it to (``minimum``)."""
+    minimum = project.min_subscription if minimum is None else minimum
     if amount <= 0:
         raise ValidationFailed("意向金额必须大于 0")
-    if amount < project.min_subscription:
-        raise ValidationFailed(f"意向金额 {amount:,.2f} 元低于项目起购金额 {project.min_subscription:,.2f} 元")
+    if amount < minimum:
+        member = "（会员价）" if minimum != project.min_subscription else ""
+        raise ValidationFailed(f"意向金额 {amount:,.2f} 元低于项目起购金额{member} {minimum:,.2f} 元")
+
+
+def minimum_of(trade: Trade) -> Decimal:
+    """The trade's minimum subscription: reduced by the member price it was created with, else the project's."""
+    if trade.member_min_subscription is not None:
+        return trade.member_min_subscription
+    return trade.project.min_subscription
 
 
 def _summarise(session: DbSession, ident: str) -> Subject | None:

@@ -18,6 +18,7 @@ from app.customers import services as customer_services
 from app.customers.models import Customer
 from app.database import DbSession
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.members import prices as member_prices
 from app.org import scope as data_scope
 from app.org.models import Org
 from app.org.scope import Scope
@@ -64,12 +65,18 @@ def create_trade(session: DbSession, customer_id: int, data: TradeInput, seat: U
     customer = customer_services.get_customer(session, customer_services.customer_scope(session, seat),
                                               customer_id)
     project = product_services.offered_project(session, data.project_id, seat)
-    review.check_amount(project, data.intended_amount)
+    member_price = member_prices.price_for(session, customer.id, project)  # 会员价 of the customer's level
+    review.check_amount(project, data.intended_amount, member_price.min_subscription if member_price else None)
     trade = Trade(trade_no=format_trade_no(sequences.allocate(session, TRADE_SEQUENCE)), customer_id=customer.id,
                   project_id=project.id, seat_id=seat.id, org_id=seat.org_id, intended_amount=data.intended_amount,
                   arrival_amount=data.intended_amount, status=TradeStatus.FINANCE_AUDIT,
                   bank_name=data.bank_name.strip()[:100], bank_account=data.bank_account.strip()[:50],
                   remark=data.remark.strip()[:2000])
+    if member_price is not None:
+        trade.member_level = member_price.level_code
+        trade.member_fee_discount = member_price.fee_discount
+        trade.member_min_subscription = member_price.min_subscription
+        trade.member_yield_bonus = member_price.yield_bonus
     trade.customer = customer
     trade.project = project
     session.add(trade)

@@ -43,6 +43,7 @@ from app.followups.models import Appointment
 from app.hr.models import PublicHoliday
 from app.hr.staff_models import StaffCertificate
 from app.kb.models import KbArticle
+from app.members.models import PointsAdjustment
 from app.mining.models import MiningCondition
 from app.mining.rule_models import DistributionRule
 from app.mining.run_models import DistributionRun
@@ -99,6 +100,7 @@ ID_SOURCES: dict[str, Select[Any]] = {
     "certificate_id": select(StaffCertificate.id),
     "quota_id": select(Quota.id), "plan_id": select(Plan.id), "question_id": select(QaQuestion.id),
     "survey_id": select(Survey.id), "article_id": select(KbArticle.id), "complaint_id": select(Complaint.id),
+    "adjustment_id": select(PointsAdjustment.id),
 }
 # Values the endpoints accept, so that some cases get past validation into the engine and the services.
 ACCEPTED_VALUES: dict[str, list[Any]] = {

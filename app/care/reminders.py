@@ -19,7 +19,6 @@ from app.care import occasions, windows
 from app.care.access import REMIND_DAYS
 from app.care.models import CareKind, CareReminder
 from app.database import DbSession
-from app.hr.staff_reminders import _publisher as system_publisher
 from app.notices import services as notices
 from app.notices.models import Audience, NoticeLevel
 
@@ -59,7 +58,7 @@ def send_due(session: DbSession, now: datetime) -> str:
             by_seat[seat_id].append((kind, row))
     if not by_seat:
         return "今天没有需要提醒的客户关怀" if not already else f"今天已提醒过 {len(already)} 名坐席"
-    publisher = system_publisher(session)
+    publisher = notices.system_publisher(session)
     if publisher is None:
         return f"{len(by_seat)} 名坐席待提醒，但没有在职的系统管理员可作为通知发布人"
     sent: list[dict[str, Any]] = []

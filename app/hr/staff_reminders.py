@@ -16,8 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from app import clock
 from app.admin import dictionaries, params
-from app.auth.models import Role, User, UserStatus, user_roles
-from app.auth.permissions import ADMIN_ROLE
+from app.auth.models import User, UserStatus
 from app.database import DbSession
 from app.hr.staff import CERTIFICATE_DAYS, CERTIFICATE_TYPE
 from app.hr.staff_models import StaffCertificate
@@ -50,14 +49,6 @@ def mine(session: DbSession, user: User) -> list[StaffCertificate]:
                                           StaffCertificate.id)))
 
 
-def _publisher(session: DbSession) -> User | None:
-    """System notices appear as published by the system administrator (the first active admin account)."""
-    return session.scalar(select(User).join(user_roles, user_roles.c.user_id == User.id)
-                          .join(Role, Role.id == user_roles.c.role_id)
-                          .where(Role.code == ADMIN_ROLE, User.status == UserStatus.ACTIVE)
-                          .order_by(User.id).limit(1))
-
-
 def _notice_text(certificate: StaffCertificate, label: str, today: date) -> tuple[str, str]:
     expires = certificate.expires_on
     assert expires is not None
@@ -85,7 +76,7 @@ def send_due(session: DbSession, now: datetime) -> str:
         .order_by(StaffCertificate.expires_on, StaffCertificate.id).with_for_update(of=StaffCertificate)))
     if not due:
         return "没有新进入提醒期的资格证书"
-    publisher = _publisher(session)
+    publisher = notices.system_publisher(session)
     if publisher is None:
         return f"{len(due)} 本资格证书待提醒，但没有在职的系统管理员可作为通知发布人"
     labels = dict(dictionaries.choices(session, CERTIFICATE_TYPE))

@@ -14,7 +14,8 @@ from sqlalchemy import ColumnElement, Select, and_, func, insert, or_, select, u
 
 from app import clock
 from app.admin import params
-from app.auth.models import User, UserStatus
+from app.auth.models import Role, User, UserStatus, user_roles
+from app.auth.permissions import ADMIN_ROLE
 from app.database import DbSession, write_soon
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.notices.models import Audience, Notice, NoticeLevel, NoticeReceipt, NoticeTemplate
@@ -92,6 +93,14 @@ def recipients(session: DbSession, audience: Audience, org_id: int | None, user_
     if not ids:
         raise ValidationFailed("没有可接收该通知的在职员工")
     return ids
+
+
+def system_publisher(session: DbSession) -> User | None:
+    """Who system notices (reminders the scheduler sends) appear from: the first active admin account."""
+    return session.scalar(select(User).join(user_roles, user_roles.c.user_id == User.id)
+                          .join(Role, Role.id == user_roles.c.role_id)
+                          .where(Role.code == ADMIN_ROLE, User.status == UserStatus.ACTIVE)
+                          .order_by(User.id).limit(1))
 
 
 def publish(session: DbSession, publisher: User, *, title: str, body: str, level: NoticeLevel, major: bool,

@@ -51,7 +51,7 @@ SCREEN_MODULES = ("app.assets", "app.auth.routes", "app.home.routes", "app.org.r
                   "app.auth.role_routes", "app.auth.online_routes", "app.admin.routes",
                   "app.admin.dictionary_routes", "app.audit.routes", "app.customers.routes",
                   "app.customers.category_routes", "app.customers.import_routes", "app.customers.merge_routes",
-                  "app.customers.lifecycle_routes",
+                  "app.customers.lifecycle_routes", "app.callcentre.routes",
                   "app.followups.routes", "app.pools.recovery_routes",
                   "app.pools.routes", "app.workflow.task_routes", "app.workflow.monitor_routes",
                   "app.workflow.repair_routes",
@@ -74,7 +74,7 @@ API_MODULES = ("app.api.auth", "app.api.core", "app.customers.api", "app.followu
                "app.mining.rule_api", "app.hr.attendance_api", "app.hr.holiday_api", "app.hr.staff_api",
                "app.quotas.api", "app.plans.api", "app.performance.api", "app.performance.ranking_api",
                "app.cockpits.api", "app.reports.api", "app.process_analytics.api", "app.surveys.api",
-               "app.qa.api", "app.kb.api")
+               "app.qa.api", "app.kb.api", "app.callcentre.api")
 # Modules that register scheduler jobs (scheduler.registry.job) and service-task operations.
 JOB_MODULES = ("scheduler.workflow_timers", "scheduler.pool_recycle", "scheduler.pool_handover",
                "scheduler.mining_tasks", "scheduler.mining_distribution", "scheduler.quota_facts",

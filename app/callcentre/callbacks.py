@@ -197,9 +197,9 @@ def missed_call(session: DbSession, actor: User, *, caller: Any, at: datetime | 
 
 
 def get(session: DbSession, user: User, callback_id: int) -> Callback:
-    """A call-back the user may work: their own, their org's queue's, or one in their scope (a head's team's)."""
+    """A call-back the user may work: their own, one queued at their org or above, or one in their scope."""
     callback = session.get(Callback, callback_id)
-    if callback is not None and callback.seat_id is None and callback.org_id == user.org_id:
+    if callback is not None and callback.seat_id is None and callback.org_id in user.org.ancestor_ids:
         return callback
     return data_scope.get_or_404(session, Callback, callback_id, data_scope.scope_of(session, user, CALLBACKS),
                                  org_attr="org_id", owner_attr="seat_id")
@@ -214,9 +214,10 @@ def mine(user: User, status: CallbackStatus = CallbackStatus.PENDING) -> Select[
 
 
 def queue(session: DbSession, user: User) -> Select[Any]:
-    """部门待领回访: unclaimed call-backs of the orgs in the user's scope, and of the user's own org."""
+    """部门待领回访: unclaimed call-backs queued at the user's org or one above it (a group's seats take their
+    department's queue), and those of the orgs in the user's scope."""
     scope = data_scope.scope_of(session, user, CALLBACKS)
-    in_reach = or_(Callback.org_id == user.org_id, data_scope.org_condition(scope, Callback.org_id))
+    in_reach = or_(Callback.org_id.in_(user.org.ancestor_ids), data_scope.org_condition(scope, Callback.org_id))
     return (select(Callback).where(Callback.seat_id.is_(None), Callback.status == CallbackStatus.PENDING, in_reach)
             .order_by(Callback.due_at, Callback.id))
 

@@ -64,8 +64,9 @@ def load(session: Any) -> None:
                      "caller": f"139{i:08d}", "call_id": "", "direction": "inbound", "customer_id": None,
                      "match_count": 0, "outside_scope": False, "blacklisted": False, "blacklist_reason": "",
                      "created_at": at, "seen_at": at + timedelta(seconds=5)})
-    session.execute(sa.insert(ScreenPop), pops)
-    session.execute(sa.insert(CustomerPhone), [
+    # Core inserts into the tables: no ORM bookkeeping per row (the load took minutes through the ORM).
+    session.execute(ScreenPop.__table__.insert(), pops)
+    session.execute(CustomerPhone.__table__.insert(), [
         {"customer_id": rng.choice(customers), "phone": f"137{i:08d}", "is_primary": False, "remark": ""}
         for i in range(EXTRA_PHONES)])
     session.commit()

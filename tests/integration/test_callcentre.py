@@ -107,12 +107,14 @@ def test_a_known_customer_pops_on_the_seats_poll_until_seen(cti, login_as):
 
 def test_an_unknown_number_pops_as_a_new_customer_with_the_form_prefilled(cti, login_as):
     phone = new_phone()
-    assert cti.post(POP, json={"extension": "8001", "caller": phone}).status_code == 201
-    seat = login_as("seat01")
+    offline = cti.post(POP, json={"extension": "8001", "caller": phone})
+    assert offline.status_code == 201 and offline.get_json()["seat_online"] is False
+    seat = login_as("seat01")  # logging in later still shows the call (within 5 minutes)
     pop = seat.get("/callcentre/pops").get_json()["pops"][0]
     assert pop["customer"] is None and pop["outside_scope"] is False
     form = seat.get(pop["new_customer_url"]).get_data(as_text=True)
     assert f'value="{phone}"' in form
+    assert cti.post(POP, json={"extension": "8001", "caller": phone}).get_json()["seat_online"] is True
 
 
 def test_a_customer_outside_the_seats_scope_is_not_revealed(cti, login_as):

@@ -51,7 +51,7 @@ SCREEN_MODULES = ("app.assets", "app.auth.routes", "app.home.routes", "app.org.r
                   "app.auth.role_routes", "app.auth.online_routes", "app.admin.routes",
                   "app.admin.dictionary_routes", "app.audit.routes", "app.customers.routes",
                   "app.customers.category_routes", "app.customers.import_routes", "app.customers.merge_routes",
-                  "app.customers.lifecycle_routes",
+                  "app.customers.lifecycle_routes", "app.callcentre.routes",
                   "app.followups.routes", "app.pools.recovery_routes",
                   "app.pools.routes", "app.workflow.task_routes", "app.workflow.monitor_routes",
                   "app.workflow.repair_routes",
@@ -68,25 +68,20 @@ SCREEN_MODULES = ("app.assets", "app.auth.routes", "app.home.routes", "app.org.r
                   "app.cockpits.routes", "app.reports.routes", "app.process_analytics.routes",
                   "app.surveys.routes", "app.qa.routes", "app.qa.category_routes", "app.kb.routes",
                   "app.kb.category_routes", "app.kb.search_routes", "app.care.routes", "app.complaints.routes",
-                  "app.complaints.category_routes",
-                  "app.grading.routes",
-                  "app.members.routes")
+                  "app.complaints.category_routes", "app.grading.routes", "app.members.routes")
 API_MODULES = ("app.api.auth", "app.api.core", "app.customers.api", "app.followups.api", "app.pools.api",
                "app.workflow.api", "app.designer.api", "app.oa.api", "app.products.api", "app.trades.api",
                "app.pools.recovery_api", "app.mining.condition_api", "app.mining.invalid_api", "app.mining.task_api",
                "app.mining.rule_api", "app.hr.attendance_api", "app.hr.holiday_api", "app.hr.staff_api",
                "app.quotas.api", "app.plans.api", "app.performance.api", "app.performance.ranking_api",
                "app.cockpits.api", "app.reports.api", "app.process_analytics.api", "app.surveys.api",
-               "app.qa.api", "app.kb.api", "app.care.api", "app.complaints.api",
-               "app.grading.api",
-               "app.members.api")
+               "app.qa.api", "app.kb.api", "app.care.api", "app.complaints.api", "app.grading.api",
+               "app.members.api", "app.callcentre.api")
 # Modules that register scheduler jobs (scheduler.registry.job) and service-task operations.
 JOB_MODULES = ("scheduler.workflow_timers", "scheduler.pool_recycle", "scheduler.pool_handover",
                "scheduler.mining_tasks", "scheduler.mining_distribution", "scheduler.quota_facts",
                "app.products.lifecycle", "app.trades.review", "scheduler.hr_certificates",
-               "scheduler.care_reminders",
-               "scheduler.customer_grading",
-               "scheduler.members")
+               "scheduler.care_reminders", "scheduler.customer_grading", "scheduler.members")
 # Designer-safe service-task operations, each in its domain (docs/workflow.md, 服务操作).
 OPERATION_MODULES = ("app.workflow.process_ops", "app.notices.process_ops", "app.chat.process_ops",
                      "app.oa.todo_ops", "app.followups.process_ops", "app.customers.process_ops",

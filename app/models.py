@@ -5,6 +5,7 @@ from app.admin import models as admin_models  # noqa: F401
 from app.audit import models as audit_models  # noqa: F401
 from app.auth import models as auth_models  # noqa: F401
 from app.auth import throttle as auth_throttle  # noqa: F401
+from app.callcentre import models as callcentre_models  # noqa: F401
 from app.care import models as care_models  # noqa: F401
 from app.chat import models as chat_models  # noqa: F401
 from app.customers import models as customer_models  # noqa: F401

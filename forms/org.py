@@ -33,6 +33,8 @@ class UserEditForm(Form):
                           description="数据分配按权重时使用，0 表示不参与分配")
     phone = StringField("手机", validators=[Optional(), Length(max=30)])
     email = StringField("邮箱", validators=[Optional(), Length(max=120)])
+    extension = StringField("分机号", validators=[Optional(), Length(max=20)],
+                            description="呼叫中心坐席的电话分机，来电时在其页面弹出客户信息；不接电话的员工留空")
 
 
 class UserCreateForm(UserEditForm):

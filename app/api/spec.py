@@ -85,8 +85,9 @@ def page_of(item_ref: str) -> dict[str, Any]:
 def operation(method: str, path: str, *, summary: str, tag: str, response: str | dict[str, Any] | None,
               status: int = 200, request: str | dict[str, Any] | None = None,
               parameters: list[dict[str, Any]] | None = None, errors: tuple[int, ...] = (401, 403, 404),
-              public: bool = False) -> None:
-    """Declare one API operation. ``path`` uses OpenAPI templating, e.g. ``/tasks/{task_id}``."""
+              public: bool = False, also: dict[int, str] | None = None) -> None:
+    """Declare one API operation. ``path`` uses OpenAPI templating, e.g. ``/tasks/{task_id}``; ``also`` names
+    other success statuses answering the same body (e.g. ``{200: "已合并到现有记录"}`` beside a 201)."""
     op: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": {}}
     if parameters:
         op["parameters"] = parameters
@@ -96,6 +97,8 @@ def operation(method: str, path: str, *, summary: str, tag: str, response: str |
         op["responses"][str(status)] = {"description": "成功"}
     else:
         op["responses"][str(status)] = {"description": "成功", **_body(response)}
+        for other, description in (also or {}).items():
+            op["responses"][str(other)] = {"description": description, **_body(response)}
     for code in sorted(set(errors) | {401}) if not public else sorted(errors):
         op["responses"][str(code)] = {"description": ERROR_STATUSES[code], **_body(ref("Error"))}
     if public:

@@ -48,8 +48,14 @@ BY_TABLE: dict[str, dict[str, str]] = {
     "users": {
         "username": "登录名", "work_no": "工号", "name": "姓名", "superior_id": "直属上级", "level": "职级",
         "tier": "档位", "weight": "分配权重", "email": "邮箱", "password_changed_at": "密码修改时间",
-        "left_at": "离职时间",
+        "left_at": "离职时间", "extension": "分机号",
     },
+    "callback": {
+        "phone": "回访号码", "seat_id": "回访坐席", "org_id": "所属部门", "due_at": "回访时间", "reason": "回访事由",
+        "source": "回访来源", "status": "回访状态", "missed_calls": "未接来电次数", "extension": "分机号",
+        "result_note": "回访结果", "completed_at": "完成时间", "follow_up_id": "跟进记录", "created_by_id": "创建人",
+    },
+    "callback_strategy": {"rule_id": "分配规则", "queue_org_id": "待领队列部门", "due_minutes": "回访时限（分钟）"},
     "permission": {"code": "权限代码", "name": "权限名称", "kind": "权限类型"},
     "system_parameter": {"key": "参数", "value_type": "取值类型"},
     "notice": {

@@ -34,7 +34,8 @@ ACTION_LABELS = {
 }
 
 OBJECT_TYPE_LABELS = {
-    "api_token": "接口令牌", "attendance_day": "考勤记录", "attendance_type_rule": "考勤类型设置",
+    "api_token": "接口令牌", "callback": "回访", "callback_strategy": "回访策略",
+    "attendance_day": "考勤记录", "attendance_type_rule": "考勤类型设置",
     "base_data_item": "基础数据项", "base_dictionary": "基础数据字典", "customer": "客户",
     "customer_address": "客户地址", "customer_category": "客户分类", "customer_phone": "客户电话",
     "distribution_rule": "分配规则", "interest_payment": "付息", "mining_condition": "挖掘条件",

@@ -15,6 +15,10 @@ from app.database import write_soon
 from app.errors import error_body, wants_json
 from app.extensions import db, login_manager
 
+# Requests a page makes on its own (the call centre's screen-pop poll): they do not keep a session from going
+# idle, or an open page would keep its seat logged in for ever.
+PASSIVE_ENDPOINTS: set[str] = set()
+
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
@@ -29,7 +33,7 @@ def load_user(user_id: str) -> User | None:
     if services.is_idle(login, db.session):
         _end(login, "idle")
         return None
-    if services.needs_touch(login):
+    if services.needs_touch(login) and request.endpoint not in PASSIVE_ENDPOINTS:
         _touch(login)
     user = login.user
     if not user.is_active:

@@ -106,6 +106,8 @@ class User(UserMixin, Audited, Base):
     weight: Mapped[int] = mapped_column(Integer, default=1)  # 分配权重
     status: Mapped[UserStatus] = mapped_column(str_enum(UserStatus, 10), default=UserStatus.ACTIVE, index=True)
     phone: Mapped[str] = mapped_column(String(30), default="")
+    # 分机号: the CTI screen-pop (app.callcentre) finds the seat by it; empty for staff without a phone seat.
+    extension: Mapped[str | None] = mapped_column(String(20), unique=True)
     email: Mapped[str] = mapped_column(String(120), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -258,6 +258,7 @@ def create() -> Any:
         _placement_choices(form)
     if request.method == "GET":
         form.type.data = request.args.get("type", CustomerType.NEW.value)
+        form.phone.data = request.args.get("phone", "")[:30]  # 来电弹屏 “新客户” opens the form with the number
         return render_template("customers/form.html", form=form, customer=None)
     if not form.validate_on_submit():
         return render_template("customers/form.html", form=form, customer=None), 422

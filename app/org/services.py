@@ -169,6 +169,22 @@ def _check_contact(phone: str, email: str) -> None:
         raise ValidationFailed("邮箱格式不正确")
 
 
+EXTENSION_PATTERN = re.compile(r"^\d{2,10}$")
+
+
+def _clean_extension(session: DbSession, user: User | None, extension: str) -> str | None:
+    """分机号: 2–10 digits, one user each; empty is none (the CTI screen-pop finds a seat by it)."""
+    extension = extension.strip()
+    if not extension:
+        return None
+    if not EXTENSION_PATTERN.match(extension):
+        raise ValidationFailed("分机号应为 2–10 位数字")
+    holder = session.scalar(select(User).where(User.extension == extension))
+    if holder is not None and holder is not user:
+        raise Conflict(f"分机号 {extension} 已分配给 {holder.name}（{holder.work_no}）")
+    return extension
+
+
 def _check_weight(weight: int) -> None:
     if not 0 <= weight <= MAX_WEIGHT:
         raise ValidationFailed(f"分配权重应在 0 到 {MAX_WEIGHT} 之间")
@@ -199,7 +215,7 @@ def _check_superior(session: DbSession, user: User | None, superior_id: int) -> 
 
 def create_user(session: DbSession, *, username: str, work_no: str, name: str, org_id: int, password: str,
                 level: str = "", tier: str = "", weight: int = 1, role_codes: list[str] | None = None,
-                superior_id: int | None = None, phone: str = "", email: str = "") -> User:
+                superior_id: int | None = None, phone: str = "", email: str = "", extension: str = "") -> User:
     """Create an employee account with an initial password and roles."""
     username, work_no, name = username.strip(), work_no.strip(), name.strip()
     phone, email = phone.strip(), email.strip()
@@ -214,12 +230,13 @@ def create_user(session: DbSession, *, username: str, work_no: str, name: str, o
     org = _active_org(session, org_id)
     _check_weight(weight)
     _check_contact(phone, email)
+    extension_value = _clean_extension(session, None, extension)
     _check_level(session, level, tier)
     if superior_id:
         _check_superior(session, None, superior_id)
     auth_services.check_password_policy(password, username, name)
     user = User(username=username, work_no=work_no, name=name, org=org, level=level, tier=tier, weight=weight,
-                superior_id=superior_id or None, phone=phone, email=email,
+                superior_id=superior_id or None, phone=phone, email=email, extension=extension_value,
                 password_hash=auth_services.hash_password(password), password_changed_at=clock.now())
     if role_codes:
         user.roles = list(session.scalars(select(Role).where(Role.code.in_(role_codes))))
@@ -232,14 +249,15 @@ def create_user(session: DbSession, *, username: str, work_no: str, name: str, o
 
 
 def update_user(session: DbSession, user: User, *, name: str, org_id: int, superior_id: int | None,
-                phone: str, email: str, weight: int) -> None:
-    """Change an employee's name, org, superior, contact details and distribution weight."""
+                phone: str, email: str, weight: int, extension: str | None = None) -> None:
+    """Change an employee's name, org, superior, contact details, distribution weight and (given) 分机号."""
     _require_active(user)
     name, phone, email = name.strip(), phone.strip(), email.strip()
     if not name:
         raise ValidationFailed("姓名不能为空")
     _check_weight(weight)
     _check_contact(phone, email)
+    extension_value = user.extension if extension is None else _clean_extension(session, user, extension)
     # Check everything before changing anything: a check's query would autoflush half an edit.
     org = _active_org(session, org_id) if org_id != user.org_id else user.org
     if superior_id and superior_id != user.superior_id:
@@ -247,6 +265,7 @@ def update_user(session: DbSession, user: User, *, name: str, org_id: int, super
     # Columns, not relationships, so the audit diff (column history) sees the change.
     user.org_id, user.superior_id = org.id, superior_id or None
     user.name, user.phone, user.email, user.weight = name, phone, email, weight
+    user.extension = extension_value
     session.flush()
     session.expire(user, ["org", "superior"])
 

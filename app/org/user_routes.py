@@ -149,6 +149,7 @@ def create() -> Any:
             name=form.name.data or "", org_id=form.org_id.data, password=form.password.data or "",
             level=form.level.data or "", tier=form.tier.data or "", weight=form.weight.data or 0,
             superior_id=form.superior_id.data or None, phone=form.phone.data or "", email=form.email.data or "",
+            extension=form.extension.data or "",
         )
     except DomainError as exc:
         return refused(exc, "org/user_form.html", form=form, user=None)
@@ -173,7 +174,8 @@ def edit(user_id: int) -> Any:
     try:
         services.update_user(db.session, user, name=form.name.data or "", org_id=form.org_id.data,
                              superior_id=form.superior_id.data or None, phone=form.phone.data or "",
-                             email=form.email.data or "", weight=form.weight.data or 0)
+                             email=form.email.data or "", weight=form.weight.data or 0,
+                             extension=form.extension.data or "")
     except DomainError as exc:
         return refused(exc, "org/user_form.html", form=form, user=user)
     db.session.commit()

@@ -50,7 +50,7 @@ def test_admin_promotes_a_seat_from_the_users_screen(page):
     browser_login(page, "admin")
     page.locator("#main-menu").get_by_role("link", name="用户维护", exact=True).click()
     page.wait_for_url(re.compile(r".*/admin/users/$"))
-    assert page.locator("#user-table tbody tr").count() == 14  # the demo users, finance02 and kb01 included
+    assert page.locator("#user-table tbody tr").count() == 15  # the demo users, finance02, kb01 and cti01 included
     screenshot(page, "users-list")
 
     page.get_by_label("姓名、工号或用户名").fill("陈坐席")

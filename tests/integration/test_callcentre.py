@@ -20,6 +20,9 @@ from rules.distribution import Method
 from tests.conftest import csrf_token_from, user_named
 from tests.customer_helpers import fresh, make_customer, new_phone, org, user
 
+# Set-based SQL, database guards and dates in SQL: these run on PostgreSQL too.
+pytestmark = pytest.mark.db_sensitive
+
 POP = "/api/v1/cti/screen-pop"
 MISSED = "/api/v1/cti/missed-call"
 

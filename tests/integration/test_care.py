@@ -24,6 +24,9 @@ from app.trades.models import Trade, TradeStatus
 from scheduler.registry import JOBS
 from tests.customer_helpers import fresh, make_customer, new_id_number, user
 
+# Set-based SQL, database guards and dates in SQL: these run on PostgreSQL too.
+pytestmark = pytest.mark.db_sensitive
+
 JSON = {"Accept": "application/json"}
 
 

@@ -22,6 +22,9 @@ from scheduler.workflow_timers import advance_workflow_timers
 from tests.conftest import audit_rows, user_named
 from tests.integration.trading import customers_of
 
+# Set-based SQL, database guards and dates in SQL: these run on PostgreSQL too.
+pytestmark = pytest.mark.db_sensitive
+
 
 def _category(name: str = "服务态度") -> ComplaintCategory:
     category = db.session.scalar(select(ComplaintCategory).where(ComplaintCategory.name == name))

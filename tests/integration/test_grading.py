@@ -24,6 +24,9 @@ from scheduler.customer_grading import grade_customers
 from tests.conftest import audit_rows, user_named
 from tests.customer_helpers import fresh, make_customer
 
+# Set-based SQL, database guards and dates in SQL: these run on PostgreSQL too.
+pytestmark = pytest.mark.db_sensitive
+
 RULES = Path(__file__).resolve().parents[2] / "rules"
 BANDS_XML = (RULES / "customer_grade_bands.dmn").read_text(encoding="utf-8")
 SCORE_XML = (RULES / "customer_grading.dmn").read_text(encoding="utf-8")

@@ -32,6 +32,9 @@ from tests.customer_helpers import fresh, make_customer
 from tests.integration.trading import create_trade, customers_of, finance_pass, make_project
 from tests.race import at_once
 
+# Set-based SQL, database guards and dates in SQL: these run on PostgreSQL too.
+pytestmark = pytest.mark.db_sensitive
+
 LEVELS_XML = (Path(__file__).resolve().parents[2] / "rules" / "member_levels.dmn").read_text(encoding="utf-8")
 
 
@@ -186,7 +189,6 @@ def test_the_database_keeps_the_ledger_append_only_and_the_balance_non_negative(
     db.session.rollback()
 
 
-@pytest.mark.db_sensitive
 def test_two_approvals_at_once_credit_the_points_once(app, database_url, tmp_path):
     customer = customers_of("seat01")[2]
     before = ledger.balance(db.session, customer.id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -16,6 +17,9 @@ from app.extensions import db
 from app.members import ledger
 from app.members.models import PointsEntry, PointsKind
 from tests.customer_helpers import make_customer
+
+# Set-based SQL, database guards and dates in SQL: these run on PostgreSQL too.
+pytestmark = pytest.mark.db_sensitive
 
 operations = st.lists(st.one_of(
     st.tuples(st.just("credit"), st.integers(1, 500)),

@@ -21,6 +21,11 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     overrides = dict(config or {})
     app.config.update(app_config.load(Path(app.instance_path), overrides))
+    # Set-based jobs report how many rows an INSERT … SELECT wrote; without preserve_rowcount SQLAlchemy drops
+    # the driver's count for INSERT and psycopg reads -1. Added here so that no engine override loses it.
+    engine_options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    engine_options["execution_options"] = {**engine_options.get("execution_options", {}), "preserve_rowcount": True}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app_config.REPO_ROOT / "migrations"))

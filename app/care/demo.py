@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app import clock
 from app.care import services, windows
 from app.care.models import CareKind, CareRecord
-from app.customers.models import Customer, Pool
+from app.customers.models import Customer, CustomerType, Pool
 from app.database import DbSession
 from app.demo import DemoContext, loader
 from app.notices.models import NoticeTemplate
@@ -44,8 +44,10 @@ def load_demo(session: DbSession, ctx: DemoContext) -> None:
         services.save_template(session, None, kind=kind.value, name=name, title=title, body=body)
     seat = ctx.users["seat01"]
     today = clock.today()
+    # Not the dealt ones: the mining demo's "生日在本月的成交客户" counts stay as they were.
     chosen = list(session.scalars(select(Customer).where(Customer.service_seat_id == seat.id,
-                                                         Customer.pool == Pool.PERSONAL)
+                                                         Customer.pool == Pool.PERSONAL,
+                                                         Customer.type != CustomerType.DEALT)
                                   .order_by(Customer.id).limit(len(BIRTHDAYS_AHEAD))))
     for customer, (ahead, age) in zip(chosen, BIRTHDAYS_AHEAD, strict=False):
         born = _born(today, ahead, age)

@@ -42,8 +42,8 @@ def _save(category: ComplaintCategory | None) -> Any:
         return render_template("complaints/category_form.html", category=category, values=values, **_choices())
     form = request.form
     values = {"name": form.get("name", ""), "handler_role": form.get("handler_role", ""),
-                              "org_id": form.get("org_id", type=int), "sla_hours": form.get("sla_hours", ""),
-                              "sort": form.get("sort", "0")}
+              "org_id": form.get("org_id", type=int), "sla_hours": form.get("sla_hours", ""),
+              "sort": form.get("sort", "0")}
     try:
         hours = int(values["sla_hours"]) if str(values["sla_hours"]).strip() else None
     except ValueError:

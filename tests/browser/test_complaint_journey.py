@@ -5,6 +5,7 @@ the task inbox; the clock moves past the category's SLA and the scheduler's time
 from __future__ import annotations
 
 import re
+from contextlib import ExitStack
 from datetime import timedelta
 
 import pytest
@@ -55,8 +56,13 @@ def test_a_complaint_filed_from_360_escalates_when_its_sla_runs_out(app, page, l
     # The seat's page polls for screen-pops (seat01 has an extension); leave it, so that no request of the page
     # writes while the timer job takes the instance — that job would rightly put the timer off and retry later.
     page.goto("about:blank")
-    with time_machine.travel(clock.now() + timedelta(hours=24, minutes=5), tick=True):
+    with time_machine.travel(clock.now() + timedelta(hours=24, minutes=5), tick=True), ExitStack() as later:
         summary = advance_workflow_timers(db.session, clock.now())
+        for _ in range(3):  # on a starved machine the sandbox may time out: the job backs off and retries
+            if "稍后重试 1 个" not in summary:
+                break
+            later.enter_context(time_machine.travel(clock.now() + timedelta(minutes=9), tick=True))
+            summary = advance_workflow_timers(db.session, clock.now())
         assert "已触发 1 个" in summary, summary
         again = advance_workflow_timers(db.session, clock.now())
         assert again.startswith("到期 0 个"), again  # a second run fires nothing

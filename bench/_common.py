@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import gc
 import os
 import platform
@@ -124,6 +125,21 @@ def median_ms(samples: list[float]) -> float:
 def p95_ms(samples: list[float]) -> float:
     ordered = sorted(samples)
     return ordered[int(len(ordered) * 0.95) - 1] * 1000
+
+
+def command_line(doc: str, *, runs: int | None = None, more: Callable[[argparse.ArgumentParser], object] | None = None
+                 ) -> tuple[list[str], argparse.Namespace]:
+    """The options bench scripts share — ``--only sqlite|postgresql`` and, given a default, ``--runs`` — plus
+    ``more``; prints the machine line and returns the databases to measure, in order, with the arguments."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    if runs is not None:
+        parser.add_argument("--runs", type=int, default=runs)
+    if more is not None:
+        more(parser)
+    args = parser.parse_args()
+    print(machine(), flush=True)
+    return [kind for kind in ("sqlite", "postgresql") if args.only in (None, kind)], args
 
 
 def timed(work: Callable[[], Any], runs: int) -> tuple[float, float]:

@@ -3,7 +3,7 @@ app.workflow.dmn_tables) vs one hand-written SQL doing the same scoring with pla
 PostgreSQL. Target: < 60 s.
 
     .venv/bin/python bench/customer_grading.py                    # SQLite, then PostgreSQL if it answers
-    .venv/bin/python bench/customer_grading.py --customers 100000 --skip-pg
+    .venv/bin/python bench/customer_grading.py --customers 100000 --only sqlite
 
 The data is generated set-based on top of the small demo in a scratch database (SQLite: a temporary file;
 PostgreSQL: a database created next to LICAI_BENCH_PG_URL and dropped afterwards): customers created over
@@ -18,7 +18,6 @@ Both write the same rows (the snapshot, history rows, customer.grade) and the sc
 
 from __future__ import annotations
 
-import argparse
 import os
 import time
 from datetime import timedelta
@@ -26,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from _common import machine, scratch_app  # puts the repository on sys.path too
+from _common import command_line, scratch_app  # puts the repository on sys.path too
 
 from app import clock
 from app.database import UTCDateTime
@@ -236,16 +235,10 @@ def bench(kind: str, customers: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--customers", type=int, default=1_000_000)
-    parser.add_argument("--skip-pg", action="store_true")
-    parser.add_argument("--only-pg", action="store_true")
-    args = parser.parse_args()
-    print(machine(), flush=True)
-    if not args.only_pg:
-        bench("sqlite", args.customers)
-    if not args.skip_pg:
-        bench("postgresql", args.customers)
+    kinds, args = command_line(__doc__, more=lambda parser: parser.add_argument(
+        "--customers", type=int, default=1_000_000))
+    for kind in kinds:
+        bench(kind, args.customers)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 INSERT … SELECT into the level history) — on SQLite, then PostgreSQL if it answers.
 
     .venv/bin/python bench/member_levels.py                   # 1,000,000 members
-    .venv/bin/python bench/member_levels.py --members 100000 --skip-pg
+    .venv/bin/python bench/member_levels.py --members 100000 --only sqlite
 
 The scratch database gets the small demo (its three levels and the shipped rules/member_levels.dmn) and then,
 set-based, ``--members`` member rows (points 0–2,999, cumulative subscription 0–4,990,000) and a trade for every
@@ -17,14 +17,13 @@ level counts.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from _common import machine, scratch_app  # puts the repository on sys.path too
+from _common import command_line, scratch_app  # puts the repository on sys.path too
 
 from app import clock  # noqa: E402
 from app.extensions import db  # noqa: E402
@@ -130,15 +129,9 @@ def run(kind: str, members: int, runs: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--members", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--skip-pg", action="store_true")
-    args = parser.parse_args()
-    print(machine())
-    for kind in ("sqlite", "postgresql"):
-        if kind == "postgresql" and args.skip_pg:
-            continue
+    kinds, args = command_line(__doc__, runs=3, more=lambda parser: parser.add_argument(
+        "--members", type=int, default=1_000_000))
+    for kind in kinds:
         run(kind, args.members, args.runs)
 
 

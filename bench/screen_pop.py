@@ -20,14 +20,13 @@ one poll plus the render after the API call returned: 500 ms + poll + ~20 ms, on
 
 from __future__ import annotations
 
-import argparse
 import random
 import time
 from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from _common import machine, scratch_app, timed, twin  # puts the repository on sys.path too
+from _common import command_line, scratch_app, timed, twin  # puts the repository on sys.path too
 
 from app import clock  # noqa: E402
 from app.auth import services as auth_services  # noqa: E402
@@ -145,14 +144,9 @@ def run(kind: str, runs: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", choices=["sqlite", "postgresql"])
-    parser.add_argument("--runs", type=int, default=50)
-    args = parser.parse_args()
-    print(machine())
-    for kind in ("sqlite", "postgresql"):
-        if args.only in (None, kind):
-            run(kind, args.runs)
+    kinds, args = command_line(__doc__, runs=50)
+    for kind in kinds:
+        run(kind, args.runs)
 
 
 if __name__ == "__main__":

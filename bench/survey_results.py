@@ -13,7 +13,6 @@ the same three grouped statements as hand-written SQL with no scope; the ratio s
 
 from __future__ import annotations
 
-import argparse
 import random
 import time
 from collections.abc import Callable
@@ -21,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from _common import machine, scratch_app, timed, twin  # puts the repository on sys.path too
+from _common import command_line, scratch_app, timed, twin  # puts the repository on sys.path too
 
 from app import clock  # noqa: E402
 from app.auth.models import User  # noqa: E402
@@ -126,14 +125,9 @@ def run(kind: str, runs: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", choices=["sqlite", "postgresql"])
-    parser.add_argument("--runs", type=int, default=20)
-    args = parser.parse_args()
-    print(machine())
-    for kind in ("sqlite", "postgresql"):
-        if args.only in (None, kind):
-            run(kind, args.runs)
+    kinds, args = command_line(__doc__, runs=20)
+    for kind in kinds:
+        run(kind, args.runs)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ from app.auth.role_services import create_role
 from app.callcentre import callbacks, strategy
 from app.callcentre.access import CTI
 from app.callcentre.models import Callback, CallbackSource
-from app.customers import demo as _customers_demo  # noqa: F401  (its loader runs first: call-backs need customers)
 from app.customers.models import Customer
 from app.database import DbSession
 from app.demo import DEMO_PASSWORD, DemoContext, loader

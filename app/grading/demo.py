@@ -4,7 +4,6 @@ reasons and the overview has figures right after ``make run``."""
 from __future__ import annotations
 
 from app import clock
-from app.customers import demo as _customers_demo  # noqa: F401  (its loader runs first: customers to grade)
 from app.database import DbSession
 from app.demo import DemoContext, loader
 from app.grading import services

@@ -14,7 +14,7 @@ from app.errors import DomainError, refused
 from app.extensions import db
 from app.inputs import json_object
 from app.mining import conditions
-from app.mining import demo as _demo  # noqa: F401  (registers the demo loader, after the customers')
+from app.mining import demo as _demo  # noqa: F401  (registers the demo-data loader; app.demo.ORDER runs it)
 from app.mining.access import MINING_CONDITIONS
 from app.mining.catalogue import catalogue
 from app.mining.models import MiningCondition

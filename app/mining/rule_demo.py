@@ -11,7 +11,6 @@ from sqlalchemy import insert, select
 
 from app import clock
 from app.audit import services as audit
-from app.customers import demo as _customer_demo  # noqa: F401  (its loader registers, and so runs, before ours)
 from app.customers import services as customer_services
 from app.customers.models import Customer, CustomerPhone, CustomerType, Pool
 from app.database import DbSession, table_of

@@ -22,7 +22,7 @@ from app.customers.models import Customer, Pool
 from app.errors import DomainError, ValidationFailed, refused
 from app.extensions import db
 from app.mining import conditions, rules
-from app.mining import rule_demo as _demo  # noqa: F401  (registers the demo rule, after the demo conditions)
+from app.mining import rule_demo as _demo  # noqa: F401  (registers the demo-data loader; app.demo.ORDER runs it)
 from app.mining.models import MiningCondition
 from app.mining.rule_access import MINING_MANUAL, MINING_RULES, MINING_SEMI
 from app.mining.rule_models import DistributionRule

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import Integer, insert, literal, select, update
 
 from app import clock
-from app.customers import demo as _customers_demo  # noqa: F401  (its loader runs first: the source needs customers)
 from app.customers.models import Customer, CustomerType, IdType
 from app.database import DbSession
 from app.demo import DemoContext, loader

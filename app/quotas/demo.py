@@ -8,7 +8,6 @@ from datetime import timedelta
 from sqlalchemy import insert, select
 
 from app import clock
-from app.customers import demo as _customers_demo  # noqa: F401  (its loader runs first: facts need follow-ups)
 from app.customers.models import Customer, CustomerType, Pool
 from app.database import DbSession
 from app.demo import DemoContext, loader

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.customers import demo as _customers_demo  # noqa: F401  (its loader runs first: answers need customers)
 from app.customers.models import Customer
 from app.database import DbSession
 from app.demo import DemoContext, loader

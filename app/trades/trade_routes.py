@@ -19,7 +19,7 @@ from app.org.scope import Scope
 from app.pagination import keyset_page
 from app.products import services as product_services
 from app.trades import customer_links as _customer_links  # noqa: F401  (merge link, 客户 360 section)
-from app.trades import demo as _demo  # noqa: F401  (registers the demo loader, after the customers')
+from app.trades import demo as _demo  # noqa: F401  (registers the demo-data loader; app.demo.ORDER runs it)
 from app.trades import payouts, services
 from app.trades.access import FINANCE_REVIEW, INCOME_KIND, SERVICE_REVIEW, TRADE_CREATE, TRADE_VIEWERS
 from app.trades.incomes import income_query

@@ -26,7 +26,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-from sqlalchemy import ColumnElement, String, and_, cast, literal, not_, or_, select, true
+from sqlalchemy import ColumnElement, String, and_, cast, func, literal, not_, or_, select, true
 from sqlalchemy import case as sql_case
 
 from app.database import DbSession
@@ -335,16 +335,25 @@ def conditions(table: Table, columns: Mapping[str, Any]) -> list[ColumnElement[b
     return [_rule_condition(table, rule, columns) for rule in table.rules]
 
 
+def _literals(table: Table, output: str) -> list[Any]:
+    index = table.output(output)
+    return [_output_literal(rule.outputs[index]) if index < len(rule.outputs) else None for rule in table.rules]
+
+
 def output_literals(table: Table, output: str) -> list[Any]:
     """The literal value of each row's ``output`` cell (None where empty)."""
-    index = table.output(output)
     _require_sql(table)
-    return [_output_literal(rule.outputs[index]) if index < len(rule.outputs) else None for rule in table.rules]
+    return _literals(table, output)
+
+
+def _rows(table: Table, columns: Mapping[str, Any], output: str) -> list[tuple[ColumnElement[bool], Any]]:
+    """Each row's condition with its ``output`` literal (the table checked once)."""
+    return list(zip(conditions(table, columns), _literals(table, output), strict=True))
 
 
 def case(table: Table, columns: Mapping[str, Any], output: str, default: Any = None) -> ColumnElement[Any]:
     """The first matching row's ``output`` (FIRST / UNIQUE hit policy) as one SQL CASE."""
-    whens = list(zip(conditions(table, columns), output_literals(table, output), strict=True))
+    whens = _rows(table, columns, output)
     if not whens:
         return literal(default)
     return sql_case(*[(condition, literal(value)) for condition, value in whens], else_=literal(default))
@@ -353,7 +362,7 @@ def case(table: Table, columns: Mapping[str, Any], output: str, default: Any = N
 def collect_sum(table: Table, columns: Mapping[str, Any], output: str) -> ColumnElement[Any]:
     """The sum of ``output`` over every matching row (COLLECT with SUM)."""
     terms = [sql_case((condition, literal(value or 0)), else_=literal(0))
-             for condition, value in zip(conditions(table, columns), output_literals(table, output), strict=True)]
+             for condition, value in _rows(table, columns, output)]
     if not terms:
         return literal(0)
     total: ColumnElement[Any] = terms[0]
@@ -371,7 +380,8 @@ def fired(table: Table, columns: Mapping[str, Any]) -> ColumnElement[str]:
     text: ColumnElement[str] = cast(parts[0], String)
     for part in parts[1:]:
         text = text.concat(part)
-    return sql_case((text == "", literal("")), else_=text.concat(","))
+    # The closing comma only when a row fired; NULLIF keeps the long concatenation in the SQL once.
+    return func.coalesce(func.nullif(text, "").concat(","), "")
 
 
 def fired_numbers(text: str | None) -> list[int]:

@@ -19,13 +19,20 @@ from app.workflow.xmlsafe import parse_xml
 
 # A "?" outside quotes stands for the input value (e.g. "1 < ? < 5"), as in SpiffWorkflow's DMN engine.
 _PLACEHOLDER = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")
+INPUT_NAME = "dmninputexpr"  # the name the engine gives the input value in an entry
+
+
+def mark_input(entry: str) -> str:
+    """The entry with each "?" outside quotes replaced by :data:`INPUT_NAME`, as the engine evaluates it."""
+    return _PLACEHOLDER.sub(INPUT_NAME, entry)
 
 
 def _local(node: etree._Element) -> str:
     return etree.QName(node).localname if isinstance(node.tag, str) else ""
 
 
-def _text(node: etree._Element) -> str:
+def cell_text(node: etree._Element) -> str:
+    """The stripped text of a DMN cell or expression (its ``<text>`` child)."""
     for child in node:
         if _local(child) == "text":
             return (child.text or "").strip()
@@ -34,8 +41,8 @@ def _text(node: etree._Element) -> str:
 
 def _entry_ok(entry: str) -> str:
     """An input entry is a value to compare with ("gold", 5), a comparison ("> 100") or uses "?"."""
-    entry = _PLACEHOLDER.sub("dmninputexpr", entry)
-    if "dmninputexpr" in entry:
+    entry = mark_input(entry)
+    if INPUT_NAME in entry:
         return expression_verdict(entry)
     alone = expression_verdict(entry)
     if not alone.startswith("不是"):
@@ -61,7 +68,7 @@ def check_table(dmn_xml: str | bytes) -> list[Problem]:
         for column in inputs:
             for expression in column:
                 if _local(expression) == "inputExpression":
-                    text = _text(expression)
+                    text = cell_text(expression)
                     if not text:
                         problems.append(Problem(column.get("id", ""), column.get("label", ""), "输入表达式为空"))
                     elif verdict := expression_verdict(text):
@@ -72,7 +79,7 @@ def check_table(dmn_xml: str | bytes) -> list[Problem]:
                 kind = _local(cell)
                 if kind not in ("inputEntry", "outputEntry"):
                     continue
-                text = _text(cell)
+                text = cell_text(cell)
                 if not text or text == "-":
                     continue
                 verdict = _entry_ok(text) if kind == "inputEntry" else expression_verdict(text)

@@ -14,7 +14,6 @@ in Chinese, and a test holds both evaluations to the same answers.
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,6 @@ from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app
-from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
@@ -32,6 +30,7 @@ from sqlalchemy import case as sql_case
 from app.database import DbSession
 from app.errors import ValidationFailed
 from app.workflow import dmn
+from app.workflow.decisions import INPUT_NAME, cell_text, mark_input
 from app.workflow.errors import DiagramError
 from app.workflow.models import DecisionTable
 from app.workflow.scripting import SandboxScriptEngine
@@ -39,9 +38,6 @@ from app.workflow.validation import KEY_PATTERN
 from app.workflow.validation.common import local_name
 from app.workflow.xmlsafe import XmlRejected, parse_xml
 
-# "?" outside quotes stands for the input value, as in SpiffWorkflow's DMN engine.
-_PLACEHOLDER = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")
-_INPUT = "dmninputexpr"
 AGGREGATIONS = ("SUM", "COUNT", "MIN", "MAX")
 
 
@@ -86,13 +82,6 @@ class Decision:
     outputs: dict[str, Any]
 
 
-def _text(node: etree._Element) -> str:
-    for child in node:
-        if local_name(child) == "text":
-            return (child.text or "").strip()
-    return ""
-
-
 def parse(xml: str | bytes, key: str = "") -> Table:
     """Read a DMN document with one decision table; ValidationFailed (Chinese) when it cannot be run."""
     try:
@@ -110,7 +99,7 @@ def parse(xml: str | bytes, key: str = "") -> Table:
         raise ValidationFailed(f"规则表“{decision_node.get('name') or key}”没有决策表")
     engine_decision = parser.dmn_parsers[decision_node.get("id")].decision
     inputs = tuple(Column(node.get("id", ""), node.get("label", ""),
-                          next((_text(child) for child in node if local_name(child) == "inputExpression"), ""))
+                          next((cell_text(child) for child in node if local_name(child) == "inputExpression"), ""))
                    for node in table_node if local_name(node) == "input")
     outputs = tuple(Column(node.get("id", ""), node.get("label", ""), node.get("name", "") or node.get("label", ""))
                     for node in table_node if local_name(node) == "output")
@@ -118,8 +107,8 @@ def parse(xml: str | bytes, key: str = "") -> Table:
     for number, node in enumerate((node for node in table_node if local_name(node) == "rule"), start=1):
         description = next(((child.text or "").strip() for child in node if local_name(child) == "description"), "")
         rules.append(Rule(number, node.get("id", ""), description,
-                          tuple(_text(child) for child in node if local_name(child) == "inputEntry"),
-                          tuple(_text(child) for child in node if local_name(child) == "outputEntry")))
+                          tuple(cell_text(child) for child in node if local_name(child) == "inputEntry"),
+                          tuple(cell_text(child) for child in node if local_name(child) == "outputEntry")))
     aggregation = (table_node.get("aggregation") or "").upper() or None
     return Table(key, decision_node.get("id", ""), decision_node.get("name", "") or key,
                  (table_node.get("hitPolicy") or "UNIQUE").upper(), aggregation, inputs, outputs, tuple(rules),
@@ -238,7 +227,7 @@ def _constant(node: ast.AST) -> Any:
 
 
 def _operand(node: ast.AST, value: Any) -> Any:
-    if isinstance(node, ast.Name) and node.id == _INPUT:
+    if isinstance(node, ast.Name) and node.id == INPUT_NAME:
         return value
     return literal(_constant(node))
 
@@ -265,14 +254,14 @@ def _entry(text: str, value: Any) -> ColumnElement[bool]:
     """One input entry as a condition on ``value``, with the engine's reading of it."""
     if text in ("", "-"):
         return true()
-    marked = _PLACEHOLDER.sub(_INPUT, text)
+    marked = mark_input(text)
     try:
-        if _INPUT in marked:
+        if INPUT_NAME in marked:
             return _condition(ast.parse(marked, mode="eval").body, value)
         try:
             alone = ast.parse(text, mode="eval").body
         except SyntaxError:  # "> 100": the engine puts the input in front
-            return _condition(ast.parse(f"{_INPUT} {text}", mode="eval").body, value)
+            return _condition(ast.parse(f"{INPUT_NAME} {text}", mode="eval").body, value)
         return value == literal(_constant(alone))  # a value: the engine compares with ==
     except SyntaxError as exc:
         raise NotSql from exc
